@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "PacketPath",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "PacketPath", targets: ["PacketPath"]),
+        .executable(name: "packetpath", targets: ["packetpath"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // IPv4/IPv6 addresses and prefixes: parsing, canonical text, containment.
+        .target(name: "NetworkAddresses"),
+        // Backend-neutral packet-path model: tables, chains, typed rules, sets and maps.
+        .target(name: "RuleModel", dependencies: ["NetworkAddresses"]),
+        // Kubernetes objects and node settings: decoding, API defaulting, validation.
+        .target(name: "ClusterState", dependencies: ["NetworkAddresses", "Yams"]),
+        // Services + EndpointSlices -> kube-proxy v1.30 iptables layout in the rule model.
+        .target(name: "ServiceCompiler", dependencies: [
+            "ClusterState", "RuleModel", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Rule model <-> iptables-save text.
+        .target(name: "IPTablesText", dependencies: ["RuleModel"]),
+        // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
+        .target(name: "PacketPath", dependencies: [
+            "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText",
+        ]),
+        .executableTarget(name: "packetpath", dependencies: [
+            "PacketPath", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses"]),
+        .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
+        .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState"]),
+        .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),
+        .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,48 @@
+import NetworkAddresses
+
+/// A table: chains plus the sets and maps its rules refer to.
+public struct Table: Sendable, Hashable {
+    public var name: String
+    public var chains: [Chain]
+    public var sets: [NamedSet]
+    public var maps: [VerdictMap]
+
+    public init(_ name: String, chains: [Chain] = [], sets: [NamedSet] = [], maps: [VerdictMap] = []) {
+        self.name = name
+        self.chains = chains
+        self.sets = sets
+        self.maps = maps
+    }
+
+    public func chain(named name: ChainName) -> Chain? {
+        chains.first { $0.name == name }
+    }
+
+    /// Index of each chain by name, for walks over large tables.
+    public func chainIndex() -> [ChainName: Int] {
+        var index: [ChainName: Int] = [:]
+        index.reserveCapacity(chains.count)
+        for (position, chain) in chains.enumerated() { index[chain.name] = position }
+        return index
+    }
+}
+
+/// Everything PacketPath programs for one IP family.
+public struct Ruleset: Sendable, Hashable {
+    public var family: IPFamily
+    public var tables: [Table]
+
+    public init(family: IPFamily, tables: [Table] = []) {
+        self.family = family
+        self.tables = tables
+    }
+
+    public subscript(table name: String) -> Table? {
+        tables.first { $0.name == name }
+    }
+
+    /// Total number of rules over all tables and chains.
+    public var ruleCount: Int {
+        tables.reduce(0) { $0 + $1.chains.reduce(0) { $0 + $1.rules.count } }
+    }
+}

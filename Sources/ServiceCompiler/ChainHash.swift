@@ -1,0 +1,41 @@
+import Crypto
+import RuleModel
+
+/// kube-proxy's chain-name suffix: the first 16 characters of the standard base32 encoding
+/// of SHA-256(input), i.e. the digest's first 80 bits in 5-bit groups.
+public enum ChainHash {
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
+
+    /// Writes the 16 suffix characters of `input` into `output`.
+    static func suffix(of input: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) {
+        let digest = SHA256.hash(data: input)
+        digest.withUnsafeBytes { bytes in
+            // 10 bytes = two 40-bit groups of eight characters each.
+            for group in 0..<2 {
+                var bits: UInt64 = 0
+                for index in 0..<5 { bits = bits << 8 | UInt64(bytes[group * 5 + index]) }
+                for index in 0..<8 {
+                    output[group * 8 + index] = alphabet[Int((bits >> UInt64(35 - 5 * index)) & 31)]
+                }
+            }
+        }
+    }
+
+    /// `prefix` followed by the hash of `input`, e.g. `KUBE-SVC-` + hash("ns/svc:porttcp").
+    public static func chainName(prefix: StaticString, input: String) -> ChainName {
+        var input = input
+        return input.withUTF8 { chainName(prefix: prefix, input: UnsafeRawBufferPointer($0)) }
+    }
+
+    public static func chainName(prefix: StaticString, input: UnsafeRawBufferPointer) -> ChainName {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { suffixBuffer in
+            suffix(of: input, into: suffixBuffer)
+            return ChainName(prefix: prefix, suffix: UnsafeBufferPointer(suffixBuffer))
+        }
+    }
+
+    /// The 16-character suffix as a String (for tools that recompute names).
+    public static func suffix(of input: String) -> String {
+        chainName(prefix: "", input: input).description
+    }
+}

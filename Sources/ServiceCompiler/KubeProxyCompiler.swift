@@ -1,0 +1,129 @@
+import ClusterState
+import Dispatch
+import NetworkAddresses
+import RuleModel
+
+/// Compiles Services and EndpointSlices into the chains kube-proxy v1.30's iptables proxier
+/// programs after one full sync on an empty node: the `filter` and `nat` tables of one IP
+/// family, chains in the reference dumps' canonical order, built-in chains holding only the
+/// jump rules kube-proxy owns there.
+public struct KubeProxyCompiler: Sendable {
+    /// Endpoint total above which kube-proxy drops per-endpoint comments.
+    public static let largeClusterEndpointsThreshold = 1000
+
+    public let settings: NodeSettings
+
+    public init(settings: NodeSettings) {
+        self.settings = settings
+    }
+
+    public func compile(_ state: ClusterState, family: IPFamily) -> Ruleset {
+        let plans = ServicePortPlanner(settings: settings, family: family).plans(for: state)
+        let totalEndpoints = plans.reduce(0) { $0 + $1.endpoints.count }
+        let emitter = ServicePortEmitter(
+            clusterCIDR: settings.clusterCIDR(for: family), masqueradeAll: settings.masqueradeAll,
+            nodeIP: settings.nodeIP(for: family),
+            largeClusterMode: totalEndpoints > KubeProxyCompiler.largeClusterEndpointsThreshold)
+        let serviceRules = emitConcurrently(plans, emitter)
+
+        let fixed = fixedRules(family: family)
+        return Ruleset(family: family, tables: [
+            filterTable(serviceRules, fixed),
+            natTable(serviceRules, fixed),
+        ])
+    }
+
+    /// Service ports are independent, so large inputs are split into one run per core.
+    private func emitConcurrently(_ plans: [ServicePortPlan], _ emitter: ServicePortEmitter) -> ServicePortRules {
+        let runs = plans.count >= 2_000 ? 2 : 1
+        let results = UnsafeMutableBufferPointer<ServicePortRules>.allocate(capacity: runs)
+        results.initialize(repeating: ServicePortRules())
+        defer { results.deinitialize(); results.deallocate() }
+        let runLength = (plans.count + runs - 1) / max(runs, 1)
+        nonisolated(unsafe) let output = results
+        DispatchQueue.concurrentPerform(iterations: runs) { run in
+            let lower = min(run * runLength, plans.count)
+            let upper = min(lower + runLength, plans.count)
+            var rules = ServicePortRules()
+            rules.natChains.reserveCapacity((upper - lower) * 4)
+            for index in lower..<upper { emitter.emit(plans[index], into: &rules) }
+            output[run] = rules
+        }
+        var merged = results[0]
+        for run in 1..<runs { merged.append(results[run]) }
+        return merged
+    }
+
+    private func fixedRules(family: IPFamily) -> FixedRules {
+        let familyCIDRs = settings.nodePortAddressesPrimary
+            ? settings.nodeIPs.filter { $0.family == family }.map { IPPrefix(host: $0) }
+            : settings.nodePortAddresses.filter { $0.family == family }
+        let matchAll = familyCIDRs.isEmpty || familyCIDRs.contains { $0.length == 0 }
+        // kube-proxy turns localhost NodePorts off unless the NodePort addresses cover 127.0.0.1.
+        let coversLoopback = matchAll || familyCIDRs.contains { $0.contains(IPAddress.v4(0x7f00_0001)) }
+        var nodePortAddresses: [IPAddress]? = nil
+        if !matchAll {
+            var seen = Set<IPAddress>()
+            nodePortAddresses = settings.interfaceAddresses.map(\.address).filter { address in
+                familyCIDRs.contains { $0.contains(address) } && seen.insert(address).inserted
+            }
+        }
+        return FixedRules(
+            family: family, mark: MarkValue(parsing: settings.masqueradeMark),
+            randomFully: settings.iptablesRandomFully, conntrackTCPLiberal: settings.conntrackTCPLiberal,
+            localhostNodePorts: family == .ipv4 && settings.localhostNodePorts && coversLoopback,
+            nodePortAddresses: nodePortAddresses)
+    }
+
+    private func filterTable(_ rules: ServicePortRules, _ fixed: FixedRules) -> Table {
+        let names = KubeProxyChains.self
+        var chains = builtinChains(table: names.filterTable, fixed)
+        chains += [
+            Chain(names.services, rules: rules.filterServices),
+            Chain(names.externalServices, rules: rules.filterExternalServices),
+            Chain(names.forward, rules: fixed.forward),
+            Chain(names.nodePorts, rules: rules.filterNodePorts),
+            Chain(names.proxyFirewall, rules: rules.filterProxyFirewall),
+        ]
+        if fixed.writesLocalhostFirewall {
+            chains.append(Chain(names.firewall, rules: fixed.localhostFirewall))
+        }
+        var table = Table(names.filterTable, chains: chains)
+        table.sortChains(leading: [names.nodePorts, names.services], groupPrefix: "KUBE-")
+        return table
+    }
+
+    private func natTable(_ rules: ServicePortRules, _ fixed: FixedRules) -> Table {
+        let names = KubeProxyChains.self
+        var chains = builtinChains(table: names.natTable, fixed)
+        chains += [
+            Chain(names.services, rules: rules.natServices + fixed.nodePortDispatch),
+            Chain(names.nodePorts, rules: rules.natNodePorts),
+            Chain(names.postrouting, rules: fixed.postrouting),
+            Chain(names.markMasquerade, rules: fixed.markMasquerade),
+        ]
+        chains += rules.natChains
+        var table = Table(names.natTable, chains: chains)
+        table.sortChains(leading: [names.nodePorts, names.services], groupPrefix: "KUBE-")
+        return table
+    }
+
+    private func builtinChains(table: String, _ fixed: FixedRules) -> [Chain] {
+        let jumps = fixed.builtinJumps(table: table)
+        return Hook.allCases.compactMap { hook in
+            guard let rules = jumps[hook] else { return nil }
+            return Chain(ChainName(hook.rawValue), rules: rules,
+                         attachment: KubeProxyChains.builtinAttachment(table: table, chain: hook))
+        }
+    }
+}
+
+extension MarkValue {
+    /// Reads a mark written as hexadecimal (`0x4000`) or decimal, keeping the spelling.
+    /// Settings are validated before compiling, so unparsable text cannot reach here.
+    init(parsing text: String) {
+        let lower = text.lowercased()
+        let value = lower.hasPrefix("0x") ? UInt32(lower.dropFirst(2), radix: 16) : UInt32(lower)
+        self.init(value ?? 0, spelling: text)
+    }
+}

@@ -1,0 +1,49 @@
+import ClusterState
+import NetworkAddresses
+import RuleModel
+
+/// Everything the rule emitter needs to know about one Service port, worked out before any
+/// rule is written (the large-cluster decision needs the endpoint total of every port first).
+struct ServicePortPlan {
+    /// `namespace/name:port` (or `namespace/name` for an unnamed port): the key kube-proxy
+    /// names chains after and prints in comments.
+    let name: String
+    let l4Protocol: L4Protocol
+    let clusterIP: IPAddress
+    let port: UInt16
+    let nodePort: UInt16
+    let healthCheckNodePort: UInt16
+    let externalIPs: [IPAddress]
+    let loadBalancerVIPs: [IPAddress]
+    let sourceRanges: [IPPrefix]
+    let externalPolicyLocal: Bool
+    let internalPolicyLocal: Bool
+    let affinitySeconds: UInt32?
+
+    let serviceChain: ChainName
+    let localChain: ChainName
+    let externalChain: ChainName
+    let firewallChain: ChainName
+
+    /// Every endpoint known for the port (deduplicated, sorted by endpoint string).
+    let endpoints: [EndpointPlan]
+    let selection: EndpointSelection
+
+    var externallyAccessible: Bool {
+        nodePort != 0 || !loadBalancerVIPs.isEmpty || !externalIPs.isEmpty
+    }
+}
+
+/// One endpoint of a Service port.
+struct EndpointPlan {
+    /// `IP:PORT` or `[IP]:PORT`, with the IP as written in the EndpointSlice.
+    let endpointString: String
+    let address: IPAddress
+    let port: UInt16
+    let isLocal: Bool
+    let isReady: Bool
+    let isServing: Bool
+    let isTerminating: Bool
+    let zoneHints: [String]?
+    let chain: ChainName
+}

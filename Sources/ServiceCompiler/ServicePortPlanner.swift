@@ -1,0 +1,158 @@
+import ClusterState
+import NetworkAddresses
+import RuleModel
+
+/// Turns Services and EndpointSlices into per-port plans for one IP family, in the order the
+/// reference dumps list Services: by `namespace/name`, then by port name, both as bytes.
+struct ServicePortPlanner {
+    let settings: NodeSettings
+    let family: IPFamily
+
+    func plans(for state: ClusterState) -> [ServicePortPlan] {
+        var slicesByService: [String: [EndpointSlice]] = [:]
+        for slice in state.endpointSlices where slice.addressType.family == family {
+            slicesByService["\(slice.metadata.namespace)/\(slice.serviceName)", default: []].append(slice)
+        }
+
+        var ordered: [(service: Service, key: String, port: ServicePort)] = []
+        for service in state.services {
+            guard service.type != .externalName, !service.isHeadless,
+                  service.clusterIP(for: family) != nil else { continue }
+            let key = service.metadata.key
+            for port in service.ports { ordered.append((service, key, port)) }
+        }
+        ordered.sort { lhs, rhs in
+            if lhs.key != rhs.key { return lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8) }
+            return lhs.port.name.utf8.lexicographicallyPrecedes(rhs.port.name.utf8)
+        }
+
+        return ordered.map { entry in
+            let slices = (slicesByService[entry.key] ?? []).sorted { $0.metadata.name < $1.metadata.name }
+            return plan(entry.service, serviceKey: entry.key, port: entry.port, slices: slices)
+        }
+    }
+
+    private func plan(_ service: Service, serviceKey: String, port: ServicePort, slices: [EndpointSlice]) -> ServicePortPlan {
+        let name = port.name.isEmpty ? serviceKey : serviceKey + ":" + port.name
+        let l4 = L4Protocol(port.protocol)
+        let hash = ChainHashInput.suffix(name, l4.rawValue, "")
+
+        let externalIPs = service.externalIPs.filter { $0.family == family }
+        let vips = service.loadBalancerIngress.compactMap { ingress -> IPAddress? in
+            guard let ip = ingress.ip, ip.family == family else { return nil }
+            if settings.featureGates.loadBalancerIPMode && ingress.ipMode == .proxy { return nil }
+            return ip
+        }
+        let externallyAccessibleService = service.type == .nodePort || service.type == .loadBalancer
+            || (service.type == .clusterIP && !service.externalIPs.isEmpty)
+        let externalPolicyLocal = externallyAccessibleService && service.externalTrafficPolicy == .local
+        let internalPolicyLocal = service.internalTrafficPolicy == .local
+        let needsHealthCheck = service.type == .loadBalancer && service.externalTrafficPolicy == .local
+
+        let endpoints = gatherEndpoints(name: name, l4: l4, port: port, slices: slices)
+        let portAccessible = port.nodePort != 0 || !vips.isEmpty || !externalIPs.isEmpty
+        let usesClusterEndpoints = !internalPolicyLocal || portAccessible
+        let usesLocalEndpoints = internalPolicyLocal || (externalPolicyLocal && portAccessible)
+        let annotations = service.metadata.annotations
+        let topology = EndpointSelection.Topology(
+            featureGates: settings.featureGates,
+            hintsAnnotation: annotations["service.kubernetes.io/topology-aware-hints"]
+                ?? annotations["service.kubernetes.io/topology-mode"],
+            nodeZone: settings.nodeLabels["topology.kubernetes.io/zone"])
+
+        var affinitySeconds: UInt32? = nil
+        if case .clientIP(let timeout) = service.sessionAffinity { affinitySeconds = UInt32(clamping: timeout) }
+
+        return ServicePortPlan(
+            name: name, l4Protocol: l4, clusterIP: service.clusterIP(for: family)!,
+            port: UInt16(clamping: port.port), nodePort: UInt16(clamping: port.nodePort),
+            healthCheckNodePort: needsHealthCheck ? UInt16(clamping: service.healthCheckNodePort) : 0,
+            externalIPs: externalIPs, loadBalancerVIPs: vips,
+            sourceRanges: service.loadBalancerSourceRanges.filter { $0.family == family }.map(\.network),
+            externalPolicyLocal: externalPolicyLocal, internalPolicyLocal: internalPolicyLocal,
+            affinitySeconds: affinitySeconds,
+            serviceChain: hash.chain("KUBE-SVC-"), localChain: hash.chain("KUBE-SVL-"),
+            externalChain: hash.chain("KUBE-EXT-"), firewallChain: hash.chain("KUBE-FW-"),
+            endpoints: endpoints,
+            selection: EndpointSelection(endpoints: endpoints, usesClusterEndpoints: usesClusterEndpoints,
+                                         usesLocalEndpoints: usesLocalEndpoints, topology: topology))
+    }
+
+    /// The endpoints of every slice port whose name and protocol equal the Service port's,
+    /// deduplicated by endpoint string (a local copy wins), sorted by endpoint string.
+    private func gatherEndpoints(name: String, l4: L4Protocol, port: ServicePort,
+                                 slices: [EndpointSlice]) -> [EndpointPlan] {
+        var result: [EndpointPlan] = []
+        var positionByString: [String: Int] = [:]
+        for slice in slices {
+            guard let slicePort = slice.ports.first(where: { $0.name == port.name && $0.protocol == port.protocol }),
+                  let number = slicePort.port, number > 0 else { continue }
+            for endpoint in slice.endpoints where endpoint.address.family == family {
+                let endpointString = family == .ipv6
+                    ? "[\(endpoint.addressText)]:\(number)" : "\(endpoint.addressText):\(number)"
+                let isLocal = !settings.hostname.isEmpty && endpoint.nodeName == settings.hostname
+                if positionByString[endpointString] != nil && !isLocal { continue }
+                let plan = EndpointPlan(
+                    endpointString: endpointString, address: endpoint.address, port: UInt16(clamping: number),
+                    isLocal: isLocal, isReady: endpoint.conditions.isReady,
+                    isServing: endpoint.conditions.isServing, isTerminating: endpoint.conditions.isTerminating,
+                    zoneHints: endpoint.zoneHints,
+                    chain: ChainHashInput.suffix(name, l4.rawValue, endpointString).chain("KUBE-SEP-"))
+                if let existing = positionByString[endpointString] {
+                    result[existing] = plan
+                } else {
+                    positionByString[endpointString] = result.count
+                    result.append(plan)
+                }
+            }
+        }
+        result.sort { $0.endpointString.utf8.lexicographicallyPrecedes($1.endpointString.utf8) }
+        return result
+    }
+}
+
+extension L4Protocol {
+    init(_ kube: KubeProtocol) {
+        switch kube {
+        case .tcp: self = .tcp
+        case .udp: self = .udp
+        case .sctp: self = .sctp
+        }
+    }
+}
+
+/// The 16-character hash of `a + b + c`, computed without joining the strings, from which
+/// the per-port chain names (one hash, four prefixes) are made.
+struct ChainHashInput {
+    private var suffix: (UInt64, UInt64)
+
+    static func suffix(_ a: String, _ b: String, _ c: String) -> ChainHashInput {
+        var (a, b, c) = (a, b, c)
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                c.withUTF8 { c in
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + c.count) { joined in
+                        var offset = 0
+                        for part in [a, b, c] {
+                            _ = UnsafeMutableBufferPointer(rebasing: joined[offset...]).initialize(fromContentsOf: part)
+                            offset += part.count
+                        }
+                        var result = ChainHashInput(suffix: (0, 0))
+                        withUnsafeMutableBytes(of: &result.suffix) { raw in
+                            ChainHash.suffix(of: UnsafeRawBufferPointer(joined),
+                                             into: raw.bindMemory(to: UInt8.self))
+                        }
+                        return result
+                    }
+                }
+            }
+        }
+    }
+
+    func chain(_ prefix: StaticString) -> ChainName {
+        var suffix = self.suffix
+        return withUnsafeBytes(of: &suffix) { raw in
+            ChainName(prefix: prefix, suffix: raw.bindMemory(to: UInt8.self))
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+@main
+struct PacketPathCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "packetpath",
+        abstract: "Compile a Kubernetes node's desired networking state into its Linux packet path.")
+}
