@@ -27,6 +27,10 @@ let package = Package(
         ]),
         // Rule model <-> iptables-save text.
         .target(name: "IPTablesText", dependencies: ["RuleModel"]),
+        // Entering, creating and naming network namespaces (libc only).
+        .target(name: "NetworkNamespaces", dependencies: ["CLinuxShims"]),
+        // setns/unshare/pipe2, which Swift's Glibc module does not declare.
+        .target(name: "CLinuxShims"),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText",
@@ -42,6 +46,7 @@ let package = Package(
         .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
+        .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
     ],
     swiftLanguageModes: [.v6]
 )

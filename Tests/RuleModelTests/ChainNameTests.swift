@@ -14,7 +14,7 @@ import Testing
     @Test func sortsInByteOrderAcrossStorageKinds() {
         let texts = ["KUBE-SVC-B", "KUBE-SEP-Z", "KUBE-SVC-A", "KUBE-NODEPORTS", "a", "B",
                      String(repeating: "K", count: 40), "KUBE-SVC-AB", "KUBE-SVC-A-" + String(repeating: "z", count: 30)]
-        let sorted = texts.map(ChainName.init).sorted().map(\.description)
+        let sorted = texts.map { ChainName($0) }.sorted().map(\.description)
         #expect(sorted == texts.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     }
 
