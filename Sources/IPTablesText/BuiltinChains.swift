@@ -1,0 +1,34 @@
+import RuleModel
+
+/// iptables' built-in chains: which hooks each table has, in the order iptables-save lists
+/// them, and the priorities iptables-nft registers them with.
+public enum BuiltinChains {
+    /// Built-in chains of `table` in iptables-save order; empty for unknown tables.
+    public static func hooks(of table: String) -> [Hook] {
+        switch table {
+        case "filter": return [.input, .forward, .output]
+        case "nat": return [.prerouting, .input, .output, .postrouting]
+        case "mangle": return [.prerouting, .input, .forward, .output, .postrouting]
+        case "raw": return [.prerouting, .output]
+        case "security": return [.input, .forward, .output]
+        default: return []
+        }
+    }
+
+    /// The base-chain attachment of built-in chain `name` of `table`, nil if it is no built-in.
+    public static func attachment(table: String, chain name: String, policyAccepts: Bool = true) -> BaseChainAttachment? {
+        guard let hook = Hook(rawValue: name), hooks(of: table).contains(hook) else { return nil }
+        return BaseChainAttachment(hook: hook, priority: priority(table: table, hook: hook), policyAccepts: policyAccepts)
+    }
+
+    /// NF_IP_PRI_* of the table at the hook (nat splits: destination NAT before filter, source NAT after).
+    static func priority(table: String, hook: Hook) -> Int32 {
+        switch table {
+        case "raw": return -300
+        case "mangle": return -150
+        case "nat": return hook == .prerouting || hook == .output ? -100 : 100
+        case "security": return 50
+        default: return 0
+        }
+    }
+}

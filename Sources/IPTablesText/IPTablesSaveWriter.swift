@@ -1,0 +1,247 @@
+import NetworkAddresses
+import RuleModel
+
+/// Prints a ruleset the way `iptables-save` v1.8.9 (nf_tables) prints it back from the kernel,
+/// without the `#` lines: built-in chains first with their policy, user chains sorted by name,
+/// rules grouped by chain in that order, each rule in kernel option order (LAYOUT.md §12).
+///
+/// Tables without base chains in the model (a parsed restore payload) get the table's built-in
+/// chains with policy ACCEPT, as a fresh namespace has them. This is the canonical spelling the
+/// review tools show rules in: two rules print the same exactly when the kernel holds the same.
+public struct IPTablesSaveWriter {
+    public init() {}
+
+    public func text(_ ruleset: Ruleset) throws -> String {
+        var output: [UInt8] = []
+        for table in ruleset.tables {
+            output.append(UInt8(ascii: "*"))
+            output.append(table.name)
+            output.append(UInt8(ascii: "\n"))
+            let chains = IPTablesSaveWriter.chainsInSaveOrder(table)
+            for chain in chains {
+                output.append(UInt8(ascii: ":"))
+                chain.name.write(to: &output)
+                if let attachment = chain.attachment {
+                    output.append(attachment.policyAccepts ? " ACCEPT [0:0]\n" as StaticString : " DROP [0:0]\n")
+                } else {
+                    output.append(" - [0:0]\n" as StaticString)
+                }
+            }
+            for chain in chains {
+                for rule in chain.rules {
+                    output.append("-A " as StaticString)
+                    chain.name.write(to: &output)
+                    try LiveRuleSpelling(family: ruleset.family).write(rule, chain: chain.name, table: table.name, to: &output)
+                    output.append(UInt8(ascii: "\n"))
+                }
+            }
+            output.append("COMMIT\n" as StaticString)
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Built-in chains in iptables' order (added with policy ACCEPT when missing), then the
+    /// other chains by name.
+    static func chainsInSaveOrder(_ table: Table) -> [Chain] {
+        var builtins: [Chain] = []
+        for hook in BuiltinChains.hooks(of: table.name) {
+            let name = ChainName(hook.rawValue)
+            builtins.append(table.chain(named: name)
+                ?? Chain(name, attachment: BuiltinChains.attachment(table: table.name, chain: hook.rawValue)))
+        }
+        let builtinNames = Set(builtins.map(\.name))
+        let others = table.chains.filter { !builtinNames.contains($0.name) }.sorted { $0.name < $1.name }
+        return builtins + others
+    }
+
+    /// One rule as iptables-save prints it, without `-A CHAIN` (for reports).
+    public static func ruleText(_ rule: Rule, family: IPFamily) throws -> String {
+        var output: [UInt8] = []
+        try LiveRuleSpelling(family: family).write(rule, chain: "", table: "", to: &output)
+        return String(decoding: output.drop { $0 == UInt8(ascii: " ") }, as: UTF8.self)
+    }
+}
+
+/// The kernel's spelling of one rule: header options (`-s`, `-d`, `-p`), then the match
+/// modules in rule order — the protocol's module where the protocol match stands, holding all
+/// port options —, then the target with the options the kernel reports.
+struct LiveRuleSpelling {
+    let family: IPFamily
+
+    func write(_ rule: Rule, chain: ChainName, table: String, to out: inout [UInt8]) throws {
+        var proto: L4Protocol?
+        for match in rule.matches {
+            if case .source(let address, let negated) = match { writeAddress("-s", address, negated, to: &out) }
+        }
+        for match in rule.matches {
+            if case .destination(let address, let negated) = match { writeAddress("-d", address, negated, to: &out) }
+        }
+        for match in rule.matches {
+            if case .l4Protocol(let value) = match {
+                proto = value
+                out.append(" -p " as StaticString)
+                out.append(value.rawValue)
+            }
+        }
+        for match in rule.matches {
+            switch match {
+            case .source, .destination:
+                continue
+            case .destinationPort, .sourcePort:
+                if proto == nil { throw UnrepresentableRule(table: table, chain: chain, reason: "a port match without a protocol") }
+            case .l4Protocol(let value):
+                out.append(" -m " as StaticString)
+                out.append(value.rawValue)
+                writePorts(of: rule, to: &out)
+            case .comment(let comment):
+                out.append(" -m comment --comment " as StaticString)
+                writeSaveString(comment.description, to: &out)
+            case .addressType(let direction, let type, let negated):
+                out.append(" -m addrtype" as StaticString)
+                if negated { out.append(" !" as StaticString) }
+                out.append(direction == .source ? " --src-type " as StaticString : " --dst-type ")
+                out.append(type.rawValue)
+            case .conntrackState(let states, let negated):
+                out.append(" -m conntrack" as StaticString)
+                if negated { out.append(" !" as StaticString) }
+                out.append(" --ctstate " as StaticString)
+                let ordered = LiveRuleSpelling.stateOrder.filter(states.contains)
+                for (index, state) in ordered.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    out.append(state.rawValue)
+                }
+            case .mark(let value, let mask, let negated):
+                out.append(" -m mark" as StaticString)
+                if negated { out.append(" !" as StaticString) }
+                out.append(" --mark " as StaticString)
+                writeHex(value.value, to: &out)
+                if mask.value != UInt32.max {
+                    out.append(UInt8(ascii: "/"))
+                    writeHex(mask.value, to: &out)
+                }
+            case .statistic(let probability):
+                out.append(" -m statistic --mode random --probability " as StaticString)
+                out.append(contentsOf: StatisticProbability.liveText(probability))
+            case .recent(let name, let operation):
+                out.append(" -m recent" as StaticString)
+                switch operation {
+                case .set:
+                    out.append(" --set" as StaticString)
+                case .check(let seconds, let reap):
+                    out.append(" --rcheck --seconds " as StaticString)
+                    out.appendDecimal(UInt64(seconds))
+                    if reap { out.append(" --reap" as StaticString) }
+                }
+                out.append(" --name " as StaticString)
+                name.write(to: &out)
+                out.append(family == .ipv4 ? " --mask 255.255.255.255 --rsource" as StaticString
+                    : " --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource")
+            case .inSet:
+                throw UnrepresentableRule(table: table, chain: chain, reason: "a set lookup")
+            }
+        }
+        if let verdict = rule.verdict { try write(verdict, chain: chain, table: table, to: &out) }
+    }
+
+    /// Kernel bit order of conntrack states, which is the order iptables prints them in.
+    static let stateOrder: [ConntrackState] = [.invalid, .new, .related, .established, .untracked, .snat, .dnat]
+
+    private func writeAddress(_ option: StaticString, _ address: AddressMatch, _ negated: Bool, to out: inout [UInt8]) {
+        out.append(negated ? " ! " as StaticString : " ")
+        out.append(option)
+        out.append(UInt8(ascii: " "))
+        address.asPrefix.network.write(to: &out)
+    }
+
+    /// The protocol module prints source ports before destination ports.
+    private func writePorts(of rule: Rule, to out: inout [UInt8]) {
+        for match in rule.matches {
+            if case .sourcePort(let range, let negated) = match { writePortOption(" --sport ", range, negated, to: &out) }
+        }
+        for match in rule.matches {
+            if case .destinationPort(let range, let negated) = match { writePortOption(" --dport ", range, negated, to: &out) }
+        }
+    }
+
+    private func writePortOption(_ option: StaticString, _ range: PortRange, _ negated: Bool, to out: inout [UInt8]) {
+        if negated { out.append(" !" as StaticString) }
+        out.append(option)
+        out.appendDecimal(UInt64(range.first))
+        if range.last != range.first {
+            out.append(UInt8(ascii: ":"))
+            out.appendDecimal(UInt64(range.last))
+        }
+    }
+
+    private func write(_ verdict: Verdict, chain: ChainName, table: String, to out: inout [UInt8]) throws {
+        switch verdict {
+        case .accept: out.append(" -j ACCEPT" as StaticString)
+        case .drop: out.append(" -j DROP" as StaticString)
+        case .return: out.append(" -j RETURN" as StaticString)
+        case .reject(let kind):
+            out.append(" -j REJECT --reject-with " as StaticString)
+            out.append(RejectSpelling.text(kind ?? .portUnreachable, family: family))
+        case .jump(let target):
+            out.append(" -j " as StaticString)
+            target.write(to: &out)
+        case .goto(let target):
+            out.append(" -g " as StaticString)
+            target.write(to: &out)
+        case .dnat(let address, let port):
+            out.append(" -j DNAT --to-destination " as StaticString)
+            if address.family == .ipv6 && port != nil {
+                out.append(UInt8(ascii: "["))
+                address.write(to: &out)
+                out.append(UInt8(ascii: "]"))
+            } else {
+                address.write(to: &out)
+            }
+            if let port {
+                out.append(UInt8(ascii: ":"))
+                out.appendDecimal(UInt64(port))
+            }
+        case .masquerade(let randomFully):
+            out.append(" -j MASQUERADE" as StaticString)
+            if randomFully { out.append(" --random-fully" as StaticString) }
+        case .setMark(let operation):
+            // nf_tables stores both as value/mask: OR is v/v, XOR is v/0.
+            out.append(" -j MARK --set-xmark " as StaticString)
+            switch operation {
+            case .or(let mark):
+                writeHex(mark.value, to: &out)
+                out.append(UInt8(ascii: "/"))
+                writeHex(mark.value, to: &out)
+            case .xor(let mark):
+                writeHex(mark.value, to: &out)
+                out.append("/0x0" as StaticString)
+            }
+        case .verdictMap:
+            throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
+        case .randomChoice:
+            throw UnrepresentableRule(table: table, chain: chain, reason: "a numgen random choice")
+        }
+    }
+
+    private func writeHex(_ value: UInt32, to out: inout [UInt8]) {
+        out.append("0x" as StaticString)
+        out.appendHex(UInt64(value))
+    }
+
+    /// iptables-save leaves a word bare only when it is letters, digits, `-` and `_`.
+    private func writeSaveString(_ text: String, to out: inout [UInt8]) {
+        let bare = !text.isEmpty && text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
+        if bare {
+            out.append(text)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            if byte == 0x22 || byte == 0x5c { out.append(UInt8(ascii: "\\")) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
