@@ -27,13 +27,15 @@ let package = Package(
         ]),
         // Rule model <-> iptables-save text.
         .target(name: "IPTablesText", dependencies: ["RuleModel"]),
+        // Semantic comparison of two rulesets, reported per Service port.
+        .target(name: "RuleDiff", dependencies: ["RuleModel", "IPTablesText", "ServiceCompiler"]),
         // Entering, creating and naming network namespaces (libc only).
         .target(name: "NetworkNamespaces", dependencies: ["CLinuxShims"]),
         // setns/unshare/pipe2, which Swift's Glibc module does not declare.
         .target(name: "CLinuxShims"),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText",
+            "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText", "RuleDiff", "NetworkNamespaces",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
+        .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -44,7 +44,7 @@ public struct Probability: Sendable, Hashable, Comparable, CustomStringConvertib
         lhs.numerator.multipliedFullWidth(by: rhs.denominator) < rhs.numerator.multipliedFullWidth(by: lhs.denominator)
     }
 
-    private static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    static func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
         var (x, y) = (a, b)
         while y != 0 { (x, y) = (y, x % y) }
         return x == 0 ? 1 : x

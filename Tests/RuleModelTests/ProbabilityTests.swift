@@ -15,3 +15,32 @@ import Testing
         #expect(fraction == Probability.oneIn(k))
     }
 }
+
+@Suite struct ProbabilityArithmeticTests {
+    @Test func kubeProxyStepsTelescopeToEqualShares() {
+        // Reaching rule i of n passes i earlier misses: (1/(n-i)) × Π (1 − 1/(n-j)) = 1/n.
+        for n in [2, 3, 5, 1001] {
+            var remaining = Probability.one
+            for i in 0..<n {
+                let step = i == n - 1 ? Probability.one : Probability.oneIn(n - i)
+                #expect(remaining.multiplied(by: step) == Probability.oneIn(n))
+                remaining = remaining.multiplied(by: step.complement)
+            }
+            #expect(remaining == Probability.zero)
+        }
+    }
+
+    @Test func percentages() {
+        #expect(Probability(1, 3).percentText == "33.33%")
+        #expect(Probability(2, 3).percentText == "66.67%")
+        #expect(Probability.one.percentText == "100.00%")
+        #expect(Probability(1, 1001).percentText == "0.10%")
+    }
+
+    @Test func overflowingProductsStayClose() {
+        let odd = Probability(715_827_883, 2_147_483_648)
+        var product = Probability.one
+        for _ in 0..<4 { product = product.multiplied(by: odd) }
+        #expect(abs(product.value - odd.value * odd.value * odd.value * odd.value) < 1e-9)
+    }
+}

@@ -1,0 +1,163 @@
+import ClusterState
+import Foundation
+import IPTablesText
+import NetworkAddresses
+import RuleModel
+
+/// One side of a comparison or the input of a review command, as the user named it: files and
+/// directories of manifests, an iptables-save file, or a live network namespace.
+public enum SideInput: Sendable, Equatable, CustomStringConvertible {
+    case paths([String])
+    case namespace(String)
+
+    /// `netns:NAME` names a namespace; anything else is a path (`-` is standard input).
+    public init(_ words: [String]) throws {
+        if let first = words.first, first.hasPrefix("netns:") {
+            let name = String(first.dropFirst("netns:".count))
+            guard words.count == 1, !name.isEmpty else {
+                throw SideError("netns:NAME must be the only input of its side")
+            }
+            self = .namespace(name)
+        } else {
+            guard !words.isEmpty else { throw SideError("no input given") }
+            self = .paths(words)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .namespace(let name): return "netns:\(name)"
+        case .paths(let paths): return paths.joined(separator: " ")
+        }
+    }
+}
+
+public struct SideError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A side, read: either the cluster state of its manifests, or rules.
+public struct LoadedSide: Sendable {
+    public enum Content: Sendable {
+        case manifests(LoadedCluster)
+        case rules([Ruleset])
+    }
+
+    public var input: SideInput
+    public var content: Content
+
+    public init(input: SideInput, content: Content) {
+        self.input = input
+        self.content = content
+    }
+
+    public var cluster: LoadedCluster? {
+        if case .manifests(let cluster) = content { return cluster }
+        return nil
+    }
+
+    /// What the side is, for report headers: `manifests a.yaml b.yaml` or `rules live.txt`.
+    public var label: String {
+        switch (content, input) {
+        case (_, .namespace(let name)): return "live rules of netns:\(name)"
+        case (.manifests, .paths(let paths)): return "manifests \(paths.joined(separator: " "))"
+        case (.rules, .paths(let paths)): return "rules \(paths.joined(separator: " "))"
+        }
+    }
+
+    /// The rules of this side: parsed as they are, or compiled from the manifests for
+    /// `families` (their own default families when nil).
+    public func rulesets(families: [IPFamily]? = nil) -> [Ruleset] {
+        switch content {
+        case .rules(let rulesets):
+            return rulesets
+        case .manifests(let cluster):
+            return Pipeline.compileServices(cluster.state, families: families ?? Pipeline.defaultFamilies(for: cluster.state))
+        }
+    }
+}
+
+/// Reads sides. Each file is sniffed: text whose first significant line opens a table
+/// (`*nat`) is iptables-save text, anything else goes to the manifest loader. Directories
+/// contribute their `.yaml`, `.yml` and `.json` files, recursively, in name order.
+public struct SideLoader: Sendable {
+    public var liveReader: (any LiveRulesReader)?
+
+    public init(liveReader: (any LiveRulesReader)?) {
+        self.liveReader = liveReader
+    }
+
+    public func load(_ input: SideInput) throws -> LoadedSide {
+        switch input {
+        case .namespace(let name):
+            guard let liveReader else {
+                throw SideError("netns:\(name): reading live rules needs a namespace reader, and none is available")
+            }
+            return LoadedSide(input: input, content: .rules(try liveReader.rulesets(namespace: name)))
+        case .paths(let paths):
+            var manifests: [ManifestSource] = []
+            var rules: [(String, [Ruleset])] = []
+            for path in try SideLoader.expand(paths) {
+                let source = try SideLoader.read(path)
+                if IPTablesSaveParser.looksLikeRules(source.text) {
+                    rules.append((source.name, try IPTablesSaveParser(sourceName: source.name).parse(source.text)))
+                } else {
+                    manifests.append(source)
+                }
+            }
+            if !rules.isEmpty {
+                if let manifest = manifests.first {
+                    throw SideError("\(manifest.name) holds manifests but \(rules[0].0) holds iptables rules: a side is one or the other")
+                }
+                var byFamily: [IPFamily: String] = [:]
+                for (name, rulesets) in rules {
+                    for ruleset in rulesets {
+                        if let other = byFamily.updateValue(name, forKey: ruleset.family) {
+                            throw SideError("\(name) and \(other) both hold \(ruleset.family.rawValue) rules")
+                        }
+                    }
+                }
+                return LoadedSide(input: input, content: .rules(rules.flatMap(\.1).sorted { $0.family < $1.family }))
+            }
+            return LoadedSide(input: input, content: .manifests(try ManifestLoader.load(sources: manifests)))
+        }
+    }
+
+    static func expand(_ paths: [String]) throws -> [String] {
+        var result: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard path == "-" || FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw SideError("\(path): no such file or directory")
+            }
+            guard isDirectory.boolValue else {
+                result.append(path)
+                continue
+            }
+            guard let walker = FileManager.default.enumerator(atPath: path) else { throw SideError("\(path): cannot list") }
+            var found: [String] = []
+            while let entry = walker.nextObject() as? String {
+                let lower = entry.lowercased()
+                if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json") {
+                    found.append((path.hasSuffix("/") ? path : path + "/") + entry)
+                }
+            }
+            guard !found.isEmpty else { throw SideError("\(path): no .yaml, .yml or .json files") }
+            result += found.sorted()
+        }
+        return result
+    }
+
+    static func read(_ path: String) throws -> ManifestSource {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: path) else { throw SideError("\(path): cannot read") }
+            data = contents
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw SideError("\(path): not valid UTF-8 text") }
+        return ManifestSource(name: path == "-" ? "<stdin>" : path, text: text)
+    }
+}

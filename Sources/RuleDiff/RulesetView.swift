@@ -1,0 +1,75 @@
+import NetworkAddresses
+import RuleModel
+
+/// The rules of one Service port, gathered from wherever kube-proxy put them.
+struct ServicePortView {
+    let name: String
+    var proto: L4Protocol?
+    /// Its rules in shared chains (KUBE-SERVICES, KUBE-NODEPORTS, filter chains), in order.
+    var sharedRules: [ChainKey: [Rule]] = [:]
+    /// Its KUBE-SVC/SVL/EXT/FW chains.
+    var chains: [ChainKey: Chain] = [:]
+    /// Its KUBE-SEP chains.
+    var endpointChains: [ChainKey: Chain] = [:]
+
+    /// SEP chains by the endpoint they DNAT to (the chain name when they DNAT nowhere).
+    var endpoints: [String: (key: ChainKey, chain: Chain)] {
+        var result: [String: (key: ChainKey, chain: Chain)] = [:]
+        for (key, chain) in endpointChains { result[Attribution.endpoint(of: chain) ?? chain.name.description] = (key, chain) }
+        return result
+    }
+}
+
+/// Everything of one table's chain that belongs to no Service port.
+struct NodeChain {
+    var rules: [Rule]
+    /// Base chains: whether the policy accepts.
+    var policyAccepts: Bool?
+}
+
+/// One ruleset split into Service ports and node-level chains.
+struct RulesetView {
+    let family: IPFamily
+    var servicePorts: [String: ServicePortView] = [:]
+    var nodeChains: [ChainKey: NodeChain] = [:]
+    /// Tables whose built-in chains hold at least one rule.
+    var tablesWithBaseRules: Set<String> = []
+    /// Endpoint of every SEP chain, for labelling dispatch rules.
+    var endpointOfChain: [ChainKey: String] = [:]
+
+    init(_ ruleset: Ruleset, names: ServicePortNames) {
+        family = ruleset.family
+        let attribution = Attribution(ruleset, names: names)
+        for table in ruleset.tables {
+            for chain in table.chains {
+                let key = ChainKey(table: table.name, chain: chain.name)
+                if chain.isBase && !chain.rules.isEmpty { tablesWithBaseRules.insert(table.name) }
+                if let owner = attribution.chainOwners[key] {
+                    var view = servicePorts[owner.name] ?? ServicePortView(name: owner.name)
+                    view.proto = view.proto ?? owner.proto
+                    if owner.role == .endpoint {
+                        view.endpointChains[key] = chain
+                        endpointOfChain[key] = Attribution.endpoint(of: chain) ?? chain.name.description
+                    } else {
+                        view.chains[key] = chain
+                    }
+                    servicePorts[owner.name] = view
+                    continue
+                }
+                var node = NodeChain(rules: [], policyAccepts: chain.attachment?.policyAccepts)
+                for rule in chain.rules {
+                    // Rules of unidentified service chains stay with their chain.
+                    if !attribution.unidentified.contains(key), let name = attribution.owner(of: rule, table: table.name) {
+                        var view = servicePorts[name] ?? ServicePortView(name: name)
+                        if view.proto == nil { view.proto = Attribution.protocolOf([rule]) }
+                        view.sharedRules[key, default: []].append(rule)
+                        servicePorts[name] = view
+                    } else {
+                        node.rules.append(rule)
+                    }
+                }
+                nodeChains[key] = node
+            }
+        }
+    }
+}
