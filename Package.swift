@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
-        .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath"]),
+        .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces"]),
     ],
     swiftLanguageModes: [.v6]
 )
