@@ -27,6 +27,8 @@ let package = Package(
         ]),
         // Rule model <-> iptables-save text.
         .target(name: "IPTablesText", dependencies: ["RuleModel"]),
+        // Follows a packet through a ruleset's chains, branch by branch, with exact probabilities.
+        .target(name: "PacketTrace", dependencies: ["RuleModel", "IPTablesText"]),
         // Semantic comparison of two rulesets, reported per Service port.
         .target(name: "RuleDiff", dependencies: ["RuleModel", "IPTablesText", "ServiceCompiler"]),
         // Entering, creating and naming network namespaces (libc only).
@@ -35,7 +37,7 @@ let package = Package(
         .target(name: "CLinuxShims"),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText", "RuleDiff", "NetworkNamespaces",
+            "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText", "RuleDiff", "NetworkNamespaces", "PacketTrace",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
+        .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState"]),
         .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces"]),
     ],
     swiftLanguageModes: [.v6]

@@ -51,6 +51,15 @@ public struct IPTablesTextWriter {
         return output
     }
 
+    /// One rule as an `-A CHAIN ...` line of restore text (no newline), for tools that show rules.
+    public static func line(_ rule: Rule, chain: ChainName, table: String, family: IPFamily) throws -> String {
+        var output: [UInt8] = []
+        var writer = RuleWriter(family: family)
+        try writer.write(rule, chain: chain, table: table, to: &output)
+        output.removeLast()
+        return String(decoding: output, as: UTF8.self)
+    }
+
     private func estimatedSize(_ ruleset: Ruleset) -> Int {
         ruleset.tables.reduce(64) { total, table in
             total + table.chains.reduce(16) { $0 + 40 + $1.rules.count * 110 }

@@ -21,6 +21,19 @@ extension Probability {
         return Probability.nearestFraction(to: value, tolerance: 0.5 / 2_147_483_648.0) ?? Probability(UInt64((value * 2_147_483_648.0).rounded()), 1 << 31)
     }
 
+    /// p + q for disjoint events (their sum is at most 1), exact when it fits.
+    public func adding(_ other: Probability) -> Probability {
+        let divisor = Probability.gcd(denominator, other.denominator)
+        let (scaleLeft, scaleRight) = (other.denominator / divisor, denominator / divisor)
+        let (den, denOverflow) = denominator.multipliedReportingOverflow(by: scaleLeft)
+        let (left, leftOverflow) = numerator.multipliedReportingOverflow(by: scaleLeft)
+        let (right, rightOverflow) = other.numerator.multipliedReportingOverflow(by: scaleRight)
+        let (num, sumOverflow) = left.addingReportingOverflow(right)
+        if !(denOverflow || leftOverflow || rightOverflow || sumOverflow) { return Probability(min(num, den), den) }
+        let value = min(1, value + other.value)
+        return Probability.nearestFraction(to: value, tolerance: 0.5 / 2_147_483_648.0) ?? Probability(UInt64((value * 2_147_483_648.0).rounded()), 1 << 31)
+    }
+
     /// Percentage with two decimals, e.g. `33.33%`.
     public var percentText: String {
         let hundredths = (value * 10_000).rounded()

@@ -44,3 +44,11 @@ import Testing
         #expect(abs(product.value - odd.value * odd.value * odd.value * odd.value) < 1e-9)
     }
 }
+
+@Suite struct ProbabilitySumTests {
+    @Test func sumsOfShares() {
+        #expect(Probability(1, 3).adding(Probability(1, 6)) == Probability(1, 2))
+        #expect(Probability(2, 5).adding(Probability(3, 5)) == Probability.one)
+        #expect(Probability.zero.adding(Probability(1, 1001)) == Probability(1, 1001))
+    }
+}

@@ -1,0 +1,120 @@
+import ClusterState
+import NetworkAddresses
+import PacketTrace
+import RuleModel
+
+/// What to trace: a packet given by addresses, or sent from a pod of the manifests.
+public struct TraceRequest: Sendable {
+    public enum Source: Sendable {
+        case address(IPAddress)
+        /// `namespace/name` of a Pod in the manifests.
+        case pod(String)
+    }
+
+    public var source: Source
+    public var destination: IPAddress
+    public var proto: L4Protocol
+    public var destinationPort: UInt16
+    public var sourcePort: UInt16
+
+    public init(source: Source, destination: IPAddress, proto: L4Protocol, destinationPort: UInt16, sourcePort: UInt16 = 40000) {
+        self.source = source
+        self.destination = destination
+        self.proto = proto
+        self.destinationPort = destinationPort
+        self.sourcePort = sourcePort
+    }
+}
+
+extension Review {
+    /// The rules a trace walks for manifests: kube-proxy's chains plus, when a policy compiler
+    /// is given, its filter chains.
+    public static func traceRuleset(_ state: ClusterState, family: IPFamily, policy: (any PolicyRulesProvider)?) throws -> Ruleset {
+        let services = Pipeline.compileServices(state, families: [family])[0]
+        guard let policy else { return services }
+        return services.merging(try policy.policyTables(for: state, family: family))
+    }
+
+    /// Traces a packet through a side's rules. Manifests supply the node's addresses (their
+    /// NodeConfig) and pods; a side of rules uses `nodeAddresses` (kube-proxy's test node
+    /// addresses when nil, which the result notes).
+    public static func trace(_ side: LoadedSide, _ request: TraceRequest, nodeAddresses: [IPPrefix]? = nil,
+                             policy: (any PolicyRulesProvider)? = nil,
+                             recentEntries: [ChainName: Set<IPAddress>] = [:]) throws -> TraceResult {
+        let family = request.destination.family
+        let source: IPAddress
+        switch request.source {
+        case .address(let address):
+            source = address
+        case .pod(let key):
+            guard let state = side.cluster?.state else { throw SideError("--from-pod needs manifests with the Pod") }
+            guard let pod = state.pods.first(where: { $0.metadata.key == key }) else { throw SideError("no Pod \(key) in the manifests") }
+            guard let address = pod.podIPs.first(where: { $0.family == family }) else {
+                throw SideError("Pod \(key) has no \(family.rawValue) address (status.podIPs)")
+            }
+            source = address
+        }
+        guard source.family == family else { throw SideError("source \(source) and destination \(request.destination) are of different families") }
+
+        var notes: [String] = []
+        let ruleset: Ruleset
+        let addresses: [IPPrefix]
+        if let state = side.cluster?.state {
+            ruleset = try traceRuleset(state, family: family, policy: policy)
+            addresses = nodeAddresses ?? state.settings.interfaceAddresses
+        } else {
+            guard let found = side.rulesets().first(where: { $0.family == family }) else {
+                throw SideError("\(side.label) has no \(family.rawValue) rules")
+            }
+            ruleset = found
+            if nodeAddresses == nil { notes.append("node addresses unknown for a rules file: using kube-proxy's test node's (--node-address to set them)") }
+            addresses = nodeAddresses ?? NodeSettings.testDefaults.interfaceAddresses
+        }
+        let environment = TraceEnvironment(interfaceAddresses: addresses, recentEntries: recentEntries, policyChains: policy?.recognizer)
+        let packet = TracePacket(source: source, destination: request.destination, proto: request.proto,
+                                 sourcePort: request.sourcePort, destinationPort: request.destinationPort)
+        var result = PacketTracer(ruleset: ruleset, environment: environment).trace(packet)
+        result.notes = notes + result.notes
+        return result
+    }
+
+    /// The share of new connections each endpoint of a Service port should get, from a trace
+    /// of a pod-network client to its cluster IP: what a lab's real connections are tested
+    /// against (`ChiSquareTest`).
+    public static func expectedDistribution(_ side: LoadedSide, service key: String, port portName: String? = nil,
+                                            family: IPFamily? = nil) throws -> [(key: String, probability: Probability)] {
+        guard let state = side.cluster?.state else { throw SideError("a Service's distribution needs manifests") }
+        guard let service = state.services.first(where: { $0.metadata.key == key }) else { throw SideError("no Service \(key)") }
+        let chosenFamily = family ?? Pipeline.defaultFamilies(for: state).first ?? .ipv4
+        guard let clusterIP = service.clusterIP(for: chosenFamily) else { throw SideError("Service \(key) has no \(chosenFamily.rawValue) cluster IP") }
+        guard let port = service.ports.first(where: { portName == nil || $0.name == portName }) else {
+            throw SideError("Service \(key) has no port \(portName ?? "")")
+        }
+        let client = try clientAddress(in: state, family: chosenFamily)
+        let request = TraceRequest(source: .address(client), destination: clusterIP,
+                                   proto: L4Protocol(port.protocol), destinationPort: UInt16(port.port))
+        return ServiceDistribution.expected(try trace(side, request))
+    }
+
+    /// An address inside the cluster CIDR that is no endpoint: a pod-network client.
+    static func clientAddress(in state: ClusterState, family: IPFamily) throws -> IPAddress {
+        guard let cidr = state.settings.clusterCIDR(for: family) else {
+            return family == .ipv4 ? IPAddress("10.0.0.1")! : IPAddress("fd00::1")!
+        }
+        let base = cidr.network.address
+        switch base {
+        case .v4(let value): return .v4(value | 0xfe)
+        case .v6(let high, let low): return .v6(high, low | 0xfe)
+        }
+    }
+}
+
+extension L4Protocol {
+    init(_ proto: KubeProtocol) {
+        switch proto {
+        case .tcp: self = .tcp
+        case .udp: self = .udp
+        case .sctp: self = .sctp
+        }
+    }
+}

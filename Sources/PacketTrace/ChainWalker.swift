@@ -1,0 +1,174 @@
+import IPTablesText
+import NetworkAddresses
+import RuleModel
+
+/// Walks the chains of one table the way the kernel does for one packet: rules in order,
+/// jumps return to the next rule, gotos return to the caller's caller, RETURN or the end of a
+/// regular chain goes back, terminal verdicts stop the table. Statistic matches split the
+/// walk into branches carrying exact probabilities.
+struct ChainWalker {
+    let table: Table
+    let family: IPFamily
+    let environment: TraceEnvironment
+    private let index: [ChainName: Int]
+    private let evaluator: MatchEvaluator
+    static let maximumDepth = 64
+
+    init(table: Table, family: IPFamily, environment: TraceEnvironment) {
+        self.table = table
+        self.family = family
+        self.environment = environment
+        index = table.chainIndex()
+        evaluator = MatchEvaluator(environment: environment, table: table)
+    }
+
+    func walk(_ chain: ChainName, _ state: WalkState, depth: Int = 0) -> [(WalkState, Flow)] {
+        guard depth < ChainWalker.maximumDepth else { return [(state, .unresolved("more than \(ChainWalker.maximumDepth) nested jumps at \(chain)"))] }
+        guard let position = index[chain] else { return [(state, .unresolved("jump to \(table.name) \(chain), which does not exist"))] }
+        var state = state
+        if let recognizer = environment.policyChains, recognizer.isPolicyChain(table: table.name, chain: chain),
+           !state.policyChains.contains(chain.description) {
+            state.policyChains.append(chain.description)
+        }
+        return walkRules(table.chains[position], from: 0, state, depth: depth)
+    }
+
+    private func walkRules(_ chain: Chain, from start: Int, _ state: WalkState, depth: Int) -> [(WalkState, Flow)] {
+        var results: [(WalkState, Flow)] = []
+        var current = state
+        var ruleIndex = start
+        while ruleIndex < chain.rules.count {
+            let rule = chain.rules[ruleIndex]
+            let (matched, missed) = split(rule, chain: chain.name, number: ruleIndex + 1, current)
+            if let matched {
+                for (next, flow) in apply(rule, chain: chain.name, number: ruleIndex + 1, matched, depth: depth) {
+                    if case .next = flow {
+                        results += walkRules(chain, from: ruleIndex + 1, next, depth: depth)
+                    } else {
+                        results.append((next, flow))
+                    }
+                }
+            }
+            guard let missed else { return results }
+            current = missed
+            ruleIndex += 1
+        }
+        results.append((current, .returned))
+        return results
+    }
+
+    /// The branch where the rule matches and the branch where it does not (nil when impossible).
+    private func split(_ rule: Rule, chain: ChainName, number: Int, _ state: WalkState) -> (WalkState?, WalkState?) {
+        var chance = Probability.one
+        var recorded: [ChainName] = []
+        for match in rule.matches {
+            switch evaluator.evaluate(match, state) {
+            case .no:
+                var missed = state
+                if case .recent(_, .check(let seconds, _)) = match {
+                    missed.note("session affinity: the client is in no affinity list yet (a first connection); "
+                        + "for \(seconds) s its later connections stick to the endpoint chosen now")
+                }
+                return (nil, missed)
+            case .yes: continue
+            case .random(let probability): chance = chance.multiplied(by: probability)
+            case .recordsClient(let list): recorded.append(list)
+            }
+        }
+        var matched = state
+        for list in recorded {
+            matched.recordedClients.insert(RecentEntry(list: list, client: state.packet.source))
+            matched.note("session affinity: the client is recorded in recent list \(list)")
+        }
+        if chance == .one { return (matched, nil) }
+        if chance == .zero { return (nil, state) }
+        matched.probability = state.probability.multiplied(by: chance)
+        var missed = state
+        missed.probability = state.probability.multiplied(by: chance.complement)
+        missed.steps.append(step(rule, chain: chain, number: number, effect: "not taken (probability \(chance.complement) of reaching it)"))
+        return (matched, missed)
+    }
+
+    private func apply(_ rule: Rule, chain: ChainName, number: Int, _ state: WalkState, depth: Int) -> [(WalkState, Flow)] {
+        var state = state
+        let drew = rule.matches.compactMap { match -> Probability? in
+            if case .statistic(let probability) = match { return probability }
+            return nil
+        }
+        let drawText = drew.isEmpty ? "" : " (statistic draw \(drew.map(\.description).joined(separator: " and ")) taken)"
+        func record(_ effect: String, target: ChainName? = nil) {
+            state.steps.append(step(rule, chain: chain, number: number, effect: effect + drawText, target: target))
+        }
+        guard let verdict = rule.verdict else {
+            record("matches (no target)")
+            return [(state, .next)]
+        }
+        switch verdict {
+        case .accept:
+            record("ACCEPT")
+            return [(state, .accepted)]
+        case .drop:
+            record("DROP")
+            return [(state, .dropped(chain: chain, rule: number))]
+        case .reject(let kind):
+            record("REJECT (\(kind.map { "\($0)" } ?? "port unreachable"))")
+            return [(state, .rejected(chain: chain, rule: number))]
+        case .return:
+            record("RETURN")
+            return [(state, .returned)]
+        case .jump(let target):
+            record("jump \(target)", target: target)
+            return walk(target, state, depth: depth + 1).map { next, flow in
+                if case .returned = flow { return (next, .next) }
+                return (next, flow)
+            }
+        case .goto(let target):
+            record("goto \(target)", target: target)
+            return walk(target, state, depth: depth + 1)
+        case .dnat(let address, let port):
+            let target = TracePacket.endpoint(address, port ?? state.packet.destinationPort)
+            record("DNAT to \(target)")
+            state.packet.destination = address
+            if let port { state.packet.destinationPort = port }
+            state.dnatTarget = target
+            state.conntrack.insert(.dnat)
+            return [(state, .accepted)]
+        case .masquerade(let randomFully):
+            record("MASQUERADE (source becomes the node's address on the way out\(randomFully ? ", random-fully" : ""))")
+            state.masqueraded = true
+            state.conntrack.insert(.snat)
+            return [(state, .accepted)]
+        case .setMark(.or(let mark)):
+            state.packet.mark |= mark.value
+            record("mark |= \(mark) (now 0x\(String(state.packet.mark, radix: 16)))")
+            return [(state, .next)]
+        case .setMark(.xor(let mark)):
+            state.packet.mark ^= mark.value
+            record("mark ^= \(mark) (now 0x\(String(state.packet.mark, radix: 16)))")
+            return [(state, .next)]
+        case .verdictMap(let fields, let mapName):
+            guard let map = table.maps.first(where: { $0.name == mapName }),
+                  let entry = map.entries.first(where: { KeyLookup.matches($0.key, fields: fields, packet: state.packet) }) else {
+                record("verdict map \(mapName): no entry for the packet")
+                return [(state, .next)]
+            }
+            record("verdict map \(mapName) -> \(entry.verdict)")
+            return apply(Rule([], entry.verdict), chain: chain, number: number, state, depth: depth)
+        case .randomChoice(let targets):
+            guard !targets.isEmpty else { return [(state, .next)] }
+            return targets.flatMap { target -> [(WalkState, Flow)] in
+                var branch = state
+                let share = Probability.oneIn(targets.count)
+                branch.probability = state.probability.multiplied(by: share)
+                branch.steps.append(step(rule, chain: chain, number: number, effect: "random choice \(share): goto \(target)", target: target))
+                return walk(target, branch, depth: depth + 1)
+            }
+        }
+    }
+
+    private func step(_ rule: Rule, chain: ChainName, number: Int, effect: String, target: ChainName? = nil) -> TraceStep {
+        let text = (try? IPTablesTextWriter.line(rule, chain: chain, table: table.name, family: family)) ?? "-A \(chain) \(rule)"
+        return TraceStep(table: table.name, chain: chain, ruleNumber: number, ruleText: text, effect: effect,
+                         target: target ?? rule.verdict?.targetChains.first)
+    }
+}

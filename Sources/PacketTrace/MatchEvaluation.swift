@@ -1,0 +1,74 @@
+import NetworkAddresses
+import RuleModel
+
+/// What one match says about the traced packet.
+enum MatchResult {
+    case yes
+    case no
+    /// Holds with this probability, independently of everything else.
+    case random(Probability)
+    /// Holds, and records the client in a recent list.
+    case recordsClient(ChainName)
+}
+
+/// Evaluates matches against the packet, its conntrack state and the node.
+struct MatchEvaluator {
+    let environment: TraceEnvironment
+    let table: Table
+
+    func evaluate(_ match: Match, _ state: WalkState) -> MatchResult {
+        let packet = state.packet
+        switch match {
+        case .source(let address, let negated):
+            return holds(address.contains(packet.source) != negated)
+        case .destination(let address, let negated):
+            return holds(address.contains(packet.destination) != negated)
+        case .l4Protocol(let proto):
+            return holds(packet.proto == proto)
+        case .destinationPort(let range, let negated):
+            return holds(range.contains(packet.destinationPort) != negated)
+        case .sourcePort(let range, let negated):
+            return holds(range.contains(packet.sourcePort) != negated)
+        case .comment:
+            return .yes
+        case .addressType(let direction, .local, let negated):
+            return holds(environment.isLocal(direction == .source ? packet.source : packet.destination) != negated)
+        case .conntrackState(let states, let negated):
+            return holds(!state.conntrack.isDisjoint(with: states) != negated)
+        case .mark(let value, let mask, let negated):
+            return holds((packet.mark & mask.value == value.value) != negated)
+        case .statistic(let probability):
+            return .random(probability)
+        case .recent(let name, .set):
+            return .recordsClient(name)
+        case .recent(let name, .check):
+            let seen = environment.recentEntries[name]?.contains(packet.source) == true
+                || state.recordedClients.contains(RecentEntry(list: name, client: packet.source))
+            return holds(seen)
+        case .inSet(let fields, let setName, let negated):
+            guard let set = table.sets.first(where: { $0.name == setName }) else { return .no }
+            let found = set.elements.contains { KeyLookup.matches($0, fields: fields, packet: packet) }
+            return holds(found != negated)
+        }
+    }
+
+    private func holds(_ value: Bool) -> MatchResult { value ? .yes : .no }
+}
+
+/// Set and map keys against the packet.
+enum KeyLookup {
+    static func matches(_ key: [KeyComponent], fields: [PacketField], packet: TracePacket) -> Bool {
+        guard key.count == fields.count else { return false }
+        for (component, field) in zip(key, fields) {
+            let address: IPAddress? = field == .sourceAddress ? packet.source : field == .destinationAddress ? packet.destination : nil
+            let port: UInt16? = field == .sourcePort ? packet.sourcePort : field == .destinationPort ? packet.destinationPort : nil
+            switch component {
+            case .address(let value): if address != value { return false }
+            case .prefix(let prefix): if address.map(prefix.contains) != true { return false }
+            case .l4Protocol(let proto): if field != .l4Protocol || packet.proto != proto { return false }
+            case .port(let value): if port != value { return false }
+            }
+        }
+        return true
+    }
+}

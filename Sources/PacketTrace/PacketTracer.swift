@@ -1,0 +1,109 @@
+import NetworkAddresses
+import RuleModel
+
+/// Follows the first packet of a connection through a ruleset's base chains in the kernel's
+/// order: PREROUTING (arriving) or OUTPUT (sent by the node), the routing decision on the
+/// possibly DNATed destination, INPUT or FORWARD, POSTROUTING. At each hook every table's base
+/// chain attached there runs, by priority (nat before filter at PREROUTING and OUTPUT, after
+/// at POSTROUTING and INPUT). Nothing here knows kube-proxy: NetworkPolicy chains or any other
+/// filter chains in the model are walked the same way.
+public struct PacketTracer: Sendable {
+    public let ruleset: Ruleset
+    public let environment: TraceEnvironment
+
+    public init(ruleset: Ruleset, environment: TraceEnvironment) {
+        self.ruleset = ruleset
+        self.environment = environment
+    }
+
+    public func trace(_ packet: TracePacket) -> TraceResult {
+        let origin = environment.origin ?? (environment.isLocal(packet.source) ? .node : .network)
+        var notes: [String] = []
+        if packet.destination.family != ruleset.family {
+            notes.append("the packet is \(packet.destination.family.rawValue) but the rules are \(ruleset.family.rawValue)")
+        }
+        let hooksWithRules = Set(ruleset.tables.flatMap { $0.chains.filter { !$0.rules.isEmpty }.compactMap(\.attachment?.hook) })
+        if hooksWithRules.isEmpty {
+            notes.append("no built-in chain holds a rule (a restore payload without kube-proxy's jump rules?): nothing is entered")
+        }
+
+        var finished: [TraceOutcome] = []
+        let first: [Hook] = origin == .network ? [.prerouting] : [.output, .postrouting]
+        var states = run(first, [WalkState(packet: packet)], finished: &finished)
+        var delivered: [WalkState] = []
+        var forwarded: [WalkState] = []
+        for state in states {
+            if environment.isLocal(state.packet.destination) { delivered.append(state) } else { forwarded.append(state) }
+        }
+        delivered = run([.input], delivered, finished: &finished)
+        forwarded = origin == .network ? run([.forward, .postrouting], forwarded, finished: &finished) : forwarded
+        states = []
+        finished += delivered.map { outcome($0, .delivered) }
+        finished += forwarded.map { outcome($0, .forwarded) }
+        // Most likely first; equal chances keep the walk's order (rule order).
+        let ordered = finished.enumerated().sorted { lhs, rhs in
+            lhs.element.probability != rhs.element.probability ? lhs.element.probability > rhs.element.probability : lhs.offset < rhs.offset
+        }.map(\.element)
+        return TraceResult(packet: packet, origin: origin, outcomes: ordered, notes: notes)
+    }
+
+    /// Runs the hooks in order; branches that are dropped or rejected end up in `finished`.
+    private func run(_ hooks: [Hook], _ states: [WalkState], finished: inout [TraceOutcome]) -> [WalkState] {
+        var current = states
+        for hook in hooks {
+            let chains = ruleset.tables.flatMap { table in
+                table.chains.compactMap { chain in chain.attachment?.hook == hook ? (table, chain) : nil }
+            }.enumerated().sorted { lhs, rhs in
+                let (l, r) = (lhs.element.1.attachment!.priority, rhs.element.1.attachment!.priority)
+                return l != r ? l < r : lhs.offset < rhs.offset
+            }.map(\.element)
+            for (table, chain) in chains {
+                let walker = ChainWalker(table: table, family: ruleset.family, environment: environment)
+                var survivors: [WalkState] = []
+                for state in current {
+                    for (next, flow) in walker.walk(chain.name, state) {
+                        switch flow {
+                        case .accepted:
+                            survivors.append(next)
+                        case .next, .returned:
+                            // Off the end of a base chain: its policy decides.
+                            if chain.attachment!.policyAccepts {
+                                survivors.append(next)
+                            } else {
+                                var dropped = next
+                                dropped.steps.append(TraceStep(table: table.name, chain: chain.name, ruleNumber: nil,
+                                                               ruleText: ":\(chain.name) DROP", effect: "policy DROP"))
+                                finished.append(outcome(dropped, .dropped(table: table.name, chain: chain.name, rule: nil)))
+                            }
+                        case .dropped(let at, let rule):
+                            finished.append(outcome(next, .dropped(table: table.name, chain: at, rule: rule)))
+                        case .rejected(let at, let rule):
+                            finished.append(outcome(next, .rejected(table: table.name, chain: at, rule: rule)))
+                        case .unresolved(let reason):
+                            finished.append(outcome(next, .unresolved(reason)))
+                        }
+                    }
+                }
+                current = survivors
+            }
+        }
+        return current
+    }
+
+    private func outcome(_ state: WalkState, _ disposition: Disposition) -> TraceOutcome {
+        TraceOutcome(probability: state.probability, steps: state.steps, disposition: disposition, packet: state.packet,
+                     dnatTarget: state.dnatTarget, masqueraded: state.masqueraded, notes: state.notes,
+                     policy: policyVerdict(state, disposition))
+    }
+
+    private func policyVerdict(_ state: WalkState, _ disposition: Disposition) -> PolicyVerdict {
+        guard let recognizer = environment.policyChains else { return .notEvaluated }
+        switch disposition {
+        case .dropped(let table, let chain, let rule), .rejected(let table, let chain, let rule):
+            if recognizer.isPolicyChain(table: table, chain: chain) { return .denied(chain: chain.description, rule: rule) }
+        default:
+            break
+        }
+        return state.policyChains.isEmpty ? .notEvaluated : .allowed(chains: state.policyChains)
+    }
+}
