@@ -211,6 +211,7 @@ struct YAMLMapping {
     func rejectUnknownKeys(_ known: Set<String>) throws {
         for (key, value) in try entries() where !known.contains(key) {
             throw FieldError("unknown field \(quoted(key)) (known: \(known.sorted().joined(separator: ", ")))", at: value.mark)
+                .at([key])
         }
     }
 }
