@@ -99,9 +99,7 @@ public struct MarkValue: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ value: UInt32, spelling: String? = nil) {
         self.value = value
-        var hex: [UInt8] = Array("0x".utf8)
-        hex.appendHex(UInt64(value))
-        self.spelling = spelling ?? String(decoding: hex, as: UTF8.self)
+        self.spelling = spelling ?? "0x" + String(value, radix: 16)
     }
 
     public var description: String { spelling }
