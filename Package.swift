@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "ServiceCompiler", dependencies: [
             "ClusterState", "RuleModel", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // NetworkPolicies + Pods + Namespaces -> filter chains in the same rule model.
+        .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler"]),
         // Rule model <-> iptables-save text.
         .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput"]),
         // Entering, creating and naming network namespaces (libc only).
@@ -35,7 +37,7 @@ let package = Package(
         .target(name: "CLinuxShims"),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText",
+            "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState"]),
         .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),
+        .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "PacketPath", "IPTablesText"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),

@@ -131,6 +131,11 @@ struct RuleWriter {
         case .setMark(.xor(let mark)):
             out.append(" -j MARK --xor-mark " as StaticString)
             out.append(mark.spelling)
+        case .setMark(.set(let value, let mask)):
+            out.append(" -j MARK --set-xmark " as StaticString)
+            out.append(value.spelling)
+            out.append(UInt8(ascii: "/"))
+            out.append(mask.spelling)
         case .verdictMap:
             throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
         case .randomChoice:

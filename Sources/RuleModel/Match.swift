@@ -102,6 +102,15 @@ public struct MarkValue: Sendable, Hashable, CustomStringConvertible {
         self.spelling = spelling ?? "0x" + String(value, radix: 16)
     }
 
+    /// Reads a mark written as `0x…` hexadecimal or as decimal, keeping the spelling.
+    public init?(parsing text: String) {
+        let lower = text.lowercased()
+        guard let value = lower.hasPrefix("0x") ? UInt32(lower.dropFirst(2), radix: 16) : UInt32(lower) else {
+            return nil
+        }
+        self.init(value, spelling: text)
+    }
+
     public var description: String { spelling }
 
     public static func == (lhs: MarkValue, rhs: MarkValue) -> Bool { lhs.value == rhs.value }
