@@ -99,14 +99,15 @@ private struct Piece {
                 out.append(" - [0:0]\n" as StaticString)
             }
         case .rules(let tableIndex, let chainIndex):
-            // Borrow through buffer pointers: copying the Table or Chain would retain arrays
-            // that both printing threads share, and contended refcounts cost more than the text.
+            // Borrow through pointers: copying the Table or Chain would retain arrays that
+            // both printing threads share, and contended refcounts cost more than the text.
             try ruleset.tables.withUnsafeBufferPointer { tables in
-                try tables[tableIndex].chains.withUnsafeBufferPointer { chains in
-                    try chains[chainIndex].rules.withUnsafeBufferPointer { rules in
+                let table = tables.baseAddress! + tableIndex
+                try table.pointee.chains.withUnsafeBufferPointer { chains in
+                    let chain = chains.baseAddress! + chainIndex
+                    try chain.pointee.rules.withUnsafeBufferPointer { rules in
                         for index in rules.indices {
-                            try writer.write(rules[index], chain: chains[chainIndex].name,
-                                             table: tables[tableIndex].name, to: &out)
+                            try writer.write(rules[index], chain: chain.pointee.name, table: table.pointee.name, to: &out)
                         }
                     }
                 }

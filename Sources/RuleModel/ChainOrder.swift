@@ -54,18 +54,25 @@ private struct OrderKey: Comparable {
 }
 
 extension Array {
-    /// Reorders so that the element at position i is the one that was at `order[i]`, by
-    /// following each cycle of the permutation with swaps.
+    /// Reorders so that the element at position i is the one that was at `order[i]`,
+    /// following each cycle of the permutation and moving (never copying) elements.
     mutating func applyPermutation(_ order: [Int]) {
         var placed = [Bool](repeating: false, count: count)
-        for start in indices where !placed[start] {
-            var position = start
-            while true {
-                placed[position] = true
-                let source = order[position]
-                if source == start { break }
-                swapAt(position, source)
-                position = source
+        withUnsafeMutableBufferPointer { elements in
+            guard let base = elements.baseAddress else { return }
+            for start in elements.indices where !placed[start] {
+                let held = (base + start).move()
+                var position = start
+                while true {
+                    placed[position] = true
+                    let source = order[position]
+                    if source == start {
+                        (base + position).initialize(to: held)
+                        break
+                    }
+                    (base + position).moveInitialize(from: base + source, count: 1)
+                    position = source
+                }
             }
         }
     }
