@@ -60,7 +60,7 @@ case "generate":
 case "yaml-parse":
     let source = try ManifestLoader.readSource(arguments[2])
     let start = Measure.now()
-    let parser = try Parser(yaml: source.text)
+    let parser = try Parser(yaml: source.text, resolver: .basic)
     var documents = 0
     while try parser.nextRoot() != nil { documents += 1 }
     print("yaml-parse documents=\(documents) seconds=\(Measure.now() - start) peak_mb=\(Measure.peakRSSOfSelf())")
