@@ -1,5 +1,6 @@
 import NetworkAddresses
 import RuleModel
+import TextOutput
 
 /// Prints a ruleset the way `iptables-save` v1.8.9 (nf_tables) prints it back from the kernel,
 /// without the `#` lines: built-in chains first with their policy, user chains sorted by name,
@@ -12,7 +13,7 @@ public struct IPTablesSaveWriter {
     public init() {}
 
     public func text(_ ruleset: Ruleset) throws -> String {
-        var output: [UInt8] = []
+        var output = ByteBuffer(capacity: 65536)
         for table in ruleset.tables {
             output.append(UInt8(ascii: "*"))
             output.append(table.name)
@@ -37,7 +38,7 @@ public struct IPTablesSaveWriter {
             }
             output.append("COMMIT\n" as StaticString)
         }
-        return String(decoding: output, as: UTF8.self)
+        return String(decoding: output.bytes, as: UTF8.self)
     }
 
     /// Built-in chains in iptables' order (added with policy ACCEPT when missing), then the
@@ -56,9 +57,9 @@ public struct IPTablesSaveWriter {
 
     /// One rule as iptables-save prints it, without `-A CHAIN` (for reports).
     public static func ruleText(_ rule: Rule, family: IPFamily) throws -> String {
-        var output: [UInt8] = []
+        var output = ByteBuffer(capacity: 256)
         try LiveRuleSpelling(family: family).write(rule, chain: "", table: "", to: &output)
-        return String(decoding: output.drop { $0 == UInt8(ascii: " ") }, as: UTF8.self)
+        return String(decoding: output.bytes.drop { $0 == UInt8(ascii: " ") }, as: UTF8.self)
     }
 }
 
@@ -68,7 +69,7 @@ public struct IPTablesSaveWriter {
 struct LiveRuleSpelling {
     let family: IPFamily
 
-    func write(_ rule: Rule, chain: ChainName, table: String, to out: inout [UInt8]) throws {
+    func write(_ rule: Rule, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
         var proto: L4Protocol?
         for match in rule.matches {
             if case .source(let address, let negated) = match { writeAddress("-s", address, negated, to: &out) }
@@ -121,7 +122,7 @@ struct LiveRuleSpelling {
                 }
             case .statistic(let probability):
                 out.append(" -m statistic --mode random --probability " as StaticString)
-                out.append(contentsOf: StatisticProbability.liveText(probability))
+                out.append(StatisticProbability.liveText(probability))
             case .recent(let name, let operation):
                 out.append(" -m recent" as StaticString)
                 switch operation {
@@ -146,7 +147,7 @@ struct LiveRuleSpelling {
     /// Kernel bit order of conntrack states, which is the order iptables prints them in.
     static let stateOrder: [ConntrackState] = [.invalid, .new, .related, .established, .untracked, .snat, .dnat]
 
-    private func writeAddress(_ option: StaticString, _ address: AddressMatch, _ negated: Bool, to out: inout [UInt8]) {
+    private func writeAddress(_ option: StaticString, _ address: AddressMatch, _ negated: Bool, to out: inout ByteBuffer) {
         out.append(negated ? " ! " as StaticString : " ")
         out.append(option)
         out.append(UInt8(ascii: " "))
@@ -154,7 +155,7 @@ struct LiveRuleSpelling {
     }
 
     /// The protocol module prints source ports before destination ports.
-    private func writePorts(of rule: Rule, to out: inout [UInt8]) {
+    private func writePorts(of rule: Rule, to out: inout ByteBuffer) {
         for match in rule.matches {
             if case .sourcePort(let range, let negated) = match { writePortOption(" --sport ", range, negated, to: &out) }
         }
@@ -163,7 +164,7 @@ struct LiveRuleSpelling {
         }
     }
 
-    private func writePortOption(_ option: StaticString, _ range: PortRange, _ negated: Bool, to out: inout [UInt8]) {
+    private func writePortOption(_ option: StaticString, _ range: PortRange, _ negated: Bool, to out: inout ByteBuffer) {
         if negated { out.append(" !" as StaticString) }
         out.append(option)
         out.appendDecimal(UInt64(range.first))
@@ -173,7 +174,7 @@ struct LiveRuleSpelling {
         }
     }
 
-    private func write(_ verdict: Verdict, chain: ChainName, table: String, to out: inout [UInt8]) throws {
+    private func write(_ verdict: Verdict, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
         switch verdict {
         case .accept: out.append(" -j ACCEPT" as StaticString)
         case .drop: out.append(" -j DROP" as StaticString)
@@ -214,6 +215,10 @@ struct LiveRuleSpelling {
             case .xor(let mark):
                 writeHex(mark.value, to: &out)
                 out.append("/0x0" as StaticString)
+            case .set(let value, let mask):
+                writeHex(value.value, to: &out)
+                out.append(UInt8(ascii: "/"))
+                writeHex(mask.value, to: &out)
             }
         case .verdictMap:
             throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
@@ -222,13 +227,13 @@ struct LiveRuleSpelling {
         }
     }
 
-    private func writeHex(_ value: UInt32, to out: inout [UInt8]) {
+    private func writeHex(_ value: UInt32, to out: inout ByteBuffer) {
         out.append("0x" as StaticString)
         out.appendHex(UInt64(value))
     }
 
     /// iptables-save leaves a word bare only when it is letters, digits, `-` and `_`.
-    private func writeSaveString(_ text: String, to out: inout [UInt8]) {
+    private func writeSaveString(_ text: String, to out: inout ByteBuffer) {
         let bare = !text.isEmpty && text.utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")

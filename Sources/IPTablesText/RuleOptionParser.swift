@@ -289,18 +289,11 @@ struct RuleOptionParser {
         case ("MARK", "--xor-mark"):
             target.mark = .xor(try markValue(try value()))
         case ("MARK", "--set-xmark"):
-            // value/mask: mark = (mark & ~mask) ^ value. mask == value is an OR, mask 0 an XOR.
+            // value/mask: mark = (mark & ~mask) ^ value; iptables-save prints OR and XOR this way too.
             let text = try value()
             let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
             let mark = try markValue(parts[0])
-            let mask = parts.count == 2 ? try markValue(parts[1]).value : UInt32.max
-            if mask == mark.value {
-                target.mark = .or(mark)
-            } else if mask == 0 {
-                target.mark = .xor(mark)
-            } else {
-                throw RuleSyntaxError("MARK --set-xmark \(text) is not an --or-mark or --xor-mark; the rule model cannot hold it")
-            }
+            target.mark = .set(mark, mask: parts.count == 2 ? try markValue(parts[1]) : MarkValue(UInt32.max))
         default:
             return false
         }

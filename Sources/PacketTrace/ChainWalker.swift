@@ -146,6 +146,10 @@ struct ChainWalker {
             state.packet.mark ^= mark.value
             record("mark ^= \(mark) (now 0x\(String(state.packet.mark, radix: 16)))")
             return [(state, .next)]
+        case .setMark(.set(let value, let mask)):
+            state.packet.mark = (state.packet.mark & ~mask.value) ^ value.value
+            record("mark = (mark & ~\(mask)) ^ \(value) (now 0x\(String(state.packet.mark, radix: 16)))")
+            return [(state, .next)]
         case .verdictMap(let fields, let mapName):
             guard let map = table.maps.first(where: { $0.name == mapName }),
                   let entry = map.entries.first(where: { KeyLookup.matches($0.key, fields: fields, packet: state.packet) }) else {

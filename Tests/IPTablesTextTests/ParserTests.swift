@@ -50,11 +50,17 @@ import RuleModel
             -A KUBE-X -j MARK --set-xmark 0x4000/0x4000
             -A KUBE-X -j MARK --set-xmark 0x4000/0x0
             -A KUBE-X -j MARK --or-mark 0x004000
+            -A KUBE-X -j MARK --xor-mark 0x4000
             """)
-        #expect(parsed.map(\.verdict) == [.setMark(.or(MarkValue(0x4000))), .setMark(.xor(MarkValue(0x4000))),
-                                          .setMark(.or(MarkValue(0x4000)))])
+        #expect(parsed.map(\.verdict) == [.setMark(.set(MarkValue(0x4000), mask: MarkValue(0x4000))),
+                                          .setMark(.set(MarkValue(0x4000), mask: MarkValue(0))),
+                                          .setMark(.or(MarkValue(0x4000))), .setMark(.xor(MarkValue(0x4000)))])
         #expect(parsed[2].verdict.map { if case .setMark(.or(let mark)) = $0 { return mark.spelling } else { return "" } } == "0x004000")
-        #expect(error("-A KUBE-X -j MARK --set-xmark 0x1/0xffffffff")?.message.contains("--set-xmark 0x1/0xffffffff") == true)
+        // The kernel keeps OR as value/value and XOR as value/0: the same rules as --set-xmark.
+        let live = try parsed.map { try IPTablesSaveWriter.ruleText($0, family: .ipv4) }
+        #expect(live == ["-j MARK --set-xmark 0x4000/0x4000", "-j MARK --set-xmark 0x4000/0x0",
+                         "-j MARK --set-xmark 0x4000/0x4000", "-j MARK --set-xmark 0x4000/0x0"])
+        #expect(error("-A KUBE-X -j MARK --set-mark 0x1")?.message == "unknown option --set-mark for -j MARK")
     }
 
     @Test func probabilitiesBecomeExactFractions() throws {
