@@ -27,20 +27,48 @@ public struct TraceRequest: Sendable {
 }
 
 extension Review {
-    /// The rules a trace walks for manifests: kube-proxy's chains plus, when a policy compiler
-    /// is given, its filter chains.
-    public static func traceRuleset(_ state: ClusterState, family: IPFamily, policy: (any PolicyRulesProvider)?) throws -> Ruleset {
-        let services = Pipeline.compileServices(state, families: [family])[0]
-        guard let policy else { return services }
-        return services.merging(try policy.policyTables(for: state, family: family))
+    /// The NetworkPolicy compiler's chains all start with `PP-` (PolicyCompiler's PolicyChains):
+    /// that is how a trace tells the policy's verdict from kube-proxy's filtering.
+    public static let policyChains = ChainPrefixRecognizer(prefixes: ["PP-"])
+
+    /// Traces a packet through a side's rules: for manifests, everything PacketPath compiles
+    /// (kube-proxy's chains and the NetworkPolicy chains), with the node's addresses from their
+    /// NodeConfig; for a side of rules, `nodeAddresses` (kube-proxy's test node addresses when
+    /// nil, which the result notes).
+    public static func trace(_ side: LoadedSide, _ request: TraceRequest, nodeAddresses: [IPPrefix]? = nil,
+                             recentEntries: [ChainName: Set<IPAddress>] = [:]) throws -> TraceResult {
+        let packet = try self.packet(side, request)
+        let (tracer, notes) = try self.tracer(side, family: packet.destination.family, nodeAddresses: nodeAddresses,
+                                              recentEntries: recentEntries)
+        var result = tracer.trace(packet)
+        result.notes = notes + result.notes
+        return result
     }
 
-    /// Traces a packet through a side's rules. Manifests supply the node's addresses (their
-    /// NodeConfig) and pods; a side of rules uses `nodeAddresses` (kube-proxy's test node
-    /// addresses when nil, which the result notes).
-    public static func trace(_ side: LoadedSide, _ request: TraceRequest, nodeAddresses: [IPPrefix]? = nil,
-                             policy: (any PolicyRulesProvider)? = nil,
-                             recentEntries: [ChainName: Set<IPAddress>] = [:]) throws -> TraceResult {
+    /// A tracer over a side's rules of one family (compile once, trace many packets), and notes
+    /// about assumptions made.
+    public static func tracer(_ side: LoadedSide, family: IPFamily, nodeAddresses: [IPPrefix]? = nil,
+                              recentEntries: [ChainName: Set<IPAddress>] = [:]) throws -> (PacketTracer, notes: [String]) {
+        var notes: [String] = []
+        let ruleset: Ruleset
+        let addresses: [IPPrefix]
+        if let state = side.cluster?.state {
+            ruleset = Pipeline.compile(state, families: [family])[0]
+            addresses = nodeAddresses ?? state.settings.interfaceAddresses
+        } else {
+            guard let found = side.rulesets().first(where: { $0.family == family }) else {
+                throw SideError("\(side.label) has no \(family.rawValue) rules")
+            }
+            ruleset = found
+            if nodeAddresses == nil { notes.append("node addresses unknown for a rules file: using kube-proxy's test node's (--node-address to set them)") }
+            addresses = nodeAddresses ?? NodeSettings.testDefaults.interfaceAddresses
+        }
+        let environment = TraceEnvironment(interfaceAddresses: addresses, recentEntries: recentEntries, policyChains: policyChains)
+        return (PacketTracer(ruleset: ruleset, environment: environment), notes)
+    }
+
+    /// The packet a request stands for (a `--from-pod` source is looked up in the manifests).
+    public static func packet(_ side: LoadedSide, _ request: TraceRequest) throws -> TracePacket {
         let family = request.destination.family
         let source: IPAddress
         switch request.source {
@@ -55,27 +83,8 @@ extension Review {
             source = address
         }
         guard source.family == family else { throw SideError("source \(source) and destination \(request.destination) are of different families") }
-
-        var notes: [String] = []
-        let ruleset: Ruleset
-        let addresses: [IPPrefix]
-        if let state = side.cluster?.state {
-            ruleset = try traceRuleset(state, family: family, policy: policy)
-            addresses = nodeAddresses ?? state.settings.interfaceAddresses
-        } else {
-            guard let found = side.rulesets().first(where: { $0.family == family }) else {
-                throw SideError("\(side.label) has no \(family.rawValue) rules")
-            }
-            ruleset = found
-            if nodeAddresses == nil { notes.append("node addresses unknown for a rules file: using kube-proxy's test node's (--node-address to set them)") }
-            addresses = nodeAddresses ?? NodeSettings.testDefaults.interfaceAddresses
-        }
-        let environment = TraceEnvironment(interfaceAddresses: addresses, recentEntries: recentEntries, policyChains: policy?.recognizer)
-        let packet = TracePacket(source: source, destination: request.destination, proto: request.proto,
-                                 sourcePort: request.sourcePort, destinationPort: request.destinationPort)
-        var result = PacketTracer(ruleset: ruleset, environment: environment).trace(packet)
-        result.notes = notes + result.notes
-        return result
+        return TracePacket(source: source, destination: request.destination, proto: request.proto,
+                           sourcePort: request.sourcePort, destinationPort: request.destinationPort)
     }
 
     /// The share of new connections each endpoint of a Service port should get, from a trace

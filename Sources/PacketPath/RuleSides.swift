@@ -66,14 +66,14 @@ public struct LoadedSide: Sendable {
         }
     }
 
-    /// The rules of this side: parsed as they are, or compiled from the manifests for
-    /// `families` (their own default families when nil).
+    /// The rules of this side: parsed as they are, or compiled from the manifests (Services
+    /// and NetworkPolicies) for `families` (their own default families when nil).
     public func rulesets(families: [IPFamily]? = nil) -> [Ruleset] {
         switch content {
         case .rules(let rulesets):
             return rulesets
         case .manifests(let cluster):
-            return Pipeline.compileServices(cluster.state, families: families ?? Pipeline.defaultFamilies(for: cluster.state))
+            return Pipeline.compile(cluster.state, families: families ?? Pipeline.defaultFamilies(for: cluster.state))
         }
     }
 }

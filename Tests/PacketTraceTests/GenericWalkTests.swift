@@ -70,15 +70,4 @@ import RuleModel
         allowedPacket.destinationPort = 81
         #expect(tracer.trace(allowedPacket).outcomes.map(\.policy) == [.allowed(chains: ["PP-POLICY-FORWARD", "PP-POLICY-INGRESS-x-a"])])
     }
-
-    @Test func mergingPolicyTablesIntoTheServiceRules() {
-        let base = forward([Rule([], .jump("KUBE-FORWARD"))], extra: [Chain("KUBE-FORWARD")])
-        let merged = base.merging([Table("filter", chains: [
-            Chain("FORWARD", rules: [Rule([], .jump("PP-POLICY"))]), Chain("PP-POLICY", rules: [Rule([], .drop)]),
-        ])])
-        let filter = merged[table: "filter"]!
-        #expect(filter.chain(named: "FORWARD")?.rules.map(\.verdict) == [.jump("KUBE-FORWARD"), .jump("PP-POLICY")])
-        #expect(filter.chain(named: "FORWARD")?.attachment?.hook == .forward)
-        #expect(filter.chain(named: "PP-POLICY")?.rules.count == 1)
-    }
 }
