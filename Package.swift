@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "PacketTrace", dependencies: ["RuleModel", "IPTablesText"]),
         // Semantic comparison of two rulesets, reported per Service port.
         .target(name: "RuleDiff", dependencies: ["RuleModel", "IPTablesText", "ServiceCompiler"]),
+        // Findings about the manifests themselves, one check per file.
+        .target(name: "Lint", dependencies: ["ClusterState", "NetworkAddresses"]),
         // Entering, creating and naming network namespaces (libc only).
         .target(name: "NetworkNamespaces", dependencies: ["CLinuxShims"]),
         // setns/unshare/pipe2, which Swift's Glibc module does not declare.
@@ -45,7 +47,7 @@ let package = Package(
             "RuleDiff", "NetworkNamespaces", "PacketTrace",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
-            "PacketPath", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PacketPath", "Lint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
@@ -61,6 +63,7 @@ let package = Package(
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState"]),
+        .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
         .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,47 @@
+import ArgumentParser
+import ClusterState
+import Lint
+import PacketPath
+
+/// `packetpath lint`: mistakes in the manifests that leave Services without endpoints.
+struct LintCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Check manifests for mistakes that break Services and NetworkPolicies (exit 1 when there are errors).",
+        discussion: """
+            Checks: Service selectors that match no Pod (and one-label typos, with the nearest \
+            label), targetPorts no selected Pod declares, EndpointSlice port names that differ \
+            from the Service's, Services without ready endpoints, NetworkPolicies that select no \
+            Pod, Services sharing a cluster IP, NodePorts outside the NodePort range.
+            """)
+
+    @Argument(help: ArgumentHelp("Manifest files or directories ('-' reads stdin).", valueName: "file"))
+    var files: [String]
+
+    @Option(name: .customLong("node-port-range"), help: ArgumentHelp("The API server's NodePort range.", valueName: "first-last"))
+    var nodePortRange: String = "30000-32767"
+
+    @Option(help: "Output format: text or json.")
+    var output: OutputFormat = .text
+
+    func run() throws {
+        let findings = try CLIInput.run { () -> [Finding] in
+            let bounds = nodePortRange.split(separator: "-").compactMap { Int($0) }
+            guard bounds.count == 2, bounds[0] <= bounds[1] else { throw SideError("--node-port-range \(nodePortRange) is not FIRST-LAST") }
+            let side = try SideLoader(liveReader: nil).load(.paths(files))
+            guard let cluster = side.cluster else { throw SideError("lint reads manifests, not iptables rules") }
+            for warning in cluster.warnings { StandardStreams.writeError("warning: \(warning)") }
+            return Linter().run(LintContext(state: cluster.state, nodePortRange: bounds[0]...bounds[1]))
+        }
+        switch output {
+        case .text:
+            var lines = findings.map(\.text)
+            let (errors, warnings) = (findings.errorCount, findings.warningCount)
+            lines.append("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+            StandardStreams.writeOut(Array((lines.joined(separator: "\n") + "\n").utf8))
+        case .json:
+            try StandardStreams.writeJSON(findings)
+        }
+        if findings.errorCount > 0 { throw ExitCode(1) }
+    }
+}
