@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput"]),
         // Follows a packet through a ruleset's chains, branch by branch, with exact probabilities.
         .target(name: "PacketTrace", dependencies: ["RuleModel", "IPTablesText"]),
+        // A Service's packet path as a graph (DOT, Mermaid), drawn from traces.
+        .target(name: "PathGraph", dependencies: ["PacketTrace", "RuleModel"]),
         // Semantic comparison of two rulesets, reported per Service port.
         .target(name: "RuleDiff", dependencies: ["RuleModel", "IPTablesText", "ServiceCompiler"]),
         // Findings about the manifests themselves, one check per file.
@@ -44,7 +46,7 @@ let package = Package(
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
-            "RuleDiff", "NetworkNamespaces", "PacketTrace",
+            "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", "Lint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState"]),
+        .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "NetworkNamespaces"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
         .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces"]),
     ],

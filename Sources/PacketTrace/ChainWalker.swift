@@ -85,7 +85,10 @@ struct ChainWalker {
         matched.probability = state.probability.multiplied(by: chance)
         var missed = state
         missed.probability = state.probability.multiplied(by: chance.complement)
-        missed.steps.append(step(rule, chain: chain, number: number, effect: "not taken (probability \(chance.complement) of reaching it)"))
+        var skipped = step(rule, chain: chain, number: number, effect: "not taken (probability \(chance.complement) of reaching it)")
+        skipped.draw = chance.complement
+        skipped.taken = false
+        missed.steps.append(skipped)
         return (matched, missed)
     }
 
@@ -97,7 +100,9 @@ struct ChainWalker {
         }
         let drawText = drew.isEmpty ? "" : " (statistic draw \(drew.map(\.description).joined(separator: " and ")) taken)"
         func record(_ effect: String, target: ChainName? = nil) {
-            state.steps.append(step(rule, chain: chain, number: number, effect: effect + drawText, target: target))
+            var taken = step(rule, chain: chain, number: number, effect: effect + drawText, target: target)
+            taken.draw = drew.isEmpty ? nil : drew.reduce(Probability.one) { $0.multiplied(by: $1) }
+            state.steps.append(taken)
         }
         guard let verdict = rule.verdict else {
             record("matches (no target)")

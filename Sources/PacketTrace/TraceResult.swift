@@ -13,6 +13,11 @@ public struct TraceStep: Sendable, Hashable, Encodable {
     public var effect: String
     /// The target chain when the rule jumps or goes to one.
     public var target: ChainName?
+    /// For rules with statistic matches: the chance of this step's branch (the draw when taken,
+    /// its complement when not).
+    public var draw: Probability?
+    /// Whether the rule matched (false only for statistic draws not taken).
+    public var taken: Bool = true
 
     enum CodingKeys: String, CodingKey { case table, chain, rule, ruleText, effect }
 
