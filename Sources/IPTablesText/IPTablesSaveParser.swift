@@ -26,8 +26,12 @@ public struct IPTablesSaveParser: Sendable {
     /// Whether `text` is iptables text rather than YAML or JSON: its first line that is not
     /// blank or a `#` comment opens a table (`*nat`).
     public static func looksLikeRules(_ text: String) -> Bool {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+        // Only the first significant line matters: scan to it, not through a 30 MB dump.
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let line = rest.prefix { $0 != "\n" && $0 != "\r\n" }
+            rest = rest.dropFirst(line.count + 1)
+            let trimmed = line.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard trimmed.hasPrefix("*") else { return false }
             let name = trimmed.dropFirst().prefix { $0 != " " && $0 != "\t" && $0 != "\r" }
@@ -48,7 +52,7 @@ public struct IPTablesSaveParser: Sendable {
     public func parse(_ text: String) throws -> [Ruleset] {
         var document = DocumentBuilder(sourceName: sourceName, family: family)
         var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             var content = line
             if content.hasSuffix("\r") { content = content.dropLast() }
@@ -104,9 +108,10 @@ private struct DocumentBuilder {
             return
         }
         guard var table = open else { throw RuleSyntaxError("a line outside any table (no '*table' line before it)") }
+        // Hold the only reference while changing it: a second one would copy every chain per line.
+        open = nil
         if trimmed.trimmingTrailingBlanksSubstring() == "COMMIT" {
             tables.append(Table(table.name, chains: table.chains))
-            open = nil
             return
         }
         defer { open = table }

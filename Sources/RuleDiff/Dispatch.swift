@@ -51,11 +51,7 @@ struct Dispatch {
         for step in steps {
             let probability = step.probability ?? .one
             let share = remaining.multiplied(by: probability)
-            if let earlier = result[step.endpoint] {
-                result[step.endpoint] = Probability.nearestFraction(to: earlier.value + share.value) ?? share
-            } else {
-                result[step.endpoint] = share
-            }
+            result[step.endpoint] = (result[step.endpoint] ?? .zero).adding(share)
             remaining = remaining.multiplied(by: probability.complement)
         }
         return result

@@ -47,10 +47,7 @@ extension RulesetView {
             var kept: [Rule] = []
             for rule in node.rules {
                 if rule.comment == nil, let print = Fingerprint(rule), let name = fingerprints[print] {
-                    var view = servicePorts[name] ?? ServicePortView(name: name)
-                    view.proto = view.proto ?? print.proto
-                    view.sharedRules[key, default: []].append(rule)
-                    servicePorts[name] = view
+                    servicePorts[name, default: ServicePortView(name: name)].take(rule, key: key)
                 } else {
                     kept.append(rule)
                 }

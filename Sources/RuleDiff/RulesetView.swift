@@ -12,6 +12,16 @@ struct ServicePortView {
     /// Its KUBE-SEP chains.
     var endpointChains: [ChainKey: Chain] = [:]
 
+    mutating func take(_ chain: Chain, key: ChainKey, owner: ChainOwner) {
+        proto = proto ?? owner.proto
+        if owner.role == .endpoint { endpointChains[key] = chain } else { chains[key] = chain }
+    }
+
+    mutating func take(_ rule: Rule, key: ChainKey) {
+        if proto == nil { proto = Attribution.protocolOf([rule]) }
+        sharedRules[key, default: []].append(rule)
+    }
+
     /// SEP chains by the endpoint they DNAT to (the chain name when they DNAT nowhere).
     var endpoints: [String: (key: ChainKey, chain: Chain)] {
         var result: [String: (key: ChainKey, chain: Chain)] = [:]
@@ -45,25 +55,18 @@ struct RulesetView {
                 let key = ChainKey(table: table.name, chain: chain.name)
                 if chain.isBase && !chain.rules.isEmpty { tablesWithBaseRules.insert(table.name) }
                 if let owner = attribution.chainOwners[key] {
-                    var view = servicePorts[owner.name] ?? ServicePortView(name: owner.name)
-                    view.proto = view.proto ?? owner.proto
+                    // Changed in place: a copy taken out of the dictionary would copy its chains.
+                    servicePorts[owner.name, default: ServicePortView(name: owner.name)].take(chain, key: key, owner: owner)
                     if owner.role == .endpoint {
-                        view.endpointChains[key] = chain
                         endpointOfChain[key] = Attribution.endpoint(of: chain) ?? chain.name.description
-                    } else {
-                        view.chains[key] = chain
                     }
-                    servicePorts[owner.name] = view
                     continue
                 }
                 var node = NodeChain(rules: [], policyAccepts: chain.attachment?.policyAccepts)
                 for rule in chain.rules {
                     // Rules of unidentified service chains stay with their chain.
                     if !attribution.unidentified.contains(key), let name = attribution.owner(of: rule, table: table.name) {
-                        var view = servicePorts[name] ?? ServicePortView(name: name)
-                        if view.proto == nil { view.proto = Attribution.protocolOf([rule]) }
-                        view.sharedRules[key, default: []].append(rule)
-                        servicePorts[name] = view
+                        servicePorts[name, default: ServicePortView(name: name)].take(rule, key: key)
                     } else {
                         node.rules.append(rule)
                     }
