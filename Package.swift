@@ -60,14 +60,16 @@ let package = Package(
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState"]),
         .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),
         .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ServiceCompiler", "PacketPath", "IPTablesText"]),
-        .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
+        .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "ReviewTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
-        .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState"]),
-        .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "NetworkNamespaces"]),
+        // Paths to the shared reference cases for the review tools' tests.
+        .target(name: "ReviewTestSupport", path: "Tests/ReviewTestSupport"),
+        .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "ReviewTestSupport"]),
+        .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "ReviewTestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
-        .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces"]),
+        .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces", "ReviewTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Testing
+import ReviewTestSupport
 import RuleModel
 @testable import IPTablesText
 

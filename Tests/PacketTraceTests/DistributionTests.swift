@@ -1,4 +1,5 @@
 import Testing
+import ReviewTestSupport
 import PacketPath
 import PacketTrace
 import RuleModel

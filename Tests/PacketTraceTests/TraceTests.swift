@@ -1,4 +1,5 @@
 import Testing
+import ReviewTestSupport
 import ClusterState
 import NetworkAddresses
 import PacketPath

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ReviewTestSupport
 import ClusterState
 import IPTablesText
 import PacketPath

@@ -1,4 +1,5 @@
 import Testing
+import ReviewTestSupport
 import NetworkNamespaces
 import PacketPath
 import RuleDiff
