@@ -31,12 +31,17 @@ let package = Package(
         .target(name: "NetworkNamespaces", dependencies: ["CLinuxShims"]),
         // setns/unshare/pipe2, which Swift's Glibc module does not declare.
         .target(name: "CLinuxShims"),
+        // Namespace labs that prove compiled rules with real packets (netpol cases, Services).
+        .target(name: "NetnsLab", dependencies: [
+            "NetworkNamespaces", "NetworkAddresses", "CLinuxShims", "ClusterState", "RuleModel",
+            "ServiceCompiler", "IPTablesText", "Yams",
+        ]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
-            "PacketPath", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PacketPath", "NetnsLab", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -47,6 +52,7 @@ let package = Package(
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
+        .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState"]),
     ],
     swiftLanguageModes: [.v6]
 )
