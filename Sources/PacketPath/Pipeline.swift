@@ -4,11 +4,42 @@ import NetworkAddresses
 import RuleModel
 import ServiceCompiler
 
-/// The pipeline the CLI drives: cluster state → rule model → a sink.
+/// Which IP families to compile.
+public enum FamilySelection: String, Sendable, CaseIterable {
+    case ipv4, ipv6, both
+
+    public var families: [IPFamily] {
+        switch self {
+        case .ipv4: return [.ipv4]
+        case .ipv6: return [.ipv6]
+        case .both: return [.ipv4, .ipv6]
+        }
+    }
+}
+
+/// The pipeline the CLI drives: manifests → cluster state → rule model → a sink.
 public enum Pipeline {
+    /// Families to compile when the user names none: the NodeConfig's `ipFamily`, else every
+    /// family present in the input (IPv4 when the input has no addresses at all).
+    public static func defaultFamilies(for state: ClusterState) -> [IPFamily] {
+        if let family = state.settings.ipFamily { return [family] }
+        let present = state.familiesPresent
+        return present.isEmpty ? [.ipv4] : present
+    }
+
     /// The kube-proxy-identical rulesets of the requested families.
     public static func compileServices(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
         let compiler = KubeProxyCompiler(settings: state.settings)
         return families.map { compiler.compile(state, family: $0) }
+    }
+
+    /// Everything `compile` prints: iptables-restore text per family.
+    public struct CompiledText: Sendable {
+        public var family: IPFamily
+        public var text: [UInt8]
+    }
+
+    public static func iptablesText(_ rulesets: [Ruleset]) throws -> [CompiledText] {
+        try rulesets.map { CompiledText(family: $0.family, text: try IPTablesTextWriter().bytes($0)) }
     }
 }

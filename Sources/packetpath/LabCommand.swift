@@ -1,7 +1,4 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 import NetnsLab
 
 /// `packetpath lab ...`: prove compiled rules with real packets in network namespaces.
@@ -16,7 +13,7 @@ struct NetpolLabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netpol",
         abstract: "Run NetworkPolicy case directories (cluster.yaml + expected.txt) and compare every probe line.",
-        discussion: "Prints the observed verdicts in the expected.txt grammar and 'N passed, N failed, N skipped'. Exits 1 on any mismatch, 2 when lines were skipped.")
+        discussion: "Prints the observed verdicts in the expected.txt grammar and 'N passed, N failed, N skipped'. Exits 1 when any line failed or was skipped, 2 on an error.")
 
     @Argument(help: "Case directories.")
     var caseDirectories: [String]
@@ -34,19 +31,18 @@ struct NetpolLabCommand: ParsableCommand {
         let lab = NetpolLab(installer: LabInstallers.netpol, probeOptions: ProbeOptions(timeout: timeout, maxInFlight: parallel))
         var failed = 0, skipped = 0, passed = 0, seconds = 0.0
         for directory in caseDirectories {
-            let netpolCase = try NetpolCase.load(directory: directory)
-            for warning in netpolCase.warnings + LabInstallers.netpolWarnings { printError("warning: \(netpolCase.name): \(warning)") }
-            let report = try lab.run(netpolCase)
+            let netpolCase = try CLIInput.run { try NetpolCase.load(directory: directory) }
+            for warning in netpolCase.warnings + LabInstallers.netpolWarnings { StandardStreams.writeError("warning: \(netpolCase.name): \(warning)") }
+            let report = try CLIInput.run { try lab.run(netpolCase) }
             print(report.text(onlyProblems: quiet), terminator: "")
-            printError("\(report.caseName): \(report.summary) in \(format(report.timings.total)) s (setup \(format(report.timings.setup)), probes \(format(report.timings.probing)), teardown \(format(report.timings.teardown)); \(report.hostCount) hosts, \(report.entries.count) lines)")
+            StandardStreams.writeError("\(report.caseName): \(report.summary) in \(format(report.timings.total)) s (setup \(format(report.timings.setup)), probes \(format(report.timings.probing)), teardown \(format(report.timings.teardown)); \(report.hostCount) hosts, \(report.entries.count) lines)")
             failed += report.failed; skipped += report.skipped; passed += report.passed; seconds += report.timings.total
         }
         if caseDirectories.count > 1 {
             print("total: \(passed) passed, \(failed) failed, \(skipped) skipped")
-            printError("total: \(caseDirectories.count) cases in \(format(seconds)) s")
+            StandardStreams.writeError("total: \(caseDirectories.count) cases in \(format(seconds)) s")
         }
-        if failed > 0 { throw ExitCode(1) }
-        if skipped > 0 { throw ExitCode(2) }
+        if failed > 0 || skipped > 0 { throw ExitCode(1) }
     }
 }
 
@@ -70,15 +66,4 @@ func format(_ seconds: Double) -> String {
     let hundredths = Int((seconds * 100).rounded())
     let fraction = hundredths % 100
     return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-}
-
-func printError(_ text: String) {
-    var standardError = StandardError()
-    print(text, to: &standardError)
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        _ = string.utf8CString.withUnsafeBufferPointer { Glibc.write(2, $0.baseAddress, $0.count - 1) }
-    }
 }

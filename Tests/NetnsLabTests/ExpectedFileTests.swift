@@ -68,3 +68,19 @@ struct ExpectedFileTests {
         }
     }
 }
+
+struct ClusterLoadingTests {
+    @Test func casesLoadThroughManifestLoaderWithTheirPolicies() throws {
+        let netpolCase = try NetpolCase.load(directory: Fixtures.netpolCase("046-sctp-is-not-tcp"))
+        #expect(netpolCase.cluster.networkPolicies.map(\.metadata.name).sorted() == ["allow-sctp-81", "deny-ingress"])
+        #expect(netpolCase.cluster.namespaces.map(\.metadata.name).sorted() == ["x", "y", "z"])
+        #expect(netpolCase.cluster.settings.clusterCIDRs.map(\.description) == ["10.244.0.0/16"])
+    }
+
+    @Test func singleLetterBooleansAreQuotedAndNothingElse() {
+        let text = "metadata:\n  name: y\n  labels:\n    ns: N  \n    yes: yes\n    key: xy\nitems:\n- n\n- \"y\"\n"
+        let patched = YAML11Workaround.quoteSingleLetterBooleans(text)
+        #expect(patched.changed == 3)
+        #expect(patched.text == "metadata:\n  name: \"y\"\n  labels:\n    ns: \"N\"\n    yes: yes\n    key: xy\nitems:\n- \"n\"\n- \"y\"\n")
+    }
+}

@@ -18,21 +18,39 @@ public struct NetpolCase: Sendable {
         self.warnings = warnings
     }
 
-    /// Reads a case directory. `settings` are the node settings rules are compiled for.
+    /// Reads a case directory with `ManifestLoader`. The lab's node `settings` replace the
+    /// loaded ones: the topology decides the node address, and the README fixes the pod CIDR.
     public static func load(directory: String, settings: NodeSettings = .lab()) throws -> NetpolCase {
         let root = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         let expectedPath = root + "/expected.txt"
         let clusterPath = root + "/cluster.yaml"
         let expected = try ExpectedFile(parsing: try TextFile.read(expectedPath), file: expectedPath)
-        let read = try CaseClusterReader.read(yaml: try TextFile.read(clusterPath), file: clusterPath, settings: settings)
-        var warnings: [String] = []
+        let loaded = try loadCluster(clusterPath)
+        var cluster = loaded.state
+        cluster.settings = settings
+        var warnings = loaded.warnings
         let folder = root.split(separator: "/").last.map(String.init) ?? root
         if expected.headers.caseName != folder {
             warnings.append("expected.txt names case '\(expected.headers.caseName)' but the folder is '\(folder)'")
         }
-        if read.skippedPolicies > 0 {
-            warnings.append("\(read.skippedPolicies) NetworkPolicy object(s) not decoded: the lab's temporary cluster.yaml reader leaves them to ManifestLoader")
+        return NetpolCase(directory: root, expected: expected, cluster: cluster, warnings: warnings)
+    }
+
+    /// `ManifestLoader`, retried once with `YAML11Workaround` when it rejects the file.
+    private static func loadCluster(_ path: String) throws -> (state: ClusterState, warnings: [String]) {
+        let source = ManifestSource(name: path, text: try TextFile.read(path))
+        do {
+            let loaded = try ManifestLoader.load(sources: [source])
+            return (loaded.state, loaded.warnings.map(\.description))
+        } catch let original {
+            let patched = YAML11Workaround.quoteSingleLetterBooleans(source.text)
+            guard patched.changed > 0,
+                  let loaded = try? ManifestLoader.load(sources: [ManifestSource(name: source.name, text: patched.text)]) else {
+                throw original
+            }
+            return (loaded.state, loaded.warnings.map(\.description) + [
+                "ManifestLoader rejected \(path) (\(original)); loaded it again with \(patched.changed) plain y/n scalar(s) quoted",
+            ])
         }
-        return NetpolCase(directory: root, expected: expected, cluster: read.state, warnings: warnings)
     }
 }
