@@ -51,8 +51,19 @@ struct ServiceLabCommand: ParsableCommand {
         commandName: "service",
         abstract: "Prove the kube-proxy Service rules with real connections (ClusterIP spread, no endpoints, affinity, NodePort, LoadBalancer, traffic policy, hairpin).")
 
+    @Option(help: "Connections per protocol for the ClusterIP spread check (chi-square at α = 0.001).")
+    var connections = 3000
+
     func run() throws {
-        throw ValidationError("not implemented yet")
+        let checks = try CLIInput.run { () -> [ServiceCheck] in
+            let lab = try ServiceLab(scenario: try ServiceLabScenario.standard())
+            defer { lab.close() }
+            return try ServiceLabChecks.all(lab, spreadConnections: connections)
+        }
+        for check in checks { print(check) }
+        let failed = checks.filter { !$0.passed }.count
+        print("\(checks.count - failed) passed, \(failed) failed")
+        if failed > 0 { throw ExitCode(1) }
     }
 }
 

@@ -105,6 +105,12 @@ public final class LabTopology: @unchecked Sendable {
             try Sysctl.write("net.ipv4.conf.\(scope).rp_filter", "0")
             try Sysctl.write("net.ipv4.conf.\(scope).send_redirects", "0")
         }
+        // REJECT answers with ICMP, which the kernel rate-limits per destination (a burst of
+        // about six) and globally; hundreds of parallel probes would see some refusals turn
+        // into timeouts. The lab measures rules, not that limit, so it is lifted here.
+        try Sysctl.write("net.ipv4.icmp_ratelimit", "0")
+        try Sysctl.write("net.ipv4.icmp_msgs_per_sec", "1000000")
+        try Sysctl.write("net.ipv4.icmp_msgs_burst", "1000000")
     }
 
     private static func configureHostSysctls() throws {
