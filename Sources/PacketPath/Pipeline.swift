@@ -1,6 +1,7 @@
 import ClusterState
 import IPTablesText
 import NetworkAddresses
+import PolicyCompiler
 import RuleModel
 import ServiceCompiler
 
@@ -31,6 +32,21 @@ public enum Pipeline {
     public static func compileServices(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
         let compiler = KubeProxyCompiler(settings: state.settings)
         return families.map { compiler.compile(state, family: $0) }
+    }
+
+    /// Everything PacketPath programs: kube-proxy's Service chains plus the NetworkPolicy
+    /// chains, in the canonical chain order of the reference dumps.
+    public static func compile(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
+        let policies = PolicyCompiler(settings: state.settings)
+        return compileServices(state, families: families).map { services in
+            var ruleset = services
+            guard !state.networkPolicies.isEmpty else { return ruleset }
+            policies.addPolicies(state, to: &ruleset)
+            for index in ruleset.tables.indices where ruleset.tables[index].name == "filter" {
+                ruleset.tables[index].sortChains(leading: ["KUBE-NODEPORTS", "KUBE-SERVICES"], groupPrefix: "KUBE-")
+            }
+            return ruleset
+        }
     }
 
     /// Everything `compile` prints: iptables-restore text per family.

@@ -8,9 +8,7 @@ extension Table {
         func rank(_ chain: Chain) -> (Int, Int) {
             if let attachment = chain.attachment { return (0, hookOrder.firstIndex(of: attachment.hook)!) }
             if let position = leading.firstIndex(of: chain.name) { return (1, position) }
-            var bytes: [UInt8] = []
-            chain.name.write(to: &bytes)
-            return (bytes.starts(with: prefixBytes) ? 2 : 3, 0)
+            return (chain.name.utf8.starts(with: prefixBytes) ? 2 : 3, 0)
         }
         let ranks = chains.map(rank)
         let order = chains.indices.sorted { lhs, rhs in

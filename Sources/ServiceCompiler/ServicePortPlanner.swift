@@ -112,7 +112,7 @@ struct ServicePortPlanner {
 }
 
 extension L4Protocol {
-    init(_ kube: KubeProtocol) {
+    public init(_ kube: KubeProtocol) {
         switch kube {
         case .tcp: self = .tcp
         case .udp: self = .udp

@@ -22,7 +22,7 @@ struct CompileCommand: ParsableCommand {
     func run() throws {
         let loaded = try CLIInput.load(files)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
-        let texts = try CLIInput.run { try Pipeline.iptablesText(Pipeline.compileServices(loaded.state, families: families)) }
+        let texts = try CLIInput.run { try Pipeline.iptablesText(Pipeline.compile(loaded.state, families: families)) }
         for compiled in texts {
             if texts.count > 1 {
                 StandardStreams.writeOut(Array("# \(compiled.family.rawValue) rules (\(compiled.family == .ipv4 ? "iptables" : "ip6tables")-restore input)\n".utf8))

@@ -37,7 +37,7 @@ public enum ManifestLoader {
         return try collector.finish()
     }
 
-    static func readSource(_ path: String) throws -> ManifestSource {
+    public static func readSource(_ path: String) throws -> ManifestSource {
         let name = path == "-" ? "<stdin>" : path
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {

@@ -1,9 +1,11 @@
 import NetworkAddresses
 import Yams
 
-/// A YAML (or JSON) value read with Kubernetes' typing rules: unquoted scalars resolve as
-/// YAML 1.1 does in the API machinery (null, booleans, integers, floats), quoted ones are
-/// always strings, and a value of the wrong type is an error — never silently converted.
+/// A YAML (or JSON) value read with Kubernetes' typing rules. Like the API machinery's
+/// YAML-to-JSON step, an unquoted scalar is read according to the field it lands in: a string
+/// field takes its text as written (`name: y` is the string "y", `name: 80` is "80"), an
+/// integer or boolean field needs a plain scalar of that type (YAML 1.1: `yes`/`on` are true),
+/// and a quoted scalar is always a string — so `port: "80"` is an error, never converted.
 /// Yams' node type; `Node` alone is the Kubernetes kind in this module.
 typealias YAMLNode = Yams.Node
 
@@ -62,8 +64,15 @@ struct YAMLValue {
     }
 
     func string() throws -> String {
-        guard case .string(let text)? = scalar else { throw typeError("a string") }
-        return text
+        switch scalar {
+        case .string(let text)?:
+            return text
+        case .int?, .bool?, .float?:
+            if case .scalar(let raw) = node { return raw.string }
+            throw typeError("a string")
+        default:
+            throw typeError("a string")
+        }
     }
 
     func int() throws -> Int {
