@@ -76,11 +76,4 @@ struct ClusterLoadingTests {
         #expect(netpolCase.cluster.namespaces.map(\.metadata.name).sorted() == ["x", "y", "z"])
         #expect(netpolCase.cluster.settings.clusterCIDRs.map(\.description) == ["10.244.0.0/16"])
     }
-
-    @Test func singleLetterBooleansAreQuotedAndNothingElse() {
-        let text = "metadata:\n  name: y\n  labels:\n    ns: N  \n    yes: yes\n    key: xy\nitems:\n- n\n- \"y\"\n"
-        let patched = YAML11Workaround.quoteSingleLetterBooleans(text)
-        #expect(patched.changed == 3)
-        #expect(patched.text == "metadata:\n  name: \"y\"\n  labels:\n    ns: \"N\"\n    yes: yes\n    key: xy\nitems:\n- \"n\"\n- \"y\"\n")
-    }
 }

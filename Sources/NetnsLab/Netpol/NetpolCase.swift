@@ -25,32 +25,14 @@ public struct NetpolCase: Sendable {
         let expectedPath = root + "/expected.txt"
         let clusterPath = root + "/cluster.yaml"
         let expected = try ExpectedFile(parsing: try TextFile.read(expectedPath), file: expectedPath)
-        let loaded = try loadCluster(clusterPath)
+        let loaded = try ManifestLoader.load(paths: [clusterPath])
         var cluster = loaded.state
         cluster.settings = settings
-        var warnings = loaded.warnings
+        var warnings = loaded.warnings.map(\.description)
         let folder = root.split(separator: "/").last.map(String.init) ?? root
         if expected.headers.caseName != folder {
             warnings.append("expected.txt names case '\(expected.headers.caseName)' but the folder is '\(folder)'")
         }
         return NetpolCase(directory: root, expected: expected, cluster: cluster, warnings: warnings)
-    }
-
-    /// `ManifestLoader`, retried once with `YAML11Workaround` when it rejects the file.
-    private static func loadCluster(_ path: String) throws -> (state: ClusterState, warnings: [String]) {
-        let source = ManifestSource(name: path, text: try TextFile.read(path))
-        do {
-            let loaded = try ManifestLoader.load(sources: [source])
-            return (loaded.state, loaded.warnings.map(\.description))
-        } catch let original {
-            let patched = YAML11Workaround.quoteSingleLetterBooleans(source.text)
-            guard patched.changed > 0,
-                  let loaded = try? ManifestLoader.load(sources: [ManifestSource(name: source.name, text: patched.text)]) else {
-                throw original
-            }
-            return (loaded.state, loaded.warnings.map(\.description) + [
-                "ManifestLoader rejected \(path) (\(original)); loaded it again with \(patched.changed) plain y/n scalar(s) quoted",
-            ])
-        }
     }
 }

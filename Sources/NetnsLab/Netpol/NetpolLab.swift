@@ -57,4 +57,51 @@ public struct NetpolLab: Sendable {
         return NetpolReport(caseName: netpolCase.name, entries: netpolCase.expected.lines.map { byKey[$0.key]! },
                             timings: timings, hostCount: plan.hosts.count)
     }
+
+    /// Runs several cases, up to `jobs` at once (each lab has its own namespaces), and returns
+    /// their outcomes in the order given.
+    public func run(_ cases: [NetpolCase], jobs: Int) -> [Result<NetpolReport, any Error>] {
+        let results = ResultSlots(count: cases.count)
+        let next = LabCounter()
+        let workers = (0..<max(1, min(jobs, cases.count))).compactMap { _ in
+            try? LoopThread {
+                while let index = next.take(below: cases.count) {
+                    results[index] = Result { try self.run(cases[index]) }
+                }
+            }
+        }
+        if workers.isEmpty {
+            for index in cases.indices { results[index] = Result { try run(cases[index]) } }
+        }
+        workers.forEach { $0.join() }
+        return results.values
+    }
+}
+
+/// Hands out 0, 1, 2, ... to worker threads.
+final class LabCounter: @unchecked Sendable {
+    private var next = 0
+    private let lock = LabLock()
+
+    func take(below limit: Int) -> Int? {
+        lock.withLock {
+            guard next < limit else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+}
+
+private final class ResultSlots: @unchecked Sendable {
+    private var slots: [Result<NetpolReport, any Error>?]
+    private let lock = LabLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    subscript(index: Int) -> Result<NetpolReport, any Error>? {
+        get { lock.withLock { slots[index] } }
+        set { lock.withLock { slots[index] = newValue } }
+    }
+
+    var values: [Result<NetpolReport, any Error>] { lock.withLock { slots.map { $0! } } }
 }

@@ -2,11 +2,24 @@ import ClusterState
 import IPTablesText
 import NetworkAddresses
 import NetworkNamespaces
+import PacketPath
 import RuleModel
 import ServiceCompiler
 
-/// Temporary installer until netlink apply lands on main: compiles the cluster's Services
-/// with `KubeProxyCompiler` (IPv4) and loads them with `iptables-restore`.
+/// What `packetpath compile` produces (kube-proxy's Service chains plus the NetworkPolicy
+/// chains, IPv4), loaded with `iptables-restore`. The installer the labs use by default until
+/// netlink apply lands on main.
+public struct CompiledRulesInstaller: RuleInstaller {
+    public init() {}
+
+    public func install(_ cluster: ClusterState, into namespace: NetworkNamespace) throws {
+        try RulesetRestoreInstaller { Pipeline.compile($0, families: [.ipv4]) }.install(cluster, into: namespace)
+    }
+}
+
+/// Only the cluster's Services, compiled with `KubeProxyCompiler` (IPv4), through
+/// `iptables-restore`: the Service lab's default, and the baseline the netpol tests use to
+/// show that missing policy rules are caught.
 ///
 /// The restore text kube-proxy writes leaves out the built-in chains (kube-proxy inserts those
 /// jumps one by one). Here each built-in chain's rules go into a regular chain

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NetworkAddresses
 import NetworkNamespaces
 
@@ -92,6 +95,36 @@ public final class LabTopology: @unchecked Sendable {
         for (host, namespace) in zip(hosts, hostNamespaces) {
             try namespace.run { try Self.configureHostSysctls() }
             try HostCommand.check(["ip", "-n", namespace.name, "-batch", "-"], input: Array(hostBatch(host).utf8))
+        }
+        try waitUntilLinksAreUp()
+    }
+
+    /// A veth whose carrier change the kernel has not processed yet (linkwatch may take up
+    /// to a second under load) still drops what it is given, so probing must wait until every
+    /// link reports operational state UP on both ends.
+    private func waitUntilLinksAreUp(timeout: Double = 10) throws {
+        let deadline = monotonicSeconds() + timeout
+        var pending = Set(hosts.map(\.index))
+        var hostsPending = Set(hosts.indices)
+        while true {
+            let listing = try HostCommand.check(["ip", "-n", node.name, "-o", "link", "show"])
+            for line in listing.split(separator: "\n") where line.contains(" state UP ") {
+                let fields = line.split(separator: " ")
+                guard fields.count > 1 else { continue }
+                let name = fields[1].split(separator: "@").first.map(String.init) ?? ""
+                if name.hasPrefix("h"), let index = Int(name.dropFirst()) { pending.remove(index) }
+            }
+            if pending.isEmpty {
+                for position in hostsPending.sorted() {
+                    let state = try HostCommand.check(["ip", "-n", hostNamespaces[position].name, "-o", "link", "show", "eth0"])
+                    if state.contains(" state UP ") { hostsPending.remove(position) }
+                }
+                if hostsPending.isEmpty { return }
+            }
+            guard monotonicSeconds() < deadline else {
+                throw LabError("links still down after \(Int(timeout)) s: \(pending.sorted().map { "h\($0)" }) on the node, \(hostsPending.count) host end(s)")
+            }
+            usleep(5_000)
         }
     }
 
