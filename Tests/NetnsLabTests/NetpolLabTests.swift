@@ -140,3 +140,20 @@ final class LockedArray<T>: @unchecked Sendable {
 
     var values: [T?] { lock.withLock { storage } }
 }
+
+extension PrivilegedLabTests {
+/// Every shared case, with the rules `packetpath compile` produces, proven with real packets.
+@Suite struct SharedNetpolCasesTests {
+    @Test func everySharedCasePassesWithTheCompiledRules() throws {
+        let cases = try Fixtures.caseNames().map { try NetpolCase.load(directory: Fixtures.netpolCase($0)) }
+        #expect(cases.count == 43)
+        let outcomes = NetpolLab(installer: CompiledRulesInstaller()).run(cases, jobs: 8)
+        for (netpolCase, outcome) in zip(cases, outcomes) {
+            let report = try outcome.get()
+            #expect(report.succeeded, Comment(rawValue: "\(netpolCase.name): \(report.summary)\n\(report.text(onlyProblems: true))"))
+            #expect(report.entries.count == netpolCase.expected.lines.count)
+        }
+        #expect(try leftoverLabNamespaces().isEmpty)
+    }
+}
+}

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
+import CLinuxShims
 import NetworkNamespaces
 
 /// A pthread mutex usable from any thread, including namespace threads.
@@ -51,27 +51,44 @@ final class LabCleanupRegistry: @unchecked Sendable {
 
 /// SIGINT/SIGTERM/SIGHUP handling: remove every lab namespace, then die of the same signal.
 ///
-/// The work runs on a Dispatch signal source, not inside a signal handler, because it spawns
-/// `ip netns del` (nothing of that is async-signal-safe).
+/// The handler itself only writes the signal number to a pipe (async-signal-safe); a
+/// watcher thread reads it, runs the teardowns (which spawn `ip netns del`), restores the
+/// default action and raises the signal again. (A Dispatch signal source was tried first: on
+/// Linux it misses signals delivered to threads that do not block them.)
 public enum LabSignalCleanup {
-    private nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+    private nonisolated(unsafe) static var writeEnd: Int32 = -1
+    private nonisolated(unsafe) static var watcher: LoopThread?
     private static let lock = LabLock()
 
     /// Installs the handlers once per process; later calls do nothing.
     public static func installOnce() {
         lock.withLock {
-            guard sources.isEmpty else { return }
-            for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-                signal(signalNumber, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler {
-                    LabCleanupRegistry.shared.runAll()
-                    ScratchNamespace.removeAllCreatedByThisProcess()
-                    signal(signalNumber, SIG_DFL)
-                    raise(signalNumber)
+            guard watcher == nil else { return }
+            var fds: [Int32] = [0, 0]
+            guard pp_pipe_cloexec(&fds) == 0 else { return }
+            let readEnd = fds[0]
+            writeEnd = fds[1]
+            watcher = try? LoopThread {
+                // A parent may have spawned us with these signals blocked (test runners do);
+                // threads inherit that mask, so this thread takes them instead.
+                var handled = sigset_t()
+                sigemptyset(&handled)
+                for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&handled, signalNumber) }
+                pthread_sigmask(SIG_UNBLOCK, &handled, nil)
+                var signalNumber: UInt8 = 0
+                while read(readEnd, &signalNumber, 1) != 1 {
+                    if errno != EINTR { return }
                 }
-                source.resume()
-                sources.append(source)
+                LabCleanupRegistry.shared.runAll()
+                ScratchNamespace.removeAllCreatedByThisProcess()
+                signal(Int32(signalNumber), SIG_DFL)
+                raise(Int32(signalNumber))
+            }
+            for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+                signal(signalNumber) { received in
+                    var byte = UInt8(truncatingIfNeeded: received)
+                    _ = write(LabSignalCleanup.writeEnd, &byte, 1)
+                }
             }
         }
     }
