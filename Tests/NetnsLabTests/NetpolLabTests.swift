@@ -33,9 +33,9 @@ enum HandCompiledPolicies {
     }
 }
 
-/// Lab namespaces (tags `node` and `h`) of this process that still exist.
+/// Lab namespaces (tags `labn` and `labh`) of this process that still exist.
 func leftoverLabNamespaces() throws -> [String] {
-    try Fixtures.namespacesOfThisProcess().filter { $0.contains("-node-") || $0.contains("-h-") }
+    try Fixtures.namespacesOfThisProcess().filter { $0.contains("-labn-") || $0.contains("-labh-") }
 }
 
 extension PrivilegedLabTests {

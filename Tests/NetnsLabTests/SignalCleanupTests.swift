@@ -84,7 +84,7 @@ extension PrivilegedLabTests {
         process.executableURL = URL(fileURLWithPath: "/bin/true")
         try process.run()
         process.waitUntilExit()
-        let orphan = "pp\(process.processIdentifier)-node-1"
+        let orphan = "pp\(process.processIdentifier)-labn-1"
         try HostCommand.check(["ip", "netns", "add", orphan])
         let lab = try ServiceLabProbe.build()
         defer { lab.teardown() }

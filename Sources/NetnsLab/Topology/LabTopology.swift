@@ -47,9 +47,9 @@ public final class LabTopology: @unchecked Sendable {
         self.nodeAddress = nodeAddress
         var created: [ScratchNamespace] = []
         do {
-            node = try ScratchNamespace(tag: "node")
+            node = try ScratchNamespace(tag: "labn")
             created.append(node)
-            for _ in specs { created.append(try ScratchNamespace(tag: "h")) }
+            for _ in specs { created.append(try ScratchNamespace(tag: "labh")) }
         } catch {
             created.forEach { $0.remove() }
             throw error
