@@ -18,7 +18,12 @@ public struct UnrepresentableRule: Error, CustomStringConvertible {
 /// rules with options in rule order, `COMMIT`. Built-in (base) chains are left out: kube-proxy
 /// never restores them, it inserts its jumps there separately.
 public struct IPTablesTextWriter {
-    public init() {}
+    /// At most this many threads print a large ruleset (each a contiguous part of the text).
+    public var threads: Int
+
+    public init(threads: Int = 2) {
+        self.threads = max(1, threads)
+    }
 
     public func text(_ ruleset: Ruleset) throws -> String {
         String(decoding: try bytes(ruleset), as: UTF8.self)
@@ -28,7 +33,7 @@ public struct IPTablesTextWriter {
         let pieces = Piece.layout(ruleset)
         let totalWeight = pieces.reduce(0) { $0 + $1.weight }
         // Large rulesets print in two halves on two threads; each half is contiguous output.
-        let parts = totalWeight > 20_000 ? 2 : 1
+        let parts = totalWeight > 20_000 ? min(threads, 2) : 1
         var middle = pieces.count
         if parts == 2 {
             var running = 0
@@ -99,14 +104,15 @@ private struct Piece {
                 out.append(" - [0:0]\n" as StaticString)
             }
         case .rules(let tableIndex, let chainIndex):
-            // Borrow through buffer pointers: copying the Table or Chain would retain arrays
-            // that both printing threads share, and contended refcounts cost more than the text.
+            // Borrow through pointers: copying the Table or Chain would retain arrays that
+            // both printing threads share, and contended refcounts cost more than the text.
             try ruleset.tables.withUnsafeBufferPointer { tables in
-                try tables[tableIndex].chains.withUnsafeBufferPointer { chains in
-                    try chains[chainIndex].rules.withUnsafeBufferPointer { rules in
+                let table = tables.baseAddress! + tableIndex
+                try table.pointee.chains.withUnsafeBufferPointer { chains in
+                    let chain = chains.baseAddress! + chainIndex
+                    try chain.pointee.rules.withUnsafeBufferPointer { rules in
                         for index in rules.indices {
-                            try writer.write(rules[index], chain: chains[chainIndex].name,
-                                             table: tables[tableIndex].name, to: &out)
+                            try writer.write(rules[index], chain: chain.pointee.name, table: table.pointee.name, to: &out)
                         }
                     }
                 }

@@ -97,7 +97,24 @@ public struct ChainName: Sendable, Hashable, Comparable, CustomStringConvertible
     public var description: String { String(decoding: utf8, as: UTF8.self) }
 
     public func hasPrefix(_ prefix: String) -> Bool {
-        utf8.starts(with: prefix.utf8)
+        hasPrefix(bytes: Array(prefix.utf8))
+    }
+
+    /// Prefix test on the inline words, without building the name's bytes.
+    public func hasPrefix(bytes prefix: [UInt8]) -> Bool {
+        guard case .inline(let a, _, _, _) = storage, prefix.count <= 8 else {
+            return utf8.starts(with: prefix)
+        }
+        for (index, byte) in prefix.enumerated() where UInt8(truncatingIfNeeded: a >> UInt64(56 - 8 * index)) != byte {
+            return false
+        }
+        return true
+    }
+
+    /// The four words of an inline name (byte order = tuple order), nil for long names.
+    public var sortKey: (UInt64, UInt64, UInt64, UInt64)? {
+        if case .inline(let a, let b, let c, let d) = storage { return (a, b, c, d) }
+        return nil
     }
 
     public static func < (lhs: ChainName, rhs: ChainName) -> Bool {

@@ -17,6 +17,8 @@ struct SettingsPatch {
     var iptablesRandomFully: Bool?
     var nodeLabels: [String: String]?
     var featureGates: [String: Bool] = [:]
+    /// Things worth a warning (settings PacketPath reads differently from the source).
+    var notes: [String] = []
 }
 
 /// How a settings source changes the pod network used to tell pod traffic from other traffic.
@@ -136,7 +138,7 @@ enum NodeConfigDecoder {
 /// Decodes kube-proxy's own `KubeProxyConfiguration` (kubeproxy.config.k8s.io/v1alpha1): the
 /// fields that shape its iptables rules. Other fields are accepted and ignored.
 enum KubeProxyConfigurationDecoder {
-    static func decode(_ root: YAMLMapping, warn: (String) -> Void) throws -> SettingsPatch {
+    static func decode(_ root: YAMLMapping) throws -> SettingsPatch {
         var patch = SettingsPatch()
         if let hostname = try root.string("hostnameOverride"), !hostname.isEmpty { patch.hostname = hostname }
         patch.clusterCIDRs = .replaceAll(try root.decode("clusterCIDR", NodeConfigDecoder.decodeCIDRList) ?? [])
@@ -167,7 +169,7 @@ enum KubeProxyConfigurationDecoder {
                              at: root["detectLocalMode"]?.mark).at(["detectLocalMode"])
         }
         if let mode = try root.string("mode"), !mode.isEmpty, mode != "iptables" {
-            warn("kube-proxy mode is \(quoted(mode)); PacketPath compiles the iptables layout")
+            patch.notes.append("kube-proxy mode is \(quoted(mode)); PacketPath compiles the iptables layout")
         }
         return patch
     }
