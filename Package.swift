@@ -43,13 +43,18 @@ let package = Package(
         .target(name: "NetworkNamespaces", dependencies: ["CLinuxShims"]),
         // setns/unshare/pipe2, which Swift's Glibc module does not declare.
         .target(name: "CLinuxShims"),
+        // Namespace labs that prove compiled rules with real packets (netpol cases, Services).
+        .target(name: "NetnsLab", dependencies: [
+            "NetworkNamespaces", "NetworkAddresses", "CLinuxShims", "ClusterState", "RuleModel",
+            "ServiceCompiler", "IPTablesText", "PacketPath",
+        ]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
-            "PacketPath", "Lint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PacketPath", "NetnsLab", "Lint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
@@ -64,6 +69,7 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
+        .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState"]),
         // Paths to the shared reference cases for the review tools' tests.
         .target(name: "ReviewTestSupport", path: "Tests/ReviewTestSupport"),
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "ReviewTestSupport"]),

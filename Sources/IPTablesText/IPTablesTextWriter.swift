@@ -18,7 +18,12 @@ public struct UnrepresentableRule: Error, CustomStringConvertible {
 /// rules with options in rule order, `COMMIT`. Built-in (base) chains are left out: kube-proxy
 /// never restores them, it inserts its jumps there separately.
 public struct IPTablesTextWriter {
-    public init() {}
+    /// At most this many threads print a large ruleset (each a contiguous part of the text).
+    public var threads: Int
+
+    public init(threads: Int = 2) {
+        self.threads = max(1, threads)
+    }
 
     public func text(_ ruleset: Ruleset) throws -> String {
         String(decoding: try bytes(ruleset), as: UTF8.self)
@@ -28,7 +33,7 @@ public struct IPTablesTextWriter {
         let pieces = Piece.layout(ruleset)
         let totalWeight = pieces.reduce(0) { $0 + $1.weight }
         // Large rulesets print in two halves on two threads; each half is contiguous output.
-        let parts = totalWeight > 20_000 ? 2 : 1
+        let parts = totalWeight > 20_000 ? min(threads, 2) : 1
         var middle = pieces.count
         if parts == 2 {
             var running = 0
@@ -89,14 +94,18 @@ private struct Piece {
     func write(_ ruleset: Ruleset, with writer: inout RuleWriter, to out: inout ByteBuffer) throws {
         switch kind {
         case .header(let tableIndex):
-            let table = ruleset.tables[tableIndex]
-            out.append(UInt8(ascii: "*"))
-            out.append(table.name)
-            out.append(UInt8(ascii: "\n"))
-            for chain in table.chains where !chain.isBase {
-                out.append(UInt8(ascii: ":"))
-                chain.name.write(to: &out)
-                out.append(" - [0:0]\n" as StaticString)
+            ruleset.tables.withUnsafeBufferPointer { tables in
+                let table = tables.baseAddress! + tableIndex
+                out.append(UInt8(ascii: "*"))
+                out.append(table.pointee.name)
+                out.append(UInt8(ascii: "\n"))
+                table.pointee.chains.withUnsafeBufferPointer { chains in
+                    for chain in chains.indices where chains[chain].attachment == nil {
+                        out.append(UInt8(ascii: ":"))
+                        chains[chain].name.write(to: &out)
+                        out.append(" - [0:0]\n" as StaticString)
+                    }
+                }
             }
         case .rules(let tableIndex, let chainIndex):
             // Borrow through pointers: copying the Table or Chain would retain arrays that
