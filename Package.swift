@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
-        .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState"]),
+        .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState", "PacketPath", "PacketTrace"]),
         // Paths to the shared reference cases for the review tools' tests.
         .target(name: "ReviewTestSupport", path: "Tests/ReviewTestSupport"),
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "ReviewTestSupport"]),

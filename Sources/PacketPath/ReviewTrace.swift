@@ -49,22 +49,26 @@ extension Review {
     /// about assumptions made.
     public static func tracer(_ side: LoadedSide, family: IPFamily, nodeAddresses: [IPPrefix]? = nil,
                               recentEntries: [ChainName: Set<IPAddress>] = [:]) throws -> (PacketTracer, notes: [String]) {
-        var notes: [String] = []
-        let ruleset: Ruleset
-        let addresses: [IPPrefix]
         if let state = side.cluster?.state {
-            ruleset = Pipeline.compile(state, families: [family])[0]
-            addresses = nodeAddresses ?? state.settings.interfaceAddresses
-        } else {
-            guard let found = side.rulesets().first(where: { $0.family == family }) else {
-                throw SideError("\(side.label) has no \(family.rawValue) rules")
-            }
-            ruleset = found
-            if nodeAddresses == nil { notes.append("node addresses unknown for a rules file: using kube-proxy's test node's (--node-address to set them)") }
-            addresses = nodeAddresses ?? NodeSettings.testDefaults.interfaceAddresses
+            return (tracer(state, family: family, nodeAddresses: nodeAddresses, recentEntries: recentEntries), [])
         }
-        let environment = TraceEnvironment(interfaceAddresses: addresses, recentEntries: recentEntries, policyChains: policyChains)
+        guard let ruleset = side.rulesets().first(where: { $0.family == family }) else {
+            throw SideError("\(side.label) has no \(family.rawValue) rules")
+        }
+        let notes = nodeAddresses == nil
+            ? ["node addresses unknown for a rules file: using kube-proxy's test node's (--node-address to set them)"] : []
+        let environment = TraceEnvironment(interfaceAddresses: nodeAddresses ?? NodeSettings.testDefaults.interfaceAddresses,
+                                           recentEntries: recentEntries, policyChains: policyChains)
         return (PacketTracer(ruleset: ruleset, environment: environment), notes)
+    }
+
+    /// A tracer over everything PacketPath compiles for `state` (Service and NetworkPolicy
+    /// chains), with the node's addresses from its settings.
+    public static func tracer(_ state: ClusterState, family: IPFamily, nodeAddresses: [IPPrefix]? = nil,
+                              recentEntries: [ChainName: Set<IPAddress>] = [:]) -> PacketTracer {
+        let environment = TraceEnvironment(interfaceAddresses: nodeAddresses ?? state.settings.interfaceAddresses,
+                                           recentEntries: recentEntries, policyChains: policyChains)
+        return PacketTracer(ruleset: Pipeline.compile(state, families: [family])[0], environment: environment)
     }
 
     /// The packet a request stands for (a `--from-pod` source is looked up in the manifests).
@@ -88,21 +92,19 @@ extension Review {
     }
 
     /// The share of new connections each endpoint of a Service port should get, from a trace
-    /// of a pod-network client to its cluster IP: what a lab's real connections are tested
-    /// against (`ChiSquareTest`).
-    public static func expectedDistribution(_ side: LoadedSide, service key: String, port portName: String? = nil,
-                                            family: IPFamily? = nil) throws -> [(key: String, probability: Probability)] {
-        guard let state = side.cluster?.state else { throw SideError("a Service's distribution needs manifests") }
+    /// of a client to its cluster IP (a pod-network address when none is given): what a lab's
+    /// real connections are tested against (`ChiSquareTest`). Keys are `IP:port` endpoints.
+    public static func expectedDistribution(_ state: ClusterState, service key: String, port portName: String? = nil,
+                                            family: IPFamily? = nil, client: IPAddress? = nil) throws -> [(key: String, probability: Probability)] {
         guard let service = state.services.first(where: { $0.metadata.key == key }) else { throw SideError("no Service \(key)") }
-        let chosenFamily = family ?? Pipeline.defaultFamilies(for: state).first ?? .ipv4
+        let chosenFamily = family ?? service.clusterIPs.first?.family ?? Pipeline.defaultFamilies(for: state).first ?? .ipv4
         guard let clusterIP = service.clusterIP(for: chosenFamily) else { throw SideError("Service \(key) has no \(chosenFamily.rawValue) cluster IP") }
         guard let port = service.ports.first(where: { portName == nil || $0.name == portName }) else {
             throw SideError("Service \(key) has no port \(portName ?? "")")
         }
-        let client = try clientAddress(in: state, family: chosenFamily)
-        let request = TraceRequest(source: .address(client), destination: clusterIP,
-                                   proto: L4Protocol(port.protocol), destinationPort: UInt16(port.port))
-        return ServiceDistribution.expected(try trace(side, request))
+        let packet = TracePacket(source: try client ?? clientAddress(in: state, family: chosenFamily), destination: clusterIP,
+                                 proto: L4Protocol(port.protocol), destinationPort: UInt16(port.port))
+        return ServiceDistribution.expected(tracer(state, family: chosenFamily).trace(packet))
     }
 
     /// An address inside the cluster CIDR that is no endpoint: a pod-network client.

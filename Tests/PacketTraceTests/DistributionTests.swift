@@ -8,7 +8,7 @@ import RuleModel
 @Suite struct DistributionTests {
     @Test func expectedSplitOfAThreeEndpointService() throws {
         let side = try SideLoader(liveReader: nil).load(.paths([SharedCases.path("session-affinity-clientip", "input.yaml")]))
-        let expected = try Review.expectedDistribution(side, service: "prod/sticky")
+        let expected = try Review.expectedDistribution(try #require(side.cluster?.state), service: "prod/sticky")
         #expect(expected.map(\.probability) == [Probability(1, 3), Probability(1, 3), Probability(1, 3)])
         #expect(expected.count == 3)
     }
