@@ -28,6 +28,13 @@ public struct LintContext: Sendable {
 
     func slices(of service: Service) -> [EndpointSlice] { slicesByService[service.metadata.key] ?? [] }
 
+    /// Whether the Service's slices hold endpoints at addresses no Pod of the input has: the
+    /// selector then matches Pods the input leaves out.
+    func hasEndpointsOfUnlistedPods(_ service: Service) -> Bool {
+        let podAddresses = Set(pods(in: service.metadata.namespace).flatMap(\.podIPs))
+        return slices(of: service).contains { slice in slice.endpoints.contains { !podAddresses.contains($0.address) } }
+    }
+
     /// Services that get rules: a cluster IP and not ExternalName.
     var proxiedServices: [Service] {
         state.services.filter { $0.type != .externalName && !$0.clusterIPs.isEmpty }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Lint
 
@@ -21,5 +22,15 @@ import Lint
                                       ServiceSelectorMatchesNoPod()).isEmpty)
         // No Pods in the input at all: nothing to say.
         #expect(try Fixtures.findings([Fixtures.service("web")], ServiceSelectorMatchesNoPod()).isEmpty)
+    }
+}
+
+@Suite struct PartialInputTests {
+    @Test func endpointsOfPodsTheInputLeavesOutSilenceTheCheck() throws {
+        // The slice names 10.244.1.10, which no listed Pod has: the Pods are just not in the input.
+        let findings = try Fixtures.findings([Fixtures.service("web", selector: "{app: frontend}"), Fixtures.slice("web"),
+                                              Fixtures.pod("other", labels: "{app: other}").replacingOccurrences(of: "10.244.1.10", with: "10.244.9.9")],
+                                             ServiceSelectorMatchesNoPod())
+        #expect(findings.isEmpty)
     }
 }
