@@ -40,7 +40,7 @@ public struct PathGraphBuilder {
                 graph.addNode(targetID, label: target.description, kind: .chain)
                 // A jump whose chain the walk comes back to later is a side trip.
                 let comesBack = steps[(index + 1)...].contains { $0.table == step.table && $0.chain == step.chain }
-                graph.addEdge(from: chainID, to: targetID, label: label(step, share: share(of: step, in: steps)), returns: comesBack)
+                graph.addEdge(from: chainID, to: targetID, label: label(step, share: share(of: index, in: steps)), returns: comesBack)
                 if !comesBack { current = targetID }
             } else if step.effect.hasPrefix("DNAT"), let target = outcome.dnatTarget {
                 let endpointID = "endpoint:" + target
@@ -73,9 +73,10 @@ public struct PathGraphBuilder {
     }
 
     /// The chance of a dispatch step within its own chain: the draws not taken before it and
-    /// its own.
-    private func share(of step: TraceStep, in steps: [TraceStep]) -> Probability? {
-        let draws = steps.filter { $0.table == step.table && $0.chain == step.chain && $0.draw != nil }
+    /// its own (nil when no draw led to it).
+    private func share(of index: Int, in steps: [TraceStep]) -> Probability? {
+        let step = steps[index]
+        let draws = steps[...index].filter { $0.table == step.table && $0.chain == step.chain && $0.draw != nil }
         guard !draws.isEmpty else { return nil }
         return draws.reduce(Probability.one) { $0.multiplied(by: $1.draw!) }
     }

@@ -24,8 +24,9 @@ import PathGraph
         let seps = graph.edges.filter { edge in graph.nodes.first { $0.id == edge.from }?.label == svc
             && graph.nodes.first { $0.id == edge.to }?.label.hasPrefix("KUBE-SEP-") == true }
         #expect(seps.map(\.label) == ["1/3 (33.33%)", "1/3 (33.33%)", "1/3 (33.33%)"])
-        // The masquerade mark is a side trip, drawn dashed.
+        // The masquerade mark is a side trip, drawn dashed, labelled by its rule, not a share.
         #expect(edge(graph, svc, "KUBE-MARK-MASQ")?.returns == true)
+        #expect(edge(graph, svc, "KUBE-MARK-MASQ")?.label == "cluster IP")
         #expect(edge(graph, "KUBE-SERVICES", svc)?.label == "cluster IP")
     }
 
