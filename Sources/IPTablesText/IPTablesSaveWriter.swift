@@ -175,37 +175,13 @@ struct LiveRuleSpelling {
     }
 
     private func write(_ verdict: Verdict, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
+        if RuleWriter.writeSharedTarget(verdict, to: &out) { return }
         switch verdict {
-        case .accept: out.append(" -j ACCEPT" as StaticString)
-        case .drop: out.append(" -j DROP" as StaticString)
-        case .return: out.append(" -j RETURN" as StaticString)
         case .reject(let kind):
             out.append(" -j REJECT --reject-with " as StaticString)
             out.append(RejectSpelling.text(kind ?? .portUnreachable, family: family))
-        case .jump(let target):
-            out.append(" -j " as StaticString)
-            target.write(to: &out)
-        case .goto(let target):
-            out.append(" -g " as StaticString)
-            target.write(to: &out)
-        case .dnat(let address, let port):
-            out.append(" -j DNAT --to-destination " as StaticString)
-            if address.family == .ipv6 && port != nil {
-                out.append(UInt8(ascii: "["))
-                address.write(to: &out)
-                out.append(UInt8(ascii: "]"))
-            } else {
-                address.write(to: &out)
-            }
-            if let port {
-                out.append(UInt8(ascii: ":"))
-                out.appendDecimal(UInt64(port))
-            }
-        case .masquerade(let randomFully):
-            out.append(" -j MASQUERADE" as StaticString)
-            if randomFully { out.append(" --random-fully" as StaticString) }
         case .setMark(let operation):
-            // nf_tables stores both as value/mask: OR is v/v, XOR is v/0.
+            // nf_tables stores all three as value/mask: OR is v/v, XOR is v/0.
             out.append(" -j MARK --set-xmark " as StaticString)
             switch operation {
             case .or(let mark):
@@ -224,6 +200,8 @@ struct LiveRuleSpelling {
             throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
         case .randomChoice:
             throw UnrepresentableRule(table: table, chain: chain, reason: "a numgen random choice")
+        default:
+            break
         }
     }
 

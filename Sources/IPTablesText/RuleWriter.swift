@@ -93,16 +93,41 @@ struct RuleWriter {
     }
 
     private func write(_ verdict: Verdict, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
+        if RuleWriter.writeSharedTarget(verdict, to: &out) { return }
         switch verdict {
-        case .accept: out.append(" -j ACCEPT" as StaticString)
-        case .drop: out.append(" -j DROP" as StaticString)
-        case .return: out.append(" -j RETURN" as StaticString)
         case .reject(let kind):
             out.append(" -j REJECT" as StaticString)
             if let kind {
                 out.append(" --reject-with " as StaticString)
                 out.append(RejectSpelling.text(kind, family: family))
             }
+        case .setMark(.or(let mark)):
+            out.append(" -j MARK --or-mark " as StaticString)
+            out.append(mark.spelling)
+        case .setMark(.xor(let mark)):
+            out.append(" -j MARK --xor-mark " as StaticString)
+            out.append(mark.spelling)
+        case .setMark(.set(let value, let mask)):
+            out.append(" -j MARK --set-xmark " as StaticString)
+            out.append(value.spelling)
+            out.append(UInt8(ascii: "/"))
+            out.append(mask.spelling)
+        case .verdictMap:
+            throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
+        case .randomChoice:
+            throw UnrepresentableRule(table: table, chain: chain, reason: "a numgen random choice")
+        default:
+            break
+        }
+    }
+
+    /// The targets iptables-restore input and iptables-save output spell alike (ACCEPT, DROP,
+    /// RETURN, jumps, gotos, DNAT, MASQUERADE); false, writing nothing, for the others.
+    static func writeSharedTarget(_ verdict: Verdict, to out: inout ByteBuffer) -> Bool {
+        switch verdict {
+        case .accept: out.append(" -j ACCEPT" as StaticString)
+        case .drop: out.append(" -j DROP" as StaticString)
+        case .return: out.append(" -j RETURN" as StaticString)
         case .jump(let target):
             out.append(" -j " as StaticString)
             target.write(to: &out)
@@ -125,22 +150,10 @@ struct RuleWriter {
         case .masquerade(let randomFully):
             out.append(" -j MASQUERADE" as StaticString)
             if randomFully { out.append(" --random-fully" as StaticString) }
-        case .setMark(.or(let mark)):
-            out.append(" -j MARK --or-mark " as StaticString)
-            out.append(mark.spelling)
-        case .setMark(.xor(let mark)):
-            out.append(" -j MARK --xor-mark " as StaticString)
-            out.append(mark.spelling)
-        case .setMark(.set(let value, let mask)):
-            out.append(" -j MARK --set-xmark " as StaticString)
-            out.append(value.spelling)
-            out.append(UInt8(ascii: "/"))
-            out.append(mask.spelling)
-        case .verdictMap:
-            throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
-        case .randomChoice:
-            throw UnrepresentableRule(table: table, chain: chain, reason: "a numgen random choice")
+        default:
+            return false
         }
+        return true
     }
 
     /// Hosts print bare (`10.96.0.1`), prefixes with their length (`10.0.0.0/8`).
