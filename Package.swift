@@ -31,6 +31,12 @@ let package = Package(
         .target(name: "NetworkNamespaces", dependencies: ["CLinuxShims"]),
         // setns/unshare/pipe2, which Swift's Glibc module does not declare.
         .target(name: "CLinuxShims"),
+        // libnftnl + libmnl + the netfilter uapi headers (only NetfilterNetlink imports it).
+        .systemLibrary(name: "CNetfilter", pkgConfig: "libnftnl"),
+        // Out-of-line stand-ins for the libmnl/libnftnl/netlink macros Swift cannot import.
+        .target(name: "CNetfilterShims"),
+        // Typed nf_tables objects and expressions, batches, sockets and read-back over libnftnl.
+        .target(name: "NetfilterNetlink", dependencies: ["CNetfilter", "CNetfilterShims"]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText",
@@ -47,6 +53,7 @@ let package = Package(
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
+        .testTarget(name: "NetfilterNetlinkTests", dependencies: ["NetfilterNetlink", "NetworkNamespaces"]),
     ],
     swiftLanguageModes: [.v6]
 )
