@@ -9,8 +9,9 @@ public struct Masq: ExpressionKind {
 
     public init(flags: UInt32 = 0, protoMin: Register? = nil, protoMax: Register? = nil) {
         self.flags = flags
+        // As for `nat`: the kernel reports a missing maximum as the minimum.
         self.protoMin = protoMin
-        self.protoMax = protoMax
+        self.protoMax = protoMax ?? protoMin
     }
 
     static let kindName = "masq"

@@ -19,10 +19,12 @@ public struct Nat: ExpressionKind {
                 protoMin: Register? = nil, protoMax: Register? = nil, flags: UInt32 = 0) {
         self.kind = kind
         self.family = family
+        // The kernel uses the minimum register as the maximum when none is given and reports
+        // it that way, so normalise to the reported form.
         self.addressMin = addressMin
-        self.addressMax = addressMax
+        self.addressMax = addressMax ?? addressMin
         self.protoMin = protoMin
-        self.protoMax = protoMax
+        self.protoMax = protoMax ?? protoMin
         self.flags = flags
     }
 

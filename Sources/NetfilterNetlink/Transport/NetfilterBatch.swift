@@ -136,16 +136,34 @@ public final class NetfilterBatch {
         case prepend
     }
 
+    /// The rule's layer-4 protocol as the xt compatibility layer sees it: xt matches and
+    /// targets tied to a protocol (tcp, udp, sctp, REJECT --reject-with tcp-reset) are refused
+    /// without it. iptables-nft sends it with every rule (protocol 0 when there is none).
+    public struct Compat: Hashable, Sendable {
+        public var protocolNumber: UInt32
+        public var inverted: Bool
+
+        public init(protocolNumber: UInt32, inverted: Bool = false) {
+            self.protocolNumber = protocolNumber
+            self.inverted = inverted
+        }
+    }
+
     /// Adds a rule built from `expressions`. The expressions are passed as a buffer so that
     /// a caller can reuse one scratch array for every rule.
     public func addRule(family: NetfilterFamily, table: ObjectName, chain: ObjectName,
-                        expressions: UnsafeBufferPointer<Expression>, position: RulePosition = .append,
-                        tag: Int) throws {
+                        expressions: UnsafeBufferPointer<Expression>, compat: Compat? = nil,
+                        position: RulePosition = .append, tag: Int) throws {
         let rule = nftnl_rule_alloc()!
         defer { nftnl_rule_free(rule) }
         table.withCString { nftnl_rule_set_str(rule, UInt16(NFTNL_RULE_TABLE.rawValue), $0) }
         chain.withCString { nftnl_rule_set_str(rule, UInt16(NFTNL_RULE_CHAIN.rawValue), $0) }
         nftnl_rule_set_u32(rule, UInt16(NFTNL_RULE_FAMILY.rawValue), UInt32(family.rawValue))
+        if let compat {
+            nftnl_rule_set_u32(rule, UInt16(NFTNL_RULE_COMPAT_PROTO.rawValue), compat.protocolNumber)
+            nftnl_rule_set_u32(rule, UInt16(NFTNL_RULE_COMPAT_FLAGS.rawValue),
+                               compat.inverted ? UInt32(NFT_RULE_COMPAT_F_INV.rawValue) : 0)
+        }
         for expression in expressions {
             nftnl_rule_add_expr(rule, try expression.makeNftnl(family: family))
         }
@@ -156,9 +174,10 @@ public final class NetfilterBatch {
     }
 
     public func addRule(family: NetfilterFamily, table: ObjectName, chain: ObjectName, expressions: [Expression],
-                        position: RulePosition = .append, tag: Int) throws {
+                        compat: Compat? = nil, position: RulePosition = .append, tag: Int) throws {
         try expressions.withUnsafeBufferPointer {
-            try addRule(family: family, table: table, chain: chain, expressions: $0, position: position, tag: tag)
+            try addRule(family: family, table: table, chain: chain, expressions: $0, compat: compat,
+                        position: position, tag: tag)
         }
     }
 
