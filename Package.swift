@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "CNetfilterShims"),
         // Typed nf_tables objects and expressions, batches, sockets and read-back over libnftnl.
         .target(name: "NetfilterNetlink", dependencies: ["CNetfilter", "CNetfilterShims"]),
+        // Rule model -> nf_tables expressions exactly as iptables-nft 1.8.9 writes them.
+        .target(name: "IPTablesNFTEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses"]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText",
@@ -54,6 +56,10 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
         .testTarget(name: "NetfilterNetlinkTests", dependencies: ["NetfilterNetlink", "NetworkNamespaces"]),
+        .testTarget(name: "IPTablesNFTEncodingTests", dependencies: [
+            "IPTablesNFTEncoding", "NetfilterNetlink", "RuleModel", "NetworkAddresses", "IPTablesText",
+            "NetworkNamespaces",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
