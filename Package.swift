@@ -39,6 +39,11 @@ let package = Package(
         .target(name: "NetfilterNetlink", dependencies: ["CNetfilter", "CNetfilterShims"]),
         // Rule model -> nf_tables expressions exactly as iptables-nft 1.8.9 writes them.
         .target(name: "IPTablesNFTEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses"]),
+        // Atomic apply of rulesets into a namespace: ownership, read-back, no-op detection.
+        .target(name: "NetfilterApply", dependencies: [
+            "NetfilterNetlink", "IPTablesNFTEncoding", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
+            "IPTablesText",
+        ]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText",

@@ -1,0 +1,136 @@
+import IPTablesNFTEncoding
+import NetfilterNetlink
+import NetworkAddresses
+import RuleModel
+
+/// The rulesets to apply, validated and indexed for encoding and comparison.
+struct DesiredState {
+    struct ChainRef {
+        let index: Int
+        let name: ObjectName
+        /// Set for built-in chains.
+        let base: BaseChainSpec?
+    }
+
+    struct TableRef {
+        let index: Int
+        let name: ObjectName
+        let chains: [ChainRef]
+        let regularNames: Set<ObjectName>
+
+        var regularChains: [ChainRef] { chains.filter { $0.base == nil } }
+        var baseChains: [ChainRef] { chains.filter { $0.base != nil } }
+    }
+
+    struct Family {
+        let rulesetIndex: Int
+        let ruleset: Ruleset
+        let family: NetfilterFamily
+        let tables: [TableRef]
+
+        func table(named name: ObjectName) -> TableRef? { tables.first { $0.name == name } }
+
+        var ruleCount: Int { ruleset.ruleCount }
+
+        func chain(_ table: TableRef, _ chain: ChainRef) -> Chain {
+            ruleset.tables[table.index].chains[chain.index]
+        }
+
+        func location(_ table: TableRef, _ chain: ChainRef, rule: Int? = nil) -> String {
+            var text = "\(family) \(table.name) chain \(chain.name)"
+            if let rule { text += " rule \(rule + 1)" }
+            return text
+        }
+
+        /// Calls `body` with the expressions of every rule of a chain, in order, reusing one
+        /// buffer.
+        func forEachEncodedRule(_ table: TableRef, _ chain: ChainRef, encoder: inout IPTablesNFTEncoder,
+                                scratch: inout [Expression],
+                                _ body: (Int, NetfilterBatch.Compat, [Expression]) throws -> Void) throws {
+            let model = self.chain(table, chain)
+            for (index, rule) in model.rules.enumerated() {
+                let compat: NetfilterBatch.Compat
+                do {
+                    compat = try encoder.encode(rule, into: &scratch)
+                } catch let error as EncodingError {
+                    throw ApplyError.unencodableRule(location: location(table, chain, rule: index),
+                                                     rule: RulePrinter.text(rule, chain: model.name,
+                                                                            table: ruleset.tables[table.index].name,
+                                                                            family: ruleset.family),
+                                                     reason: error.reason)
+                }
+                try body(index, compat, scratch)
+            }
+        }
+    }
+
+    let families: [Family]
+
+    var ruleCount: Int { families.reduce(0) { $0 + $1.ruleCount } }
+
+    init(_ rulesets: [Ruleset]) throws {
+        var seen = Set<IPFamily>()
+        var families: [Family] = []
+        for (rulesetIndex, ruleset) in rulesets.enumerated() {
+            guard seen.insert(ruleset.family).inserted else {
+                throw ApplyError.invalidRuleset("two rulesets for \(ruleset.family)")
+            }
+            var tables: [TableRef] = []
+            for (tableIndex, table) in ruleset.tables.enumerated() {
+                tables.append(try Self.validate(table, index: tableIndex, family: ruleset.family))
+            }
+            guard Set(tables.map(\.name)).count == tables.count else {
+                throw ApplyError.invalidRuleset("a table appears twice in the \(ruleset.family) ruleset")
+            }
+            families.append(Family(rulesetIndex: rulesetIndex, ruleset: ruleset, family: NetfilterFamily(ruleset.family),
+                                   tables: tables))
+        }
+        self.families = families
+    }
+
+    private static func validate(_ table: Table, index: Int, family: IPFamily) throws -> TableRef {
+        guard Ownership.tables.contains(table.name) else {
+            throw ApplyError.invalidRuleset("table \(table.name) is not one PacketPath writes (\(Ownership.tables.joined(separator: ", ")))")
+        }
+        let builtins = Ownership.builtinChains(of: table.name)
+        var chains: [ChainRef] = []
+        var names = Set<ObjectName>()
+        for (chainIndex, chain) in table.chains.enumerated() {
+            let name = ObjectName(chain.name.description)
+            guard names.insert(name).inserted else {
+                throw ApplyError.invalidRuleset("chain \(chain.name) appears twice in table \(table.name)")
+            }
+            guard chain.name.count <= 28 else {
+                throw ApplyError.invalidRuleset("chain name \(chain.name) is longer than iptables' 28 characters")
+            }
+            if let attachment = chain.attachment {
+                guard builtins.contains(chain.name.description), attachment.hook.rawValue == chain.name.description else {
+                    throw ApplyError.invalidRuleset("\(table.name) base chain \(chain.name) is not the built-in chain of hook \(attachment.hook.rawValue)")
+                }
+                chains.append(ChainRef(index: chainIndex, name: name,
+                                       base: IPTablesNFTLayout.baseChain(table: table.name, attachment: attachment)))
+            } else {
+                guard !builtins.contains(chain.name.description) else {
+                    throw ApplyError.invalidRuleset("\(table.name) chain \(chain.name) has the name of a built-in chain but no hook")
+                }
+                chains.append(ChainRef(index: chainIndex, name: name, base: nil))
+            }
+        }
+        let regular = Set(chains.filter { $0.base == nil }.map(\.name))
+        // Rules in built-in chains are recognised as PacketPath's by their target (Ownership).
+        for chainRef in chains where chainRef.base != nil {
+            for (ruleIndex, rule) in table.chains[chainRef.index].rules.enumerated() {
+                let targets = rule.verdict.map { verdict -> [ChainName] in
+                    switch verdict {
+                    case .jump(let target), .goto(let target): return [target]
+                    default: return []
+                    }
+                } ?? []
+                guard let target = targets.first, regular.contains(ObjectName(target.description)) else {
+                    throw ApplyError.invalidRuleset("\(family) \(table.name) \(chainRef.name) rule \(ruleIndex + 1) must jump to one of the ruleset's own chains")
+                }
+            }
+        }
+        return TableRef(index: index, name: ObjectName(table.name), chains: chains, regularNames: regular)
+    }
+}
