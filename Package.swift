@@ -16,17 +16,21 @@ let package = Package(
     ],
     targets: [
         // IPv4/IPv6 addresses and prefixes: parsing, canonical text, containment.
-        .target(name: "NetworkAddresses"),
+        .target(name: "NetworkAddresses", dependencies: ["TextOutput"]),
+        // A growable byte buffer the text printers write into.
+        .target(name: "TextOutput"),
         // Backend-neutral packet-path model: tables, chains, typed rules, sets and maps.
-        .target(name: "RuleModel", dependencies: ["NetworkAddresses"]),
+        .target(name: "RuleModel", dependencies: ["NetworkAddresses", "TextOutput"]),
         // Kubernetes objects and node settings: decoding, API defaulting, validation.
         .target(name: "ClusterState", dependencies: ["NetworkAddresses", "Yams"]),
         // Services + EndpointSlices -> kube-proxy v1.30 iptables layout in the rule model.
         .target(name: "ServiceCompiler", dependencies: [
             "ClusterState", "RuleModel", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // NetworkPolicies + Pods + Namespaces -> filter chains in the same rule model.
+        .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler"]),
         // Rule model <-> iptables-save text.
-        .target(name: "IPTablesText", dependencies: ["RuleModel"]),
+        .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput"]),
         // Entering, creating and naming network namespaces (libc only).
         .target(name: "NetworkNamespaces", dependencies: ["CLinuxShims"]),
         // setns/unshare/pipe2, which Swift's Glibc module does not declare.
@@ -46,17 +50,20 @@ let package = Package(
         ]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "IPTablesText",
+            "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
+        .executableTarget(name: "packetpath-bench", dependencies: ["PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams"]),
 
-        .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses"]),
+        .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState"]),
         .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),
+        .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ServiceCompiler", "PacketPath", "IPTablesText"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
@@ -65,6 +72,7 @@ let package = Package(
             "IPTablesNFTEncoding", "NetfilterNetlink", "RuleModel", "NetworkAddresses", "IPTablesText",
             "NetworkNamespaces",
         ]),
+        .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
     ],
     swiftLanguageModes: [.v6]
 )

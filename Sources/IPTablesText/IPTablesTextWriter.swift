@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import NetworkAddresses
+import Dispatch
 import RuleModel
+import TextOutput
 
 /// A rule the iptables text format cannot express (sets, verdict maps, numgen).
 public struct UnrepresentableRule: Error, CustomStringConvertible {
@@ -29,239 +25,95 @@ public struct IPTablesTextWriter {
     }
 
     public func bytes(_ ruleset: Ruleset) throws -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(estimatedSize(ruleset))
-        var writer = RuleWriter(family: ruleset.family)
-        for table in ruleset.tables {
-            output.append(UInt8(ascii: "*"))
-            output.append(table.name)
-            output.append(UInt8(ascii: "\n"))
-            for chain in table.chains where !chain.isBase {
-                output.append(UInt8(ascii: ":"))
-                chain.name.write(to: &output)
-                output.append(" - [0:0]\n" as StaticString)
+        let pieces = Piece.layout(ruleset)
+        let totalWeight = pieces.reduce(0) { $0 + $1.weight }
+        // Large rulesets print in two halves on two threads; each half is contiguous output.
+        let parts = totalWeight > 20_000 ? 2 : 1
+        var middle = pieces.count
+        if parts == 2 {
+            var running = 0
+            middle = pieces.firstIndex { piece in
+                running += piece.weight
+                return running * 2 >= totalWeight
+            }.map { $0 + 1 } ?? pieces.count
+        }
+        let ranges = parts == 2 ? [0..<middle, middle..<pieces.count] : [0..<pieces.count]
+
+        let results = UnsafeMutableBufferPointer<Result<[UInt8], any Error>>.allocate(capacity: parts)
+        results.initialize(repeating: .success([]))
+        defer { results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let output = results
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            output[part] = Result {
+                var buffer = ByteBuffer(capacity: totalWeight * 80 / parts + 4096)
+                var writer = RuleWriter(family: ruleset.family)
+                for piece in pieces[ranges[part]] {
+                    try piece.write(ruleset, with: &writer, to: &buffer)
+                }
+                return buffer.bytes
             }
+        }
+        if parts == 1 { return try results[0].get() }
+        var joined = try results[0].get()
+        joined.append(contentsOf: try results[1].get())
+        return joined
+    }
+}
+
+/// A unit of output, in order: a table's opening line and chain declarations, one chain's
+/// rules, or a table's COMMIT.
+private struct Piece {
+    enum Kind {
+        case header(table: Int)
+        case rules(table: Int, chain: Int)
+        case commit
+    }
+
+    let kind: Kind
+    /// Roughly proportional to the bytes printed (in rule lines), to split work evenly.
+    let weight: Int
+
+    static func layout(_ ruleset: Ruleset) -> [Piece] {
+        var pieces: [Piece] = []
+        for (tableIndex, table) in ruleset.tables.enumerated() {
+            // A declaration line is about a third of a rule line.
+            pieces.append(Piece(kind: .header(table: tableIndex), weight: 1 + table.chains.count / 3))
+            for (chainIndex, chain) in table.chains.enumerated() where !chain.isBase {
+                pieces.append(Piece(kind: .rules(table: tableIndex, chain: chainIndex), weight: chain.rules.count))
+            }
+            pieces.append(Piece(kind: .commit, weight: 1))
+        }
+        return pieces
+    }
+
+    func write(_ ruleset: Ruleset, with writer: inout RuleWriter, to out: inout ByteBuffer) throws {
+        switch kind {
+        case .header(let tableIndex):
+            let table = ruleset.tables[tableIndex]
+            out.append(UInt8(ascii: "*"))
+            out.append(table.name)
+            out.append(UInt8(ascii: "\n"))
             for chain in table.chains where !chain.isBase {
-                for rule in chain.rules {
-                    try writer.write(rule, chain: chain.name, table: table.name, to: &output)
+                out.append(UInt8(ascii: ":"))
+                chain.name.write(to: &out)
+                out.append(" - [0:0]\n" as StaticString)
+            }
+        case .rules(let tableIndex, let chainIndex):
+            // Borrow through pointers: copying the Table or Chain would retain arrays that
+            // both printing threads share, and contended refcounts cost more than the text.
+            try ruleset.tables.withUnsafeBufferPointer { tables in
+                let table = tables.baseAddress! + tableIndex
+                try table.pointee.chains.withUnsafeBufferPointer { chains in
+                    let chain = chains.baseAddress! + chainIndex
+                    try chain.pointee.rules.withUnsafeBufferPointer { rules in
+                        for index in rules.indices {
+                            try writer.write(rules[index], chain: chain.pointee.name, table: table.pointee.name, to: &out)
+                        }
+                    }
                 }
             }
-            output.append("COMMIT\n" as StaticString)
-        }
-        return output
-    }
-
-    private func estimatedSize(_ ruleset: Ruleset) -> Int {
-        ruleset.tables.reduce(64) { total, table in
-            total + table.chains.reduce(16) { $0 + 40 + $1.rules.count * 110 }
-        }
-    }
-}
-
-/// Writes single rules; keeps a cache of probability texts between rules.
-struct RuleWriter {
-    let family: IPFamily
-    private var probabilityTexts: [[UInt8]?] = Array(repeating: nil, count: 4097)
-
-    init(family: IPFamily) {
-        self.family = family
-    }
-
-    mutating func write(_ rule: Rule, chain: ChainName, table: String, to out: inout [UInt8]) throws {
-        out.append("-A " as StaticString)
-        chain.write(to: &out)
-        for match in rule.matches {
-            try write(match, chain: chain, table: table, to: &out)
-        }
-        if let verdict = rule.verdict {
-            try write(verdict, chain: chain, table: table, to: &out)
-        }
-        out.append(UInt8(ascii: "\n"))
-    }
-
-    private mutating func write(_ match: Match, chain: ChainName, table: String, to out: inout [UInt8]) throws {
-        switch match {
-        case .comment(let comment):
-            out.append(" -m comment --comment " as StaticString)
-            writeQuoted(comment, to: &out)
-        case .l4Protocol(let proto):
-            out.append(" -m " as StaticString)
-            out.append(proto.rawValue)
-            out.append(" -p " as StaticString)
-            out.append(proto.rawValue)
-        case .source(let address, let negated):
-            out.append(negated ? " ! -s " as StaticString : " -s ")
-            writeAddress(address, to: &out)
-        case .destination(let address, let negated):
-            out.append(negated ? " ! -d " as StaticString : " -d ")
-            writeAddress(address, to: &out)
-        case .destinationPort(let range, let negated):
-            out.append(negated ? " ! --dport " as StaticString : " --dport ")
-            writePorts(range, to: &out)
-        case .sourcePort(let range, let negated):
-            out.append(negated ? " ! --sport " as StaticString : " --sport ")
-            writePorts(range, to: &out)
-        case .addressType(let direction, let type, let negated):
-            out.append(" -m addrtype" as StaticString)
-            if negated { out.append(" !" as StaticString) }
-            out.append(direction == .source ? " --src-type " as StaticString : " --dst-type ")
-            out.append(type.rawValue)
-        case .conntrackState(let states, let negated):
-            out.append(" -m conntrack" as StaticString)
-            if negated { out.append(" !" as StaticString) }
-            out.append(" --ctstate " as StaticString)
-            for (index, state) in states.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(state.rawValue)
-            }
-        case .mark(let value, let mask, let negated):
-            out.append(" -m mark" as StaticString)
-            if negated { out.append(" !" as StaticString) }
-            out.append(" --mark " as StaticString)
-            out.append(value.spelling)
-            if mask.value != UInt32.max {
-                out.append(UInt8(ascii: "/"))
-                out.append(mask.spelling)
-            }
-        case .statistic(let probability):
-            out.append(" -m statistic --mode random --probability " as StaticString)
-            writeProbability(probability, to: &out)
-        case .recent(let name, let operation):
-            out.append(" -m recent --name " as StaticString)
-            name.write(to: &out)
-            switch operation {
-            case .set:
-                out.append(" --set" as StaticString)
-            case .check(let seconds, let reap):
-                out.append(" --rcheck --seconds " as StaticString)
-                out.appendDecimal(UInt64(seconds))
-                if reap { out.append(" --reap" as StaticString) }
-            }
-        case .inSet:
-            throw UnrepresentableRule(table: table, chain: chain, reason: "a set lookup")
-        }
-    }
-
-    private func write(_ verdict: Verdict, chain: ChainName, table: String, to out: inout [UInt8]) throws {
-        switch verdict {
-        case .accept: out.append(" -j ACCEPT" as StaticString)
-        case .drop: out.append(" -j DROP" as StaticString)
-        case .return: out.append(" -j RETURN" as StaticString)
-        case .reject(let kind):
-            out.append(" -j REJECT" as StaticString)
-            if let kind {
-                out.append(" --reject-with " as StaticString)
-                out.append(RejectSpelling.text(kind, family: family))
-            }
-        case .jump(let target):
-            out.append(" -j " as StaticString)
-            target.write(to: &out)
-        case .goto(let target):
-            out.append(" -g " as StaticString)
-            target.write(to: &out)
-        case .dnat(let address, let port):
-            out.append(" -j DNAT --to-destination " as StaticString)
-            if address.family == .ipv6 && port != nil {
-                out.append(UInt8(ascii: "["))
-                address.write(to: &out)
-                out.append(UInt8(ascii: "]"))
-            } else {
-                address.write(to: &out)
-            }
-            if let port {
-                out.append(UInt8(ascii: ":"))
-                out.appendDecimal(UInt64(port))
-            }
-        case .masquerade(let randomFully):
-            out.append(" -j MASQUERADE" as StaticString)
-            if randomFully { out.append(" --random-fully" as StaticString) }
-        case .setMark(.or(let mark)):
-            out.append(" -j MARK --or-mark " as StaticString)
-            out.append(mark.spelling)
-        case .setMark(.xor(let mark)):
-            out.append(" -j MARK --xor-mark " as StaticString)
-            out.append(mark.spelling)
-        case .verdictMap:
-            throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
-        case .randomChoice:
-            throw UnrepresentableRule(table: table, chain: chain, reason: "a numgen random choice")
-        }
-    }
-
-    /// Hosts print bare (`10.96.0.1`), prefixes with their length (`10.0.0.0/8`).
-    private func writeAddress(_ address: AddressMatch, to out: inout [UInt8]) {
-        switch address {
-        case .host(let host): host.write(to: &out)
-        case .prefix(let prefix): prefix.write(to: &out)
-        }
-    }
-
-    private func writePorts(_ range: PortRange, to out: inout [UInt8]) {
-        out.appendDecimal(UInt64(range.first))
-        if range.last != range.first {
-            out.append(UInt8(ascii: ":"))
-            out.appendDecimal(UInt64(range.last))
-        }
-    }
-
-    /// Comments with spaces (or nothing at all) go in double quotes, as iptables-restore reads them.
-    private func writeQuoted(_ comment: Comment, to out: inout [UInt8]) {
-        let text = comment.description
-        let needsQuotes = text.isEmpty || text.utf8.contains { $0 == 0x20 || $0 == 0x22 || $0 == 0x5c || $0 == 0x09 }
-        guard needsQuotes else {
-            comment.write(to: &out)
-            return
-        }
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            if byte == 0x22 || byte == 0x5c { out.append(UInt8(ascii: "\\")) }
-            out.append(byte)
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    /// `%0.10f` of the probability as a binary double, as kube-proxy formats it.
-    private mutating func writeProbability(_ probability: Probability, to out: inout [UInt8]) {
-        if probability.numerator == 1 && probability.denominator < UInt64(probabilityTexts.count) {
-            let index = Int(probability.denominator)
-            if let cached = probabilityTexts[index] {
-                out.append(contentsOf: cached)
-                return
-            }
-            let text = ProbabilityText.fixed10(probability.value)
-            probabilityTexts[index] = text
-            out.append(contentsOf: text)
-            return
-        }
-        out.append(contentsOf: ProbabilityText.fixed10(probability.value))
-    }
-}
-
-/// Decimal spellings of probabilities.
-public enum ProbabilityText {
-    /// `printf("%.10f")`: glibc rounds the exact binary value, like Go's formatter.
-    public static func fixed10(_ value: Double) -> [UInt8] {
-        format(value, digits: 10)
-    }
-
-    public static func format(_ value: Double, digits: Int32) -> [UInt8] {
-        var buffer = [CChar](repeating: 0, count: 64)
-        let count = buffer.withUnsafeMutableBufferPointer { pointer in
-            withVaList([digits, value]) { vsnprintf(pointer.baseAddress, 64, "%.*f", $0) }
-        }
-        return buffer[0..<Int(count)].map { UInt8(bitPattern: $0) }
-    }
-}
-
-/// How iptables names ICMP errors per family.
-enum RejectSpelling {
-    static func text(_ kind: RejectKind, family: IPFamily) -> String {
-        switch (kind, family) {
-        case (.portUnreachable, .ipv4): return "icmp-port-unreachable"
-        case (.portUnreachable, .ipv6): return "icmp6-port-unreachable"
-        case (.tcpReset, _): return "tcp-reset"
-        case (.adminProhibited, .ipv4): return "icmp-admin-prohibited"
-        case (.adminProhibited, .ipv6): return "icmp6-adm-prohibited"
+        case .commit:
+            out.append("COMMIT\n" as StaticString)
         }
     }
 }

@@ -1,3 +1,5 @@
+import TextOutput
+
 /// An address with a prefix length (CIDR notation). The address keeps whatever host bits
 /// were written; `network` clears them.
 public struct IPPrefix: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -52,7 +54,7 @@ public struct IPPrefix: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public var description: String { "\(address)/\(length)" }
 
-    public func write(to buffer: inout [UInt8]) {
+    public func write(to buffer: inout ByteBuffer) {
         address.write(to: &buffer)
         buffer.append(UInt8(ascii: "/"))
         buffer.appendDecimal(UInt64(length))

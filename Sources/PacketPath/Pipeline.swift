@@ -1,14 +1,61 @@
 import ClusterState
 import IPTablesText
 import NetworkAddresses
+import PolicyCompiler
 import RuleModel
 import ServiceCompiler
 
-/// The pipeline the CLI drives: cluster state → rule model → a sink.
+/// Which IP families to compile.
+public enum FamilySelection: String, Sendable, CaseIterable {
+    case ipv4, ipv6, both
+
+    public var families: [IPFamily] {
+        switch self {
+        case .ipv4: return [.ipv4]
+        case .ipv6: return [.ipv6]
+        case .both: return [.ipv4, .ipv6]
+        }
+    }
+}
+
+/// The pipeline the CLI drives: manifests → cluster state → rule model → a sink.
 public enum Pipeline {
+    /// Families to compile when the user names none: the NodeConfig's `ipFamily`, else every
+    /// family present in the input (IPv4 when the input has no addresses at all).
+    public static func defaultFamilies(for state: ClusterState) -> [IPFamily] {
+        if let family = state.settings.ipFamily { return [family] }
+        let present = state.familiesPresent
+        return present.isEmpty ? [.ipv4] : present
+    }
+
     /// The kube-proxy-identical rulesets of the requested families.
     public static func compileServices(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
         let compiler = KubeProxyCompiler(settings: state.settings)
         return families.map { compiler.compile(state, family: $0) }
+    }
+
+    /// Everything PacketPath programs: kube-proxy's Service chains plus the NetworkPolicy
+    /// chains, in the canonical chain order of the reference dumps.
+    public static func compile(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
+        let policies = PolicyCompiler(settings: state.settings)
+        return compileServices(state, families: families).map { services in
+            var ruleset = services
+            guard !state.networkPolicies.isEmpty else { return ruleset }
+            policies.addPolicies(state, to: &ruleset)
+            for index in ruleset.tables.indices where ruleset.tables[index].name == "filter" {
+                ruleset.tables[index].sortChains(leading: ["KUBE-NODEPORTS", "KUBE-SERVICES"], groupPrefix: "KUBE-")
+            }
+            return ruleset
+        }
+    }
+
+    /// Everything `compile` prints: iptables-restore text per family.
+    public struct CompiledText: Sendable {
+        public var family: IPFamily
+        public var text: [UInt8]
+    }
+
+    public static func iptablesText(_ rulesets: [Ruleset]) throws -> [CompiledText] {
+        try rulesets.map { CompiledText(family: $0.family, text: try IPTablesTextWriter().bytes($0)) }
     }
 }

@@ -1,4 +1,4 @@
-import NetworkAddresses
+import TextOutput
 
 /// The name of a chain (or of a set, map or recent list).
 ///
@@ -60,41 +60,61 @@ public struct ChainName: Sendable, Hashable, Comparable, CustomStringConvertible
         return .inline(words.0, words.1, words.2, words.3)
     }
 
-    /// Number of bytes of the name.
-    public var count: Int {
-        var bytes: [UInt8] = []
-        write(to: &bytes)
-        return bytes.count
-    }
-
     /// Appends the name's bytes.
     @inlinable
-    public func write(to buffer: inout [UInt8]) {
+    public func write(to buffer: inout ByteBuffer) {
         switch storage {
         case .long(let text):
             buffer.append(text)
         case .inline(let a, let b, let c, let d):
-            for word in [a, b, c, d] {
-                var shift: UInt64 = 56
-                while true {
-                    let byte = UInt8(truncatingIfNeeded: word >> shift)
-                    if byte == 0 { return }
-                    buffer.append(byte)
-                    if shift == 0 { break }
-                    shift -= 8
-                }
+            if ChainName.write(word: a, to: &buffer), ChainName.write(word: b, to: &buffer),
+               ChainName.write(word: c, to: &buffer) {
+                _ = ChainName.write(word: d, to: &buffer)
             }
         }
     }
 
-    public var description: String {
-        var bytes: [UInt8] = []
-        write(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+    /// Writes one word's bytes (the padding is zero bytes at its low end); true when the
+    /// word was full, so the name may continue in the next one.
+    @inlinable @inline(__always)
+    static func write(word: UInt64, to buffer: inout ByteBuffer) -> Bool {
+        if word == 0 { return false }
+        let used = 8 - word.trailingZeroBitCount / 8
+        buffer.append(bigEndianWord: word, byteCount: used)
+        return used == 8
     }
 
+    /// The name's bytes.
+    public var utf8: [UInt8] {
+        var buffer = ByteBuffer(capacity: 64)
+        write(to: &buffer)
+        return buffer.bytes
+    }
+
+    /// Number of bytes of the name.
+    public var count: Int { utf8.count }
+
+    public var description: String { String(decoding: utf8, as: UTF8.self) }
+
     public func hasPrefix(_ prefix: String) -> Bool {
-        description.hasPrefix(prefix)
+        hasPrefix(bytes: Array(prefix.utf8))
+    }
+
+    /// Prefix test on the inline words, without building the name's bytes.
+    public func hasPrefix(bytes prefix: [UInt8]) -> Bool {
+        guard case .inline(let a, _, _, _) = storage, prefix.count <= 8 else {
+            return utf8.starts(with: prefix)
+        }
+        for (index, byte) in prefix.enumerated() where UInt8(truncatingIfNeeded: a >> UInt64(56 - 8 * index)) != byte {
+            return false
+        }
+        return true
+    }
+
+    /// The four words of an inline name (byte order = tuple order), nil for long names.
+    public var sortKey: (UInt64, UInt64, UInt64, UInt64)? {
+        if case .inline(let a, let b, let c, let d) = storage { return (a, b, c, d) }
+        return nil
     }
 
     public static func < (lhs: ChainName, rhs: ChainName) -> Bool {
@@ -102,10 +122,6 @@ public struct ChainName: Sendable, Hashable, Comparable, CustomStringConvertible
            case .inline(let b0, let b1, let b2, let b3) = rhs.storage {
             return (a0, a1, a2, a3) < (b0, b1, b2, b3)
         }
-        var left: [UInt8] = []
-        var right: [UInt8] = []
-        lhs.write(to: &left)
-        rhs.write(to: &right)
-        return left.lexicographicallyPrecedes(right)
+        return lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 }

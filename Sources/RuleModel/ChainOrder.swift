@@ -3,20 +3,77 @@ extension Table {
     /// then `leading` chains in the given order, then chains starting with `groupPrefix` in
     /// byte order, then all others in byte order. Rules inside chains keep their order.
     public mutating func sortChains(leading: [ChainName], groupPrefix: String) {
-        let hookOrder = Hook.allCases
-        let prefixBytes = Array(groupPrefix.utf8)
-        func rank(_ chain: Chain) -> (Int, Int) {
-            if let attachment = chain.attachment { return (0, hookOrder.firstIndex(of: attachment.hook)!) }
-            if let position = leading.firstIndex(of: chain.name) { return (1, position) }
-            var bytes: [UInt8] = []
-            chain.name.write(to: &bytes)
-            return (bytes.starts(with: prefixBytes) ? 2 : 3, 0)
+        let prefix = Array(groupPrefix.utf8)
+        let hooks = Hook.allCases
+        // Sort plain keys, then permute the chains in place: moving chains around by swaps
+        // never retains their rule arrays, and the keys compare as integers.
+        var keys: [OrderKey] = []
+        keys.reserveCapacity(chains.count)
+        var allInline = true
+        for (index, chain) in chains.enumerated() {
+            let group: Int
+            var rank = 0
+            if let attachment = chain.attachment {
+                group = 0
+                rank = hooks.firstIndex(of: attachment.hook)!
+            } else if let position = leading.firstIndex(of: chain.name) {
+                group = 1
+                rank = position
+            } else {
+                group = chain.name.hasPrefix(bytes: prefix) ? 2 : 3
+            }
+            let words = chain.name.sortKey
+            if words == nil { allInline = false }
+            keys.append(OrderKey(group: group, rank: rank, words: words ?? (0, 0, 0, 0), index: index))
         }
-        let ranks = chains.map(rank)
-        let order = chains.indices.sorted { lhs, rhs in
-            if ranks[lhs] != ranks[rhs] { return ranks[lhs] < ranks[rhs] }
-            return chains[lhs].name < chains[rhs].name
+        if allInline {
+            keys.sort()
+        } else {
+            keys.sort { lhs, rhs in
+                if (lhs.group, lhs.rank) != (rhs.group, rhs.rank) { return (lhs.group, lhs.rank) < (rhs.group, rhs.rank) }
+                return chains[lhs.index].name < chains[rhs.index].name
+            }
         }
-        chains = order.map { chains[$0] }
+        chains.applyPermutation(keys.map(\.index))
+    }
+}
+
+private struct OrderKey: Comparable {
+    let group: Int
+    let rank: Int
+    let words: (UInt64, UInt64, UInt64, UInt64)
+    let index: Int
+
+    static func == (lhs: OrderKey, rhs: OrderKey) -> Bool { lhs.index == rhs.index }
+
+    static func < (lhs: OrderKey, rhs: OrderKey) -> Bool {
+        if lhs.group != rhs.group { return lhs.group < rhs.group }
+        if lhs.rank != rhs.rank { return lhs.rank < rhs.rank }
+        return lhs.words < rhs.words
+    }
+}
+
+extension Array {
+    /// Reorders so that the element at position i is the one that was at `order[i]`,
+    /// following each cycle of the permutation and moving (never copying) elements.
+    mutating func applyPermutation(_ order: [Int]) {
+        var placed = [Bool](repeating: false, count: count)
+        withUnsafeMutableBufferPointer { elements in
+            guard let base = elements.baseAddress else { return }
+            for start in elements.indices where !placed[start] {
+                let held = (base + start).move()
+                var position = start
+                while true {
+                    placed[position] = true
+                    let source = order[position]
+                    if source == start {
+                        (base + position).initialize(to: held)
+                        break
+                    }
+                    (base + position).moveInitialize(from: base + source, count: 1)
+                    position = source
+                }
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-import NetworkAddresses
+import TextOutput
 
 /// A rule comment. Kept as up to three pieces that are joined only when printed, so a
 /// compiler can reuse one String (a Service-port name, say) in thousands of comments
@@ -27,7 +27,7 @@ public struct Comment: Sendable, Hashable, CustomStringConvertible, ExpressibleB
         head.utf8.contains(0x20) || middle.utf8.contains(0x20) || tail.utf8.contains(0x20)
     }
 
-    public func write(to buffer: inout [UInt8]) {
+    public func write(to buffer: inout ByteBuffer) {
         buffer.append(head)
         buffer.append(middle)
         buffer.append(tail)

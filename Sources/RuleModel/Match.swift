@@ -99,9 +99,16 @@ public struct MarkValue: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ value: UInt32, spelling: String? = nil) {
         self.value = value
-        var hex: [UInt8] = Array("0x".utf8)
-        hex.appendHex(UInt64(value))
-        self.spelling = spelling ?? String(decoding: hex, as: UTF8.self)
+        self.spelling = spelling ?? "0x" + String(value, radix: 16)
+    }
+
+    /// Reads a mark written as `0x…` hexadecimal or as decimal, keeping the spelling.
+    public init?(parsing text: String) {
+        let lower = text.lowercased()
+        guard let value = lower.hasPrefix("0x") ? UInt32(lower.dropFirst(2), radix: 16) : UInt32(lower) else {
+            return nil
+        }
+        self.init(value, spelling: text)
     }
 
     public var description: String { spelling }

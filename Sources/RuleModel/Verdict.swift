@@ -14,6 +14,8 @@ public enum MarkOperation: Sendable, Hashable {
     case or(MarkValue)
     /// `mark ^= value`
     case xor(MarkValue)
+    /// `mark = (mark & ~mask) ^ value` (iptables' `--set-xmark`): sets or clears the mask's bits.
+    case set(MarkValue, mask: MarkValue)
 }
 
 /// What a rule does when all its matches hold.

@@ -69,7 +69,8 @@ public struct KubeProxyCompiler: Sendable {
             }
         }
         return FixedRules(
-            family: family, mark: MarkValue(parsing: settings.masqueradeMark),
+            family: family, // Settings are validated before compiling, so the mark always parses.
+            mark: MarkValue(parsing: settings.masqueradeMark) ?? MarkValue(0x4000),
             randomFully: settings.iptablesRandomFully, conntrackTCPLiberal: settings.conntrackTCPLiberal,
             localhostNodePorts: family == .ipv4 && settings.localhostNodePorts && coversLoopback,
             nodePortAddresses: nodePortAddresses)
@@ -115,15 +116,5 @@ public struct KubeProxyCompiler: Sendable {
             return Chain(ChainName(hook.rawValue), rules: rules,
                          attachment: KubeProxyChains.builtinAttachment(table: table, chain: hook))
         }
-    }
-}
-
-extension MarkValue {
-    /// Reads a mark written as hexadecimal (`0x4000`) or decimal, keeping the spelling.
-    /// Settings are validated before compiling, so unparsable text cannot reach here.
-    init(parsing text: String) {
-        let lower = text.lowercased()
-        let value = lower.hasPrefix("0x") ? UInt32(lower.dropFirst(2), radix: 16) : UInt32(lower)
-        self.init(value ?? 0, spelling: text)
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ClusterState
+import Dispatch
 import NetworkAddresses
 import RuleModel
 
@@ -9,27 +13,49 @@ struct ServicePortPlanner {
     let family: IPFamily
 
     func plans(for state: ClusterState) -> [ServicePortPlan] {
-        var slicesByService: [String: [EndpointSlice]] = [:]
-        for slice in state.endpointSlices where slice.addressType.family == family {
-            slicesByService["\(slice.metadata.namespace)/\(slice.serviceName)", default: []].append(slice)
+        // Indices rather than copies: copying Services and slices would retain every field.
+        var slicesByService: [String: [Int]] = [:]
+        for (index, slice) in state.endpointSlices.enumerated() where slice.addressType.family == family {
+            slicesByService["\(slice.metadata.namespace)/\(slice.serviceName)", default: []].append(index)
+        }
+        for key in slicesByService.keys {
+            slicesByService[key]!.sort {
+                state.endpointSlices[$0].metadata.name.precedesInByteOrder(state.endpointSlices[$1].metadata.name)
+            }
         }
 
-        var ordered: [(service: Service, key: String, port: ServicePort)] = []
-        for service in state.services {
+        var ordered: [(service: Int, port: Int, key: String)] = []
+        for (serviceIndex, service) in state.services.enumerated() {
             guard service.type != .externalName, !service.isHeadless,
                   service.clusterIP(for: family) != nil else { continue }
             let key = service.metadata.key
-            for port in service.ports { ordered.append((service, key, port)) }
+            for portIndex in service.ports.indices { ordered.append((serviceIndex, portIndex, key)) }
         }
         ordered.sort { lhs, rhs in
-            if lhs.key != rhs.key { return lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8) }
-            return lhs.port.name.utf8.lexicographicallyPrecedes(rhs.port.name.utf8)
+            if lhs.key != rhs.key { return lhs.key.precedesInByteOrder(rhs.key) }
+            return state.services[lhs.service].ports[lhs.port].name
+                .precedesInByteOrder(state.services[rhs.service].ports[rhs.port].name)
         }
 
-        return ordered.map { entry in
-            let slices = (slicesByService[entry.key] ?? []).sorted { $0.metadata.name < $1.metadata.name }
-            return plan(entry.service, serviceKey: entry.key, port: entry.port, slices: slices)
+        // Ports are independent: plan them in one run per core.
+        let runs = ordered.count >= 2_000 ? 2 : 1
+        let runLength = (ordered.count + runs - 1) / runs
+        let results = UnsafeMutableBufferPointer<[ServicePortPlan]>.allocate(capacity: runs)
+        results.initialize(repeating: [])
+        defer { results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let output = results
+        let slices = slicesByService
+        let ports = ordered
+        DispatchQueue.concurrentPerform(iterations: runs) { run in
+            let lower = min(run * runLength, ports.count)
+            let upper = min(lower + runLength, ports.count)
+            output[run] = ports[lower..<upper].map { entry in
+                let service = state.services[entry.service]
+                return plan(service, serviceKey: entry.key, port: service.ports[entry.port],
+                            slices: (slices[entry.key] ?? []).map { state.endpointSlices[$0] })
+            }
         }
+        return Array(results.joined())
     }
 
     private func plan(_ service: Service, serviceKey: String, port: ServicePort, slices: [EndpointSlice]) -> ServicePortPlan {
@@ -83,36 +109,75 @@ struct ServicePortPlanner {
     private func gatherEndpoints(name: String, l4: L4Protocol, port: ServicePort,
                                  slices: [EndpointSlice]) -> [EndpointPlan] {
         var result: [EndpointPlan] = []
-        var positionByString: [String: Int] = [:]
+        // Most ports have a handful of endpoints: find duplicates by scanning until a
+        // dictionary pays off.
+        var positionByString: [String: Int]? = nil
+        func position(of endpointString: String) -> Int? {
+            if let positionByString { return positionByString[endpointString] }
+            return result.firstIndex { $0.endpointString == endpointString }
+        }
         for slice in slices {
             guard let slicePort = slice.ports.first(where: { $0.name == port.name && $0.protocol == port.protocol }),
                   let number = slicePort.port, number > 0 else { continue }
             for endpoint in slice.endpoints where endpoint.address.family == family {
-                let endpointString = family == .ipv6
-                    ? "[\(endpoint.addressText)]:\(number)" : "\(endpoint.addressText):\(number)"
+                let endpointString = EndpointPlan.endpointString(endpoint.addressText, port: number, family: family)
                 let isLocal = !settings.hostname.isEmpty && endpoint.nodeName == settings.hostname
-                if positionByString[endpointString] != nil && !isLocal { continue }
+                let existing = position(of: endpointString)
+                if existing != nil && !isLocal { continue }
                 let plan = EndpointPlan(
                     endpointString: endpointString, address: endpoint.address, port: UInt16(clamping: number),
                     isLocal: isLocal, isReady: endpoint.conditions.isReady,
                     isServing: endpoint.conditions.isServing, isTerminating: endpoint.conditions.isTerminating,
                     zoneHints: endpoint.zoneHints,
                     chain: ChainHashInput.suffix(name, l4.rawValue, endpointString).chain("KUBE-SEP-"))
-                if let existing = positionByString[endpointString] {
+                if let existing {
                     result[existing] = plan
                 } else {
-                    positionByString[endpointString] = result.count
+                    positionByString?[endpointString] = result.count
                     result.append(plan)
+                    if positionByString == nil && result.count == 32 {
+                        positionByString = Dictionary(uniqueKeysWithValues: result.enumerated().map { ($1.endpointString, $0) })
+                    }
                 }
             }
         }
-        result.sort { $0.endpointString.utf8.lexicographicallyPrecedes($1.endpointString.utf8) }
+        result.sort { $0.endpointString.precedesInByteOrder($1.endpointString) }
         return result
     }
 }
 
+extension EndpointPlan {
+    /// `IP:PORT`, or `[IP]:PORT` for IPv6 (Go's JoinHostPort), with the IP as written.
+    static func endpointString(_ address: String, port: Int, family: IPFamily) -> String {
+        var text = address
+        text.reserveCapacity(address.utf8.count + 8)
+        if family == .ipv6 { text = "[" + text + "]" }
+        text.append(":")
+        text.append(String(port))
+        return text
+    }
+}
+
+extension String {
+    /// Byte-wise comparison of the UTF-8 text (what Go's string `<` and the reference
+    /// dumps' sort use), without Unicode-aware String comparison.
+    func precedesInByteOrder(_ other: String) -> Bool {
+        var (lhs, rhs) = (self, other)
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                let common = min(left.count, right.count)
+                if common > 0 {
+                    let order = memcmp(left.baseAddress!, right.baseAddress!, common)
+                    if order != 0 { return order < 0 }
+                }
+                return left.count < right.count
+            }
+        }
+    }
+}
+
 extension L4Protocol {
-    init(_ kube: KubeProtocol) {
+    public init(_ kube: KubeProtocol) {
         switch kube {
         case .tcp: self = .tcp
         case .udp: self = .udp

@@ -4,5 +4,6 @@ import ArgumentParser
 struct PacketPathCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "packetpath",
-        abstract: "Compile a Kubernetes node's desired networking state into its Linux packet path.")
+        abstract: "Compile a Kubernetes node's desired networking state into its Linux packet path.",
+        subcommands: [CompileCommand.self])
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import NetworkAddresses
+import TextOutput
 
 @Suite struct IPAddressTests {
     @Test(arguments: [
@@ -48,9 +49,9 @@ import Testing
     }
 
     @Test func decimalAndHexAppend() {
-        var buffer: [UInt8] = []
-        buffer.appendDecimal(0); buffer.append(","); buffer.appendDecimal(18446744073709551615)
-        buffer.append(","); buffer.appendHex(0); buffer.append(","); buffer.appendHex(0xfd00)
-        #expect(String(decoding: buffer, as: UTF8.self) == "0,18446744073709551615,0,fd00")
+        var buffer = ByteBuffer()
+        buffer.appendDecimal(0); buffer.append("," as StaticString); buffer.appendDecimal(18446744073709551615)
+        buffer.append("," as StaticString); buffer.appendHex(0); buffer.append("," as StaticString); buffer.appendHex(0xfd00)
+        #expect(String(decoding: buffer.bytes, as: UTF8.self) == "0,18446744073709551615,0,fd00")
     }
 }

@@ -1,0 +1,153 @@
+import Yams
+
+/// An object decoded from a document, before it joins the cluster state.
+enum DecodedObject {
+    case service(Service)
+    case endpointSlices([EndpointSlice])
+    case pod(Pod)
+    case namespace(Namespace)
+    case node(Node)
+    case networkPolicy(NetworkPolicy)
+    case nodeConfig(SettingsPatch)
+    case kubeProxyConfiguration(SettingsPatch)
+}
+
+struct DecodedItem {
+    let id: ObjectID
+    var location: SourceLocation
+    let object: DecodedObject
+}
+
+/// What one run of documents decoded to. Document numbers are local to the run (1-based);
+/// line numbers are already those of the whole file.
+struct DecodedChunk {
+    var items: [DecodedItem] = []
+    var warnings: [ManifestWarning] = []
+    var documentCount = 0
+    /// The first error; decoding of the run stops there.
+    var error: ManifestError?
+}
+
+/// Parses and decodes a run of YAML/JSON documents from one file.
+struct DocumentDecoder {
+    let file: String
+    /// Lines of the file before the run's first line.
+    let lineOffset: Int
+
+    /// Where the document being decoded sits.
+    private struct DocumentContext {
+        let index: Int
+        let line: Int
+    }
+
+    func decode(_ text: String) -> DecodedChunk {
+        var chunk = DecodedChunk()
+        do {
+            let parser = try Parser(yaml: text)
+            while true {
+                let root: YAMLNode?
+                do {
+                    root = try parser.nextRoot()
+                } catch {
+                    throw syntaxError(error, document: chunk.documentCount + 1)
+                }
+                guard let root else { break }
+                chunk.documentCount += 1
+                let value = YAMLValue(node: root)
+                if value.isNull { continue }
+                try decodeDocument(value, DocumentContext(index: chunk.documentCount, line: line(root.mark)), into: &chunk)
+            }
+        } catch let error as ManifestError {
+            chunk.error = error
+        } catch {
+            chunk.error = syntaxError(error, document: chunk.documentCount + 1)
+        }
+        return chunk
+    }
+
+    private func line(_ mark: Mark?) -> Int { (mark?.line ?? 1) + lineOffset }
+
+    private func decodeDocument(_ value: YAMLValue, _ context: DocumentContext, into chunk: inout DecodedChunk) throws {
+        guard case .mapping(let mapping) = value.node else {
+            throw ManifestError(file: file, document: context.index, line: context.line,
+                                message: "expected an object (a mapping with apiVersion and kind), got \(value.kindDescription)")
+        }
+        let root = YAMLMapping(mapping: mapping)
+        let kind = try wrap(context, object: nil) { try root.required("kind") { try root.string($0) } }
+        let apiVersion = try wrap(context, object: nil) { try root.required("apiVersion") { try root.string($0) } }
+        if kind == "List" || (kind.hasSuffix("List") && apiVersion == "v1") {
+            let items = try wrap(context, object: nil) { try root.list("items") { $0 } }
+            for item in items where !item.isNull {
+                try decodeDocument(item, DocumentContext(index: context.index, line: line(item.mark)), into: &chunk)
+            }
+            return
+        }
+        guard let kindDecoder = KindDecoders.byType[ObjectType(apiVersion: apiVersion, kind: kind)] else {
+            let known = KindDecoders.byType.keys.first { $0.kind == kind }
+            let id = MetadataDecoder.identity(of: root, kind: kind, namespaced: true)
+            let reason = known.map { "PacketPath reads \(kind) as \($0.apiVersion)" } ?? "not used by PacketPath"
+            chunk.warnings.append(ManifestWarning(
+                file: file, document: context.index, line: context.line,
+                message: "skipping \(apiVersion) \(kind) \(id.namespace.map { "\($0)/" } ?? "")\(id.name): \(reason)"))
+            return
+        }
+        let id = MetadataDecoder.identity(of: root, kind: kind, namespaced: kindDecoder.namespaced)
+        let location = SourceLocation(file: file, document: context.index, line: context.line)
+        let object = try wrap(context, object: id) { try kindDecoder.decode(root) }
+        chunk.items.append(DecodedItem(id: id, location: location, object: object))
+    }
+
+    /// Turns a FieldError from inside an object into a ManifestError that names it all.
+    private func wrap<T>(_ context: DocumentContext, object: ObjectID?, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FieldError {
+            throw ManifestError(file: file, document: context.index, line: error.mark.map { $0.line + lineOffset } ?? context.line,
+                                object: object, field: error.pathText, message: error.message)
+        }
+    }
+
+    private func syntaxError(_ error: Error, document: Int) -> ManifestError {
+        switch error {
+        case YamlError.scanner(let context, let problem, let mark, _),
+             YamlError.parser(let context, let problem, let mark, _),
+             YamlError.composer(let context, let problem, let mark, _):
+            let detail = context.map { "\(problem) \($0.text)" } ?? problem
+            return ManifestError(file: file, document: document, line: mark.line + lineOffset, column: mark.column,
+                                 message: "YAML syntax error: \(detail)")
+        case YamlError.reader(let problem, _, _, _):
+            return ManifestError(file: file, document: document, message: "cannot read YAML: \(problem)")
+        default:
+            return ManifestError(file: file, document: document, message: "YAML syntax error: \(error)")
+        }
+    }
+}
+
+struct ObjectType: Hashable, Sendable {
+    let apiVersion: String
+    let kind: String
+}
+
+/// The kinds PacketPath reads, by apiVersion and kind.
+enum KindDecoders {
+    struct Entry: Sendable {
+        let namespaced: Bool
+        let decode: @Sendable (YAMLMapping) throws -> DecodedObject
+    }
+
+    static let byType: [ObjectType: Entry] = [
+        ObjectType(apiVersion: "v1", kind: "Service"): Entry(namespaced: true) { .service(try ServiceDecoder.decode($0)) },
+        ObjectType(apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice"):
+            Entry(namespaced: true) { .endpointSlices([try EndpointSliceDecoder.decode($0)]) },
+        ObjectType(apiVersion: "v1", kind: "Endpoints"): Entry(namespaced: true) { .endpointSlices(try EndpointsDecoder.decode($0)) },
+        ObjectType(apiVersion: "v1", kind: "Pod"): Entry(namespaced: true) { .pod(try PodDecoder.decode($0)) },
+        ObjectType(apiVersion: "v1", kind: "Namespace"): Entry(namespaced: false) { .namespace(try NamespaceDecoder.decode($0)) },
+        ObjectType(apiVersion: "v1", kind: "Node"): Entry(namespaced: false) { .node(try NodeDecoder.decode($0)) },
+        ObjectType(apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy"):
+            Entry(namespaced: true) { .networkPolicy(try NetworkPolicyDecoder.decode($0)) },
+        ObjectType(apiVersion: "packetpath.io/v1alpha1", kind: "NodeConfig"):
+            Entry(namespaced: false) { .nodeConfig(try NodeConfigDecoder.decode($0)) },
+        ObjectType(apiVersion: "kubeproxy.config.k8s.io/v1alpha1", kind: "KubeProxyConfiguration"):
+            Entry(namespaced: false) { .kubeProxyConfiguration(try KubeProxyConfigurationDecoder.decode($0)) },
+    ]
+}

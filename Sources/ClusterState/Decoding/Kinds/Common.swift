@@ -1,0 +1,86 @@
+import NetworkAddresses
+import Yams
+
+/// Field readers shared by several kinds.
+extension YAMLValue {
+    /// A port number in 1...65535.
+    func port() throws -> Int {
+        let value = try int()
+        guard (1...65535).contains(value) else {
+            throw FieldError("\(value) is not a valid port (1-65535)", at: mark)
+        }
+        return value
+    }
+
+    /// A port number in 0...65535 (0 = none).
+    func optionalPort() throws -> Int {
+        let value = try int()
+        guard (0...65535).contains(value) else {
+            throw FieldError("\(value) is not a valid port (0-65535)", at: mark)
+        }
+        return value
+    }
+
+    func kubeProtocol() throws -> KubeProtocol {
+        let text = try string()
+        guard let value = KubeProtocol(rawValue: text) else {
+            throw FieldError("unknown protocol \(quoted(text)) (supported: TCP, UDP, SCTP)", at: mark)
+        }
+        return value
+    }
+
+    /// A number, or a container-port name following the IANA service-name rules.
+    func portNumberOrName() throws -> IntOrString {
+        switch try intOrString() {
+        case .int:
+            return .int(try port())
+        case .string(let name):
+            if let problem = NameRules.ianaServiceNameProblem(name) {
+                throw FieldError("\(quoted(name)) is not a valid port name: \(problem)", at: mark)
+            }
+            return .string(name)
+        }
+    }
+
+    /// One of `allowed`'s raw values.
+    func oneOf<T: RawRepresentable & Equatable>(_ type: T.Type, _ allowed: [T]) throws -> T where T.RawValue == String {
+        let text = try string()
+        guard let value = T(rawValue: text), allowed.contains(value) else {
+            throw FieldError("unsupported value \(quoted(text)) (supported: \(allowed.map(\.rawValue).joined(separator: ", ")))", at: mark)
+        }
+        return value
+    }
+
+    /// Labels or a selector map, with Kubernetes' key and value rules.
+    func labels() throws -> [String: String] {
+        let map = try stringMap()
+        guard case .mapping(let mapping) = node else { return map }
+        for pair in mapping {
+            guard case .scalar(let key) = pair.key else { continue }
+            if let problem = NameRules.labelKeyProblem(key.string) {
+                var error = FieldError("invalid label key \(quoted(key.string)): \(problem)", at: pair.key.mark)
+                error.path = [.key(key.string)]
+                throw error
+            }
+            if let value = map[key.string], let problem = NameRules.labelValueProblem(value) {
+                var error = FieldError("invalid label value \(quoted(value)): \(problem)", at: pair.value.mark)
+                error.path = [.key(key.string)]
+                throw error
+            }
+        }
+        return map
+    }
+}
+
+extension YAMLMapping {
+    func labels(_ key: String) throws -> [String: String] {
+        try decode(key) { try $0.labels() } ?? [:]
+    }
+}
+
+/// A name checked with `rule`; the problem becomes the error message.
+func checkName(_ name: String, _ rule: (String) -> String?, at mark: Yams.Mark?) throws {
+    if let problem = rule(name) {
+        throw FieldError("\(quoted(name)) is not a valid name: \(problem)", at: mark)
+    }
+}

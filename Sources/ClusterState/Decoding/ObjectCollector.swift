@@ -1,0 +1,127 @@
+import Dispatch
+
+/// Reads every source, decodes its documents (large files in two halves on two threads),
+/// then joins the objects in input order: rejecting duplicates, and resolving the node
+/// settings at the end.
+struct ObjectCollector {
+    private var state = ClusterState()
+    private var warnings: [ManifestWarning] = []
+    private var seen: [ObjectID: SourceLocation] = [:]
+    private var nodeConfig: SettingsPatch?
+    private var kubeProxy: SettingsPatch?
+
+    /// Files smaller than this are decoded on one thread.
+    static let parallelThreshold = 1 << 20
+
+    mutating func read(_ source: ManifestSource) throws {
+        let runs = DocumentRuns.split(source.text, parts: source.text.utf8.count >= ObjectCollector.parallelThreshold ? 2 : 1)
+        let results = UnsafeMutableBufferPointer<DecodedChunk>.allocate(capacity: runs.count)
+        results.initialize(repeating: DecodedChunk())
+        defer { results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let output = results
+        DispatchQueue.concurrentPerform(iterations: runs.count) { index in
+            output[index] = DocumentDecoder(file: source.name, lineOffset: runs[index].lineOffset).decode(runs[index].text)
+        }
+        var documentOffset = 0
+        for index in 0..<runs.count {
+            let chunk = results[index]
+            for warning in chunk.warnings {
+                var shifted = warning
+                shifted.document += documentOffset
+                warnings.append(shifted)
+            }
+            for var item in chunk.items {
+                item.location.document += documentOffset
+                try add(item)
+            }
+            if var error = chunk.error {
+                error.document = error.document.map { $0 + documentOffset }
+                throw error
+            }
+            documentOffset += chunk.documentCount
+        }
+    }
+
+    private mutating func add(_ item: DecodedItem) throws {
+        let location = item.location
+        if let previous = seen[item.id] {
+            throw ManifestError(file: location.file, document: location.document, line: location.line, object: item.id,
+                                message: "duplicate object: already defined at \(previous)")
+        }
+        seen[item.id] = location
+        switch item.object {
+        case .service(var service):
+            service.metadata.source = location
+            state.services.append(service)
+        case .endpointSlices(let slices):
+            for var slice in slices {
+                slice.metadata.source = location
+                state.endpointSlices.append(slice)
+            }
+        case .pod(var pod):
+            pod.metadata.source = location
+            state.pods.append(pod)
+        case .namespace(var namespace):
+            namespace.metadata.source = location
+            state.namespaces.append(namespace)
+        case .node(var node):
+            node.metadata.source = location
+            state.nodes.append(node)
+        case .networkPolicy(var policy):
+            policy.metadata.source = location
+            state.networkPolicies.append(policy)
+        case .nodeConfig(let patch):
+            nodeConfig = patch
+        case .kubeProxyConfiguration(let patch):
+            kubeProxy = patch
+            warnings += patch.notes.map {
+                ManifestWarning(file: location.file, document: location.document, line: location.line, message: $0)
+            }
+        }
+    }
+
+    mutating func finish() throws -> LoadedCluster {
+        var resolved = state
+        var notes: [String] = []
+        resolved.settings = SettingsResolver(nodeConfig: nodeConfig, kubeProxy: kubeProxy, nodes: state.nodes)
+            .resolve { notes.append($0) }
+        var allWarnings = warnings
+        allWarnings += notes.map { ManifestWarning(file: "settings", document: 0, line: 0, message: $0) }
+        return LoadedCluster(state: resolved, warnings: allWarnings)
+    }
+}
+
+/// Splits a YAML stream into runs of whole documents that can be parsed independently.
+///
+/// A `---` line at column 0 always starts a document (YAML forbids it inside any scalar),
+/// so cutting there is safe. Streams with directives (`%YAML`, `%TAG`) are never split,
+/// since a directive belongs to the document after it.
+enum DocumentRuns {
+    struct Run {
+        let text: String
+        let lineOffset: Int
+    }
+
+    static func split(_ text: String, parts: Int) -> [Run] {
+        guard parts > 1 else { return [Run(text: text, lineOffset: 0)] }
+        let bytes = Array(text.utf8)
+        if bytes.first == UInt8(ascii: "%") || bytes.indices.dropFirst().contains(where: { bytes[$0] == UInt8(ascii: "%") && bytes[$0 - 1] == 10 }) {
+            return [Run(text: text, lineOffset: 0)]
+        }
+        // The document marker nearest after the middle.
+        var cut = bytes.count / 2
+        while cut < bytes.count {
+            if bytes[cut - 1] == 10, bytes[cut...].starts(with: [45, 45, 45]),
+               cut + 3 == bytes.count || [10, 13, 32, 9].contains(bytes[cut + 3]) {
+                break
+            }
+            cut += 1
+        }
+        guard cut < bytes.count else { return [Run(text: text, lineOffset: 0)] }
+        let firstLines = bytes[..<cut].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+        return [
+            Run(text: String(decoding: bytes[..<cut], as: UTF8.self), lineOffset: 0),
+            Run(text: String(decoding: bytes[cut...], as: UTF8.self), lineOffset: firstLines),
+        ]
+    }
+}

@@ -1,0 +1,90 @@
+/// The Kubernetes naming rules PacketPath checks (apimachinery's validation package).
+enum NameRules {
+    /// RFC 1123 label: lower-case alphanumerics and '-', starting and ending alphanumeric, ≤ 63.
+    static func dns1123LabelProblem(_ name: String, standard: String = "RFC 1123 label") -> String? {
+        if name.isEmpty { return "must not be empty" }
+        if name.utf8.count > 63 { return "must be no more than 63 characters" }
+        let bytes = Array(name.utf8)
+        guard bytes.allSatisfy({ isLowerAlnum($0) || $0 == UInt8(ascii: "-") }),
+              isLowerAlnum(bytes.first!), isLowerAlnum(bytes.last!) else {
+            return "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (\(standard))"
+        }
+        return nil
+    }
+
+    /// RFC 1035 label (Service names): like an RFC 1123 label but starting with a letter.
+    static func dns1035LabelProblem(_ name: String) -> String? {
+        if let problem = dns1123LabelProblem(name, standard: "RFC 1035 label") { return problem }
+        guard let first = name.utf8.first, first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z") else {
+            return "must start with a lower-case letter (RFC 1035 label)"
+        }
+        return nil
+    }
+
+    /// RFC 1123 subdomain: dot-separated labels, ≤ 253 (most object names).
+    static func dns1123SubdomainProblem(_ name: String) -> String? {
+        if name.isEmpty { return "must not be empty" }
+        if name.utf8.count > 253 { return "must be no more than 253 characters" }
+        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
+            if label.isEmpty || dns1123LabelProblem(String(label)) != nil {
+                return "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (RFC 1123 subdomain)"
+            }
+        }
+        return nil
+    }
+
+    /// IANA service name (named ports): ≤ 15 characters, lower-case alphanumerics and '-',
+    /// at least one letter, no leading, trailing or doubled '-'.
+    static func ianaServiceNameProblem(_ name: String) -> String? {
+        let bytes = Array(name.utf8)
+        if bytes.isEmpty { return "must not be empty" }
+        if bytes.count > 15 { return "must be no more than 15 characters (IANA service name)" }
+        guard bytes.allSatisfy({ isLowerAlnum($0) || $0 == UInt8(ascii: "-") }) else {
+            return "must contain only lower-case alphanumeric characters and '-' (IANA service name)"
+        }
+        if bytes.first == UInt8(ascii: "-") || bytes.last == UInt8(ascii: "-") || name.contains("--") {
+            return "must not begin or end with '-' or contain '--' (IANA service name)"
+        }
+        if !bytes.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) {
+            return "must contain at least one letter (IANA service name)"
+        }
+        return nil
+    }
+
+    /// Label keys: optional DNS subdomain prefix and '/', then a name of ≤ 63 characters of
+    /// alphanumerics, '-', '_' and '.', starting and ending alphanumeric.
+    static func labelKeyProblem(_ key: String) -> String? {
+        var name = Substring(key)
+        if let slash = key.firstIndex(of: "/") {
+            let prefix = String(key[..<slash])
+            if dns1123SubdomainProblem(prefix) != nil { return "prefix \(quoted(prefix)) must be a DNS subdomain" }
+            name = key[key.index(after: slash)...]
+        }
+        if name.isEmpty { return "name part must not be empty" }
+        return qualifiedNamePartProblem(name)
+    }
+
+    /// Label values: empty, or ≤ 63 characters of alphanumerics, '-', '_' and '.', starting
+    /// and ending alphanumeric.
+    static func labelValueProblem(_ value: String) -> String? {
+        value.isEmpty ? nil : qualifiedNamePartProblem(Substring(value))
+    }
+
+    private static func qualifiedNamePartProblem(_ part: Substring) -> String? {
+        let bytes = Array(part.utf8)
+        if bytes.count > 63 { return "must be no more than 63 characters" }
+        let allowed = bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
+        guard allowed, isAlnum(bytes.first!), isAlnum(bytes.last!) else {
+            return "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+        }
+        return nil
+    }
+
+    private static func isLowerAlnum(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+    }
+
+    private static func isAlnum(_ byte: UInt8) -> Bool {
+        isLowerAlnum(byte) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+    }
+}

@@ -1,0 +1,244 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NetworkAddresses
+import RuleModel
+import TextOutput
+
+/// Writes single rules in kube-proxy's restore-text spelling; keeps a cache of probability
+/// texts between rules.
+struct RuleWriter {
+    let family: IPFamily
+    private var probabilityTexts: [[UInt8]?] = Array(repeating: nil, count: 4097)
+
+    init(family: IPFamily) {
+        self.family = family
+    }
+
+    mutating func write(_ rule: Rule, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
+        out.append("-A " as StaticString)
+        chain.write(to: &out)
+        for index in rule.matches.indices {
+            try write(rule.matches[index], chain: chain, table: table, to: &out)
+        }
+        if let verdict = rule.verdict {
+            try write(verdict, chain: chain, table: table, to: &out)
+        }
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    private mutating func write(_ match: Match, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
+        switch match {
+        case .comment(let comment):
+            out.append(" -m comment --comment " as StaticString)
+            writeQuoted(comment, to: &out)
+        case .l4Protocol(let proto):
+            out.append(" -m " as StaticString)
+            out.append(proto.name)
+            out.append(" -p " as StaticString)
+            out.append(proto.name)
+        case .source(let address, let negated):
+            out.append(negated ? " ! -s " as StaticString : " -s ")
+            writeAddress(address, to: &out)
+        case .destination(let address, let negated):
+            out.append(negated ? " ! -d " as StaticString : " -d ")
+            writeAddress(address, to: &out)
+        case .destinationPort(let range, let negated):
+            out.append(negated ? " ! --dport " as StaticString : " --dport ")
+            writePorts(range, to: &out)
+        case .sourcePort(let range, let negated):
+            out.append(negated ? " ! --sport " as StaticString : " --sport ")
+            writePorts(range, to: &out)
+        case .addressType(let direction, let type, let negated):
+            out.append(" -m addrtype" as StaticString)
+            if negated { out.append(" !" as StaticString) }
+            out.append(direction == .source ? " --src-type " as StaticString : " --dst-type ")
+            out.append(type.rawValue)
+        case .conntrackState(let states, let negated):
+            out.append(" -m conntrack" as StaticString)
+            if negated { out.append(" !" as StaticString) }
+            out.append(" --ctstate " as StaticString)
+            for (index, state) in states.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(state.rawValue)
+            }
+        case .mark(let value, let mask, let negated):
+            out.append(" -m mark" as StaticString)
+            if negated { out.append(" !" as StaticString) }
+            out.append(" --mark " as StaticString)
+            out.append(value.spelling)
+            if mask.value != UInt32.max {
+                out.append(UInt8(ascii: "/"))
+                out.append(mask.spelling)
+            }
+        case .statistic(let probability):
+            out.append(" -m statistic --mode random --probability " as StaticString)
+            writeProbability(probability, to: &out)
+        case .recent(let name, let operation):
+            out.append(" -m recent --name " as StaticString)
+            name.write(to: &out)
+            switch operation {
+            case .set:
+                out.append(" --set" as StaticString)
+            case .check(let seconds, let reap):
+                out.append(" --rcheck --seconds " as StaticString)
+                out.appendDecimal(UInt64(seconds))
+                if reap { out.append(" --reap" as StaticString) }
+            }
+        case .inSet:
+            throw UnrepresentableRule(table: table, chain: chain, reason: "a set lookup")
+        }
+    }
+
+    private func write(_ verdict: Verdict, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
+        switch verdict {
+        case .accept: out.append(" -j ACCEPT" as StaticString)
+        case .drop: out.append(" -j DROP" as StaticString)
+        case .return: out.append(" -j RETURN" as StaticString)
+        case .reject(let kind):
+            out.append(" -j REJECT" as StaticString)
+            if let kind {
+                out.append(" --reject-with " as StaticString)
+                out.append(RejectSpelling.text(kind, family: family))
+            }
+        case .jump(let target):
+            out.append(" -j " as StaticString)
+            target.write(to: &out)
+        case .goto(let target):
+            out.append(" -g " as StaticString)
+            target.write(to: &out)
+        case .dnat(let address, let port):
+            out.append(" -j DNAT --to-destination " as StaticString)
+            if address.family == .ipv6 && port != nil {
+                out.append(UInt8(ascii: "["))
+                address.write(to: &out)
+                out.append(UInt8(ascii: "]"))
+            } else {
+                address.write(to: &out)
+            }
+            if let port {
+                out.append(UInt8(ascii: ":"))
+                out.appendDecimal(UInt64(port))
+            }
+        case .masquerade(let randomFully):
+            out.append(" -j MASQUERADE" as StaticString)
+            if randomFully { out.append(" --random-fully" as StaticString) }
+        case .setMark(.or(let mark)):
+            out.append(" -j MARK --or-mark " as StaticString)
+            out.append(mark.spelling)
+        case .setMark(.xor(let mark)):
+            out.append(" -j MARK --xor-mark " as StaticString)
+            out.append(mark.spelling)
+        case .setMark(.set(let value, let mask)):
+            out.append(" -j MARK --set-xmark " as StaticString)
+            out.append(value.spelling)
+            out.append(UInt8(ascii: "/"))
+            out.append(mask.spelling)
+        case .verdictMap:
+            throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
+        case .randomChoice:
+            throw UnrepresentableRule(table: table, chain: chain, reason: "a numgen random choice")
+        }
+    }
+
+    /// Hosts print bare (`10.96.0.1`), prefixes with their length (`10.0.0.0/8`).
+    private func writeAddress(_ address: AddressMatch, to out: inout ByteBuffer) {
+        switch address {
+        case .host(let host): host.write(to: &out)
+        case .prefix(let prefix): prefix.write(to: &out)
+        }
+    }
+
+    private func writePorts(_ range: PortRange, to out: inout ByteBuffer) {
+        out.appendDecimal(UInt64(range.first))
+        if range.last != range.first {
+            out.append(UInt8(ascii: ":"))
+            out.appendDecimal(UInt64(range.last))
+        }
+    }
+
+    /// Comments with spaces (or nothing at all) go in double quotes, as iptables-restore reads them.
+    private func writeQuoted(_ comment: Comment, to out: inout ByteBuffer) {
+        if comment.isPlainWord {
+            comment.write(to: &out)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for piece in [comment.head, comment.middle, comment.tail] {
+            for byte in piece.utf8 {
+                if byte == 0x22 || byte == 0x5c { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `%0.10f` of the probability as a binary double, as kube-proxy formats it.
+    private mutating func writeProbability(_ probability: Probability, to out: inout ByteBuffer) {
+        if probability.numerator == 1 && probability.denominator < UInt64(probabilityTexts.count) {
+            let index = Int(probability.denominator)
+            if probabilityTexts[index] == nil {
+                probabilityTexts[index] = ProbabilityText.fixed10(probability.value)
+            }
+            out.append(probabilityTexts[index]!)
+            return
+        }
+        out.append(ProbabilityText.fixed10(probability.value))
+    }
+}
+
+extension L4Protocol {
+    /// The lower-case name iptables uses, as a static string (no String copy per rule).
+    var name: StaticString {
+        switch self {
+        case .tcp: return "tcp"
+        case .udp: return "udp"
+        case .sctp: return "sctp"
+        }
+    }
+}
+
+extension Comment {
+    /// True when the comment can be printed without quotes: non-empty, no space, quote,
+    /// backslash or tab.
+    var isPlainWord: Bool {
+        if isEmpty { return false }
+        for piece in [head, middle, tail] {
+            for byte in piece.utf8 where byte == 0x20 || byte == 0x22 || byte == 0x5c || byte == 0x09 {
+                return false
+            }
+        }
+        return true
+    }
+}
+
+/// Decimal spellings of probabilities.
+public enum ProbabilityText {
+    /// `printf("%.10f")`: glibc rounds the exact binary value, like Go's formatter.
+    public static func fixed10(_ value: Double) -> [UInt8] {
+        format(value, digits: 10)
+    }
+
+    public static func format(_ value: Double, digits: Int32) -> [UInt8] {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBufferPointer { pointer in
+            withVaList([digits, value]) { vsnprintf(pointer.baseAddress, 64, "%.*f", $0) }
+        }
+        return buffer[0..<Int(count)].map { UInt8(bitPattern: $0) }
+    }
+}
+
+/// How iptables names ICMP errors per family.
+enum RejectSpelling {
+    static func text(_ kind: RejectKind, family: IPFamily) -> StaticString {
+        switch (kind, family) {
+        case (.portUnreachable, .ipv4): return "icmp-port-unreachable"
+        case (.portUnreachable, .ipv6): return "icmp6-port-unreachable"
+        case (.tcpReset, _): return "tcp-reset"
+        case (.adminProhibited, .ipv4): return "icmp-admin-prohibited"
+        case (.adminProhibited, .ipv6): return "icmp6-adm-prohibited"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ClusterState
+import NetworkAddresses
+import RuleModel
+import ServiceCompiler
+
+/// Names of the NetworkPolicy chains. All start with `PP-`, which is how PacketPath recognises
+/// them as its own; per-object chains end in kube-proxy's 16-character hash of what they stand
+/// for, so names are stable across runs and never collide.
+enum PolicyChains {
+    /// Entered from the built-in FORWARD chain: routed traffic of pods.
+    static let forward: ChainName = "PP-FORWARD"
+    /// Entered from the built-in INPUT chain: pods talking to the node itself.
+    static let input: ChainName = "PP-INPUT"
+    /// Dispatch by source address to the egress chain of each egress-isolated pod.
+    static let egressPods: ChainName = "PP-EGRESS-PODS"
+    /// Dispatch by destination address to the ingress chain of each ingress-isolated pod.
+    static let ingressPods: ChainName = "PP-INGRESS-PODS"
+    /// Sets the "allowed" mark bit; policy rules `goto` it.
+    static let allow: ChainName = "PP-ALLOW"
+
+    static func podEgress(_ pod: Pod) -> ChainName {
+        ChainHash.chainName(prefix: "PP-POD-E-", input: pod.metadata.key)
+    }
+
+    static func podIngress(_ pod: Pod) -> ChainName {
+        ChainHash.chainName(prefix: "PP-POD-I-", input: pod.metadata.key)
+    }
+
+    static func policyEgress(_ policy: NetworkPolicy) -> ChainName {
+        ChainHash.chainName(prefix: "PP-POL-E-", input: policy.metadata.key)
+    }
+
+    static func policyIngress(_ policy: NetworkPolicy) -> ChainName {
+        ChainHash.chainName(prefix: "PP-POL-I-", input: policy.metadata.key)
+    }
+
+    /// A group of pod addresses, matched as destinations (egress peers) or sources (ingress peers).
+    static func addressGroup(_ direction: PacketDirection, members: String) -> ChainName {
+        ChainHash.chainName(prefix: direction == .destination ? "PP-DST-" : "PP-SRC-", input: members)
+    }
+
+    /// An ipBlock with `except` entries.
+    static func block(_ direction: PacketDirection, _ block: IPBlock) -> ChainName {
+        let text = ([block.cidr] + block.except).map(\.description).joined(separator: ",")
+        return ChainHash.chainName(prefix: direction == .destination ? "PP-BLK-D-" : "PP-BLK-S-", input: text)
+    }
+}

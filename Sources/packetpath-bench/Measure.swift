@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NetworkNamespaces
+
+/// Wall-clock timing and peak memory.
+enum Measure {
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    /// Median of `runs` timings of `body`, in seconds.
+    static func median(runs: Int, _ body: () throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = now()
+            try body()
+            times.append(now() - start)
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    /// Peak resident set size of this process so far, in MB.
+    static func peakRSSOfSelf() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// Runs a command with stdout discarded; returns wall seconds and its peak RSS in MB.
+    static func command(_ arguments: [String]) throws -> (seconds: Double, peakMB: Double, status: Int32) {
+        var pid: pid_t = 0
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let start = now()
+        guard posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ) == 0 else {
+            throw NamespaceError("cannot run \(arguments[0])")
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        return (now() - start, Double(usage.ru_maxrss) / 1024, (status >> 8) & 0xff)
+    }
+}

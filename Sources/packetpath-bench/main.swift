@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ClusterState
+import IPTablesText
+import PacketPath
+import Yams
+
+/// `packetpath-bench` — the measurements behind scripts/bench.
+///
+///   packetpath-bench compile N             compile N services × 10 endpoints, in memory, to text
+///   packetpath-bench generate N FILE       write the same cluster as YAML manifests
+///   packetpath-bench yaml-parse FILE       parse FILE with Yams only (the YAML front-end floor)
+///   packetpath-bench run-cli BINARY FILE   run `BINARY compile FILE`, report wall time and peak RSS
+let arguments = CommandLine.arguments
+func fail(_ message: String) -> Never {
+    let line = "packetpath-bench: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(2)
+}
+guard arguments.count >= 3 else { fail("usage: compile N | generate N FILE | yaml-parse FILE | run-cli BINARY FILE") }
+
+switch arguments[1] {
+case "compile":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    let state = SyntheticCluster.state(services: count)
+    var bytes = 0
+    var lines = 0
+    // One warm-up run, then the median of five.
+    let seconds = try Measure.median(runs: 6) {
+        let texts = try Pipeline.iptablesText(Pipeline.compileServices(state, families: [.ipv4]))
+        bytes = texts[0].text.count
+        lines = countLines(texts[0].text)
+    }
+    print("compile services=\(count) seconds=\(seconds) peak_mb=\(Measure.peakRSSOfSelf()) lines=\(lines) bytes=\(bytes)")
+case "phases":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    let state = SyntheticCluster.state(services: count)
+    for _ in 0..<3 {
+        let t0 = Measure.now()
+        let rulesets = Pipeline.compileServices(state, families: [.ipv4])
+        let t1 = Measure.now()
+        let text = try IPTablesTextWriter().bytes(rulesets[0])
+        let t2 = Measure.now()
+        print("rules=\(t1 - t0) print=\(t2 - t1) bytes=\(text.count)")
+    }
+case "rules-only":
+    let state = SyntheticCluster.state(services: Int(arguments[2])!)
+    for _ in 0..<5 { _ = Pipeline.compileServices(state, families: [.ipv4]) }
+case "print-only":
+    let state = SyntheticCluster.state(services: Int(arguments[2])!)
+    let rulesets = Pipeline.compileServices(state, families: [.ipv4])
+    for _ in 0..<5 { _ = try IPTablesTextWriter().bytes(rulesets[0]) }
+case "generate":
+    guard let count = Int(arguments[2]), arguments.count >= 4 else { fail("generate N FILE") }
+    let text = SyntheticCluster.yaml(services: count)
+    guard let file = fopen(arguments[3], "w") else { fail("cannot write \(arguments[3])") }
+    fputs(text, file)
+    fclose(file)
+case "yaml-parse":
+    let source = try ManifestLoader.readSource(arguments[2])
+    let start = Measure.now()
+    let parser = try Parser(yaml: source.text)
+    var documents = 0
+    while try parser.nextRoot() != nil { documents += 1 }
+    print("yaml-parse documents=\(documents) seconds=\(Measure.now() - start) peak_mb=\(Measure.peakRSSOfSelf())")
+case "run-cli":
+    guard arguments.count >= 4 else { fail("run-cli BINARY FILE") }
+    let result = try Measure.command([arguments[2], "compile", arguments[3]])
+    guard result.status == 0 else { fail("compile exited with \(result.status)") }
+    print("run-cli seconds=\(result.seconds) peak_mb=\(result.peakMB)")
+default:
+    fail("unknown command \(arguments[1])")
+}
+
+/// Newlines in `bytes` (a free function: closures in top-level code pay main-actor checks).
+func countLines(_ bytes: [UInt8]) -> Int {
+    var count = 0
+    for byte in bytes where byte == 10 { count += 1 }
+    return count
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import ClusterState
+import PacketPath
+
+struct CompileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Print the rules for the given manifests as iptables-save text.",
+        discussion: """
+            Reads Services, EndpointSlices (or Endpoints), Pods, Namespaces, NetworkPolicies, a Node, \
+            a NodeConfig and/or a KubeProxyConfiguration from YAML or JSON files ('-' for stdin) and \
+            prints what kube-proxy v1.30 would program, byte for byte. With both families, each \
+            block starts with a '#' line naming its family (iptables-restore and ip6tables-restore input).
+            """)
+
+    @Argument(help: "Manifest files (YAML or JSON, multi-document, 'kind: List' allowed); '-' reads stdin.")
+    var files: [String]
+
+    @Option(help: "IP family: ipv4, ipv6 or both. Default: the NodeConfig's ipFamily, else every family in the input.")
+    var family: FamilySelection?
+
+    func run() throws {
+        let loaded = try CLIInput.load(files)
+        let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
+        let texts = try CLIInput.run { try Pipeline.iptablesText(Pipeline.compile(loaded.state, families: families)) }
+        for compiled in texts {
+            if texts.count > 1 {
+                StandardStreams.writeOut(Array("# \(compiled.family.rawValue) rules (\(compiled.family == .ipv4 ? "iptables" : "ip6tables")-restore input)\n".utf8))
+            }
+            StandardStreams.writeOut(compiled.text)
+        }
+    }
+}
+
+extension FamilySelection: ExpressibleByArgument {}

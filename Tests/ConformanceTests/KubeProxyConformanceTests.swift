@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import ClusterState
+import PacketPath
+
+/// Every case kube-proxy v1.30.3 was run on: our restore text must equal its, byte for byte.
+@Suite struct KubeProxyConformanceTests {
+    static let cases: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: SharedData.kubeProxyCases)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted()
+    }()
+
+    @Test func allThirtyCasesArePresent() {
+        #expect(Self.cases.count == 30, "expected the 30 shared cases in \(SharedData.kubeProxyCases)")
+    }
+
+    @Test(arguments: cases)
+    func compiledTextEqualsKubeProxyOutput(caseName: String) throws {
+        let directory = SharedData.kubeProxyCases + "/" + caseName
+        let loaded = try ManifestLoader.load(paths: [directory + "/input.yaml"])
+        let families = Pipeline.defaultFamilies(for: loaded.state)
+        #expect(families.count == 1)
+        let compiled = try Pipeline.iptablesText(Pipeline.compileServices(loaded.state, families: families))
+        let expected = try Data(contentsOf: URL(fileURLWithPath: directory + "/kube-proxy.iptables-save"))
+        let actual = String(decoding: compiled[0].text, as: UTF8.self)
+        let reference = String(decoding: expected, as: UTF8.self)
+        #expect(actual == reference, "first difference: \(firstDifference(actual, reference))")
+    }
+
+    private func firstDifference(_ actual: String, _ expected: String) -> String {
+        let left = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        let right = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        for index in 0..<max(left.count, right.count) {
+            let a = index < left.count ? String(left[index]) : "<end>"
+            let b = index < right.count ? String(right[index]) : "<end>"
+            if a != b { return "line \(index + 1):\n  ours:       \(a)\n  kube-proxy: \(b)" }
+        }
+        return "none"
+    }
+}

@@ -1,0 +1,24 @@
+import Testing
+@testable import ServiceCompiler
+
+@Suite struct ChainHashTests {
+    /// The worked examples of LAYOUT.md §2.3, computed independently of kube-proxy.
+    @Test(arguments: [
+        ("prod/web:httptcp", "I6F7J7E256H6PY43"),
+        ("prod/web:httptcp10.180.0.1:8080", "XRXALGZB3DWGUMTV"),
+        ("ns1/svc1:p80tcp", "XPGD46QRK7WJZT7O"),
+        ("ns1/svc1:p80tcp10.180.0.1:80", "SXIVWICOYRO3J4NJ"),
+        ("prod/cachetcp", "PWYRV2IBFYBRQTNQ"),
+        ("kube-system/kube-dns:dnsudp", "TCOU7JCQXEZGVUNU"),
+        ("prod/web6:httptcp[fd00:10::5]:8080", "ZOYJWVINZ2UJ43HN"),
+    ])
+    func matchesKubeProxy(input: String, suffix: String) {
+        #expect(ChainHash.suffix(of: input) == suffix)
+        #expect(ChainHash.chainName(prefix: "KUBE-SVC-", input: input).description == "KUBE-SVC-" + suffix)
+    }
+
+    @Test func joinedInputHashesLikeTheConcatenation() {
+        let joined = ChainHashInput.suffix("prod/web:http", "tcp", "10.180.0.1:8080").chain("KUBE-SEP-")
+        #expect(joined.description == "KUBE-SEP-XRXALGZB3DWGUMTV")
+    }
+}
