@@ -72,6 +72,10 @@ let package = Package(
             "IPTablesNFTEncoding", "NetfilterNetlink", "RuleModel", "NetworkAddresses", "IPTablesText",
             "NetworkNamespaces",
         ]),
+        .testTarget(name: "NetfilterApplyTests", dependencies: [
+            "NetfilterApply", "NetfilterNetlink", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses",
+            "NetworkNamespaces", "IPTablesText",
+        ]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
     ],
     swiftLanguageModes: [.v6]

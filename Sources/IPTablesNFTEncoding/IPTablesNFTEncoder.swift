@@ -18,12 +18,10 @@ import RuleModel
 /// little; use one encoder per thread.
 public struct IPTablesNFTEncoder {
     public let family: IPFamily
-    private var nameScratch: [UInt8] = []
     private var probabilities: [Probability: UInt32] = [:]
 
     public init(family: IPFamily) {
         self.family = family
-        nameScratch.reserveCapacity(64)
     }
 
     /// Replaces `out` with the expressions of `rule`, and returns the protocol the xt
@@ -112,7 +110,7 @@ public struct IPTablesNFTEncoder {
             case .statistic(let probability):
                 out.append(.match(.statistic(XTStatistic(probability: fixedPoint(probability)))))
             case .recent(let name, let operation):
-                let listName = objectName(name)
+                let listName = ObjectName(name)
                 guard listName.withUTF8({ $0.count }) <= XTRecent.maximumNameLength else {
                     throw EncodingError("recent list name \(name) is longer than \(XTRecent.maximumNameLength) bytes")
                 }
@@ -137,9 +135,9 @@ public struct IPTablesNFTEncoder {
         case .return:
             out.append(.immediate(Immediate(verdict: .return)))
         case .jump(let chain):
-            out.append(.immediate(Immediate(verdict: .jump(objectName(chain)))))
+            out.append(.immediate(Immediate(verdict: .jump(ObjectName(chain)))))
         case .goto(let chain):
-            out.append(.immediate(Immediate(verdict: .goto(objectName(chain)))))
+            out.append(.immediate(Immediate(verdict: .goto(ObjectName(chain)))))
         case .reject(let kind):
             out.append(.target(rejectTarget(kind ?? .portUnreachable)))
         case .dnat(let address, let port):
@@ -156,6 +154,8 @@ public struct IPTablesNFTEncoder {
             out.append(.target(.mark(XTMark(value: value.value, mask: value.value))))
         case .setMark(.xor(let value)):
             out.append(.target(.mark(XTMark(value: value.value, mask: 0))))
+        case .setMark(.set(let value, let mask)):
+            out.append(.target(.mark(XTMark(value: value.value, mask: mask.value))))
         case .verdictMap:
             throw EncodingError("verdict maps have no iptables form")
         case .randomChoice:
@@ -202,10 +202,17 @@ public struct IPTablesNFTEncoder {
         return value
     }
 
-    /// A chain name as an inline object name, without building a String.
-    public mutating func objectName(_ name: ChainName) -> ObjectName {
-        nameScratch.removeAll(keepingCapacity: true)
-        name.write(to: &nameScratch)
-        return nameScratch.withUnsafeBufferPointer { ObjectName(utf8: $0) }
+}
+
+extension ObjectName {
+    /// The same name; inline chain names convert word by word, without touching the heap.
+    public init(_ name: ChainName) {
+        if let (a, b, c, d) = name.sortKey {
+            // ChainName keeps byte i as the (i % 8)-th most significant byte of word i / 8;
+            // ObjectName keeps bytes in memory order.
+            self.init(memoryOrderWords: (a.bigEndian, b.bigEndian, c.bigEndian, d.bigEndian))
+        } else {
+            self = name.utf8.withUnsafeBufferPointer { ObjectName(utf8: $0) }
+        }
     }
 }

@@ -96,7 +96,7 @@ struct DesiredState {
         var chains: [ChainRef] = []
         var names = Set<ObjectName>()
         for (chainIndex, chain) in table.chains.enumerated() {
-            let name = ObjectName(chain.name.description)
+            let name = ObjectName(chain.name)
             guard names.insert(name).inserted else {
                 throw ApplyError.invalidRuleset("chain \(chain.name) appears twice in table \(table.name)")
             }
@@ -126,7 +126,7 @@ struct DesiredState {
                     default: return []
                     }
                 } ?? []
-                guard let target = targets.first, regular.contains(ObjectName(target.description)) else {
+                guard let target = targets.first, regular.contains(ObjectName(target)) else {
                     throw ApplyError.invalidRuleset("\(family) \(table.name) \(chainRef.name) rule \(ruleIndex + 1) must jump to one of the ruleset's own chains")
                 }
             }

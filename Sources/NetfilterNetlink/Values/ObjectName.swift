@@ -34,6 +34,12 @@ public struct ObjectName: Hashable, Sendable, Comparable, CustomStringConvertibl
         storage = .inline(words.0, words.1, words.2, words.3)
     }
 
+    /// A name of at most 32 bytes given as four words whose in-memory bytes are the name,
+    /// zero padded (the caller guarantees no NUL inside the name).
+    public init(memoryOrderWords words: (UInt64, UInt64, UInt64, UInt64)) {
+        storage = .inline(words.0, words.1, words.2, words.3)
+    }
+
     /// A name read from a NUL-terminated C string.
     init(cString: UnsafePointer<CChar>) {
         var length = 0
