@@ -57,7 +57,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
-        .executableTarget(name: "packetpath-bench", dependencies: ["PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams"]),
+        .executableTarget(name: "packetpath-bench", dependencies: [
+            "PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams", "NetfilterApply",
+        ]),
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),

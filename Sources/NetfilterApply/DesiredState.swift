@@ -37,9 +37,8 @@ struct DesiredState {
         }
 
         func location(_ table: TableRef, _ chain: ChainRef, rule: Int? = nil) -> String {
-            var text = "\(family) \(table.name) chain \(chain.name)"
-            if let rule { text += " rule \(rule + 1)" }
-            return text
+            RuleEncoding.location(family: ruleset.family, table: ruleset.tables[table.index].name,
+                                  chain: self.chain(table, chain).name, rule: rule)
         }
 
         /// Calls `body` with the expressions of every rule of a chain, in order, reusing one
@@ -48,17 +47,10 @@ struct DesiredState {
                                 scratch: inout [Expression],
                                 _ body: (Int, NetfilterBatch.Compat, [Expression]) throws -> Void) throws {
             let model = self.chain(table, chain)
+            let tableName = ruleset.tables[table.index].name
             for (index, rule) in model.rules.enumerated() {
-                let compat: NetfilterBatch.Compat
-                do {
-                    compat = try encoder.encode(rule, into: &scratch)
-                } catch let error as EncodingError {
-                    throw ApplyError.unencodableRule(location: location(table, chain, rule: index),
-                                                     rule: RulePrinter.text(rule, chain: model.name,
-                                                                            table: ruleset.tables[table.index].name,
-                                                                            family: ruleset.family),
-                                                     reason: error.reason)
-                }
+                let compat = try RuleEncoding.encode(rule, index: index, chain: model.name, table: tableName,
+                                                     family: ruleset.family, encoder: &encoder, into: &scratch)
                 try body(index, compat, scratch)
             }
         }
@@ -92,25 +84,26 @@ struct DesiredState {
         guard Ownership.tables.contains(table.name) else {
             throw ApplyError.invalidRuleset("table \(table.name) is not one PacketPath writes (\(Ownership.tables.joined(separator: ", ")))")
         }
-        let builtins = Ownership.builtinChains(of: table.name)
+        let builtins = Set(Ownership.builtinChains(of: table.name).map { ObjectName($0) })
         var chains: [ChainRef] = []
-        var names = Set<ObjectName>()
+        chains.reserveCapacity(table.chains.count)
+        var names = Set<ObjectName>(minimumCapacity: table.chains.count)
         for (chainIndex, chain) in table.chains.enumerated() {
             let name = ObjectName(chain.name)
             guard names.insert(name).inserted else {
                 throw ApplyError.invalidRuleset("chain \(chain.name) appears twice in table \(table.name)")
             }
-            guard chain.name.count <= 28 else {
+            guard name.byteCount <= 28 else {
                 throw ApplyError.invalidRuleset("chain name \(chain.name) is longer than iptables' 28 characters")
             }
             if let attachment = chain.attachment {
-                guard builtins.contains(chain.name.description), attachment.hook.rawValue == chain.name.description else {
+                guard builtins.contains(name), ObjectName(attachment.hook.rawValue) == name else {
                     throw ApplyError.invalidRuleset("\(table.name) base chain \(chain.name) is not the built-in chain of hook \(attachment.hook.rawValue)")
                 }
                 chains.append(ChainRef(index: chainIndex, name: name,
                                        base: IPTablesNFTLayout.baseChain(table: table.name, attachment: attachment)))
             } else {
-                guard !builtins.contains(chain.name.description) else {
+                guard !builtins.contains(name) else {
                     throw ApplyError.invalidRuleset("\(table.name) chain \(chain.name) has the name of a built-in chain but no hook")
                 }
                 chains.append(ChainRef(index: chainIndex, name: name, base: nil))

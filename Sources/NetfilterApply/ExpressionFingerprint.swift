@@ -71,12 +71,18 @@ extension StableHasher {
     }
 
     mutating func combine(_ data: RegisterData) {
+        let (low, high) = data.words
         combine(data.count)
-        data.withUnsafeBytes { raw in combine(bytes: raw.bindMemory(to: UInt8.self)) }
+        combine(low)
+        combine(high)
     }
 
     mutating func combine(_ name: ObjectName) {
-        name.withUTF8 { combine(bytes: $0) }
+        if let (a, b, c, d) = name.inlineWords {
+            combine(a); combine(b); combine(c); combine(d)
+        } else {
+            name.withUTF8 { combine(bytes: $0) }
+        }
     }
 
     mutating func combine(_ verdict: NetfilterVerdict) {

@@ -1,5 +1,6 @@
 import IPTablesNFTEncoding
 import NetfilterNetlink
+import RuleModel
 
 /// The fingerprint of one family's desired state: a hash of every table, chain and encoded
 /// rule, plus the version of the encoding and ownership scheme. Computing it also checks that
@@ -7,18 +8,21 @@ import NetfilterNetlink
 enum Fingerprint {
     static let scheme = "packetpath iptables-nft 1.8.9 v1"
 
-    static func compute(_ family: DesiredState.Family) throws -> String {
+    /// Walks the ruleset itself, not a validated `DesiredState`, so that an unchanged apply
+    /// costs no more than encoding the rules once.
+    static func compute(_ ruleset: Ruleset) throws -> String {
         var hasher = StableHasher()
         hasher.combine(scheme)
-        hasher.combine(UInt32(family.family.rawValue))
-        var encoder = IPTablesNFTEncoder(family: family.ruleset.family)
+        hasher.combine(UInt32(NetfilterFamily(ruleset.family).rawValue))
+        var encoder = IPTablesNFTEncoder(family: ruleset.family)
         var scratch: [Expression] = []
         scratch.reserveCapacity(16)
-        for table in family.tables {
+        for table in ruleset.tables {
             hasher.combine(table.name)
             for chain in table.chains {
-                hasher.combine(chain.name)
-                if let base = chain.base {
+                hasher.combine(ObjectName(chain.name))
+                if let attachment = chain.attachment {
+                    let base = IPTablesNFTLayout.baseChain(table: table.name, attachment: attachment)
                     hasher.combine(base.type)
                     hasher.combine(base.hook.rawValue)
                     hasher.combine(UInt32(bitPattern: base.priority))
@@ -26,10 +30,12 @@ enum Fingerprint {
                 } else {
                     hasher.combine(UInt64.max)
                 }
-                try family.forEachEncodedRule(table, chain, encoder: &encoder, scratch: &scratch) { _, compat, expressions in
+                for (index, rule) in chain.rules.enumerated() {
+                    let compat = try RuleEncoding.encode(rule, index: index, chain: chain.name, table: table.name,
+                                                         family: ruleset.family, encoder: &encoder, into: &scratch)
                     hasher.combine(compat.protocolNumber)
-                    hasher.combine(expressions.count)
-                    for expression in expressions { hasher.combine(expression) }
+                    hasher.combine(scratch.count)
+                    for expression in scratch { hasher.combine(expression) }
                 }
                 hasher.combine(UInt64(0xc4a1))
             }

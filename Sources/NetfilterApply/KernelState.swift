@@ -11,8 +11,17 @@ struct KernelState {
     let record: StateRecord?
     let recordTableExists: Bool
 
-    static func read(_ socket: NetfilterSocket, family: NetfilterFamily) throws -> KernelState {
-        let tables = try socket.tables(family: family)
+    /// The family's tables (one small dump): enough to find the state record.
+    static func tables(_ socket: NetfilterSocket, family: NetfilterFamily) throws -> [TableInfo] {
+        try socket.tables(family: family)
+    }
+
+    static func record(in tables: [TableInfo]) -> StateRecord? {
+        StateRecord(comment: tables.first { $0.name == Ownership.stateTable }?.comment)
+    }
+
+    /// Chains and built-in chain rules of the filter and nat tables, given the family's tables.
+    static func read(_ socket: NetfilterSocket, family: NetfilterFamily, tables: [TableInfo]) throws -> KernelState {
         let names = Set(tables.map(\.name))
         let recordTable = tables.first { $0.name == Ownership.stateTable }
         var chainsByTable: [ObjectName: [ChainInfo]] = [:]

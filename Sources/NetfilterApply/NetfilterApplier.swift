@@ -1,3 +1,4 @@
+import IPTablesNFTEncoding
 import NetfilterNetlink
 import NetworkNamespaces
 import RuleModel
@@ -63,39 +64,47 @@ private struct Session {
     }
 
     func apply(_ rulesets: [Ruleset]) throws -> ApplyReport {
-        let desired = try DesiredState(rulesets)
-        report(.encoding(rules: desired.ruleCount))
-        let fingerprints = try desired.families.map(Fingerprint.compute)
+        guard Set(rulesets.map(\.family)).count == rulesets.count else {
+            throw ApplyError.invalidRuleset("two rulesets for the same IP family")
+        }
+        report(.encoding(rules: rulesets.reduce(0) { $0 + $1.ruleCount }))
+        let fingerprints = try rulesets.map(Fingerprint.compute)
         let socket: NetfilterSocket
         do {
             socket = try NetfilterSocket()
         } catch let error as NetfilterError {
             throw Self.translate(error)
         }
+        var desired: DesiredState?
         for _ in 0..<Self.attempts {
             do {
-                if let report = try attempt(desired, fingerprints, socket) { return report }
+                if let report = try attempt(rulesets, &desired, fingerprints, socket) { return report }
             } catch let error as NetfilterError {
-                throw Self.translate(error, desired: desired)
+                throw Self.translate(error)
             }
         }
         throw ApplyError.netfilter("the ruleset kept changing while applying; gave up after \(Self.attempts) attempts")
     }
 
     /// One read-compare-write round; nil when the kernel changed under it and it must retry.
-    private func attempt(_ desired: DesiredState, _ fingerprints: [String], _ socket: NetfilterSocket) throws -> ApplyReport? {
+    private func attempt(_ rulesets: [Ruleset], _ validated: inout DesiredState?, _ fingerprints: [String],
+                         _ socket: NetfilterSocket) throws -> ApplyReport? {
         let generation = try socket.generation()
-        var kernel: [KernelState] = []
-        for family in desired.families {
-            kernel.append(try KernelState.read(socket, family: family.family))
-        }
-        let records = kernel.map(\.record)
+        let tables = try rulesets.map { try KernelState.tables(socket, family: NetfilterFamily($0.family)) }
+        let records = tables.map(KernelState.record(in:))
         let untouched = zip(records, fingerprints).allSatisfy { record, fingerprint in
             record?.generation == generation && record?.fingerprint == fingerprint
         }
         if untouched && !options.alwaysReadBack {
             report(.unchanged)
             return ApplyReport(outcome: .unchangedSinceLastApply)
+        }
+        // Validated only now: a state matching the record was validated when it was applied.
+        let desired = try validated ?? DesiredState(rulesets)
+        validated = desired
+        var kernel: [KernelState] = []
+        for (family, familyTables) in zip(desired.families, tables) {
+            kernel.append(try KernelState.read(socket, family: family.family, tables: familyTables))
         }
         // Nothing but PacketPath committed since its last apply, and that apply had another
         // fingerprint: the state differs, no need to look.
@@ -141,7 +150,7 @@ private struct Session {
         rules > 200_000 ? 4 << 20 : 1 << 20
     }
 
-    static func translate(_ error: NetfilterError, desired: DesiredState? = nil) -> ApplyError {
+    static func translate(_ error: NetfilterError) -> ApplyError {
         if error.isPermissionDenied {
             return .notPrivileged("the kernel refused netfilter access (needs CAP_NET_ADMIN in the target namespace)")
         }

@@ -86,6 +86,15 @@ public struct ObjectName: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     public var isEmpty: Bool { withUTF8 { $0.isEmpty } }
 
+    public var byteCount: Int { withUTF8 { $0.count } }
+
+    /// The four words of a name of at most 32 bytes (memory-order bytes, zero padded), or nil
+    /// for longer names: lets callers hash or compare names without walking bytes.
+    public var inlineWords: (UInt64, UInt64, UInt64, UInt64)? {
+        if case .inline(let a, let b, let c, let d) = storage { return (a, b, c, d) }
+        return nil
+    }
+
     public func hasPrefix(_ prefix: String) -> Bool {
         withUTF8 { bytes in bytes.starts(with: prefix.utf8) }
     }

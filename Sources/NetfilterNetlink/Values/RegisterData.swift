@@ -73,6 +73,9 @@ public struct RegisterData: Hashable, Sendable, CustomStringConvertible {
 
     public var count: Int { Int(length) }
 
+    /// The bytes as two words (memory order, zero padded): for hashing without a byte walk.
+    public var words: (UInt64, UInt64) { (low, high) }
+
     public subscript(index: Int) -> UInt8 {
         precondition(index < count)
         return index < 8 ? UInt8(truncatingIfNeeded: low >> (8 * UInt64(index)))
