@@ -53,7 +53,8 @@ let package = Package(
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
-            "PacketPath", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PacketPath", "NetfilterApply", "NetworkNamespaces",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
