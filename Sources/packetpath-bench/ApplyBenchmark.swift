@@ -45,9 +45,20 @@ enum ApplyBenchmark {
             throw NamespaceError("unexpected outcomes: \(report.outcome), \(unchanged.outcome), \(verified.outcome)")
         }
 
+        // (d) One Service's endpoints move: a sync with a real change replaces every owned chain.
+        var changed = state
+        changed.endpointSlices[0].endpoints[0].address = .v4(0x0aff_ff01)
+        changed.endpointSlices[0].endpoints[0].addressText = "10.255.255.1"
+        let changedRulesets = Pipeline.compileServices(changed, families: [.ipv4])
+        let changeStart = Measure.now()
+        let changeReport = try applier.apply(changedRulesets, into: netlinkNamespace.namespace)
+        let changeSeconds = Measure.now() - changeStart
+        guard changeReport.outcome == .applied else { throw NamespaceError("the changed state was not applied") }
+
         var line = "apply services=\(services) rules=\(rulesets[0].ruleCount) compile_seconds=\(compileSeconds)"
             + " netlink_seconds=\(applySeconds) netlink_peak_mb=\(applyPeak) messages=\(report.messages)"
             + " bytes=\(report.bytes) reapply_seconds=\(reapplySeconds) readback_seconds=\(readBackSeconds)"
+            + " change_seconds=\(changeSeconds)"
         guard withRestore else { return line }
 
         let text = try IPTablesTextWriter().bytes(rulesets[0])
