@@ -40,7 +40,7 @@ let package = Package(
         // Out-of-line stand-ins for the libmnl/libnftnl/netlink macros Swift cannot import.
         .target(name: "CNetfilterShims"),
         // Typed nf_tables objects and expressions, batches, sockets and read-back over libnftnl.
-        .target(name: "NetfilterNetlink", dependencies: ["CNetfilter", "CNetfilterShims"]),
+        .target(name: "NetfilterNetlink", dependencies: ["CNetfilter", "CNetfilterShims", "NetworkNamespaces"]),
         // Rule model -> nf_tables expressions exactly as iptables-nft 1.8.9 writes them.
         .target(name: "IPTablesNFTEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses"]),
         // Atomic apply of rulesets into a namespace: ownership, read-back, no-op detection.

@@ -33,11 +33,13 @@ public struct NetfilterApplier: Sendable {
         if target == own && !options.host { throw ApplyError.refusingHostNamespace(namespace.description) }
         let options = self.options
         do {
-            return try NamespaceThread.run(in: namespace) {
-                try Session(options: options).apply(rulesets)
+            return try NetfilterSocket.withSocket(in: namespace) { socket in
+                try Session(options: options).apply(rulesets, socket: socket)
             }
         } catch let error as NamespaceError {
             throw ApplyError.namespace(error.description)
+        } catch let error as NetfilterError {
+            throw Session.translate(error)
         }
     }
 
@@ -50,12 +52,16 @@ public struct NetfilterApplier: Sendable {
             let own = try? NetworkNamespace(path: "/proc/self/ns/net").identity()
             if current == nil || current == own { throw ApplyError.refusingHostNamespace("the current namespace") }
         }
-        return try Session(options: options).apply(rulesets)
+        do {
+            return try Session(options: options).apply(rulesets, socket: NetfilterSocket())
+        } catch let error as NetfilterError {
+            throw Session.translate(error)
+        }
     }
 }
 
 /// One apply on one thread, with its socket.
-private struct Session {
+struct Session {
     let options: ApplyOptions
     static let attempts = 3
 
@@ -63,18 +69,12 @@ private struct Session {
         options.progress?(progress)
     }
 
-    func apply(_ rulesets: [Ruleset]) throws -> ApplyReport {
+    func apply(_ rulesets: [Ruleset], socket: NetfilterSocket) throws -> ApplyReport {
         guard Set(rulesets.map(\.family)).count == rulesets.count else {
             throw ApplyError.invalidRuleset("two rulesets for the same IP family")
         }
         report(.encoding(rules: rulesets.reduce(0) { $0 + $1.ruleCount }))
         let fingerprints = try rulesets.map(Fingerprint.compute)
-        let socket: NetfilterSocket
-        do {
-            socket = try NetfilterSocket()
-        } catch let error as NetfilterError {
-            throw Self.translate(error)
-        }
         var desired: DesiredState?
         for _ in 0..<Self.attempts {
             do {

@@ -26,9 +26,9 @@ public enum NetfilterError: Error, CustomStringConvertible, Sendable {
         case .request(let operation, let code):
             return "\(operation): \(errorText(code))"
         case .batchRejected(let failures, let lost):
-            let first = failures.first.map { "\($0)" } ?? "no reason reported"
-            let more = failures.count > 1 ? " (and \(failures.count - 1) more)" : ""
-            return "the kernel rejected the batch: \(first)\(more)\(lost ? "; some replies were lost" : "")"
+            let first = failures.prefix(3).map { "\($0)" }.joined(separator: "; ")
+            let more = failures.count > 3 ? " (and \(failures.count - 3) more)" : ""
+            return "the kernel rejected the batch: \(failures.isEmpty ? "no reason reported" : first)\(more)\(lost ? "; some replies were lost" : "")"
         case .generationChanged:
             return "the ruleset changed while the batch was being prepared"
         case .batchTooLarge(let bytes):
@@ -62,7 +62,8 @@ public struct MessageFailure: Sendable, CustomStringConvertible {
     public let message: String?
 
     public var description: String {
-        var text = errorText(errno)
+        var text = tag.map { "message tagged \($0): " } ?? "batch marker: "
+        text += errorText(errno)
         if let attribute { text += " at \(attribute)" }
         if let message, !message.isEmpty { text += " (\(message))" }
         return text

@@ -99,6 +99,10 @@ struct AttributeNames {
                                    10: "NFTA_CHAIN_FLAGS", 12: "NFTA_CHAIN_USERDATA"], nested: [
                 4: AttributeNames([1: "NFTA_HOOK_HOOKNUM", 2: "NFTA_HOOK_PRIORITY", 3: "NFTA_HOOK_DEV"]),
             ])
+        case 9, 11, 12, 14: // NEWSET, DELSET, NEWSETELEM, DELSETELEM
+            return AttributeNames([1: "NFTA_SET_TABLE", 2: "NFTA_SET_NAME", 3: "NFTA_SET_FLAGS", 4: "NFTA_SET_KEY_TYPE",
+                                   5: "NFTA_SET_KEY_LEN", 6: "NFTA_SET_DATA_TYPE", 7: "NFTA_SET_DATA_LEN",
+                                   10: "NFTA_SET_ID"])
         default: // NEWRULE, DELRULE
             return AttributeNames([1: "NFTA_RULE_TABLE", 2: "NFTA_RULE_CHAIN", 3: "NFTA_RULE_HANDLE",
                                    4: "NFTA_RULE_EXPRESSIONS", 6: "NFTA_RULE_POSITION", 7: "NFTA_RULE_USERDATA"],

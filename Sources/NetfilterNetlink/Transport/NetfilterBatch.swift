@@ -16,6 +16,7 @@ public final class NetfilterBatch {
     private var tags: [Int] = []
     private var messageStarts: [UnsafeMutableRawPointer] = []
     public private(set) var byteCount = 0
+    private var lastSetID: UInt32 = 0x1000_0000
 
     public var messageCount: Int { tags.count }
 
@@ -44,6 +45,12 @@ public final class NetfilterBatch {
     func messageStart(forSequence sequence: UInt32) -> UnsafeMutableRawPointer? {
         let index = Int(sequence &- firstSequence) - 1
         return messageStarts.indices.contains(index) ? messageStarts[index] : nil
+    }
+
+    /// A set ID not used by callers' own small IDs.
+    func makeSetID() -> UInt32 {
+        lastSetID &+= 1
+        return lastSetID
     }
 
     public func reserveCapacity(messages: Int) {
@@ -204,7 +211,7 @@ public final class NetfilterBatch {
         nextSequence &+= 1
     }
 
-    private func beginMessage(_ type: nf_tables_msg_types, family: NetfilterFamily, flags: Int32,
+    func beginMessage(_ type: nf_tables_msg_types, family: NetfilterFamily, flags: Int32,
                               tag: Int) -> UnsafeMutablePointer<nlmsghdr> {
         precondition(endSequence == nil, "the batch is finished")
         let cursor = nftnl_batch_buffer(batch)!.assumingMemoryBound(to: CChar.self)
@@ -216,7 +223,7 @@ public final class NetfilterBatch {
         return header
     }
 
-    private func endMessage(_ header: UnsafeMutablePointer<nlmsghdr>) {
+    func endMessage(_ header: UnsafeMutablePointer<nlmsghdr>) {
         byteCount += Int(header.pointee.nlmsg_len)
         nftnl_batch_update(batch)
     }

@@ -134,3 +134,75 @@ extension NetfilterSocket {
                          base: base, comment: comment)
     }
 }
+
+/// Reading sets and their elements.
+extension NetfilterSocket {
+    /// The named sets and maps of one table (anonymous ones included).
+    public func sets(family: NetfilterFamily, table: ObjectName) throws -> [NetfilterSet] {
+        var sets: [NetfilterSet] = []
+        try request(NFT_MSG_GETSET, family: family, dump: true, operation: "listing sets of \(family) \(table)",
+                    payload: { header in
+                        let object = NftnlSet(family: family, table: table, name: nil)
+                        defer { object.free() }
+                        nftnl_set_nlmsg_build_payload(header, object.pointer)
+                    }) { header in
+            let set = nftnl_set_alloc()!
+            defer { nftnl_set_free(set) }
+            guard nftnl_set_nlmsg_parse(header, set) == 0 else { return }
+            sets.append(Self.setValue(set))
+        }
+        return sets
+    }
+
+    /// The elements of one set or map.
+    public func elements(family: NetfilterFamily, table: ObjectName, set name: ObjectName) throws -> [SetElement] {
+        var elements: [SetElement] = []
+        try request(NFT_MSG_GETSETELEM, family: family, dump: true, operation: "listing elements of \(family) \(table) \(name)",
+                    payload: { header in
+                        let object = NftnlSet(family: family, table: table, name: name)
+                        defer { object.free() }
+                        nftnl_set_elems_nlmsg_build_payload(header, object.pointer)
+                    }) { header in
+            let set = nftnl_set_alloc()!
+            defer { nftnl_set_free(set) }
+            guard nftnl_set_elems_nlmsg_parse(header, set) == 0, let iterator = nftnl_set_elems_iter_create(set) else { return }
+            defer { nftnl_set_elems_iter_destroy(iterator) }
+            // `next` returns the current element, then advances.
+            while let current = nftnl_set_elems_iter_next(iterator) {
+                elements.append(Self.elementValue(current))
+            }
+        }
+        return elements
+    }
+
+    private static func setValue(_ set: OpaquePointer) -> NetfilterSet {
+        func isSet(_ attribute: nftnl_set_attr) -> Bool { nftnl_set_is_set(set, UInt16(attribute.rawValue)) }
+        func u32(_ attribute: nftnl_set_attr) -> UInt32 { nftnl_set_get_u32(set, UInt16(attribute.rawValue)) }
+        return NetfilterSet(
+            table: ObjectName(cString: nftnl_set_get_str(set, UInt16(NFTNL_SET_TABLE.rawValue))),
+            name: ObjectName(cString: nftnl_set_get_str(set, UInt16(NFTNL_SET_NAME.rawValue))),
+            flags: NetfilterSet.Flags(rawValue: isSet(NFTNL_SET_FLAGS) ? u32(NFTNL_SET_FLAGS) : 0),
+            keyType: u32(NFTNL_SET_KEY_TYPE), keyLength: u32(NFTNL_SET_KEY_LEN),
+            dataType: isSet(NFTNL_SET_DATA_TYPE) ? u32(NFTNL_SET_DATA_TYPE) : nil,
+            dataLength: isSet(NFTNL_SET_DATA_LEN) ? u32(NFTNL_SET_DATA_LEN) : nil,
+            timeout: isSet(NFTNL_SET_TIMEOUT) ? nftnl_set_get_u64(set, UInt16(NFTNL_SET_TIMEOUT.rawValue)) : nil)
+    }
+
+    private static func elementValue(_ item: OpaquePointer) -> SetElement {
+        func bytes(_ attribute: Int) -> [UInt8]? {
+            guard nftnl_set_elem_is_set(item, UInt16(attribute)) else { return nil }
+            var length: UInt32 = 0
+            guard let raw = nftnl_set_elem_get(item, UInt16(attribute), &length) else { return nil }
+            return Array(UnsafeRawBufferPointer(start: raw, count: Int(length)))
+        }
+        var verdict: NetfilterVerdict?
+        if nftnl_set_elem_is_set(item, UInt16(NFTNL_SET_ELEM_VERDICT)) {
+            let chain = nftnl_set_elem_is_set(item, UInt16(NFTNL_SET_ELEM_CHAIN))
+                ? ObjectName(cString: nftnl_set_elem_get_str(item, UInt16(NFTNL_SET_ELEM_CHAIN))) : nil
+            verdict = NetfilterVerdict(code: Int32(bitPattern: nftnl_set_elem_get_u32(item, UInt16(NFTNL_SET_ELEM_VERDICT))),
+                                       chain: chain)
+        }
+        return SetElement(key: bytes(NFTNL_SET_ELEM_KEY) ?? [], keyEnd: bytes(NFTNL_SET_ELEM_KEY_END), verdict: verdict,
+                          data: bytes(NFTNL_SET_ELEM_DATA))
+    }
+}
