@@ -48,12 +48,17 @@ let package = Package(
             "NetfilterNetlink", "IPTablesNFTEncoding", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
             "IPTablesText",
         ]),
+        // Namespace labs that prove compiled rules with real packets (netpol cases, Services).
+        .target(name: "NetnsLab", dependencies: [
+            "NetworkNamespaces", "NetworkAddresses", "CLinuxShims", "ClusterState", "RuleModel",
+            "ServiceCompiler", "IPTablesText", "PacketPath",
+        ]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
-            "PacketPath", "NetfilterApply", "NetworkNamespaces",
+            "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -80,6 +85,7 @@ let package = Package(
             "NetworkNamespaces", "IPTablesText",
         ]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
+        .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState"]),
     ],
     swiftLanguageModes: [.v6]
 )

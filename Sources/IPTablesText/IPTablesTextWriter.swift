@@ -18,7 +18,12 @@ public struct UnrepresentableRule: Error, CustomStringConvertible {
 /// rules with options in rule order, `COMMIT`. Built-in (base) chains are left out: kube-proxy
 /// never restores them, it inserts its jumps there separately.
 public struct IPTablesTextWriter {
-    public init() {}
+    /// At most this many threads print a large ruleset (each a contiguous part of the text).
+    public var threads: Int
+
+    public init(threads: Int = 2) {
+        self.threads = max(1, threads)
+    }
 
     public func text(_ ruleset: Ruleset) throws -> String {
         String(decoding: try bytes(ruleset), as: UTF8.self)
@@ -28,7 +33,7 @@ public struct IPTablesTextWriter {
         let pieces = Piece.layout(ruleset)
         let totalWeight = pieces.reduce(0) { $0 + $1.weight }
         // Large rulesets print in two halves on two threads; each half is contiguous output.
-        let parts = totalWeight > 20_000 ? 2 : 1
+        let parts = totalWeight > 20_000 ? min(threads, 2) : 1
         var middle = pieces.count
         if parts == 2 {
             var running = 0

@@ -28,13 +28,17 @@ struct PolicyRuleBuilder {
         // Which local pods each policy isolates, per direction.
         var selectingPolicies: [PolicyType: [Int: [NetworkPolicy]]] = [.ingress: [:], .egress: [:]]
         var policyChains: [Chain] = []
+        // Policies whose rules allow nothing in this family: they isolate, but a pod's chain
+        // need not jump to an empty chain for them.
+        var allowsNothing: Set<ChainName> = []
         for policy in policies {
             let selected = index.pods(in: policy.metadata.namespace, matching: policy.podSelector)
                 .filter { index.entries[$0].isLocal }
             for type in [PolicyType.egress, .ingress] where policy.policyTypes.contains(type) {
                 for position in selected { selectingPolicies[type]![position, default: []].append(policy) }
                 if !selected.isEmpty {
-                    policyChains.append(policyChain(policy, type: type, selected: selected))
+                    let chain = policyChain(policy, type: type, selected: selected)
+                    if chain.rules.isEmpty { allowsNothing.insert(chain.name) } else { policyChains.append(chain) }
                 }
             }
         }
@@ -56,7 +60,7 @@ struct PolicyRuleBuilder {
         chains.append(Chain(PolicyChains.allow, rules: [Rule([], .setMark(.set(allowMark, mask: allowMark)))]))
         for (type, selections) in [(PolicyType.egress, egress), (.ingress, ingress)] {
             for position in selections.keys.sorted() {
-                chains.append(podChain(position, type: type, policies: selections[position]!))
+                chains.append(podChain(position, type: type, policies: selections[position]!, skipping: allowsNothing))
             }
         }
         chains += policyChains
@@ -78,7 +82,7 @@ struct PolicyRuleBuilder {
 
     /// A pod's chain: its own traffic to itself passes; otherwise the union of the policies
     /// selecting it decides, and nothing allowed means DROP.
-    private func podChain(_ position: Int, type: PolicyType, policies: [NetworkPolicy]) -> Chain {
+    private func podChain(_ position: Int, type: PolicyType, policies: [NetworkPolicy], skipping empty: Set<ChainName>) -> Chain {
         let entry = index.entries[position]
         let key = entry.pod.metadata.key
         let itself = AddressMatch.host(entry.address)
@@ -88,6 +92,7 @@ struct PolicyRuleBuilder {
         ]
         for policy in policies {
             let chain = type == .egress ? PolicyChains.policyEgress(policy) : PolicyChains.policyIngress(policy)
+            if empty.contains(chain) { continue }
             rules.append(Rule([.comment(Comment("policy ", policy.metadata.key))], .jump(chain)))
             rules.append(Rule([.mark(allowMark, mask: allowMark)], .return))
         }

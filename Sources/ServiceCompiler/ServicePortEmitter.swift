@@ -117,25 +117,16 @@ struct ServicePortEmitter {
                  .destinationPort(PortRange(plan.healthCheckNodePort))], .accept))
         }
 
-        // The service's own chains, keyed by name so rules land in the right one in order.
-        var chains: [Chain] = []
-        func appendRule(_ rule: Rule, to chain: ChainName) {
-            if let index = chains.lastIndex(where: { $0.name == chain }) {
-                chains[index].rules.append(rule)
-            } else {
-                chains.append(Chain(chain, rules: [rule]))
-            }
-        }
-
-        // 7. Masquerade off-cluster clients of the cluster IP (emitted before the chain's
-        //    dispatch rules, which come later).
+        // 7. Masquerade off-cluster clients of the cluster IP; it goes first in the internal
+        //    chain, before the dispatch rules (10./11.).
+        var internalMasquerade: Rule? = nil
         if hasInternalEndpoints {
-            var matches = toService(clusterIPComment, plan.clusterIP)
             if masqueradeAll {
-                appendRule(Rule(matches, markMasquerade), to: internalChain)
+                internalMasquerade = Rule(toService(clusterIPComment, plan.clusterIP), markMasquerade)
             } else if let clusterCIDR {
+                var matches = toService(clusterIPComment, plan.clusterIP)
                 matches.append(.source(.prefix(clusterCIDR), negated: true))
-                appendRule(Rule(matches, markMasquerade), to: internalChain)
+                internalMasquerade = Rule(matches, markMasquerade)
             }
         }
 
@@ -158,7 +149,7 @@ struct ServicePortEmitter {
             if hasExternalEndpoints {
                 rules.append(Rule([], .jump(externalPolicyChain)))
             }
-            chains.append(Chain(plan.externalChain, rules: rules))
+            out.natChains.append(Chain(plan.externalChain, rules: rules))
         }
 
         // 9. The load-balancer source-range firewall chain.
@@ -169,57 +160,64 @@ struct ServicePortEmitter {
                 rules += plan.loadBalancerVIPs.map { Rule([comment, .source(.host($0))], .jump(plan.externalChain)) }
             }
             rules.append(Rule([.comment(Comment("other traffic to ", name, " will be dropped by KUBE-PROXY-FIREWALL"))], nil))
-            chains.append(Chain(plan.firewallChain, rules: rules))
+            out.natChains.append(Chain(plan.firewallChain, rules: rules))
         }
 
         // 10./11. Dispatch from the policy chains to the endpoints.
-        if usesClusterChain {
-            for rule in dispatchRules(plan, selection.clusterEndpoints) { appendRule(rule, to: plan.serviceChain) }
-        }
-        if usesLocalChain {
-            for rule in dispatchRules(plan, selection.localEndpoints) { appendRule(rule, to: plan.localChain) }
+        for (chain, endpoints, used) in [(plan.serviceChain, selection.clusterEndpoints, usesClusterChain),
+                                         (plan.localChain, selection.localEndpoints, usesLocalChain)] {
+            let masquerade = chain == internalChain ? internalMasquerade : nil
+            guard used || masquerade != nil else { continue }
+            var rules: [Rule] = []
+            rules.reserveCapacity(1 + endpoints.count * (plan.affinitySeconds == nil ? 1 : 2))
+            if let masquerade { rules.append(masquerade) }
+            if used { appendDispatchRules(plan, endpoints, to: &rules) }
+            out.natChains.append(Chain(chain, rules: rules))
         }
 
         // 12. One chain per reachable endpoint: hairpin masquerade, then DNAT.
+        let sepComment = Match.comment(Comment(name))
         for index in selection.reachableEndpoints {
             let endpoint = plan.endpoints[index]
-            let comment: [Match] = largeClusterMode ? [] : [.comment(Comment(name))]
-            var dnatMatches = comment
-            if plan.affinitySeconds != nil {
-                dnatMatches.append(.recent(name: endpoint.chain, .set))
+            var hairpin: [Match] = []
+            var dnat: [Match] = []
+            hairpin.reserveCapacity(2)
+            dnat.reserveCapacity(3)
+            if !largeClusterMode {
+                hairpin.append(sepComment)
+                dnat.append(sepComment)
             }
-            dnatMatches.append(proto)
-            chains.append(Chain(endpoint.chain, rules: [
-                Rule(comment + [.source(.host(endpoint.address))], markMasquerade),
-                Rule(dnatMatches, .dnat(endpoint.address, port: endpoint.port)),
+            hairpin.append(.source(.host(endpoint.address)))
+            if plan.affinitySeconds != nil { dnat.append(.recent(name: endpoint.chain, .set)) }
+            dnat.append(proto)
+            out.natChains.append(Chain(endpoint.chain, rules: [
+                Rule(hairpin, markMasquerade),
+                Rule(dnat, .dnat(endpoint.address, port: endpoint.port)),
             ]))
         }
-
-        out.natChains += chains
     }
 
     /// Session-affinity checks first (when enabled), then one probability step per endpoint:
     /// endpoint i of n is taken with probability 1/(n-i), the last one unconditionally.
-    private func dispatchRules(_ plan: ServicePortPlan, _ endpoints: [Int]) -> [Rule] {
-        var rules: [Rule] = []
-        rules.reserveCapacity(endpoints.count * (plan.affinitySeconds == nil ? 1 : 2))
-        let comments: [[Match]] = endpoints.map { index in
-            largeClusterMode ? [] : [.comment(Comment(plan.name, " -> ", plan.endpoints[index].endpointString))]
+    private func appendDispatchRules(_ plan: ServicePortPlan, _ endpoints: [Int], to rules: inout [Rule]) {
+        func matches(_ index: Int, _ extra: Match?) -> [Match] {
+            var matches: [Match] = []
+            matches.reserveCapacity(2)
+            if !largeClusterMode {
+                matches.append(.comment(Comment(plan.name, " -> ", plan.endpoints[index].endpointString)))
+            }
+            if let extra { matches.append(extra) }
+            return matches
         }
         if let seconds = plan.affinitySeconds {
-            for (position, index) in endpoints.enumerated() {
+            for index in endpoints {
                 let chain = plan.endpoints[index].chain
-                rules.append(Rule(comments[position] + [.recent(name: chain, .check(seconds: seconds, reap: true))],
-                                  .jump(chain)))
+                rules.append(Rule(matches(index, .recent(name: chain, .check(seconds: seconds, reap: true))), .jump(chain)))
             }
         }
         for (position, index) in endpoints.enumerated() {
-            var matches = comments[position]
-            if position < endpoints.count - 1 {
-                matches.append(.statistic(.oneIn(endpoints.count - position)))
-            }
-            rules.append(Rule(matches, .jump(plan.endpoints[index].chain)))
+            let step: Match? = position < endpoints.count - 1 ? .statistic(.oneIn(endpoints.count - position)) : nil
+            rules.append(Rule(matches(index, step), .jump(plan.endpoints[index].chain)))
         }
-        return rules
     }
 }

@@ -105,3 +105,11 @@ extension String {
         return replacingCharacters(in: range, with: replacement)
     }
 }
+
+extension ErrorMessageTests {
+    @Test func duplicateKeysAreRejected() {
+        let message = error("apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n")
+        #expect(message.hasPrefix("in.yaml: document 1 (line 4, column 3)"), "\(message)")
+        #expect(message.contains("duplicate key in a mapping: name"), "\(message)")
+    }
+}

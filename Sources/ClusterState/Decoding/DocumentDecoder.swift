@@ -43,7 +43,9 @@ struct DocumentDecoder {
     func decode(_ text: String) -> DecodedChunk {
         var chunk = DecodedChunk()
         do {
-            let parser = try Parser(yaml: text)
+            // The basic resolver: scalars are typed by YAMLValue, per field, as Kubernetes
+            // does; Yams' default resolver runs regular expressions on every scalar.
+            let parser = try Parser(yaml: text, resolver: .basic)
             while true {
                 let root: YAMLNode?
                 do {
@@ -115,6 +117,10 @@ struct DocumentDecoder {
             let detail = context.map { "\(problem) \($0.text)" } ?? problem
             return ManifestError(file: file, document: document, line: mark.line + lineOffset, column: mark.column,
                                  message: "YAML syntax error: \(detail)")
+        case YamlError.duplicatedKeysInMapping(let duplicates, let context):
+            return ManifestError(file: file, document: document, line: context.mark.line + lineOffset,
+                                 column: context.mark.column,
+                                 message: "duplicate key\(duplicates.count == 1 ? "" : "s") in a mapping: \(duplicates.joined(separator: ", "))")
         case YamlError.reader(let problem, _, _, _):
             return ManifestError(file: file, document: document, message: "cannot read YAML: \(problem)")
         default:

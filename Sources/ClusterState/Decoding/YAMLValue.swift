@@ -1,14 +1,14 @@
 import NetworkAddresses
 import Yams
 
+/// Yams' node type; `Node` alone is the Kubernetes kind in this module.
+typealias YAMLNode = Yams.Node
+
 /// A YAML (or JSON) value read with Kubernetes' typing rules. Like the API machinery's
 /// YAML-to-JSON step, an unquoted scalar is read according to the field it lands in: a string
 /// field takes its text as written (`name: y` is the string "y", `name: 80` is "80"), an
 /// integer or boolean field needs a plain scalar of that type (YAML 1.1: `yes`/`on` are true),
 /// and a quoted scalar is always a string — so `port: "80"` is an error, never converted.
-/// Yams' node type; `Node` alone is the Kubernetes kind in this module.
-typealias YAMLNode = Yams.Node
-
 struct YAMLValue {
     let node: YAMLNode
 
@@ -22,25 +22,26 @@ struct YAMLValue {
         case string(String)
     }
 
-    /// The resolved scalar, or nil for mappings and sequences.
-    var scalar: Scalar? {
+    /// A scalar's text, and whether it was written unquoted (only plain scalars have types).
+    private var raw: (text: String, plain: Bool)? {
         guard case .scalar(let scalar) = node else { return nil }
-        let text = scalar.string
-        if scalar.style != .plain && scalar.style != .any { return .string(text) }
-        switch text {
-        case "", "~", "null", "Null", "NULL": return .null
-        case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y": return .bool(true)
-        case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N": return .bool(false)
-        default: break
-        }
+        return (scalar.string, scalar.style == .plain || scalar.style == .any)
+    }
+
+    /// The scalar as YAML 1.1 types it when written plain, or nil for mappings and sequences.
+    var scalar: Scalar? {
+        guard let (text, plain) = raw else { return nil }
+        guard plain else { return .string(text) }
+        if YAMLValue.isNullWord(text) { return .null }
+        if let value = YAMLValue.boolWord(text) { return .bool(value) }
         if let value = YAMLValue.integer(text) { return .int(value) }
         if YAMLValue.looksLikeFloat(text) { return .float }
         return .string(text)
     }
 
     var isNull: Bool {
-        if case .null? = scalar { return true }
-        return false
+        guard let (text, plain) = raw else { return false }
+        return plain && YAMLValue.isNullWord(text)
     }
 
     /// How errors name the type found.
@@ -63,25 +64,21 @@ struct YAMLValue {
         FieldError("expected \(expected), got \(kindDescription)", at: mark)
     }
 
+    /// Any non-null scalar, as written.
     func string() throws -> String {
-        switch scalar {
-        case .string(let text)?:
-            return text
-        case .int?, .bool?, .float?:
-            if case .scalar(let raw) = node { return raw.string }
-            throw typeError("a string")
-        default:
-            throw typeError("a string")
-        }
+        guard let (text, plain) = raw, !(plain && YAMLValue.isNullWord(text)) else { throw typeError("a string") }
+        return text
     }
 
     func int() throws -> Int {
-        guard case .int(let value)? = scalar else { throw typeError("an integer") }
+        guard let (text, plain) = raw, plain, let value = YAMLValue.integer(text) else { throw typeError("an integer") }
         return value
     }
 
     func bool() throws -> Bool {
-        guard case .bool(let value)? = scalar else { throw typeError("a boolean (true or false)") }
+        guard let (text, plain) = raw, plain, let value = YAMLValue.boolWord(text) else {
+            throw typeError("a boolean (true or false)")
+        }
         return value
     }
 
@@ -135,26 +132,62 @@ struct YAMLValue {
         return prefix
     }
 
-    /// YAML 1.1 integers: decimal with optional sign and `_`, `0x` hex, `0o`/leading-zero octal.
+    static func isNullWord(_ text: String) -> Bool {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return true
+        default: return false
+        }
+    }
+
+    static func boolWord(_ text: String) -> Bool? {
+        switch text {
+        case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y": return true
+        case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N": return false
+        default: return nil
+        }
+    }
+
+    /// YAML 1.1 integers: decimal with optional sign and `_`, `0x` hex, `0o`/leading-zero
+    /// octal. Reads the bytes directly: every scalar of a large file passes through here.
     static func integer(_ text: String) -> Int? {
-        var body = Substring(text).filter { $0 != "_" }[...]
+        var bytes = text.utf8[...]
+        guard let first = bytes.first else { return nil }
         var negative = false
-        if let first = body.first, first == "-" || first == "+" {
-            negative = first == "-"
-            body = body.dropFirst()
+        if first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            bytes = bytes.dropFirst()
         }
-        guard !body.isEmpty else { return nil }
-        let value: Int?
-        if body.hasPrefix("0x") || body.hasPrefix("0X") {
-            value = Int(body.dropFirst(2), radix: 16)
-        } else if body.hasPrefix("0o") {
-            value = Int(body.dropFirst(2), radix: 8)
-        } else if body.count > 1 && body.hasPrefix("0") {
-            value = Int(body.dropFirst(), radix: 8)
-        } else {
-            value = body.allSatisfy(\.isASCII) ? Int(body) : nil
+        var radix = 10
+        if bytes.starts(with: "0x".utf8) || bytes.starts(with: "0X".utf8) {
+            radix = 16
+            bytes = bytes.dropFirst(2)
+        } else if bytes.starts(with: "0o".utf8) {
+            radix = 8
+            bytes = bytes.dropFirst(2)
+        } else if bytes.count > 1 && bytes.first == UInt8(ascii: "0") {
+            radix = 8
+            bytes = bytes.dropFirst()
         }
-        return value.map { negative ? -$0 : $0 }
+        var value = 0
+        var digits = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: "_") { continue }
+            let digit: Int
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = Int(byte - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = Int(byte - UInt8(ascii: "A")) + 10
+            default: return nil
+            }
+            guard digit < radix else { return nil }
+            let (product, overflow) = value.multipliedReportingOverflow(by: radix)
+            let (sum, overflow2) = product.addingReportingOverflow(digit)
+            if overflow || overflow2 { return nil }
+            value = sum
+            digits += 1
+        }
+        guard digits > 0 else { return nil }
+        return negative ? -value : value
     }
 
     private static func looksLikeFloat(_ text: String) -> Bool {
@@ -164,28 +197,35 @@ struct YAMLValue {
 }
 
 /// A YAML mapping read by key.
+///
+/// The pairs are copied out of Yams' mapping once: each access to a Yams node copies it (a
+/// string, a tag object and a weak anchor reference), and a decoder looks up most keys of
+/// every mapping.
 struct YAMLMapping {
-    let mapping: YAMLNode.Mapping
+    private let pairs: [(key: String?, value: YAMLNode, keyMark: Mark?)]
+    let mark: Mark?
 
-    var mark: Mark? { mapping.mark }
+    init(mapping: YAMLNode.Mapping) {
+        mark = mapping.mark
+        pairs = mapping.map { pair in
+            if case .scalar(let key) = pair.key { return (key.string, pair.value, key.mark) }
+            return (nil, pair.value, pair.key.mark)
+        }
+    }
 
     /// Key/value pairs in document order; non-string keys are an error.
     func entries() throws -> [(String, YAMLValue)] {
-        try mapping.map { pair in
-            guard case .scalar(let key) = pair.key else {
-                throw FieldError("mapping keys must be strings", at: pair.key.mark)
-            }
-            return (key.string, YAMLValue(node: pair.value))
+        try pairs.map { pair in
+            guard let key = pair.key else { throw FieldError("mapping keys must be strings", at: pair.keyMark) }
+            return (key, YAMLValue(node: pair.value))
         }
     }
 
     /// The value under `key`, or nil when absent or null.
     subscript(key: String) -> YAMLValue? {
-        for pair in mapping {
-            if case .scalar(let scalar) = pair.key, scalar.string == key {
-                let value = YAMLValue(node: pair.value)
-                return value.isNull ? nil : value
-            }
+        for index in pairs.indices where pairs[index].key == key {
+            let value = YAMLValue(node: pairs[index].value)
+            return value.isNull ? nil : value
         }
         return nil
     }
