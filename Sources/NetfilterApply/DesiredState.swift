@@ -60,13 +60,12 @@ struct DesiredState {
 
     var ruleCount: Int { families.reduce(0) { $0 + $1.ruleCount } }
 
+    var chainCount: Int { families.reduce(0) { $0 + $1.tables.reduce(0) { $0 + $1.chains.count } } }
+
+    /// Validates the rulesets (one per family; the caller checked that).
     init(_ rulesets: [Ruleset]) throws {
-        var seen = Set<IPFamily>()
         var families: [Family] = []
         for (rulesetIndex, ruleset) in rulesets.enumerated() {
-            guard seen.insert(ruleset.family).inserted else {
-                throw ApplyError.invalidRuleset("two rulesets for \(ruleset.family)")
-            }
             var tables: [TableRef] = []
             for (tableIndex, table) in ruleset.tables.enumerated() {
                 tables.append(try Self.validate(table, index: tableIndex, family: ruleset.family))

@@ -124,7 +124,8 @@ struct Session {
         }
 
         let batch = socket.makeBatch(generation: generation, pageSize: Self.pageSize(rules: desired.ruleCount))
-        batch.reserveCapacity(messages: desired.ruleCount + 64)
+        // A message per rule, up to two per chain (create, or flush and delete), a few more.
+        batch.reserveCapacity(messages: desired.ruleCount + 2 * desired.chainCount + 64)
         var planner = BatchPlanner(batch: batch, rulesTotal: desired.ruleCount, progress: options.progress)
         for (index, family) in desired.families.enumerated() {
             try planner.plan(family, kernel[index], familyIndex: index, generation: generation,
