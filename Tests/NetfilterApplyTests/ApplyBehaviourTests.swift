@@ -176,6 +176,20 @@ struct ApplyBehaviourTests {
         }
     }
 
+    @Test func applyingFromAThreadAlreadyInsideTheNamespace() throws {
+        let rulesets = try Self.rulesets("clusterip-1-endpoints")
+        let (outcome, save) = try NamespaceThread.runInNewNamespace { () throws -> (ApplyReport.Outcome, String) in
+            let outcome = try NetfilterApplier().applyInCurrentNamespace(rulesets).outcome
+            return (outcome, try HostCommand.check(["iptables-save"]))
+        }
+        #expect(outcome == .applied)
+        #expect(save.contains(":KUBE-SVC-"))
+        // On a thread of the process's own namespace it refuses, as `apply(into:)` does.
+        #expect(throws: ApplyError.self) {
+            try NetfilterApplier().applyInCurrentNamespace(rulesets)
+        }
+    }
+
     @Test func progressIsReported() throws {
         let scratch = try ScratchNamespace(tag: "progress")
         defer { scratch.remove() }
