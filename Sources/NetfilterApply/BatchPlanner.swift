@@ -59,13 +59,17 @@ struct BatchPlanner {
             guard let table else { continue }
 
             let existing = Set((kernel.chainsByTable[tableName] ?? []).map(\.name))
-            for chain in table.chains where !existing.contains(chain.name) {
-                let tag = MessageTag(.chain, family: familyIndex, table: tableIndex, chain: chain.index).packed
+            for chain in table.baseChains where !existing.contains(chain.name) {
                 batch.addChain(family: family, table: tableName, name: chain.name, base: chain.base,
-                               comment: chain.base == nil ? Ownership.chainComment : nil, tag: tag)
+                               tag: MessageTag(.chain, family: familyIndex, table: tableIndex, chain: chain.index).packed)
                 report.chainsCreated += 1
             }
-            for chain in table.regularChains {
+            for chain in desired.regularChains(table) where !existing.contains(chain.name) {
+                batch.addChain(family: family, table: tableName, name: chain.name, comment: Ownership.chainComment,
+                               tag: MessageTag(.chain, family: familyIndex, table: tableIndex, chain: chain.index).packed)
+                report.chainsCreated += 1
+            }
+            for chain in desired.regularChains(table) {
                 try addRules(desired, table, chain, position: .append, familyIndex, &encoder, &scratch)
             }
             for chain in table.baseChains {

@@ -15,11 +15,11 @@ struct DesiredState {
     struct TableRef {
         let index: Int
         let name: ObjectName
-        let chains: [ChainRef]
+        /// The built-in chains (a handful); regular chains are read from the model as needed,
+        /// so that 100,000 of them cost no second copy.
+        let baseChains: [ChainRef]
         let regularNames: Set<ObjectName>
-
-        var regularChains: [ChainRef] { chains.filter { $0.base == nil } }
-        var baseChains: [ChainRef] { chains.filter { $0.base != nil } }
+        let chainCount: Int
     }
 
     struct Family {
@@ -34,6 +34,13 @@ struct DesiredState {
 
         func chain(_ table: TableRef, _ chain: ChainRef) -> Chain {
             ruleset.tables[table.index].chains[chain.index]
+        }
+
+        /// The regular chains of a table, in model order.
+        func regularChains(_ table: TableRef) -> LazyMapSequence<LazyFilterSequence<Range<Int>>, ChainRef> {
+            let chains = ruleset.tables[table.index].chains
+            return chains.indices.lazy.filter { chains[$0].attachment == nil }
+                .map { ChainRef(index: $0, name: ObjectName(chains[$0].name), base: nil) }
         }
 
         func location(_ table: TableRef, _ chain: ChainRef, rule: Int? = nil) -> String {
@@ -60,7 +67,7 @@ struct DesiredState {
 
     var ruleCount: Int { families.reduce(0) { $0 + $1.ruleCount } }
 
-    var chainCount: Int { families.reduce(0) { $0 + $1.tables.reduce(0) { $0 + $1.chains.count } } }
+    var chainCount: Int { families.reduce(0) { $0 + $1.tables.reduce(0) { $0 + $1.chainCount } } }
 
     /// Validates the rulesets (one per family; the caller checked that).
     init(_ rulesets: [Ruleset]) throws {
@@ -84,33 +91,33 @@ struct DesiredState {
             throw ApplyError.invalidRuleset("table \(table.name) is not one PacketPath writes (\(Ownership.tables.joined(separator: ", ")))")
         }
         let builtins = Set(Ownership.builtinChains(of: table.name).map { ObjectName($0) })
-        var chains: [ChainRef] = []
-        chains.reserveCapacity(table.chains.count)
-        var names = Set<ObjectName>(minimumCapacity: table.chains.count)
+        var baseChains: [ChainRef] = []
+        var regular = Set<ObjectName>(minimumCapacity: table.chains.count)
         for (chainIndex, chain) in table.chains.enumerated() {
             let name = ObjectName(chain.name)
-            guard names.insert(name).inserted else {
-                throw ApplyError.invalidRuleset("chain \(chain.name) appears twice in table \(table.name)")
-            }
             guard name.byteCount <= 28 else {
                 throw ApplyError.invalidRuleset("chain name \(chain.name) is longer than iptables' 28 characters")
             }
+            let unique: Bool
             if let attachment = chain.attachment {
                 guard builtins.contains(name), ObjectName(attachment.hook.rawValue) == name else {
                     throw ApplyError.invalidRuleset("\(table.name) base chain \(chain.name) is not the built-in chain of hook \(attachment.hook.rawValue)")
                 }
-                chains.append(ChainRef(index: chainIndex, name: name,
-                                       base: IPTablesNFTLayout.baseChain(table: table.name, attachment: attachment)))
+                unique = !baseChains.contains { $0.name == name }
+                baseChains.append(ChainRef(index: chainIndex, name: name,
+                                           base: IPTablesNFTLayout.baseChain(table: table.name, attachment: attachment)))
             } else {
                 guard !builtins.contains(name) else {
                     throw ApplyError.invalidRuleset("\(table.name) chain \(chain.name) has the name of a built-in chain but no hook")
                 }
-                chains.append(ChainRef(index: chainIndex, name: name, base: nil))
+                unique = regular.insert(name).inserted
+            }
+            guard unique else {
+                throw ApplyError.invalidRuleset("chain \(chain.name) appears twice in table \(table.name)")
             }
         }
-        let regular = Set(chains.filter { $0.base == nil }.map(\.name))
         // Rules in built-in chains are recognised as PacketPath's by their target (Ownership).
-        for chainRef in chains where chainRef.base != nil {
+        for chainRef in baseChains {
             for (ruleIndex, rule) in table.chains[chainRef.index].rules.enumerated() {
                 let targets = rule.verdict.map { verdict -> [ChainName] in
                     switch verdict {
@@ -123,6 +130,7 @@ struct DesiredState {
                 }
             }
         }
-        return TableRef(index: index, name: ObjectName(table.name), chains: chains, regularNames: regular)
+        return TableRef(index: index, name: ObjectName(table.name), baseChains: baseChains, regularNames: regular,
+                        chainCount: table.chains.count)
     }
 }

@@ -42,15 +42,16 @@ enum Rejection {
                                   reason: reason, attribute: attribute)
         case .chain, .rule:
             guard let table = family.tables.first(where: { $0.index == tag.table }),
-                  let chain = table.chains.first(where: { $0.index == tag.chain }) else {
+                  family.ruleset.tables[table.index].chains.indices.contains(tag.chain) else {
                 return RejectedObject(object: "batch message \(failure.sequence)", rule: nil, errno: failure.errno,
                                       reason: reason, attribute: attribute)
             }
+            let model = family.ruleset.tables[table.index].chains[tag.chain]
+            let chain = DesiredState.ChainRef(index: tag.chain, name: ObjectName(model.name), base: nil)
             guard tag.kind == .rule else {
                 return RejectedObject(object: family.location(table, chain), rule: nil, errno: failure.errno,
                                       reason: reason, attribute: attribute)
             }
-            let model = family.chain(table, chain)
             let rule = model.rules.indices.contains(tag.rule)
                 ? RulePrinter.text(model.rules[tag.rule], chain: model.name, table: family.ruleset.tables[table.index].name,
                                    family: family.ruleset.family)

@@ -28,7 +28,7 @@ enum StateComparison {
                 guard try sameRules(ours, desired, table, wantedChain, &encoder, &scratch) else { return false }
             }
             guard let table else { continue }
-            for chain in table.regularChains {
+            for chain in desired.regularChains(table) {
                 let rules = try socket.rules(family: desired.family, table: tableName, chain: chain.name)
                 guard try sameRules(rules, desired, table, chain, &encoder, &scratch) else { return false }
             }

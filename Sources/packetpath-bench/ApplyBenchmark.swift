@@ -16,6 +16,7 @@ enum ApplyBenchmark {
         let compileStart = Measure.now()
         let rulesets = Pipeline.compileServices(state, families: [.ipv4])
         let compileSeconds = Measure.now() - compileStart
+        let compilePeak = Measure.peakRSSOfSelf()
 
         let netlinkNamespace = try ScratchNamespace(tag: "bench-nl")
         defer { netlinkNamespace.remove() }
@@ -56,6 +57,7 @@ enum ApplyBenchmark {
         guard changeReport.outcome == .applied else { throw NamespaceError("the changed state was not applied") }
 
         var line = "apply services=\(services) rules=\(rulesets[0].ruleCount) compile_seconds=\(compileSeconds)"
+            + " compile_peak_mb=\(compilePeak)"
             + " netlink_seconds=\(applySeconds) netlink_peak_mb=\(applyPeak) messages=\(report.messages)"
             + " bytes=\(report.bytes) reapply_seconds=\(reapplySeconds) readback_seconds=\(readBackSeconds)"
             + " change_seconds=\(changeSeconds)"
@@ -75,8 +77,25 @@ enum ApplyBenchmark {
 
     static func phasePrinter(since start: Double) -> @Sendable (ApplyProgress) -> Void {
         { step in
-            let line = "  +\(Measure.now() - start)s \(step)\n"
+            let line = "  +\(Measure.now() - start)s rss=\(currentRSS())MB \(step)\n"
             _ = line.withCString { write(2, $0, strlen($0)) }
         }
+    }
+
+    /// Resident set size now, in MB (for the phase lines).
+    static func currentRSS() -> Int {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var size = 0
+        var resident = 0
+        guard withUnsafeMutablePointer(to: &size, { sizePointer in
+            withUnsafeMutablePointer(to: &resident) { fscanf_pair(file, sizePointer, $0) }
+        }) else { return 0 }
+        return resident * Int(sysconf(Int32(_SC_PAGESIZE))) / (1 << 20)
+    }
+
+    private static func fscanf_pair(_ file: UnsafeMutablePointer<FILE>, _ first: UnsafeMutablePointer<Int>,
+                                    _ second: UnsafeMutablePointer<Int>) -> Bool {
+        withVaList([first, second]) { vfscanf(file, "%ld %ld", $0) } == 2
     }
 }
