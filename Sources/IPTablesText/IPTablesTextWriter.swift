@@ -94,14 +94,18 @@ private struct Piece {
     func write(_ ruleset: Ruleset, with writer: inout RuleWriter, to out: inout ByteBuffer) throws {
         switch kind {
         case .header(let tableIndex):
-            let table = ruleset.tables[tableIndex]
-            out.append(UInt8(ascii: "*"))
-            out.append(table.name)
-            out.append(UInt8(ascii: "\n"))
-            for chain in table.chains where !chain.isBase {
-                out.append(UInt8(ascii: ":"))
-                chain.name.write(to: &out)
-                out.append(" - [0:0]\n" as StaticString)
+            ruleset.tables.withUnsafeBufferPointer { tables in
+                let table = tables.baseAddress! + tableIndex
+                out.append(UInt8(ascii: "*"))
+                out.append(table.pointee.name)
+                out.append(UInt8(ascii: "\n"))
+                table.pointee.chains.withUnsafeBufferPointer { chains in
+                    for chain in chains.indices where chains[chain].attachment == nil {
+                        out.append(UInt8(ascii: ":"))
+                        chains[chain].name.write(to: &out)
+                        out.append(" - [0:0]\n" as StaticString)
+                    }
+                }
             }
         case .rules(let tableIndex, let chainIndex):
             // Borrow through pointers: copying the Table or Chain would retain arrays that

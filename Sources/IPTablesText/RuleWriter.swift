@@ -166,13 +166,17 @@ struct RuleWriter {
             return
         }
         out.append(UInt8(ascii: "\""))
-        for piece in [comment.head, comment.middle, comment.tail] {
-            for byte in piece.utf8 {
-                if byte == 0x22 || byte == 0x5c { out.append(UInt8(ascii: "\\")) }
-                out.append(byte)
-            }
-        }
+        RuleWriter.writeEscaped(comment.head, to: &out)
+        RuleWriter.writeEscaped(comment.middle, to: &out)
+        RuleWriter.writeEscaped(comment.tail, to: &out)
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeEscaped(_ text: String, to out: inout ByteBuffer) {
+        for byte in text.utf8 {
+            if byte == 0x22 || byte == 0x5c { out.append(UInt8(ascii: "\\")) }
+            out.append(byte)
+        }
     }
 
     /// `%0.10f` of the probability as a binary double, as kube-proxy formats it.
@@ -204,13 +208,11 @@ extension Comment {
     /// True when the comment can be printed without quotes: non-empty, no space, quote,
     /// backslash or tab.
     var isPlainWord: Bool {
-        if isEmpty { return false }
-        for piece in [head, middle, tail] {
-            for byte in piece.utf8 where byte == 0x20 || byte == 0x22 || byte == 0x5c || byte == 0x09 {
-                return false
-            }
-        }
-        return true
+        !isEmpty && Comment.isPlain(head) && Comment.isPlain(middle) && Comment.isPlain(tail)
+    }
+
+    private static func isPlain(_ text: String) -> Bool {
+        !text.utf8.contains { $0 == 0x20 || $0 == 0x22 || $0 == 0x5c || $0 == 0x09 }
     }
 }
 

@@ -56,8 +56,10 @@ public struct ByteBuffer: ~Copyable {
 
     @inlinable
     public mutating func append(_ text: String) {
-        var text = text
-        text.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        // Native and small strings have contiguous UTF-8: no mutable copy (and no retain).
+        if text.utf8.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) != nil { return }
+        var copy = text
+        copy.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
     @inlinable
