@@ -51,7 +51,7 @@ let package = Package(
         // Namespace labs that prove compiled rules with real packets (netpol cases, Services).
         .target(name: "NetnsLab", dependencies: [
             "NetworkNamespaces", "NetworkAddresses", "CLinuxShims", "ClusterState", "RuleModel",
-            "ServiceCompiler", "IPTablesText", "PacketPath",
+            "ServiceCompiler", "IPTablesText", "PacketPath", "NetfilterApply",
         ]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
