@@ -43,10 +43,23 @@ let package = Package(
         .target(name: "NetworkNamespaces", dependencies: ["CLinuxShims"]),
         // setns/unshare/pipe2, which Swift's Glibc module does not declare.
         .target(name: "CLinuxShims"),
+        // libnftnl + libmnl + the netfilter uapi headers (only NetfilterNetlink imports it).
+        .systemLibrary(name: "CNetfilter", pkgConfig: "libnftnl"),
+        // Out-of-line stand-ins for the libmnl/libnftnl/netlink macros Swift cannot import.
+        .target(name: "CNetfilterShims"),
+        // Typed nf_tables objects and expressions, batches, sockets and read-back over libnftnl.
+        .target(name: "NetfilterNetlink", dependencies: ["CNetfilter", "CNetfilterShims", "NetworkNamespaces"]),
+        // Rule model -> nf_tables expressions exactly as iptables-nft 1.8.9 writes them.
+        .target(name: "IPTablesNFTEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses"]),
+        // Atomic apply of rulesets into a namespace: ownership, read-back, no-op detection.
+        .target(name: "NetfilterApply", dependencies: [
+            "NetfilterNetlink", "IPTablesNFTEncoding", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
+            "IPTablesText",
+        ]),
         // Namespace labs that prove compiled rules with real packets (netpol cases, Services).
         .target(name: "NetnsLab", dependencies: [
             "NetworkNamespaces", "NetworkAddresses", "CLinuxShims", "ClusterState", "RuleModel",
-            "ServiceCompiler", "IPTablesText", "PacketPath",
+            "ServiceCompiler", "IPTablesText", "PacketPath", "NetfilterApply",
         ]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
@@ -54,11 +67,14 @@ let package = Package(
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
-            "PacketPath", "NetnsLab", "Lint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
-        .executableTarget(name: "packetpath-bench", dependencies: ["PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams"]),
+        .executableTarget(name: "packetpath-bench", dependencies: [
+            "PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams", "NetfilterApply",
+        ]),
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
@@ -68,6 +84,15 @@ let package = Package(
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "ReviewTestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath"]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
+        .testTarget(name: "NetfilterNetlinkTests", dependencies: ["NetfilterNetlink", "NetworkNamespaces"]),
+        .testTarget(name: "IPTablesNFTEncodingTests", dependencies: [
+            "IPTablesNFTEncoding", "NetfilterNetlink", "RuleModel", "NetworkAddresses", "IPTablesText",
+            "NetworkNamespaces",
+        ]),
+        .testTarget(name: "NetfilterApplyTests", dependencies: [
+            "NetfilterApply", "NetfilterNetlink", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses",
+            "NetworkNamespaces", "IPTablesText",
+        ]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
         .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState", "PacketPath", "PacketTrace"]),
         // Paths to the shared reference cases for the review tools' tests.
@@ -75,7 +100,7 @@ let package = Package(
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "ReviewTestSupport"]),
         .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "ReviewTestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
-        .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces", "ReviewTestSupport"]),
+        .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces", "NetfilterApply", "ReviewTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

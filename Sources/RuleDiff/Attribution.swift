@@ -76,6 +76,13 @@ struct Attribution {
         }
     }
 
+    /// kube-proxy's shared chains (KUBE-SERVICES, KUBE-NODEPORTS, ...): only their rules can
+    /// belong to a Service port. Other chains' comments (NetworkPolicy chains name pods and
+    /// policies as `namespace/name`) say nothing about Services.
+    static func isSharedKubeChain(_ chain: ChainName) -> Bool {
+        chain.hasPrefix("KUBE-") && ChainRole.of(chain) == nil
+    }
+
     /// The Service port a rule of a shared chain serves: its comment, else its target's owner.
     func owner(of rule: Rule, table: String) -> String? {
         if let comment = rule.comment, let name = KubeProxyComments.servicePortName(in: comment.description) {

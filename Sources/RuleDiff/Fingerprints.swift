@@ -43,7 +43,7 @@ extension RulesetView {
     /// Moves unnamed rules of shared chains to the Service port they fingerprint to.
     mutating func adopt(_ fingerprints: [Fingerprint: String]) {
         guard !fingerprints.isEmpty else { return }
-        for (key, node) in nodeChains where node.policyAccepts == nil {
+        for (key, node) in nodeChains where Attribution.isSharedKubeChain(key.chain) {
             var kept: [Rule] = []
             for rule in node.rules {
                 if rule.comment == nil, let print = Fingerprint(rule), let name = fingerprints[print] {

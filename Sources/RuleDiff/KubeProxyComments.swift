@@ -23,7 +23,8 @@ enum KubeProxyComments {
         let parts = word.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !parts[1].hasPrefix(":") else { return false }
         let allowed: (Character) -> Bool = { $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." || $0 == ":" }
+        let nameAndPort = parts[1].split(separator: ":", omittingEmptySubsequences: false)
         return parts[0].allSatisfy { $0 != ":" && allowed($0) } && parts[1].allSatisfy(allowed)
-            && parts[1].filter({ $0 == ":" }).count <= 1
+            && nameAndPort.count <= 2 && nameAndPort.allSatisfy { !$0.isEmpty }
     }
 }

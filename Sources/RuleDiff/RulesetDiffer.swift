@@ -36,7 +36,7 @@ public struct RulesetDiffer: Sendable {
         var names = self.names
         for ruleset in [a, b] {
             for table in ruleset.tables {
-                for chain in table.chains {
+                for chain in table.chains where chain.name.hasPrefix("KUBE-") {
                     for rule in chain.rules {
                         if let comment = rule.comment, let name = KubeProxyComments.servicePortName(in: comment.description) {
                             names.add(name)

@@ -65,7 +65,7 @@ struct RulesetView {
                 var node = NodeChain(rules: [], policyAccepts: chain.attachment?.policyAccepts)
                 for rule in chain.rules {
                     // Rules of unidentified service chains stay with their chain.
-                    if !attribution.unidentified.contains(key), let name = attribution.owner(of: rule, table: table.name) {
+                    if Attribution.isSharedKubeChain(chain.name), let name = attribution.owner(of: rule, table: table.name) {
                         servicePorts[name, default: ServicePortView(name: name)].take(rule, key: key)
                     } else {
                         node.rules.append(rule)

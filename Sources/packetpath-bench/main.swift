@@ -13,6 +13,8 @@ import Yams
 ///   packetpath-bench yaml-parse FILE       parse FILE with Yams only (the YAML front-end floor)
 ///   packetpath-bench run-cli BINARY FILE   run `BINARY compile FILE`, report wall time and peak RSS
 ///   packetpath-bench policies 0            1,000 policies over 10,000 pods in 100 namespaces
+///   packetpath-bench apply N               netlink apply vs iptables-restore of N services × 10 (root)
+///   packetpath-bench netlink N             the netlink part of `apply` only (for profiling)
 let arguments = CommandLine.arguments
 func fail(_ message: String) -> Never {
     let line = "packetpath-bench: \(message)\n"
@@ -85,6 +87,12 @@ case "run-cli":
     let result = try Measure.command([arguments[2], "compile", arguments[3]])
     guard result.status == 0 else { fail("compile exited with \(result.status)") }
     print("run-cli seconds=\(result.seconds) peak_mb=\(result.peakMB)")
+case "apply":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try ApplyBenchmark.run(services: count))
+case "netlink":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try ApplyBenchmark.run(services: count, withRestore: false))
 default:
     fail("unknown command \(arguments[1])")
 }

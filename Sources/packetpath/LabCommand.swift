@@ -76,10 +76,10 @@ struct ServiceLabCommand: ParsableCommand {
     }
 }
 
-/// Which rules the labs install: everything `compile` produces, through iptables-restore
-/// (netlink apply replaces this when it lands).
+/// Which rules the labs install: everything `compile` produces, applied over netlink as
+/// `packetpath apply` does.
 enum LabInstallers {
-    static let netpol: any RuleInstaller = CompiledRulesInstaller()
+    static let netpol: any RuleInstaller = NetlinkInstaller()
 }
 
 func format(_ seconds: Double) -> String {

@@ -29,7 +29,7 @@ enum HandCompiledPolicies {
         """)
 
     static func with(_ policy: RestoreTextInstaller) -> CompositeInstaller {
-        CompositeInstaller([KubeProxyRestoreInstaller(), policy])
+        CompositeInstaller([NetlinkInstaller.servicesOnly, policy])
     }
 }
 
@@ -57,7 +57,7 @@ extension PrivilegedLabTests {
     /// the verdicts come from packets, not from the expectation.
     @Test func missingRulesMakeEveryDenyLineFail() throws {
         let netpolCase = try NetpolCase.load(directory: Fixtures.netpolCase("001-default-deny-ingress"))
-        let report = try NetpolLab(installer: KubeProxyRestoreInstaller()).run(netpolCase)
+        let report = try NetpolLab(installer: NetlinkInstaller.servicesOnly).run(netpolCase)
         #expect(report.summary == "144 passed, 72 failed, 0 skipped")
         let failed = report.entries.filter { $0.status == .failed }
         #expect(failed.allSatisfy { $0.line.verdict == .deny && $0.observed == .allow })
@@ -147,7 +147,7 @@ extension PrivilegedLabTests {
     @Test func everySharedCasePassesWithTheCompiledRules() throws {
         let cases = try Fixtures.caseNames().map { try NetpolCase.load(directory: Fixtures.netpolCase($0)) }
         #expect(cases.count == 43)
-        let outcomes = NetpolLab(installer: CompiledRulesInstaller()).run(cases, jobs: 8)
+        let outcomes = NetpolLab(installer: NetlinkInstaller()).run(cases, jobs: 8)
         for (netpolCase, outcome) in zip(cases, outcomes) {
             let report = try outcome.get()
             #expect(report.succeeded, Comment(rawValue: "\(netpolCase.name): \(report.summary)\n\(report.text(onlyProblems: true))"))

@@ -27,7 +27,7 @@ extension PrivilegedLabTests {
             pod.podIPs.first.map { ($0.description, pod.metadata.name) }
         })
 
-        let lab = try ServiceLab(scenario: scenario, installer: CompiledRulesInstaller())
+        let lab = try ServiceLab(scenario: scenario, installer: NetlinkInstaller())
         defer { lab.close() }
         var tests: [ChiSquareTest] = []
         for _ in 0..<2 {
@@ -57,7 +57,7 @@ extension PrivilegedLabTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.first?.isNumber == true }.sorted()
         #expect(names.count == 43)
         let cases = try names.map { try NetpolCase.load(directory: root + "/" + $0) }
-        let reports = NetpolLab(installer: CompiledRulesInstaller()).run(cases, jobs: 8)
+        let reports = NetpolLab(installer: NetlinkInstaller()).run(cases, jobs: 8)
         var compared = 0
         var mismatches: [String] = []
         for (netpolCase, outcome) in zip(cases, reports) {

@@ -3,8 +3,8 @@ import NetworkNamespaces
 
 /// Puts the compiled rules of a cluster into a lab's node namespace.
 ///
-/// The lab only builds topology and sends packets; what gets installed is injected, so the
-/// same lab proves the temporary iptables-restore path today and netlink apply later.
+/// The lab only builds topology and sends packets; what gets installed is injected: the
+/// compiled rules over netlink (`NetlinkInstaller`), or hand-written rules in tests.
 public protocol RuleInstaller: Sendable {
     func install(_ cluster: ClusterState, into namespace: NetworkNamespace) throws
 }

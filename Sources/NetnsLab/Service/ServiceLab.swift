@@ -11,7 +11,7 @@ public final class ServiceLab: @unchecked Sendable {
     private let servers: LabServers
     private let runner: ProbeRunner
 
-    public init(scenario: ServiceLabScenario, installer: any RuleInstaller = KubeProxyRestoreInstaller(),
+    public init(scenario: ServiceLabScenario, installer: any RuleInstaller = NetlinkInstaller(),
                 options: ProbeOptions = ProbeOptions()) throws {
         self.scenario = scenario
         var hosts: [LabHostSpec] = []

@@ -1,0 +1,68 @@
+import IPTablesNFTEncoding
+import NetfilterNetlink
+import RuleModel
+
+/// The fingerprint of one family's desired state: a hash of every table, chain and encoded
+/// rule, plus the version of the encoding and ownership scheme. Computing it also checks that
+/// every rule can be encoded, before anything is read or sent.
+enum Fingerprint {
+    static let scheme = "packetpath iptables-nft 1.8.9 v1"
+
+    /// Walks the ruleset itself, not a validated `DesiredState`, so that an unchanged apply
+    /// costs no more than encoding the rules once.
+    static func compute(_ ruleset: Ruleset) throws -> String {
+        var hasher = StableHasher()
+        hasher.combine(scheme)
+        hasher.combine(UInt32(NetfilterFamily(ruleset.family).rawValue))
+        var encoder = IPTablesNFTEncoder(family: ruleset.family)
+        var scratch: [Expression] = []
+        scratch.reserveCapacity(16)
+        for table in ruleset.tables {
+            hasher.combine(table.name)
+            for chain in table.chains {
+                hasher.combine(ObjectName(chain.name))
+                if let attachment = chain.attachment {
+                    let base = IPTablesNFTLayout.baseChain(table: table.name, attachment: attachment)
+                    hasher.combine(base.type)
+                    hasher.combine(base.hook.rawValue)
+                    hasher.combine(UInt32(bitPattern: base.priority))
+                    hasher.combine(base.policyAccepts)
+                } else {
+                    hasher.combine(UInt64.max)
+                }
+                for (index, rule) in chain.rules.enumerated() {
+                    let compat = try RuleEncoding.encode(rule, index: index, chain: chain.name, table: table.name,
+                                                         family: ruleset.family, encoder: &encoder, into: &scratch)
+                    hasher.combine(compat.protocolNumber)
+                    hasher.combine(scratch.count)
+                    for expression in scratch { hasher.combine(expression) }
+                }
+                hasher.combine(UInt64(0xc4a1))
+            }
+        }
+        return hasher.hex
+    }
+}
+
+/// The comment of the state table: `packetpath v1 generation=N fingerprint=HEX`.
+struct StateRecord: Equatable {
+    let generation: UInt32
+    let fingerprint: String
+
+    var comment: String { "packetpath v1 generation=\(generation) fingerprint=\(fingerprint)" }
+
+    init(generation: UInt32, fingerprint: String) {
+        self.generation = generation
+        self.fingerprint = fingerprint
+    }
+
+    init?(comment: String?) {
+        guard let comment else { return nil }
+        let fields = comment.split(separator: " ")
+        guard fields.count == 4, fields[0] == "packetpath", fields[1] == "v1",
+              fields[2].hasPrefix("generation="), fields[3].hasPrefix("fingerprint="),
+              let generation = UInt32(fields[2].dropFirst("generation=".count)) else { return nil }
+        self.generation = generation
+        fingerprint = String(fields[3].dropFirst("fingerprint=".count))
+    }
+}

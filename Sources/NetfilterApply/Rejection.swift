@@ -1,0 +1,63 @@
+import NetfilterNetlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns the kernel's per-message failures into errors naming PacketPath's objects.
+enum Rejection {
+    static func describe(_ failures: [MessageFailure], repliesLost: Bool, desired: DesiredState,
+                         kernelObjects: [KernelObject]) -> ApplyError {
+        if failures.contains(where: { $0.errno == EPERM || $0.errno == EACCES }) {
+            return .notPrivileged("the kernel refused netfilter changes (needs CAP_NET_ADMIN in the target namespace)")
+        }
+        var objects = failures.map { failure in
+            describe(failure, desired: desired, kernelObjects: kernelObjects)
+        }
+        if objects.isEmpty {
+            objects.append(RejectedObject(object: "the batch", rule: nil, errno: 0,
+                                          reason: repliesLost ? "the kernel's replies were lost" : "no commit confirmation",
+                                          attribute: nil))
+        }
+        return .rejected(objects)
+    }
+
+    private static func describe(_ failure: MessageFailure, desired: DesiredState, kernelObjects: [KernelObject]) -> RejectedObject {
+        let reason = String(cString: strerror(failure.errno)) + (failure.message.map { " (\($0))" } ?? "")
+        let attribute = failure.attribute?.description
+        guard let packed = failure.tag, let tag = MessageTag(packed: packed), desired.families.indices.contains(tag.family) else {
+            return RejectedObject(object: "batch message \(failure.sequence)", rule: nil, errno: failure.errno,
+                                  reason: reason, attribute: attribute)
+        }
+        let family = desired.families[tag.family]
+        switch tag.kind {
+        case .kernelObject:
+            let object = kernelObjects.indices.contains(tag.chain) ? kernelObjects[tag.chain].description : "a kernel object"
+            return RejectedObject(object: object, rule: nil, errno: failure.errno, reason: reason, attribute: attribute)
+        case .stateRecord:
+            return RejectedObject(object: "\(family.family) table \(Ownership.stateTable) (state record)", rule: nil,
+                                  errno: failure.errno, reason: reason, attribute: attribute)
+        case .table:
+            let name = family.ruleset.tables.indices.contains(tag.table) ? family.ruleset.tables[tag.table].name : "?"
+            return RejectedObject(object: "\(family.family) table \(name)", rule: nil, errno: failure.errno,
+                                  reason: reason, attribute: attribute)
+        case .chain, .rule:
+            guard let table = family.tables.first(where: { $0.index == tag.table }),
+                  family.ruleset.tables[table.index].chains.indices.contains(tag.chain) else {
+                return RejectedObject(object: "batch message \(failure.sequence)", rule: nil, errno: failure.errno,
+                                      reason: reason, attribute: attribute)
+            }
+            let model = family.ruleset.tables[table.index].chains[tag.chain]
+            let chain = DesiredState.ChainRef(index: tag.chain, name: ObjectName(model.name), base: nil)
+            guard tag.kind == .rule else {
+                return RejectedObject(object: family.location(table, chain), rule: nil, errno: failure.errno,
+                                      reason: reason, attribute: attribute)
+            }
+            let rule = model.rules.indices.contains(tag.rule)
+                ? RulePrinter.text(model.rules[tag.rule], chain: model.name, table: family.ruleset.tables[table.index].name,
+                                   family: family.ruleset.family)
+                : nil
+            return RejectedObject(object: family.location(table, chain, rule: tag.rule), rule: rule,
+                                  errno: failure.errno, reason: reason, attribute: attribute)
+        }
+    }
+}

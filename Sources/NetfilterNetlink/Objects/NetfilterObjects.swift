@@ -1,0 +1,48 @@
+/// A table as read from the kernel.
+public struct TableInfo: Hashable, Sendable {
+    public let family: NetfilterFamily
+    public let name: ObjectName
+    public let handle: UInt64
+    public let flags: UInt32
+    /// The nft comment in the table's user data.
+    public let comment: String?
+}
+
+/// Hook, type, priority and policy of a base chain.
+public struct BaseChainSpec: Hashable, Sendable {
+    public enum Hook: UInt32, Hashable, Sendable {
+        case prerouting = 0, input = 1, forward = 2, output = 3, postrouting = 4
+    }
+
+    /// `filter`, `nat` or `route`.
+    public var type: String
+    public var hook: Hook
+    public var priority: Int32
+    /// Accept (true) or drop packets that reach the end of the chain.
+    public var policyAccepts: Bool
+
+    public init(type: String, hook: Hook, priority: Int32, policyAccepts: Bool = true) {
+        self.type = type
+        self.hook = hook
+        self.priority = priority
+        self.policyAccepts = policyAccepts
+    }
+}
+
+/// A chain as read from the kernel.
+public struct ChainInfo: Hashable, Sendable {
+    public let family: NetfilterFamily
+    public let table: ObjectName
+    public let name: ObjectName
+    public let handle: UInt64
+    /// Set for base chains.
+    public let base: BaseChainSpec?
+    /// The nft comment in the chain's user data.
+    public let comment: String?
+}
+
+/// A rule as read from the kernel.
+public struct RuleInfo: Hashable, Sendable {
+    public let handle: UInt64
+    public let expressions: [Expression]
+}

@@ -1,0 +1,67 @@
+import Foundation
+import NetworkNamespaces
+
+/// Paths into ../shared, resolved from this file's location (Tests/NetfilterApplyTests/...).
+enum SharedData {
+    static let projectRoot: String = {
+        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        components.removeLast(3)
+        return components.joined(separator: "/")
+    }()
+
+    static let kubeProxyCases = projectRoot + "/../shared/kube-proxy-v1.30/cases"
+
+    static let caseNames: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: kubeProxyCases)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted()
+    }()
+
+    static func read(_ path: String) throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    }
+}
+
+extension ScratchNamespace {
+    /// Runs a command in the namespace and returns its standard output; fails on error.
+    func output(_ arguments: [String], input: [UInt8] = []) throws -> String {
+        let result = try exec(arguments, input: input)
+        guard result.succeeded else {
+            throw NamespaceError("\(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    /// `iptables-save` (or `ip6tables-save`) without its `#` lines.
+    func save(ipv6: Bool = false) throws -> String {
+        try output([ipv6 ? "ip6tables-save" : "iptables-save"])
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("#") }
+            .joined(separator: "\n")
+    }
+
+    /// Everything the kernel holds, as nft prints it.
+    func ruleset() throws -> String {
+        try output(["nft", "list", "ruleset"])
+    }
+}
+
+/// Drops the jump rules PacketPath (like kube-proxy) keeps in the built-in chains; the
+/// reference dumps do not contain them.
+func withoutBuiltinJumps(_ save: String) -> String {
+    let builtins = ["INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING"]
+    return save.split(separator: "\n", omittingEmptySubsequences: false)
+        .filter { line in !builtins.contains { line.hasPrefix("-A \($0) ") } }
+        .joined(separator: "\n")
+}
+
+/// The first line where two texts differ, for failure messages.
+func firstDifference(_ actual: String, _ expected: String) -> String {
+    let left = actual.split(separator: "\n", omittingEmptySubsequences: false)
+    let right = expected.split(separator: "\n", omittingEmptySubsequences: false)
+    for index in 0..<max(left.count, right.count) {
+        let a = index < left.count ? String(left[index]) : "<end>"
+        let b = index < right.count ? String(right[index]) : "<end>"
+        if a != b { return "line \(index + 1):\n  applied:   \(a)\n  reference: \(b)" }
+    }
+    return "none"
+}
