@@ -3,9 +3,12 @@ import NetworkAddresses
 import NetworkNamespaces
 import RuleModel
 
-/// Reads the rules a live network namespace holds, for `netns:NAME` inputs. The netlink
-/// read-back (reading nf_tables objects straight into the rule model) will provide one;
-/// until then `IPTablesSaveNamespaceReader` asks iptables-save.
+/// Reads the rules a live network namespace holds, for `netns:NAME` inputs.
+///
+/// `IPTablesSaveNamespaceReader` asks iptables-save. That covers rules written by
+/// iptables-restore, by kube-proxy, and by `packetpath apply` (which encodes rules exactly as
+/// iptables-nft does, so iptables-save prints them back). A reader that decodes nf_tables
+/// expressions straight into the rule model would plug in here.
 public protocol LiveRulesReader: Sendable {
     /// One ruleset per IP family that has tables in the namespace.
     func rulesets(namespace: String) throws -> [Ruleset]
