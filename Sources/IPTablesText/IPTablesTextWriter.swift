@@ -44,24 +44,39 @@ public struct IPTablesTextWriter {
         }
         let ranges = parts == 2 ? [0..<middle, middle..<pieces.count] : [0..<pieces.count]
 
-        let results = UnsafeMutableBufferPointer<Result<[UInt8], any Error>>.allocate(capacity: parts)
-        results.initialize(repeating: .success([]))
-        defer { results.deinitialize(); results.deallocate() }
-        nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            output[part] = Result {
-                var buffer = ByteBuffer(capacity: totalWeight * 80 / parts + 4096)
-                var writer = RuleWriter(family: ruleset.family)
-                for piece in pieces[ranges[part]] {
-                    try piece.write(ruleset, with: &writer, to: &buffer)
-                }
-                return buffer.bytes
-            }
+        // Each part prints into its own buffer; the result is assembled with one copy.
+        let buffers = UnsafeMutablePointer<ByteBuffer>.allocate(capacity: parts)
+        let failures = UnsafeMutableBufferPointer<(any Error)?>.allocate(capacity: parts)
+        failures.initialize(repeating: nil)
+        defer {
+            buffers.deinitialize(count: parts)
+            buffers.deallocate()
+            failures.deinitialize()
+            failures.deallocate()
         }
-        if parts == 1 { return try results[0].get() }
-        var joined = try results[0].get()
-        joined.append(contentsOf: try results[1].get())
-        return joined
+        nonisolated(unsafe) let output = buffers
+        nonisolated(unsafe) let errors = failures
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            // About 75 bytes a rule line; a little more so that the buffer never grows.
+            var buffer = ByteBuffer(capacity: totalWeight * 96 / parts + 4096)
+            var writer = RuleWriter(family: ruleset.family)
+            do {
+                try Piece.write(pieces[ranges[part]], of: ruleset, with: &writer, to: &buffer)
+            } catch {
+                errors[part] = error
+            }
+            (output + part).initialize(to: buffer)
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
+        let total = (0..<parts).reduce(0) { $0 + buffers[$1].count }
+        return [UInt8](unsafeUninitializedCapacity: total) { destination, count in
+            var offset = 0
+            for part in 0..<parts {
+                buffers[part].copyBytes(to: UnsafeMutableRawPointer(destination.baseAddress! + offset))
+                offset += buffers[part].count
+            }
+            count = total
+        }
     }
 }
 
@@ -91,38 +106,53 @@ private struct Piece {
         return pieces
     }
 
-    func write(_ ruleset: Ruleset, with writer: inout RuleWriter, to out: inout ByteBuffer) throws {
+    var table: Int {
         switch kind {
-        case .header(let tableIndex):
-            ruleset.tables.withUnsafeBufferPointer { tables in
-                let table = tables.baseAddress! + tableIndex
-                out.append(UInt8(ascii: "*"))
-                out.append(table.pointee.name)
-                out.append(UInt8(ascii: "\n"))
-                table.pointee.chains.withUnsafeBufferPointer { chains in
-                    for chain in chains.indices where chains[chain].attachment == nil {
-                        out.append(UInt8(ascii: ":"))
-                        chains[chain].name.write(to: &out)
-                        out.append(" - [0:0]\n" as StaticString)
-                    }
+        case .header(let table), .rules(let table, _): return table
+        case .commit: return -1
+        }
+    }
+
+    /// Writes a run of pieces. Tables and chains are borrowed through buffer pointers taken
+    /// once per table: copying a Table or Chain, or taking a pointer per chain, would retain
+    /// arrays both printing threads share, and contended refcounts cost more than the text.
+    static func write(_ pieces: ArraySlice<Piece>, of ruleset: Ruleset, with writer: inout RuleWriter,
+                      to out: inout ByteBuffer) throws {
+        try ruleset.tables.withUnsafeBufferPointer { tables in
+            var position = pieces.startIndex
+            while position < pieces.endIndex {
+                if case .commit = pieces[position].kind {
+                    out.append("COMMIT\n" as StaticString)
+                    position += 1
+                    continue
                 }
-            }
-        case .rules(let tableIndex, let chainIndex):
-            // Borrow through pointers: copying the Table or Chain would retain arrays that
-            // both printing threads share, and contended refcounts cost more than the text.
-            try ruleset.tables.withUnsafeBufferPointer { tables in
+                let tableIndex = pieces[position].table
                 let table = tables.baseAddress! + tableIndex
                 try table.pointee.chains.withUnsafeBufferPointer { chains in
-                    let chain = chains.baseAddress! + chainIndex
-                    try chain.pointee.rules.withUnsafeBufferPointer { rules in
-                        for index in rules.indices {
-                            try writer.write(rules[index], chain: chain.pointee.name, table: table.pointee.name, to: &out)
+                    while position < pieces.endIndex, pieces[position].table == tableIndex {
+                        switch pieces[position].kind {
+                        case .header:
+                            out.append(UInt8(ascii: "*"))
+                            out.append(table.pointee.name)
+                            out.append(UInt8(ascii: "\n"))
+                            for chain in chains.indices where chains[chain].attachment == nil {
+                                out.append(UInt8(ascii: ":"))
+                                chains[chain].name.write(to: &out)
+                                out.append(" - [0:0]\n" as StaticString)
+                            }
+                        case .rules(_, let chainIndex):
+                            let chain = chains.baseAddress! + chainIndex
+                            for index in chain.pointee.rules.indices {
+                                try writer.write(chain.pointee.rules[index], chain: chain.pointee.name,
+                                                 table: table.pointee.name, to: &out)
+                            }
+                        case .commit:
+                            break
                         }
+                        position += 1
                     }
                 }
             }
-        case .commit:
-            out.append("COMMIT\n" as StaticString)
         }
     }
 }

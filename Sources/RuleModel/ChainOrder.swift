@@ -10,21 +10,24 @@ extension Table {
         var keys: [OrderKey] = []
         keys.reserveCapacity(chains.count)
         var allInline = true
-        for (index, chain) in chains.enumerated() {
-            let group: Int
-            var rank = 0
-            if let attachment = chain.attachment {
-                group = 0
-                rank = hooks.firstIndex(of: attachment.hook)!
-            } else if let position = leading.firstIndex(of: chain.name) {
-                group = 1
-                rank = position
-            } else {
-                group = chain.name.hasPrefix(bytes: prefix) ? 2 : 3
+        // Read through a buffer pointer: iterating the array would copy every chain.
+        chains.withUnsafeBufferPointer { chains in
+            for index in chains.indices {
+                let group: Int
+                var rank = 0
+                if let attachment = chains[index].attachment {
+                    group = 0
+                    rank = hooks.firstIndex(of: attachment.hook)!
+                } else if let position = leading.firstIndex(of: chains[index].name) {
+                    group = 1
+                    rank = position
+                } else {
+                    group = chains[index].name.hasPrefix(bytes: prefix) ? 2 : 3
+                }
+                let words = chains[index].name.sortKey
+                if words == nil { allInline = false }
+                keys.append(OrderKey(group: group, rank: rank, words: words ?? (0, 0, 0, 0), index: index))
             }
-            let words = chain.name.sortKey
-            if words == nil { allInline = false }
-            keys.append(OrderKey(group: group, rank: rank, words: words ?? (0, 0, 0, 0), index: index))
         }
         if allInline {
             keys.sort()

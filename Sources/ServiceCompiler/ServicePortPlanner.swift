@@ -49,16 +49,21 @@ struct ServicePortPlanner {
         DispatchQueue.concurrentPerform(iterations: runs) { run in
             let lower = min(run * runLength, ports.count)
             let upper = min(lower + runLength, ports.count)
-            output[run] = ports[lower..<upper].map { entry in
-                let service = state.services[entry.service]
-                return plan(service, serviceKey: entry.key, port: service.ports[entry.port],
-                            slices: (slices[entry.key] ?? []).map { state.endpointSlices[$0] })
+            // Borrow Services and slices through buffer pointers: copies would retain every field.
+            output[run] = state.services.withUnsafeBufferPointer { services in
+                state.endpointSlices.withUnsafeBufferPointer { allSlices in
+                    ports[lower..<upper].map { entry in
+                        plan(services[entry.service], serviceKey: entry.key, port: services[entry.service].ports[entry.port],
+                             slices: allSlices, sliceIndices: slices[entry.key] ?? [])
+                    }
+                }
             }
         }
         return Array(results.joined())
     }
 
-    private func plan(_ service: Service, serviceKey: String, port: ServicePort, slices: [EndpointSlice]) -> ServicePortPlan {
+    private func plan(_ service: Service, serviceKey: String, port: ServicePort,
+                      slices: UnsafeBufferPointer<EndpointSlice>, sliceIndices: [Int]) -> ServicePortPlan {
         let name = port.name.isEmpty ? serviceKey : serviceKey + ":" + port.name
         let l4 = L4Protocol(port.protocol)
         let hash = ChainHashInput.suffix(name, l4.rawValue, "")
@@ -75,7 +80,7 @@ struct ServicePortPlanner {
         let internalPolicyLocal = service.internalTrafficPolicy == .local
         let needsHealthCheck = service.type == .loadBalancer && service.externalTrafficPolicy == .local
 
-        let endpoints = gatherEndpoints(name: name, l4: l4, port: port, slices: slices)
+        let endpoints = gatherEndpoints(name: name, l4: l4, port: port, slices: slices, sliceIndices: sliceIndices)
         let portAccessible = port.nodePort != 0 || !vips.isEmpty || !externalIPs.isEmpty
         let usesClusterEndpoints = !internalPolicyLocal || portAccessible
         let usesLocalEndpoints = internalPolicyLocal || (externalPolicyLocal && portAccessible)
@@ -107,8 +112,9 @@ struct ServicePortPlanner {
     /// The endpoints of every slice port whose name and protocol equal the Service port's,
     /// deduplicated by endpoint string (a local copy wins), sorted by endpoint string.
     private func gatherEndpoints(name: String, l4: L4Protocol, port: ServicePort,
-                                 slices: [EndpointSlice]) -> [EndpointPlan] {
+                                 slices: UnsafeBufferPointer<EndpointSlice>, sliceIndices: [Int]) -> [EndpointPlan] {
         var result: [EndpointPlan] = []
+        result.reserveCapacity(sliceIndices.reduce(0) { $0 + slices[$1].endpoints.count })
         // Most ports have a handful of endpoints: find duplicates by scanning until a
         // dictionary pays off.
         var positionByString: [String: Int]? = nil
@@ -116,10 +122,10 @@ struct ServicePortPlanner {
             if let positionByString { return positionByString[endpointString] }
             return result.firstIndex { $0.endpointString == endpointString }
         }
-        for slice in slices {
-            guard let slicePort = slice.ports.first(where: { $0.name == port.name && $0.protocol == port.protocol }),
+        for sliceIndex in sliceIndices {
+            guard let slicePort = slices[sliceIndex].ports.first(where: { $0.name == port.name && $0.protocol == port.protocol }),
                   let number = slicePort.port, number > 0 else { continue }
-            for endpoint in slice.endpoints where endpoint.address.family == family {
+            for endpoint in slices[sliceIndex].endpoints where endpoint.address.family == family {
                 let endpointString = EndpointPlan.endpointString(endpoint.addressText, port: number, family: family)
                 let isLocal = !settings.hostname.isEmpty && endpoint.nodeName == settings.hostname
                 let existing = position(of: endpointString)
@@ -149,9 +155,8 @@ struct ServicePortPlanner {
 extension EndpointPlan {
     /// `IP:PORT`, or `[IP]:PORT` for IPv6 (Go's JoinHostPort), with the IP as written.
     static func endpointString(_ address: String, port: Int, family: IPFamily) -> String {
-        var text = address
-        text.reserveCapacity(address.utf8.count + 8)
-        if family == .ipv6 { text = "[" + text + "]" }
+        // No reserveCapacity: most endpoint strings fit a small (inline) String.
+        var text = family == .ipv6 ? "[" + address + "]" : address
         text.append(":")
         text.append(String(port))
         return text

@@ -118,6 +118,11 @@ public struct ByteBuffer: ~Copyable {
         }
     }
 
+    /// Copies the bytes written so far to `destination`.
+    public func copyBytes(to destination: UnsafeMutableRawPointer) {
+        destination.copyMemory(from: base, byteCount: used)
+    }
+
     /// The bytes written so far, as an array (one copy).
     public var bytes: [UInt8] {
         Array(UnsafeBufferPointer(start: base, count: used))
