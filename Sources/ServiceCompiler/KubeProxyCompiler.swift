@@ -24,33 +24,34 @@ public struct KubeProxyCompiler: Sendable {
             clusterCIDR: settings.clusterCIDR(for: family), masqueradeAll: settings.masqueradeAll,
             nodeIP: settings.nodeIP(for: family),
             largeClusterMode: totalEndpoints > KubeProxyCompiler.largeClusterEndpointsThreshold)
-        let serviceRules = emitConcurrently(plans, emitter)
+        var serviceRules = emitConcurrently(plans, emitter)
 
         let fixed = fixedRules(family: family)
-        return Ruleset(family: family, tables: [
-            filterTable(serviceRules, fixed),
-            natTable(serviceRules, fixed),
-        ])
+        let filter = filterTable(serviceRules, fixed)
+        return Ruleset(family: family, tables: [filter, natTable(&serviceRules, fixed)])
     }
 
     /// Service ports are independent, so large inputs are split into one run per core.
     private func emitConcurrently(_ plans: [ServicePortPlan], _ emitter: ServicePortEmitter) -> ServicePortRules {
         let runs = plans.count >= 2_000 ? 2 : 1
-        let results = UnsafeMutableBufferPointer<ServicePortRules>.allocate(capacity: runs)
-        results.initialize(repeating: ServicePortRules())
-        defer { results.deinitialize(); results.deallocate() }
+        let results = UnsafeMutablePointer<ServicePortRules>.allocate(capacity: runs)
+        defer { results.deallocate() }
         let runLength = (plans.count + runs - 1) / max(runs, 1)
         nonisolated(unsafe) let output = results
         DispatchQueue.concurrentPerform(iterations: runs) { run in
             let lower = min(run * runLength, plans.count)
             let upper = min(lower + runLength, plans.count)
             var rules = ServicePortRules()
-            rules.natChains.reserveCapacity((upper - lower) * 4)
+            // Up to EXT, FW, SVC and SVL per port, plus one chain per endpoint; room for the
+            // whole table in the first run, so that the merge below appends in place.
+            let chains = plans[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
+            rules.natChains.reserveCapacity(run == 0 ? chains * runs + 16 : chains)
             for index in lower..<upper { emitter.emit(plans[index], into: &rules) }
-            output[run] = rules
+            (output + run).initialize(to: rules)
         }
-        var merged = results[0]
-        for run in 1..<runs { merged.append(results[run]) }
+        // Move the runs out (no copies), then append the later ones to the first.
+        var merged = results.move()
+        for run in 1..<runs { merged.append((results + run).move()) }
         return merged
     }
 
@@ -94,16 +95,19 @@ public struct KubeProxyCompiler: Sendable {
         return table
     }
 
-    private func natTable(_ rules: ServicePortRules, _ fixed: FixedRules) -> Table {
+    /// Takes the per-port chains out of `rules` (a move: copying 100,000 chains retains
+    /// every rule array), then adds the fixed and built-in chains.
+    private func natTable(_ rules: inout ServicePortRules, _ fixed: FixedRules) -> Table {
         let names = KubeProxyChains.self
-        var chains = builtinChains(table: names.natTable, fixed)
+        var chains: [Chain] = []
+        swap(&chains, &rules.natChains)
+        chains += builtinChains(table: names.natTable, fixed)
         chains += [
             Chain(names.services, rules: rules.natServices + fixed.nodePortDispatch),
             Chain(names.nodePorts, rules: rules.natNodePorts),
             Chain(names.postrouting, rules: fixed.postrouting),
             Chain(names.markMasquerade, rules: fixed.markMasquerade),
         ]
-        chains += rules.natChains
         var table = Table(names.natTable, chains: chains)
         table.sortChains(leading: [names.nodePorts, names.services], groupPrefix: "KUBE-")
         return table

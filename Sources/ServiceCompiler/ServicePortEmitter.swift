@@ -12,7 +12,7 @@ struct ServicePortRules {
     var natNodePorts: [Rule] = []
     var natChains: [Chain] = []
 
-    mutating func append(_ other: ServicePortRules) {
+    mutating func append(_ other: consuming ServicePortRules) {
         filterServices += other.filterServices
         filterExternalServices += other.filterExternalServices
         filterNodePorts += other.filterNodePorts
