@@ -59,9 +59,9 @@ public struct IPTablesTextWriter {
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             // About 75 bytes a rule line; a little more so that the buffer never grows.
             var buffer = ByteBuffer(capacity: totalWeight * 96 / parts + 4096)
-            var writer = RuleWriter(family: ruleset.family)
+            let writer = RuleWriter(family: ruleset.family)
             do {
-                try Piece.write(pieces[ranges[part]], of: ruleset, with: &writer, to: &buffer)
+                try Piece.write(pieces[ranges[part]], of: ruleset, with: writer, to: &buffer)
             } catch {
                 errors[part] = error
             }
@@ -116,7 +116,7 @@ private struct Piece {
     /// Writes a run of pieces. Tables and chains are borrowed through buffer pointers taken
     /// once per table: copying a Table or Chain, or taking a pointer per chain, would retain
     /// arrays both printing threads share, and contended refcounts cost more than the text.
-    static func write(_ pieces: ArraySlice<Piece>, of ruleset: Ruleset, with writer: inout RuleWriter,
+    static func write(_ pieces: ArraySlice<Piece>, of ruleset: Ruleset, with writer: RuleWriter,
                       to out: inout ByteBuffer) throws {
         try ruleset.tables.withUnsafeBufferPointer { tables in
             var position = pieces.startIndex
@@ -142,9 +142,11 @@ private struct Piece {
                             }
                         case .rules(_, let chainIndex):
                             let chain = chains.baseAddress! + chainIndex
-                            for index in chain.pointee.rules.indices {
-                                try writer.write(chain.pointee.rules[index], chain: chain.pointee.name,
-                                                 table: table.pointee.name, to: &out)
+                            try chain.pointee.rules.withUnsafeBufferPointer { rules in
+                                for index in rules.indices {
+                                    try writer.write(rules.baseAddress! + index, chain: chain.pointee.name,
+                                                     table: table.pointee.name, to: &out)
+                                }
                             }
                         case .commit:
                             break

@@ -6,8 +6,9 @@ extension IPTablesTextWriter {
     /// One rule as an `-A CHAIN ...` line of restore text (no newline), for tools that show rules.
     public static func line(_ rule: Rule, chain: ChainName, table: String, family: IPFamily) throws -> String {
         var output = ByteBuffer(capacity: 256)
-        var writer = RuleWriter(family: family)
-        try writer.write(rule, chain: chain, table: table, to: &output)
+        try withUnsafePointer(to: rule) { rule in
+            try RuleWriter(family: family).write(rule, chain: chain, table: table, to: &output)
+        }
         var bytes = output.bytes
         bytes.removeLast()
         return String(decoding: bytes, as: UTF8.self)

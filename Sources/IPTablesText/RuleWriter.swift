@@ -7,30 +7,36 @@ import NetworkAddresses
 import RuleModel
 import TextOutput
 
-/// Writes single rules in kube-proxy's restore-text spelling; keeps a cache of probability
-/// texts between rules.
+/// Writes single rules in kube-proxy's restore-text spelling.
+///
+/// Rules and matches are read through pointers into the ruleset's arrays, and the writer is
+/// immutable (its probability cache is an object): passing them by value made the compiler
+/// retain each rule's match array around every call, an atomic write per rule on memory
+/// that is otherwise only read.
 struct RuleWriter {
     let family: IPFamily
-    private var probabilityTexts: [[UInt8]?] = Array(repeating: nil, count: 4097)
+    private let probabilityTexts = ProbabilityTextCache()
 
     init(family: IPFamily) {
         self.family = family
     }
 
-    mutating func write(_ rule: Rule, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
+    func write(_ rule: UnsafePointer<Rule>, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
         out.append("-A " as StaticString)
         chain.write(to: &out)
-        for index in rule.matches.indices {
-            try write(rule.matches[index], chain: chain, table: table, to: &out)
+        try rule.pointee.matches.withUnsafeBufferPointer { matches in
+            for index in matches.indices {
+                try write(matches.baseAddress! + index, chain: chain, table: table, to: &out)
+            }
         }
-        if let verdict = rule.verdict {
+        if let verdict = rule.pointee.verdict {
             try write(verdict, chain: chain, table: table, to: &out)
         }
         out.append(UInt8(ascii: "\n"))
     }
 
-    private mutating func write(_ match: Match, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
-        switch match {
+    private func write(_ match: UnsafePointer<Match>, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
+        switch match.pointee {
         case .comment(let comment):
             out.append(" -m comment --comment " as StaticString)
             writeQuoted(comment, to: &out)
@@ -193,16 +199,24 @@ struct RuleWriter {
     }
 
     /// `%0.10f` of the probability as a binary double, as kube-proxy formats it.
-    private mutating func writeProbability(_ probability: Probability, to out: inout ByteBuffer) {
-        if probability.numerator == 1 && probability.denominator < UInt64(probabilityTexts.count) {
-            let index = Int(probability.denominator)
-            if probabilityTexts[index] == nil {
-                probabilityTexts[index] = ProbabilityText.fixed10(probability.value)
-            }
-            out.append(probabilityTexts[index]!)
-            return
+    private func writeProbability(_ probability: Probability, to out: inout ByteBuffer) {
+        out.append(probabilityTexts.text(for: probability))
+    }
+}
+
+/// Probability texts already formatted (kube-proxy's 1/k steps repeat across Services).
+final class ProbabilityTextCache {
+    private var reciprocals: [[UInt8]?] = Array(repeating: nil, count: 4097)
+
+    func text(for probability: Probability) -> [UInt8] {
+        guard probability.numerator == 1, probability.denominator < UInt64(reciprocals.count) else {
+            return ProbabilityText.fixed10(probability.value)
         }
-        out.append(ProbabilityText.fixed10(probability.value))
+        let index = Int(probability.denominator)
+        if let text = reciprocals[index] { return text }
+        let text = ProbabilityText.fixed10(probability.value)
+        reciprocals[index] = text
+        return text
     }
 }
 

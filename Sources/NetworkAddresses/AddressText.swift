@@ -13,10 +13,13 @@ extension IPAddress: CustomStringConvertible {
     public func write(to buffer: inout ByteBuffer) {
         switch self {
         case .v4(let value):
-            for shift in stride(from: 24, through: 0, by: -8) {
-                buffer.appendDecimal(UInt64((value >> UInt32(shift)) & 0xff))
-                if shift != 0 { buffer.append(UInt8(ascii: ".")) }
-            }
+            buffer.appendDecimal(UInt64(value >> 24))
+            buffer.append(UInt8(ascii: "."))
+            buffer.appendDecimal(UInt64((value >> 16) & 0xff))
+            buffer.append(UInt8(ascii: "."))
+            buffer.appendDecimal(UInt64((value >> 8) & 0xff))
+            buffer.append(UInt8(ascii: "."))
+            buffer.appendDecimal(UInt64(value & 0xff))
         case .v6:
             writeV6(to: &buffer)
         }

@@ -41,6 +41,28 @@ extension Table {
     }
 }
 
+extension Array where Element == Chain {
+    /// Sorts chains by name in byte order, moving them (never copying) into place.
+    public mutating func sortByName() {
+        var keys: [OrderKey] = []
+        keys.reserveCapacity(count)
+        var allInline = true
+        withUnsafeBufferPointer { chains in
+            for index in chains.indices {
+                let words = chains[index].name.sortKey
+                if words == nil { allInline = false }
+                keys.append(OrderKey(group: 0, rank: 0, words: words ?? (0, 0, 0, 0), index: index))
+            }
+        }
+        if allInline {
+            keys.sort()
+        } else {
+            keys.sort { self[$0.index].name < self[$1.index].name }
+        }
+        applyPermutation(keys.map(\.index))
+    }
+}
+
 private struct OrderKey: Comparable {
     let group: Int
     let rank: Int

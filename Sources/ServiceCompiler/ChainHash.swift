@@ -8,8 +8,11 @@ public enum ChainHash {
 
     /// Writes the 16 suffix characters of `input` into `output`.
     static func suffix(of input: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) {
-        let digest = SHA256.hash(data: input)
-        digest.withUnsafeBytes { bytes in
+        // The hasher's buffer-pointer entry point: `SHA256.hash(data:)` goes through the
+        // generic DataProtocol path, which costs more than the hash of a short name.
+        var hasher = SHA256()
+        hasher.update(bufferPointer: input)
+        hasher.finalize().withUnsafeBytes { bytes in
             // 10 bytes = two 40-bit groups of eight characters each.
             for group in 0..<2 {
                 var bits: UInt64 = 0

@@ -47,6 +47,8 @@ public struct KubeProxyCompiler: Sendable {
             let chains = plans[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
             rules.natChains.reserveCapacity(run == 0 ? chains * runs + 16 : chains)
             for index in lower..<upper { emitter.emit(plans[index], into: &rules) }
+            // Sorted here, in parallel; the table's final sort then finds long sorted runs.
+            rules.natChains.sortByName()
             (output + run).initialize(to: rules)
         }
         // Move the runs out (no copies), then append the later ones to the first.

@@ -14,11 +14,12 @@ struct ServicePortPlanner {
 
     func plans(for state: ClusterState) -> [ServicePortPlan] {
         // Indices rather than copies: copying Services and slices would retain every field.
-        var slicesByService: [String: [Int]] = [:]
-        for (index, slice) in state.endpointSlices.enumerated() where slice.addressType.family == family {
-            slicesByService["\(slice.metadata.namespace)/\(slice.serviceName)", default: []].append(index)
+        var slicesByService: [ServiceKey: [Int]] = [:]
+        for index in state.endpointSlices.indices where state.endpointSlices[index].addressType.family == family {
+            let slice = state.endpointSlices[index]
+            slicesByService[ServiceKey(namespace: slice.metadata.namespace, name: slice.serviceName), default: []].append(index)
         }
-        for key in slicesByService.keys {
+        for key in slicesByService.keys where slicesByService[key]!.count > 1 {
             slicesByService[key]!.sort {
                 state.endpointSlices[$0].metadata.name.precedesInByteOrder(state.endpointSlices[$1].metadata.name)
             }
@@ -53,8 +54,10 @@ struct ServicePortPlanner {
             output[run] = state.services.withUnsafeBufferPointer { services in
                 state.endpointSlices.withUnsafeBufferPointer { allSlices in
                     ports[lower..<upper].map { entry in
-                        plan(services[entry.service], serviceKey: entry.key, port: services[entry.service].ports[entry.port],
-                             slices: allSlices, sliceIndices: slices[entry.key] ?? [])
+                        let metadata = services[entry.service].metadata
+                        return plan(services[entry.service], serviceKey: entry.key, port: services[entry.service].ports[entry.port],
+                                    slices: allSlices,
+                                    sliceIndices: slices[ServiceKey(namespace: metadata.namespace, name: metadata.name)] ?? [])
                     }
                 }
             }
@@ -150,6 +153,12 @@ struct ServicePortPlanner {
         result.sort { $0.endpointString.precedesInByteOrder($1.endpointString) }
         return result
     }
+}
+
+/// A Service's namespace and name, the key EndpointSlices are grouped by (no joined String).
+struct ServiceKey: Hashable {
+    let namespace: String
+    let name: String
 }
 
 extension EndpointPlan {

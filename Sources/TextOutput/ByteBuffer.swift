@@ -83,9 +83,16 @@ public struct ByteBuffer: ~Copyable {
     @inlinable
     public mutating func appendDecimal(_ value: UInt64) {
         reserve(20)
+        // Most numbers printed are octets and ports: handle up to three digits directly.
         if value < 10 {
             base[used] = UInt8(truncatingIfNeeded: value) &+ 48
             used += 1
+            return
+        }
+        if value < 100 {
+            base[used] = UInt8(truncatingIfNeeded: value / 10) &+ 48
+            base[used + 1] = UInt8(truncatingIfNeeded: value % 10) &+ 48
+            used += 2
             return
         }
         var digits = 0
