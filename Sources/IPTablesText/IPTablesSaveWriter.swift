@@ -98,19 +98,9 @@ struct LiveRuleSpelling {
                 out.append(" -m comment --comment " as StaticString)
                 writeSaveString(comment.description, to: &out)
             case .addressType(let direction, let type, let negated):
-                out.append(" -m addrtype" as StaticString)
-                if negated { out.append(" !" as StaticString) }
-                out.append(direction == .source ? " --src-type " as StaticString : " --dst-type ")
-                out.append(type.rawValue)
+                SharedSpelling.addressType(direction, type, negated: negated, to: &out)
             case .conntrackState(let states, let negated):
-                out.append(" -m conntrack" as StaticString)
-                if negated { out.append(" !" as StaticString) }
-                out.append(" --ctstate " as StaticString)
-                let ordered = LiveRuleSpelling.stateOrder.filter(states.contains)
-                for (index, state) in ordered.enumerated() {
-                    if index > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(state.rawValue)
-                }
+                SharedSpelling.conntrack(LiveRuleSpelling.stateOrder.filter(states.contains), negated: negated, to: &out)
             case .mark(let value, let mask, let negated):
                 out.append(" -m mark" as StaticString)
                 if negated { out.append(" !" as StaticString) }

@@ -58,18 +58,9 @@ struct RuleWriter {
             out.append(negated ? " ! --sport " as StaticString : " --sport ")
             writePorts(range, to: &out)
         case .addressType(let direction, let type, let negated):
-            out.append(" -m addrtype" as StaticString)
-            if negated { out.append(" !" as StaticString) }
-            out.append(direction == .source ? " --src-type " as StaticString : " --dst-type ")
-            out.append(type.rawValue)
+            SharedSpelling.addressType(direction, type, negated: negated, to: &out)
         case .conntrackState(let states, let negated):
-            out.append(" -m conntrack" as StaticString)
-            if negated { out.append(" !" as StaticString) }
-            out.append(" --ctstate " as StaticString)
-            for (index, state) in states.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(state.rawValue)
-            }
+            SharedSpelling.conntrack(states, negated: negated, to: &out)
         case .mark(let value, let mask, let negated):
             out.append(" -m mark" as StaticString)
             if negated { out.append(" !" as StaticString) }
@@ -268,6 +259,27 @@ enum RejectSpelling {
         case (.tcpReset, _): return "tcp-reset"
         case (.adminProhibited, .ipv4): return "icmp-admin-prohibited"
         case (.adminProhibited, .ipv6): return "icmp6-adm-prohibited"
+        }
+    }
+}
+
+/// Options both dump spellings (restore input and live iptables-save) write the same way.
+enum SharedSpelling {
+    static func addressType(_ direction: PacketDirection, _ type: AddressType, negated: Bool, to out: inout ByteBuffer) {
+        out.append(" -m addrtype" as StaticString)
+        if negated { out.append(" !" as StaticString) }
+        out.append(direction == .source ? " --src-type " as StaticString : " --dst-type ")
+        out.append(type.rawValue)
+    }
+
+    /// `states` in the order given (the live form orders them first).
+    static func conntrack(_ states: [ConntrackState], negated: Bool, to out: inout ByteBuffer) {
+        out.append(" -m conntrack" as StaticString)
+        if negated { out.append(" !" as StaticString) }
+        out.append(" --ctstate " as StaticString)
+        for (index, state) in states.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(state.rawValue)
         }
     }
 }

@@ -10,10 +10,10 @@ public final class ScratchNamespace: @unchecked Sendable {
     public let namespace: NetworkNamespace
     public var name: String { namespace.name! }
     private var removed = false
-    private let lock = Mutex()
+    private let lock = ThreadLock()
 
     private nonisolated(unsafe) static var counter = 0
-    private static let counterLock = Mutex()
+    private static let counterLock = ThreadLock()
 
     /// Creates `pp<pid>-<tag>-<n>`. `tag` should be short: names also prefix interface names.
     public init(tag: String) throws {
@@ -77,21 +77,22 @@ public final class ScratchNamespace: @unchecked Sendable {
 final class ScratchRegistry: @unchecked Sendable {
     static let shared = ScratchRegistry()
     private var live = Set<String>()
-    private let lock = Mutex()
+    private let lock = ThreadLock()
 
     func add(_ name: String) { lock.withLock { _ = live.insert(name) } }
     func remove(_ name: String) { lock.withLock { _ = live.remove(name) } }
     func names() -> [String] { lock.withLock { Array(live) } }
 }
 
-/// A pthread mutex (Synchronization.Mutex needs newer deployment targets on some platforms).
-final class Mutex: @unchecked Sendable {
+/// A pthread mutex usable from any thread, including namespace threads
+/// (Synchronization.Mutex needs newer deployment targets on some platforms).
+public final class ThreadLock: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
 
-    init() { pthread_mutex_init(&mutex, nil) }
+    public init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }
 
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         return try body()

@@ -81,7 +81,7 @@ public struct NetpolLab: Sendable {
 /// Hands out 0, 1, 2, ... to worker threads.
 final class LabCounter: @unchecked Sendable {
     private var next = 0
-    private let lock = LabLock()
+    private let lock = ThreadLock()
 
     func take(below limit: Int) -> Int? {
         lock.withLock {
@@ -94,7 +94,7 @@ final class LabCounter: @unchecked Sendable {
 
 private final class ResultSlots: @unchecked Sendable {
     private var slots: [Result<NetpolReport, any Error>?]
-    private let lock = LabLock()
+    private let lock = ThreadLock()
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 

@@ -34,7 +34,7 @@ public final class ProbeRunner: @unchecked Sendable {
 /// Hands out source ports 20000...60999 in turn, skipping any a bind reported busy.
 final class SourcePortAllocator: @unchecked Sendable {
     private var next: UInt16 = 20000
-    private let lock = LabLock()
+    private let lock = ThreadLock()
 
     func take() -> UInt16 {
         lock.withLock {

@@ -27,7 +27,7 @@ public final class LabServers: @unchecked Sendable {
     private let wakeup: WakeupPipe
     private var thread: LoopThread?
     private var stopped = false
-    private let lock = LabLock()
+    private let lock = ThreadLock()
     private var registration: LabCleanupRegistry.Token?
 
     /// Opens every listener, then starts serving. `ports` lists what each host serves;

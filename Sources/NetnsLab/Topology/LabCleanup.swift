@@ -4,20 +4,6 @@ import Glibc
 import CLinuxShims
 import NetworkNamespaces
 
-/// A pthread mutex usable from any thread, including namespace threads.
-final class LabLock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
-}
-
 /// Teardown actions of the labs alive in this process, run by the signal handlers.
 final class LabCleanupRegistry: @unchecked Sendable {
     struct Token: Hashable { let id: Int }
@@ -25,7 +11,7 @@ final class LabCleanupRegistry: @unchecked Sendable {
     static let shared = LabCleanupRegistry()
     private var actions: [Int: () -> Void] = [:]
     private var next = 0
-    private let lock = LabLock()
+    private let lock = ThreadLock()
 
     func register(_ action: @escaping () -> Void) -> Token {
         lock.withLock {
@@ -58,7 +44,7 @@ final class LabCleanupRegistry: @unchecked Sendable {
 public enum LabSignalCleanup {
     private nonisolated(unsafe) static var writeEnd: Int32 = -1
     private nonisolated(unsafe) static var watcher: LoopThread?
-    private static let lock = LabLock()
+    private static let lock = ThreadLock()
 
     /// Installs the handlers once per process; later calls do nothing.
     public static func installOnce() {

@@ -28,7 +28,7 @@ public final class LabTopology: @unchecked Sendable {
     private let hostNamespaces: [ScratchNamespace]
     private let hostsByName: [String: LabHost]
     private var torn = false
-    private let lock = LabLock()
+    private let lock = ThreadLock()
     private var registration: LabCleanupRegistry.Token?
 
     /// Builds the namespaces and links. On failure everything already created is removed.
