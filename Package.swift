@@ -50,7 +50,7 @@ let package = Package(
         // Typed nf_tables objects and expressions, batches, sockets and read-back over libnftnl.
         .target(name: "NetfilterNetlink", dependencies: ["CNetfilter", "CNetfilterShims", "NetworkNamespaces"]),
         // Rule model -> nf_tables expressions exactly as iptables-nft 1.8.9 writes them.
-        .target(name: "IPTablesNFTEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses"]),
+        .target(name: "IPTablesNFTEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses", "IPTablesText"]),
         // Atomic apply of rulesets into a namespace: ownership, read-back, no-op detection.
         .target(name: "NetfilterApply", dependencies: [
             "NetfilterNetlink", "IPTablesNFTEncoding", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
@@ -64,7 +64,7 @@ let package = Package(
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
-            "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph",
+            "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint",

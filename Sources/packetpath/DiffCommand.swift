@@ -41,7 +41,7 @@ struct DiffCommand: ParsableCommand {
             }
             let a = try next(sideA, "A"), b = try next(sideB, "B")
             guard positional.isEmpty else { throw SideError("more than two sides given: \(positional.joined(separator: " "))") }
-            let loader = SideLoader(liveReader: IPTablesSaveNamespaceReader())
+            let loader = SideLoader(liveReader: NetlinkNamespaceReader())
             let left = try loader.load(a), right = try loader.load(b)
             for side in [left, right] {
                 for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }

@@ -68,7 +68,7 @@ struct TraceCommand: ParsableCommand {
                 }
                 return prefix
             }
-            let side = try SideLoader(liveReader: IPTablesSaveNamespaceReader()).load(try SideInput(inputs))
+            let side = try SideLoader(liveReader: NetlinkNamespaceReader()).load(try SideInput(inputs))
             for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
             return try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto,
                                                        destinationPort: dport, sourcePort: sport),

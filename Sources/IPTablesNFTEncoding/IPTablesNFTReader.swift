@@ -1,0 +1,73 @@
+import NetfilterNetlink
+import NetworkAddresses
+import RuleModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the iptables-nft tables of a namespace could not be read into the rule model.
+public enum ReadBackError: Error, CustomStringConvertible, Sendable {
+    /// Rules or chains the rule model cannot hold (rules other tools wrote, say), all of them.
+    case undecodable([RuleDecodingError])
+    /// The ruleset changed during every attempt to read it.
+    case keptChanging(attempts: Int)
+
+    public var description: String {
+        switch self {
+        case .undecodable(let problems):
+            let shown = problems.prefix(10).map { "  \($0)" }.joined(separator: "\n")
+            let more = problems.count > 10 ? "\n  … and \(problems.count - 10) more" : ""
+            return "\(problems.count) \(problems.count == 1 ? "rule or chain" : "rules or chains") cannot be read into PacketPath's rule model:\n\(shown)\(more)"
+        case .keptChanging(let attempts):
+            return "the ruleset changed while it was being read, \(attempts) times in a row"
+        }
+    }
+}
+
+/// Reads the iptables-nft tables (`ip`/`ip6` `filter` and `nat`) of the namespace a socket
+/// was opened in, over netlink, into rulesets: what a live iptables-save/ip6tables-save dump
+/// parses to, without running them.
+///
+/// Other tables (mangle, raw, nft-native tables, PacketPath's own state table) are not read:
+/// PacketPath writes and compares only these two.
+public enum IPTablesNFTReader {
+    public static let tables = ["filter", "nat"]
+    static let attempts = 3
+
+    /// One ruleset per family that has at least one of the tables, IPv4 first.
+    public static func rulesets(from socket: NetfilterSocket) throws -> [Ruleset] {
+        for _ in 0..<attempts {
+            // Chains are listed one by one; the generation tells whether anything committed
+            // in between, in which case the snapshot may mix two states and is read again.
+            let before = try socket.generation()
+            let snapshot: [(IPFamily, [ReadBackTable])]
+            do {
+                snapshot = try IPFamily.allCases.map { ($0, try read(socket, family: $0)) }
+            } catch NetfilterError.request(_, let code) where code == ENOENT {
+                continue // a chain or table went away mid-read
+            }
+            guard try socket.generation() == before else { continue }
+            var problems: [RuleDecodingError] = []
+            var rulesets: [Ruleset] = []
+            for (family, tables) in snapshot where !tables.isEmpty {
+                let decoder = IPTablesNFTDecoder(family: family)
+                rulesets.append(Ruleset(family: family, tables: tables.map { decoder.decode($0, problems: &problems) }))
+            }
+            guard problems.isEmpty else { throw ReadBackError.undecodable(problems) }
+            return rulesets
+        }
+        throw ReadBackError.keptChanging(attempts: attempts)
+    }
+
+    /// The family's filter and nat tables that exist, in iptables-save's order.
+    static func read(_ socket: NetfilterSocket, family: IPFamily) throws -> [ReadBackTable] {
+        let netfilterFamily = NetfilterFamily(family)
+        let present = Set(try socket.tables(family: netfilterFamily).map(\.name.description))
+        return try tables.filter(present.contains).map { name in
+            let chains = try socket.chains(family: netfilterFamily, table: ObjectName(name))
+            return ReadBackTable(name: name, chains: try chains.map { chain in
+                (chain, try socket.rules(family: netfilterFamily, table: chain.table, chain: chain.name))
+            })
+        }
+    }
+}
