@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "NetfilterNetlinkTests", dependencies: ["NetfilterNetlink", "NetworkNamespaces"]),
         .testTarget(name: "IPTablesNFTEncodingTests", dependencies: [
             "IPTablesNFTEncoding", "NetfilterNetlink", "RuleModel", "NetworkAddresses", "IPTablesText",
-            "NetworkNamespaces",
+            "NetworkNamespaces", "ReviewTestSupport",
         ]),
         .testTarget(name: "NetfilterApplyTests", dependencies: [
             "NetfilterApply", "NetfilterNetlink", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses",
@@ -96,11 +96,15 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
         .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState", "PacketPath", "PacketTrace"]),
         // Paths to the shared reference cases for the review tools' tests.
-        .target(name: "ReviewTestSupport", path: "Tests/ReviewTestSupport"),
+        .target(name: "ReviewTestSupport", dependencies: ["IPTablesText", "RuleModel", "NetworkAddresses"],
+                path: "Tests/ReviewTestSupport"),
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "ReviewTestSupport"]),
         .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "ReviewTestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
-        .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces", "NetfilterApply", "ReviewTestSupport"]),
+        .testTarget(name: "RuleDiffTests", dependencies: [
+            "RuleDiff", "PacketPath", "NetworkNamespaces", "NetfilterApply", "ReviewTestSupport", "ClusterState",
+            "IPTablesText", "RuleModel",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,7 +19,7 @@ enum AddressDecoding {
         case AddressEncoding.offset(source: true, family: family): isSource = true
         case AddressEncoding.offset(source: false, family: family): isSource = false
         default:
-            throw ExpressionProblem("loads network header bytes at offset \(payload.offset), which is not the \(family) source or destination address", at: index)
+            throw ExpressionProblem("loads network header bytes at offset \(payload.offset), which is not the \(family.rawValue) source or destination address", at: index)
         }
         let what = isSource ? "the source address" : "the destination address"
         let width = family.bitWidth / 8

@@ -25,21 +25,21 @@ enum VerdictDecoding {
             let bytes = info.address.bytes
             // An IPv6 address whose last 12 bytes are zero reads back in its 4-byte form.
             guard bytes.count == 4 || (family == .ipv6 && bytes.count == 16) else {
-                throw ExpressionProblem("DNAT to a \(bytes.count)-byte address in an \(family) rule", at: index)
+                throw ExpressionProblem("DNAT to a \(bytes.count)-byte address in an \(family.rawValue) rule", at: index)
             }
             return .dnat(IPAddress(networkOrder: bytes, family: family), port: info.port)
         case .masqueradeIPv4(let info):
-            guard family == .ipv4 else { throw ExpressionProblem("an IPv4 MASQUERADE in an \(family) rule", at: index) }
+            guard family == .ipv4 else { throw ExpressionProblem("an IPv4 MASQUERADE in an \(family.rawValue) rule", at: index) }
             return .masquerade(randomFully: info.randomFully)
         case .masqueradeIPv6(let info):
-            guard family == .ipv6 else { throw ExpressionProblem("an IPv6 MASQUERADE in an \(family) rule", at: index) }
+            guard family == .ipv6 else { throw ExpressionProblem("an IPv6 MASQUERADE in an \(family.rawValue) rule", at: index) }
             return .masquerade(randomFully: info.randomFully)
         case .mark(let info):
             // --or-mark V is stored as V/V and --xor-mark V as V/0: the kernel keeps only
             // --set-xmark, which is also how iptables-save prints all three.
             return .setMark(.set(MarkValue(info.value), mask: MarkValue(info.mask)))
         case .rejectIPv4(let info):
-            guard family == .ipv4 else { throw ExpressionProblem("an IPv4 REJECT in an \(family) rule", at: index) }
+            guard family == .ipv4 else { throw ExpressionProblem("an IPv4 REJECT in an \(family.rawValue) rule", at: index) }
             switch info.with {
             case XTRejectIPv4.portUnreachable: return .reject(.portUnreachable)
             case XTRejectIPv4.tcpReset: return .reject(.tcpReset)
@@ -47,7 +47,7 @@ enum VerdictDecoding {
             default: throw ExpressionProblem("REJECT with kind \(info.with) is not in the rule model", at: index)
             }
         case .rejectIPv6(let info):
-            guard family == .ipv6 else { throw ExpressionProblem("an IPv6 REJECT in an \(family) rule", at: index) }
+            guard family == .ipv6 else { throw ExpressionProblem("an IPv6 REJECT in an \(family.rawValue) rule", at: index) }
             switch info.with {
             case XTRejectIPv6.portUnreachable: return .reject(.portUnreachable)
             case XTRejectIPv6.tcpReset: return .reject(.tcpReset)

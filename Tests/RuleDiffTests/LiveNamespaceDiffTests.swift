@@ -15,7 +15,7 @@ struct LiveNamespaceDiffTests {
         let restore = caseName.hasPrefix("ipv6") ? "ip6tables-restore" : "iptables-restore"
         let loaded = try scratch.exec([restore], input: Array(try SharedCases.text(caseName, "kube-proxy.iptables-save").utf8))
         try #require(loaded.succeeded, "\(loaded.stderr)")
-        let loader = SideLoader(liveReader: IPTablesSaveNamespaceReader())
+        let loader = SideLoader(liveReader: NetlinkNamespaceReader())
         let live = try loader.load(.namespace(scratch.name))
         let manifests = try loader.load(.paths([SharedCases.path(caseName, "input.yaml")]))
         let report = Review.diff(manifests, live)
@@ -33,12 +33,12 @@ struct LiveNamespaceDiffTests {
 
     @Test func missingNamespaceIsAnError() {
         #expect(throws: SideError.self) {
-            try IPTablesSaveNamespaceReader().rulesets(namespace: "pp-no-such-namespace-\(UInt32.random(in: 0...UInt32.max))")
+            try NetlinkNamespaceReader().rulesets(namespace: "pp-no-such-namespace-\(UInt32.random(in: 0...UInt32.max))")
         }
     }
 }
 
-/// Rules programmed over netlink (`packetpath apply`) read back through iptables-save: the
+/// Rules programmed over netlink (`packetpath apply`) read back over netlink: the
 /// netns:NAME side of a diff against the manifests they came from.
 @Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
 struct AppliedNamespaceDiffTests {
@@ -51,7 +51,7 @@ struct AppliedNamespaceDiffTests {
     @Test func appliedRulesMatchTheirManifests() throws {
         let scratch = try ScratchNamespace(tag: "dapp")
         defer { scratch.remove() }
-        let loader = SideLoader(liveReader: IPTablesSaveNamespaceReader())
+        let loader = SideLoader(liveReader: NetlinkNamespaceReader())
         let manifests = try loader.load(.paths([Self.example]))
         let state = try #require(manifests.cluster?.state)
         _ = try NetfilterApplier().apply(Pipeline.compile(state, families: [.ipv4, .ipv6]), into: scratch.namespace)
