@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
         .testTarget(name: "RuleDiffTests", dependencies: [
             "RuleDiff", "PacketPath", "NetworkNamespaces", "NetfilterApply", "ReviewTestSupport", "ClusterState",
-            "IPTablesText", "RuleModel",
+            "IPTablesText", "RuleModel", "NetworkAddresses",
         ]),
     ],
     swiftLanguageModes: [.v6]

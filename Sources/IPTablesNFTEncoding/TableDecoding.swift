@@ -23,7 +23,16 @@ extension IPTablesNFTDecoder {
     public func decode(_ table: ReadBackTable, problems: inout [RuleDecodingError]) -> Table {
         var chains: [Chain] = []
         chains.reserveCapacity(table.chains.count + 4)
-        for (info, rules) in table.chains {
+        // In iptables-save's chain order, so that problems are reported in it too.
+        let ordered = table.chains.sorted { a, b in
+            switch (a.chain.base, b.chain.base) {
+            case (let x?, let y?): return (x.hook.rawValue, a.chain.name) < (y.hook.rawValue, b.chain.name)
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a.chain.name < b.chain.name
+            }
+        }
+        for (info, rules) in ordered {
             let attachment: BaseChainAttachment?
             do {
                 attachment = try BuiltinChainDecoding.attachment(info, table: table.name, family: family)

@@ -148,6 +148,8 @@ struct LiveRuleSpelling {
     static let stateOrder: [ConntrackState] = [.invalid, .new, .related, .established, .untracked, .snat, .dnat]
 
     private func writeAddress(_ option: StaticString, _ address: AddressMatch, _ negated: Bool, to out: inout ByteBuffer) {
+        // iptables stores no test for a /0 address (it matches everything), so the dump has none.
+        if address.asPrefix.length == 0 && !negated { return }
         out.append(negated ? " ! " as StaticString : " ")
         out.append(option)
         out.append(UInt8(ascii: " "))
@@ -165,6 +167,8 @@ struct LiveRuleSpelling {
     }
 
     private func writePortOption(_ option: StaticString, _ range: PortRange, _ negated: Bool, to out: inout ByteBuffer) {
+        // Likewise the full port range: iptables drops it.
+        if range.first == 0 && range.last == .max && !negated { return }
         if negated { out.append(" !" as StaticString) }
         out.append(option)
         out.appendDecimal(UInt64(range.first))

@@ -94,7 +94,8 @@ struct DecoderRoundTripTests {
     @Test(arguments: IPFamily.allCases)
     func decodedRulesEqualTheParsedLiveSpelling(family: IPFamily) throws {
         let probabilities = Self.probabilities.map { Rule([.statistic($0)], .jump("KUBE-SEP-A")) }
-        for rule in Self.canonicalRules(family) + Self.respelled(family).map(\.written) + probabilities {
+        let written = (Self.respelled(family) + Self.dropped(family)).map(\.written)
+        for rule in Self.canonicalRules(family) + written + probabilities {
             let text = "*filter\n:X - [0:0]\n-A X " + (try IPTablesSaveWriter.ruleText(rule, family: family)) + "\nCOMMIT\n"
             let parsed = SavedRules.hostsForFullLengthPrefixes(
                 [try IPTablesSaveParser(family: family).parseOne(text)])[0].tables[0].chains[0].rules[0]
