@@ -55,8 +55,10 @@ public struct IPTablesNFTDecoder: Sendable {
                 verdict = try VerdictDecoding.verdict(immediate, at: index)
             case .target(let target):
                 verdict = try VerdictDecoding.verdict(target, at: index, family: family)
+            case .meta:
+                throw ExpressionProblem("tests packet metadata the rule model has no match for (it has -p and -m mark)", at: index)
             default:
-                throw ExpressionProblem("\(expression.kindName) is not part of iptables-nft's encoding of the rules the model holds", at: index)
+                throw ExpressionProblem("a \(expression.kindName) expression, which iptables-nft does not write for any match or target the rule model has", at: index)
             }
         }
         if let (index, _) = reader.next() {

@@ -38,36 +38,43 @@ public enum IPTablesNFTReader {
     public static func rulesets(from socket: NetfilterSocket) throws -> [Ruleset] {
         for _ in 0..<attempts {
             // Chains are listed one by one; the generation tells whether anything committed
-            // in between, in which case the snapshot may mix two states and is read again.
+            // in between, in which case the result may mix two states and is read again.
+            // Rules are decoded as their chain arrives, so the raw expressions of a large
+            // ruleset are never all held at once.
             let before = try socket.generation()
-            let snapshot: [(IPFamily, [ReadBackTable])]
+            var problems: [RuleDecodingError] = []
+            var rulesets: [Ruleset] = []
             do {
-                snapshot = try IPFamily.allCases.map { ($0, try read(socket, family: $0)) }
+                for family in IPFamily.allCases {
+                    let tables = try read(socket, family: family, problems: &problems)
+                    if !tables.isEmpty { rulesets.append(Ruleset(family: family, tables: tables)) }
+                }
             } catch NetfilterError.request(_, let code) where code == ENOENT {
                 continue // a chain or table went away mid-read
             }
             guard try socket.generation() == before else { continue }
-            var problems: [RuleDecodingError] = []
-            var rulesets: [Ruleset] = []
-            for (family, tables) in snapshot where !tables.isEmpty {
-                let decoder = IPTablesNFTDecoder(family: family)
-                rulesets.append(Ruleset(family: family, tables: tables.map { decoder.decode($0, problems: &problems) }))
-            }
             guard problems.isEmpty else { throw ReadBackError.undecodable(problems) }
             return rulesets
         }
         throw ReadBackError.keptChanging(attempts: attempts)
     }
 
-    /// The family's filter and nat tables that exist, in iptables-save's order.
-    static func read(_ socket: NetfilterSocket, family: IPFamily) throws -> [ReadBackTable] {
+    /// The family's filter and nat tables that exist, in iptables-save's order, decoded.
+    static func read(_ socket: NetfilterSocket, family: IPFamily, problems: inout [RuleDecodingError]) throws -> [Table] {
         let netfilterFamily = NetfilterFamily(family)
+        let decoder = IPTablesNFTDecoder(family: family)
         let present = Set(try socket.tables(family: netfilterFamily).map(\.name.description))
         return try tables.filter(present.contains).map { name in
-            let chains = try socket.chains(family: netfilterFamily, table: ObjectName(name))
-            return ReadBackTable(name: name, chains: try chains.map { chain in
-                (chain, try socket.rules(family: netfilterFamily, table: chain.table, chain: chain.name))
-            })
+            let infos = try socket.chains(family: netfilterFamily, table: ObjectName(name)).sorted(by: IPTablesNFTDecoder.saveOrder)
+            var chains: [Chain] = []
+            chains.reserveCapacity(infos.count)
+            for info in infos {
+                let rules = try socket.rules(family: netfilterFamily, table: info.table, chain: info.name)
+                if let chain = decoder.decode(chain: info, rules: rules, table: name, problems: &problems) {
+                    chains.append(chain)
+                }
+            }
+            return decoder.table(name, chains: chains)
         }
     }
 }

@@ -11,7 +11,8 @@ struct DiffCommand: ParsableCommand {
         discussion: """
             Each side is manifests (files or directories of YAML/JSON, compiled on the fly), an \
             iptables-save or restore file (recognised by its content), or netns:NAME (the live \
-            rules of a network namespace). A side of several files is given with repeated --a or \
+            ip/ip6 filter and nat tables of a named network namespace, read over netlink; needs \
+            root, and fails, listing them, on rules PacketPath's model cannot hold). A side of several files is given with repeated --a or \
             --b; the remaining sides come from the positional arguments, A first.
               packetpath diff manifests/ live-iptables-save.txt
               packetpath diff --a svc.yaml --a slices.yaml netns:node1

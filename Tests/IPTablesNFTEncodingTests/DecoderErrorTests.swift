@@ -24,9 +24,9 @@ struct DecoderErrorTests {
 
     /// (expressions, the expression the error must name, words the message must contain)
     static let cases: [(String, [Expression], String?, String)] = [
-        ("interface match", [.meta(Meta(key: Meta.Key(rawValue: 6))), .cmp(Cmp(.eq, RegisterData(Array("eth0".utf8)))), accept],
-         "[ meta load key 6 => reg 1 ]", "meta is not part of"),
-        ("ct state", [.ct(Ct(key: .state)), .cmp(Cmp(.neq, .hostOrder(0))), accept], "[ ct load state => reg 1 ]", "ct is not part of"),
+        ("interface match", [.meta(Meta(key: .iifname)), .cmp(Cmp(.eq, RegisterData(Array("eth0".utf8)))), accept],
+         "[ meta load iifname => reg 1 ]", "packet metadata the rule model has no match for"),
+        ("ct state", [.ct(Ct(key: .state)), .cmp(Cmp(.neq, .hostOrder(0))), accept], "[ ct load state => reg 1 ]", "a ct expression, which iptables-nft does not write"),
         ("set lookup", [.payload(Payload(base: .network, offset: 16, length: 4)), .lookup(Lookup(set: "s")), accept],
          "[ lookup reg 1 set s ]", "not compared"),
         ("load without compare", [.payload(Payload(base: .network, offset: 12, length: 4))],
@@ -74,7 +74,7 @@ struct DecoderErrorTests {
         ("reject net unreachable", [.target(.rejectIPv4(XTRejectIPv4(with: 0)))], "[ target name REJECT rev 0 ]", "REJECT with kind 0"),
         ("IPv6 DNAT in IPv4", [.target(.dnat(XTDNAT(address: .networkOrder(high: 0xfd00 << 48, low: 5), port: 80)))],
          "[ target name DNAT rev 2 ]", "16-byte address in an IPv4 rule"),
-        ("native reject", [.reject(Reject(kind: .icmpUnreachable, code: 3))], "[ reject type 0 code 3 ]", "reject is not part of"),
+        ("native reject", [.reject(Reject(kind: .icmpUnreachable, code: 3))], "[ reject type 0 code 3 ]", "a reject expression"),
     ]
 
     @Test(arguments: cases.indices)
