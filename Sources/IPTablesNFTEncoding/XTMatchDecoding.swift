@@ -3,8 +3,8 @@ import NetfilterNetlink
 import RuleModel
 
 /// xt `match` expressions read back into rule-model matches: the ones the encoder writes
-/// (comment, bare tcp/udp, sctp, addrtype, conntrack, statistic, recent) and tcp/udp with
-/// ports, which other iptables versions write as xt matches.
+/// (comment, bare tcp/udp, sctp, addrtype, conntrack, statistic, recent), and tcp/udp with
+/// ports and mark, which other iptables builds write as xt matches.
 enum XTMatchDecoding {
     static func decode(_ match: XTMatch, at index: Int, into assembly: inout RuleAssembly) throws(ExpressionProblem) {
         switch match {
@@ -37,6 +37,9 @@ enum XTMatchDecoding {
             assembly.append(.statistic(probability))
         case .recent(let info):
             assembly.append(try recent(info, at: index))
+        case .mark(let info):
+            // iptables-nft 1.8.9 writes this test natively; other builds use the xt match.
+            assembly.append(.mark(MarkValue(info.value), mask: MarkValue(info.mask), negated: info.inverted))
         case .other(let name, let revision, _):
             throw ExpressionProblem("xt match \(name) (revision \(revision)) is not in the rule model, or uses options it cannot hold", at: index)
         }

@@ -54,6 +54,37 @@ struct ReadBackTests {
         }
     }
 
+    /// Forms other iptables builds write as xt matches (ports, marks) read back like the
+    /// native ones, and as iptables-save prints them.
+    @Test func xtPortAndMarkMatchesReadBackToo() throws {
+        let rules: [([Expression], UInt32, Rule)] = [
+            ([.meta(Meta(key: .l4proto)), .cmp(Cmp(.eq, .byte(6))),
+              .match(.tcp(XTTCP(XTPortMatch(destinationPorts: 80...90, invertDestination: true)))),
+              .counter(Counter()), .immediate(Immediate(verdict: .accept))], 6,
+             Rule([.l4Protocol(.tcp), .destinationPort(PortRange(first: 80, last: 90)!, negated: true)], .accept)),
+            ([.meta(Meta(key: .l4proto)), .cmp(Cmp(.eq, .byte(17))),
+              .match(.udp(XTUDP(XTPortMatch(sourcePorts: 53...53)))), .counter(Counter()), .immediate(Immediate(verdict: .drop))], 17,
+             Rule([.l4Protocol(.udp), .sourcePort(PortRange(53))], .drop)),
+            ([.match(.mark(XTMarkMatch(value: 0x4000, mask: 0x4000, inverted: true))), .counter(Counter()),
+              .immediate(Immediate(verdict: .return))], 0,
+             Rule([.mark(MarkValue(0x4000), mask: MarkValue(0x4000), negated: true)], .return)),
+        ]
+        let (readBack, saved) = try NamespaceThread.runInNewNamespace {
+            let socket = try NetfilterSocket()
+            let batch = socket.makeBatch(generation: try socket.generation())
+            batch.addTable(family: .ipv4, name: "filter", tag: 0)
+            batch.addChain(family: .ipv4, table: "filter", name: "X", tag: 1)
+            for (index, (expressions, proto, _)) in rules.enumerated() {
+                try batch.addRule(family: .ipv4, table: "filter", chain: "X", expressions: expressions,
+                                  compat: NetfilterBatch.Compat(protocolNumber: proto), tag: 2 + index)
+            }
+            try socket.commit(batch)
+            return try Self.readBothWays()
+        }
+        #expect(readBack == saved, "\(SavedRules.firstDifference(readBack, saved))")
+        #expect(readBack.first?[table: "filter"]?.chain(named: "X")?.rules == rules.map(\.2))
+    }
+
     @Test func anEmptyNamespaceHasNoRulesetsAndAnEmptyTableItsBuiltinChains() throws {
         let (empty, withTable) = try NamespaceThread.runInNewNamespace {
             let empty = try Self.readBothWays()
