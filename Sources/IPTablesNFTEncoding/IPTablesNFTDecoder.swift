@@ -55,6 +55,8 @@ public struct IPTablesNFTDecoder: Sendable {
                 verdict = try VerdictDecoding.verdict(immediate, at: index)
             case .target(let target):
                 verdict = try VerdictDecoding.verdict(target, at: index, family: family)
+            case .meta(let meta) where meta.source != nil:
+                throw ExpressionProblem("sets packet metadata natively; iptables-nft does that only through xt targets", at: index)
             case .meta:
                 throw ExpressionProblem("tests packet metadata the rule model has no match for (it has -p and -m mark)", at: index)
             default:
