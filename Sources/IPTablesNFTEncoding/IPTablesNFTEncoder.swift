@@ -83,6 +83,7 @@ public struct IPTablesNFTEncoder {
             }
             if proto == nil { throw EncodingError("a port match needs a protocol (-p tcp, udp or sctp)") }
         }
+        try PortEncoding.check(ports)
         for match in matches {
             switch match {
             case .source, .destination, .destinationPort, .sourcePort:

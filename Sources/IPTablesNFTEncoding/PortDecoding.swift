@@ -39,6 +39,21 @@ enum PortDecoding {
         case .cmp(let cmp) where cmp.source == payload.destination && cmp.data.count == 2 && (cmp.op == .eq || cmp.op == .neq):
             let bytes = cmp.data.bytes
             return Option(isSource: isSource, range: PortRange(port(bytes[0], bytes[1])), negated: cmp.op == .neq)
+        case .cmp(let cmp) where cmp.source == payload.destination && cmp.data.count == 2:
+            // iptables-nft writes 0:N as `<= N` and its negation as `> N`, which iptables-save
+            // prints as N+1:65535; the other two orders are read the same way.
+            let bytes = cmp.data.bytes
+            let value = port(bytes[0], bytes[1])
+            let range: PortRange?
+            switch cmp.op {
+            case .lte: range = PortRange(first: 0, last: value)
+            case .lt: range = value == 0 ? nil : PortRange(first: 0, last: value - 1)
+            case .gt: range = value == .max ? nil : PortRange(first: value + 1, last: .max)
+            case .gte: range = PortRange(first: value, last: .max)
+            case .eq, .neq: range = nil
+            }
+            guard let range else { throw ExpressionProblem("compares \(what) so that no port matches", at: next) }
+            return Option(isSource: isSource, range: range, negated: false)
         case .range(let range) where range.source == payload.destination && range.from.count == 2 && range.to.count == 2
             && (range.op == .eq || range.op == .neq):
             let (from, to) = (range.from.bytes, range.to.bytes)

@@ -74,6 +74,8 @@ struct DecoderErrorTests {
         ("reject net unreachable", [.target(.rejectIPv4(XTRejectIPv4(with: 0)))], "[ target name REJECT rev 0 ]", "REJECT with kind 0"),
         ("IPv6 DNAT in IPv4", [.target(.dnat(XTDNAT(address: .networkOrder(high: 0xfd00 << 48, low: 5), port: 80)))],
          "[ target name DNAT rev 2 ]", "16-byte address in an IPv4 rule"),
+        ("no port matches", tcp + [.payload(Payload(base: .transport, offset: 2, length: 2)), .cmp(Cmp(.gt, .networkOrder(UInt16.max))), accept],
+         "[ cmp gt reg 1 0x0000ffff ]", "no port matches"),
         ("native reject", [.reject(Reject(kind: .icmpUnreachable, code: 3))], "[ reject type 0 code 3 ]", "a reject expression"),
     ]
 
@@ -84,6 +86,19 @@ struct DecoderErrorTests {
         #expect(error.expression == expression, "\(name)")
         #expect(error.message.contains(words), "\(name): \(error.message)")
         #expect(error.family == .ipv4)
+    }
+
+    /// Port comparisons other tools write with the other orders read as the ranges they mean.
+    @Test func orderedPortComparisonsAreRanges() throws {
+        let cases: [(CompareOperator, UInt16, PortRange)] = [
+            (.lte, 100, PortRange(first: 0, last: 100)!), (.lt, 100, PortRange(first: 0, last: 99)!),
+            (.gt, 100, PortRange(first: 101, last: .max)!), (.gte, 100, PortRange(first: 100, last: .max)!),
+        ]
+        for (op, value, range) in cases {
+            let rule = try IPTablesNFTDecoder(family: .ipv4).decode(Self.tcp + [
+                .payload(Payload(base: .transport, offset: 2, length: 2)), .cmp(Cmp(op, .networkOrder(value))), Self.accept])
+            #expect(rule == Rule([.l4Protocol(.tcp), .destinationPort(range)], .accept), "\(op)")
+        }
     }
 
     @Test func ipv6MasqueradeTargetsMustMatchTheFamily() {

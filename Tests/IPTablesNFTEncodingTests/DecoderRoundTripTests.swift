@@ -41,6 +41,8 @@ struct DecoderRoundTripTests {
             Rule([.l4Protocol(.tcp), .sourcePort(PortRange(80), negated: true), .destinationPort(PortRange(90), negated: true)], .accept),
             Rule([.l4Protocol(.udp), .sourcePort(PortRange(5)), .destinationPort(PortRange(first: 6, last: 9)!, negated: true)], .accept),
             Rule([.l4Protocol(.tcp), .destinationPort(PortRange(first: 30000, last: 32767)!)], .return),
+            Rule([.l4Protocol(.tcp), .destinationPort(PortRange(first: 0, last: 1023)!)], .return),
+            Rule([.l4Protocol(.udp), .sourcePort(PortRange(0)), .destinationPort(PortRange(5))], .accept),
             Rule([.l4Protocol(.sctp), .destinationPort(PortRange(3868))], .accept),
             Rule([.l4Protocol(.sctp), .sourcePort(PortRange(first: 1, last: 9)!, negated: true),
                   .destinationPort(PortRange(3868))], .accept),
@@ -132,6 +134,9 @@ struct DecoderRoundTripTests {
                    .destinationPort(PortRange(80))], .jump("KUBE-MARK-MASQ"))),
             (Rule([.l4Protocol(.tcp), .destinationPort(PortRange(90)), .sourcePort(PortRange(80))], .accept),
              Rule([.l4Protocol(.tcp), .sourcePort(PortRange(80)), .destinationPort(PortRange(90))], .accept)),
+            // ! 0:N is stored as > N, which reads (and iptables-save prints) as N+1:65535.
+            (Rule([.l4Protocol(.tcp), .sourcePort(PortRange(first: 0, last: 1023)!, negated: true)], .accept),
+             Rule([.l4Protocol(.tcp), .sourcePort(PortRange(first: 1024, last: .max)!)], .accept)),
             // A /32 (/128) is a host; host bits are cleared; /0 is no match at all.
             (Rule([.destination(.prefix(IPPrefix(host: host)))], .accept), Rule([.destination(.host(host))], .accept)),
             (Rule([.source(.prefix(IPPrefix(address: host, length: v4 ? 25 : 65)!))], .accept),
