@@ -38,22 +38,15 @@ enum VerdictDecoding {
             // --or-mark V is stored as V/V and --xor-mark V as V/0: the kernel keeps only
             // --set-xmark, which is also how iptables-save prints all three.
             return .setMark(.set(MarkValue(info.value), mask: MarkValue(info.mask)))
-        case .rejectIPv4(let info):
-            guard family == .ipv4 else { throw ExpressionProblem("an IPv4 REJECT in an \(family.rawValue) rule", at: index) }
-            switch info.with {
-            case XTRejectIPv4.portUnreachable: return .reject(.portUnreachable)
-            case XTRejectIPv4.tcpReset: return .reject(.tcpReset)
-            case XTRejectIPv4.adminProhibited: return .reject(.adminProhibited)
-            default: throw ExpressionProblem("REJECT with kind \(info.with) is not in the rule model", at: index)
+        case .rejectIPv4 where family != .ipv4, .rejectIPv6 where family != .ipv6:
+            throw ExpressionProblem("a REJECT for the other IP family in an \(family.rawValue) rule", at: index)
+        case .rejectIPv4, .rejectIPv6:
+            // The kind whose encoding this is: the encoder's mapping, inverted.
+            let kinds: [RejectKind] = [.portUnreachable, .tcpReset, .adminProhibited]
+            guard let kind = kinds.first(where: { IPTablesNFTEncoder.rejectTarget($0, family: family) == target }) else {
+                throw ExpressionProblem("REJECT with an ICMP error the rule model does not have", at: index)
             }
-        case .rejectIPv6(let info):
-            guard family == .ipv6 else { throw ExpressionProblem("an IPv6 REJECT in an \(family.rawValue) rule", at: index) }
-            switch info.with {
-            case XTRejectIPv6.portUnreachable: return .reject(.portUnreachable)
-            case XTRejectIPv6.tcpReset: return .reject(.tcpReset)
-            case XTRejectIPv6.adminProhibited: return .reject(.adminProhibited)
-            default: throw ExpressionProblem("REJECT with kind \(info.with) is not in the rule model", at: index)
-            }
+            return .reject(kind)
         case .other(let name, let revision, _):
             throw ExpressionProblem("xt target \(name) (revision \(revision)) is not in the rule model, or uses options it cannot hold", at: index)
         }

@@ -71,7 +71,7 @@ struct DecoderErrorTests {
         ("two sources", [.payload(Payload(base: .network, offset: 12, length: 1)), .cmp(Cmp(.eq, .byte(10))),
                          .payload(Payload(base: .network, offset: 12, length: 1)), .cmp(Cmp(.eq, .byte(11))), accept],
          "[ payload load 1b @ network header + 12 => reg 1 ]", "second source address"),
-        ("reject net unreachable", [.target(.rejectIPv4(XTRejectIPv4(with: 0)))], "[ target name REJECT rev 0 ]", "REJECT with kind 0"),
+        ("reject net unreachable", [.target(.rejectIPv4(XTRejectIPv4(with: 0)))], "[ target name REJECT rev 0 ]", "REJECT with an ICMP error the rule model does not have"),
         ("IPv6 DNAT in IPv4", [.target(.dnat(XTDNAT(address: .networkOrder(high: 0xfd00 << 48, low: 5), port: 80)))],
          "[ target name DNAT rev 2 ]", "16-byte address in an IPv4 rule"),
         ("no port matches", tcp + [.payload(Payload(base: .transport, offset: 2, length: 2)), .cmp(Cmp(.gt, .networkOrder(UInt16.max))), accept],
@@ -101,9 +101,11 @@ struct DecoderErrorTests {
         }
     }
 
-    @Test func ipv6MasqueradeTargetsMustMatchTheFamily() {
-        let error = decodingError([.target(.masqueradeIPv4(XTMasqueradeIPv4(randomFully: false)))], family: .ipv6)
-        #expect(error?.message == "an IPv4 MASQUERADE in an IPv6 rule")
+    @Test func targetsMustMatchTheFamily() {
+        let masquerade = decodingError([.target(.masqueradeIPv4(XTMasqueradeIPv4(randomFully: false)))], family: .ipv6)
+        #expect(masquerade?.message == "an IPv4 MASQUERADE in an IPv6 rule")
+        let reject = decodingError([.target(.rejectIPv6(XTRejectIPv6(with: XTRejectIPv6.tcpReset)))], family: .ipv4)
+        #expect(reject?.message == "a REJECT for the other IP family in an IPv4 rule")
     }
 
     @Test func descriptionReadsLikeAParserError() {

@@ -1,5 +1,4 @@
 import ClusterState
-import Foundation
 import IPTablesText
 import NetfilterApply
 import NetworkAddresses
@@ -16,22 +15,9 @@ import Testing
 /// and no difference from the manifests they came from.
 @Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
 struct NetlinkReadBackTests {
-    static let projectRoot: String = {
-        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        components.removeLast(3)
-        return components.joined(separator: "/")
-    }()
-
-    static let example = projectRoot + "/examples/shop.yaml"
-    static let netpolDirectory = projectRoot + "/../shared/netpol-cases"
-    static let netpolCases: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: netpolDirectory)) ?? []
-        return names.filter { $0.first?.isNumber == true }.sorted()
-    }()
-
     @Test func allReferenceCasesArePresent() {
         #expect(SharedCases.names.count == 30)
-        #expect(Self.netpolCases.count == 43)
+        #expect(SharedCases.netpolNames.count == 43)
     }
 
     /// Reads the namespace over netlink and through iptables-save, checks the two agree, and
@@ -83,18 +69,18 @@ struct NetlinkReadBackTests {
     }
 
     @Test func shopExampleInBothFamilies() throws {
-        try Self.applyAndCompare(Self.example, families: [.ipv4, .ipv6])
+        try Self.applyAndCompare(SharedCases.example, families: [.ipv4, .ipv6])
     }
 
-    @Test(arguments: netpolCases)
+    @Test(arguments: SharedCases.netpolNames)
     func appliedNetworkPolicyCase(caseName: String) throws {
-        try Self.applyAndCompare(Self.netpolDirectory + "/" + caseName + "/cluster.yaml")
+        try Self.applyAndCompare(SharedCases.netpolDirectory + "/" + caseName + "/cluster.yaml")
     }
 
     /// What was put there by the applier comes back as the compiled model itself, up to what
     /// the kernel does not keep (option order and spellings).
     @Test func shopRulesComeBackAsCompiledUpToSpelling() throws {
-        let state = try #require(try SideLoader(liveReader: nil).load(.paths([Self.example])).cluster?.state)
+        let state = try #require(try SideLoader(liveReader: nil).load(.paths([SharedCases.example])).cluster?.state)
         let compiled = Pipeline.compile(state, families: [.ipv4, .ipv6])
         let scratch = try ScratchNamespace(tag: "rbm")
         defer { scratch.remove() }
