@@ -34,10 +34,8 @@ struct RuleAssembly {
     }
 
     mutating func setProtocol(_ value: L4Protocol, at index: Int) throws(ExpressionProblem) {
+        // (Ports before it are already refused: a port match needs the protocol first.)
         guard proto == nil else { throw ExpressionProblem("a second protocol (-p) in one rule", at: index) }
-        guard portMatchIsNative == nil else {
-            throw ExpressionProblem("the protocol is matched after its ports", at: index)
-        }
         proto = value
     }
 
