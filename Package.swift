@@ -50,7 +50,7 @@ let package = Package(
         // Typed nf_tables objects and expressions, batches, sockets and read-back over libnftnl.
         .target(name: "NetfilterNetlink", dependencies: ["CNetfilter", "CNetfilterShims", "NetworkNamespaces"]),
         // Rule model -> nf_tables expressions exactly as iptables-nft 1.8.9 writes them.
-        .target(name: "IPTablesNFTEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses"]),
+        .target(name: "IPTablesNFTEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses", "IPTablesText"]),
         // Atomic apply of rulesets into a namespace: ownership, read-back, no-op detection.
         .target(name: "NetfilterApply", dependencies: [
             "NetfilterNetlink", "IPTablesNFTEncoding", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
@@ -64,7 +64,7 @@ let package = Package(
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
-            "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph",
+            "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint",
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "NetfilterNetlinkTests", dependencies: ["NetfilterNetlink", "NetworkNamespaces"]),
         .testTarget(name: "IPTablesNFTEncodingTests", dependencies: [
             "IPTablesNFTEncoding", "NetfilterNetlink", "RuleModel", "NetworkAddresses", "IPTablesText",
-            "NetworkNamespaces",
+            "NetworkNamespaces", "ReviewTestSupport",
         ]),
         .testTarget(name: "NetfilterApplyTests", dependencies: [
             "NetfilterApply", "NetfilterNetlink", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses",
@@ -96,11 +96,15 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath"]),
         .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState", "PacketPath", "PacketTrace"]),
         // Paths to the shared reference cases for the review tools' tests.
-        .target(name: "ReviewTestSupport", path: "Tests/ReviewTestSupport"),
+        .target(name: "ReviewTestSupport", dependencies: ["IPTablesText", "RuleModel", "NetworkAddresses"],
+                path: "Tests/ReviewTestSupport"),
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "ReviewTestSupport"]),
         .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "ReviewTestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
-        .testTarget(name: "RuleDiffTests", dependencies: ["RuleDiff", "PacketPath", "NetworkNamespaces", "NetfilterApply", "ReviewTestSupport"]),
+        .testTarget(name: "RuleDiffTests", dependencies: [
+            "RuleDiff", "PacketPath", "NetworkNamespaces", "NetfilterApply", "ReviewTestSupport", "ClusterState",
+            "IPTablesText", "RuleModel", "NetworkAddresses",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -83,6 +83,7 @@ public struct IPTablesNFTEncoder {
             }
             if proto == nil { throw EncodingError("a port match needs a protocol (-p tcp, udp or sctp)") }
         }
+        try PortEncoding.check(ports)
         for match in matches {
             switch match {
             case .source, .destination, .destinationPort, .sourcePort:
@@ -139,7 +140,7 @@ public struct IPTablesNFTEncoder {
         case .goto(let chain):
             out.append(.immediate(Immediate(verdict: .goto(ObjectName(chain)))))
         case .reject(let kind):
-            out.append(.target(rejectTarget(kind ?? .portUnreachable)))
+            out.append(.target(Self.rejectTarget(kind ?? .portUnreachable, family: family)))
         case .dnat(let address, let port):
             guard address.family == family else {
                 throw EncodingError("DNAT to \(address) in an \(family) ruleset")
@@ -163,7 +164,7 @@ public struct IPTablesNFTEncoder {
         }
     }
 
-    private func rejectTarget(_ kind: RejectKind) -> XTTarget {
+    static func rejectTarget(_ kind: RejectKind, family: IPFamily) -> XTTarget {
         switch family {
         case .ipv4:
             switch kind {

@@ -25,9 +25,10 @@ enum PortEncoding {
                 out.append(.match(proto == .tcp ? .tcp(XTTCP()) : .udp(XTUDP())))
                 return
             }
-            if let source, let destination, source.0.first == source.0.last,
-               destination.0.first == destination.0.last, source.negated == destination.negated {
-                // Two single ports are compared in one go: sport and dport are adjacent.
+            if let source, let destination, source.0.first == source.0.last, source.0.first != 0,
+               destination.0.first == destination.0.last, destination.0.first != 0,
+               source.negated == destination.negated {
+                // Two single non-zero ports are compared in one go: sport and dport are adjacent.
                 out.append(.payload(Payload(base: .transport, offset: 0, length: 4)))
                 let both = RegisterData.networkOrder(UInt32(source.0.first) << 16 | UInt32(destination.0.first))
                 out.append(.cmp(Cmp(source.negated ? .neq : .eq, both)))
@@ -40,7 +41,17 @@ enum PortEncoding {
 
     /// Whether an option restricts anything (0:65535 does not, and iptables drops it).
     private static func restricts(_ option: (PortRange, negated: Bool)) -> Bool {
-        option.negated || option.0.first != 0 || option.0.last != .max
+        option.0.first != 0 || option.0.last != .max
+    }
+
+    /// `! --dport 0:65535` can never match; iptables-nft 1.8.9 would silently drop it and
+    /// match everything instead, so it is refused.
+    static func check(_ ports: Ports) throws {
+        for (name, option) in [("--sport", ports.source), ("--dport", ports.destination)] {
+            if let option, option.negated, !restricts(option) {
+                throw EncodingError("! \(name) 0:65535 can never match")
+            }
+        }
     }
 
     private static func appendPort(_ option: (PortRange, negated: Bool), offset: UInt32, to out: inout [Expression]) {
@@ -48,6 +59,9 @@ enum PortEncoding {
         let op: CompareOperator = option.negated ? .neq : .eq
         if option.0.first == option.0.last {
             out.append(.cmp(Cmp(op, .networkOrder(option.0.first))))
+        } else if option.0.first == 0 {
+            // 0:N is one comparison, `<= N` (`> N` when negated).
+            out.append(.cmp(Cmp(option.negated ? .gt : .lte, .networkOrder(option.0.last))))
         } else {
             out.append(.range(RangeExpression(op, from: .networkOrder(option.0.first), to: .networkOrder(option.0.last))))
         }

@@ -93,7 +93,7 @@ struct LiveRuleSpelling {
             case .l4Protocol(let value):
                 out.append(" -m " as StaticString)
                 out.append(value.rawValue)
-                writePorts(of: rule, to: &out)
+                writePorts(of: rule, native: value != .sctp, to: &out)
             case .comment(let comment):
                 out.append(" -m comment --comment " as StaticString)
                 writeSaveString(comment.description, to: &out)
@@ -138,23 +138,36 @@ struct LiveRuleSpelling {
     static let stateOrder: [ConntrackState] = [.invalid, .new, .related, .established, .untracked, .snat, .dnat]
 
     private func writeAddress(_ option: StaticString, _ address: AddressMatch, _ negated: Bool, to out: inout ByteBuffer) {
+        // iptables stores no test for a /0 address (it matches everything), so the dump has none.
+        if address.asPrefix.length == 0 && !negated { return }
         out.append(negated ? " ! " as StaticString : " ")
         out.append(option)
         out.append(UInt8(ascii: " "))
         address.asPrefix.network.write(to: &out)
     }
 
-    /// The protocol module prints source ports before destination ports.
-    private func writePorts(of rule: Rule, to out: inout ByteBuffer) {
+    /// The protocol module prints source ports before destination ports. `native`: tcp and
+    /// udp ports, which iptables-nft stores as nf_tables comparisons rather than an xt match.
+    private func writePorts(of rule: Rule, native: Bool, to out: inout ByteBuffer) {
         for match in rule.matches {
-            if case .sourcePort(let range, let negated) = match { writePortOption(" --sport ", range, negated, to: &out) }
+            if case .sourcePort(let range, let negated) = match { writePortOption(" --sport ", range, negated, native, to: &out) }
         }
         for match in rule.matches {
-            if case .destinationPort(let range, let negated) = match { writePortOption(" --dport ", range, negated, to: &out) }
+            if case .destinationPort(let range, let negated) = match { writePortOption(" --dport ", range, negated, native, to: &out) }
         }
     }
 
-    private func writePortOption(_ option: StaticString, _ range: PortRange, _ negated: Bool, to out: inout ByteBuffer) {
+    private func writePortOption(_ option: StaticString, _ range: PortRange, _ negated: Bool, _ native: Bool,
+                                 to out: inout ByteBuffer) {
+        var range = range
+        var negated = negated
+        // Likewise the full port range: iptables drops it.
+        if range.first == 0 && range.last == .max && !negated { return }
+        // A native `! 0:N` is stored as `> N`, which iptables-save prints as N+1:65535.
+        if native && negated && range.first == 0 && range.last < .max {
+            range = PortRange(first: range.last + 1, last: .max)!
+            negated = false
+        }
         if negated { out.append(" !" as StaticString) }
         out.append(option)
         out.appendDecimal(UInt64(range.first))

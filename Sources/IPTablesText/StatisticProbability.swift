@@ -30,6 +30,14 @@ public enum StatisticProbability {
         ProbabilityText.format(Double(kernelValue(probability)) / scale, digits: 11)
     }
 
+    /// The probability a live dump reads back as for a stored value: the parse of iptables-save's
+    /// `%.11f` text of `value / 2^31`, so that a rule read from the kernel directly and the same
+    /// rule read through iptables-save carry equal probabilities. Nil above 1 (2^31).
+    public static func probability(kernelValue value: UInt32) -> Probability? {
+        guard value <= 1 << 31 else { return nil }
+        return parse(String(decoding: ProbabilityText.format(Double(value) / scale, digits: 11), as: UTF8.self))
+    }
+
     /// The probability a decimal text denotes, as the simplest fraction that prints back the
     /// same (`0.3333333333` → 1/3) or, for iptables-save's 11 digits, that the kernel stores
     /// identically (`0.33333333349` → 1/3). Falls back to the exact decimal or stored value.

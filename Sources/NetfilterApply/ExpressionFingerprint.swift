@@ -124,6 +124,8 @@ extension StableHasher {
             case .set: combine(UInt64(0))
             case .check(let seconds, let reap): combine(UInt64(1)); combine(seconds); combine(reap)
             }
+        case .mark(let value):
+            combine(UInt64(10)); combine(value.value); combine(value.mask); combine(value.inverted)
         case .other(let name, let revision, let info):
             combine(UInt64(9)); combine(name); combine(revision)
             info.withUnsafeBufferPointer { combine(bytes: $0) }

@@ -11,7 +11,8 @@ struct DiffCommand: ParsableCommand {
         discussion: """
             Each side is manifests (files or directories of YAML/JSON, compiled on the fly), an \
             iptables-save or restore file (recognised by its content), or netns:NAME (the live \
-            rules of a network namespace). A side of several files is given with repeated --a or \
+            ip/ip6 filter and nat tables of a named network namespace, read over netlink; needs \
+            root, and fails, listing them, on rules PacketPath's model cannot hold). A side of several files is given with repeated --a or \
             --b; the remaining sides come from the positional arguments, A first.
               packetpath diff manifests/ live-iptables-save.txt
               packetpath diff --a svc.yaml --a slices.yaml netns:node1
@@ -41,7 +42,7 @@ struct DiffCommand: ParsableCommand {
             }
             let a = try next(sideA, "A"), b = try next(sideB, "B")
             guard positional.isEmpty else { throw SideError("more than two sides given: \(positional.joined(separator: " "))") }
-            let loader = SideLoader(liveReader: IPTablesSaveNamespaceReader())
+            let loader = SideLoader(liveReader: NetlinkNamespaceReader())
             let left = try loader.load(a), right = try loader.load(b)
             for side in [left, right] {
                 for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }

@@ -10,7 +10,8 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Follow a packet through the compiled rules: each chain, each matching rule, every branch with its probability.",
         discussion: """
-            The inputs are manifests (compiled on the fly), an iptables-save file, or netns:NAME. \
+            The inputs are manifests (compiled on the fly), an iptables-save file, or netns:NAME \
+            (a namespace's filter and nat tables, read over netlink). \
             The first packet of a new connection is walked through nat PREROUTING (or OUTPUT when \
             the source is a node address), filter INPUT/FORWARD/OUTPUT and nat POSTROUTING. \
             Statistic rules branch the walk; each outcome shows its exact probability.
@@ -68,7 +69,7 @@ struct TraceCommand: ParsableCommand {
                 }
                 return prefix
             }
-            let side = try SideLoader(liveReader: IPTablesSaveNamespaceReader()).load(try SideInput(inputs))
+            let side = try SideLoader(liveReader: NetlinkNamespaceReader()).load(try SideInput(inputs))
             for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
             return try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto,
                                                        destinationPort: dport, sourcePort: sport),

@@ -108,6 +108,18 @@ struct EncoderTests {
             "[ payload load 2b @ transport header + 0 => reg 1 ]", "[ cmp neq reg 1 0x00000100 ]",
             "[ payload load 2b @ transport header + 2 => reg 1 ]", "[ cmp eq reg 1 0x00005a00 ]",
         ])
+        // --dport 0:100 → one compare, <= 100 (> 100 when negated), as iptables-restore stores it
+        #expect(try ports([.destinationPort(PortRange(first: 0, last: 100)!)]) == [
+            "[ payload load 2b @ transport header + 2 => reg 1 ]", "[ cmp lte reg 1 0x00006400 ]",
+        ])
+        #expect(try ports([.destinationPort(PortRange(first: 0, last: 100)!, negated: true)]) == [
+            "[ payload load 2b @ transport header + 2 => reg 1 ]", "[ cmp gt reg 1 0x00006400 ]",
+        ])
+        // --sport 0 --dport 5 → two compares: only non-zero single ports are combined
+        #expect(try ports([.sourcePort(PortRange(0)), .destinationPort(PortRange(5))]) == [
+            "[ payload load 2b @ transport header + 0 => reg 1 ]", "[ cmp eq reg 1 0x00000000 ]",
+            "[ payload load 2b @ transport header + 2 => reg 1 ]", "[ cmp eq reg 1 0x00000500 ]",
+        ])
         // --dport 0:65535 restricts nothing: a bare xt tcp match
         #expect(try ports([.destinationPort(PortRange(first: 0, last: 65535)!)]) == ["[ match name tcp rev 0 ]"])
         // sctp always uses the xt match
@@ -165,6 +177,10 @@ struct EncoderTests {
         }
         #expect(throws: EncodingError.self) {
             try encoder.encode(Rule([.comment(Comment(String(repeating: "x", count: 256)))], nil), into: &out)
+        }
+        // Never matches; iptables-nft 1.8.9 would drop it and match everything.
+        #expect(throws: EncodingError.self) {
+            try encoder.encode(Rule([.l4Protocol(.udp), .destinationPort(PortRange(first: 0, last: .max)!, negated: true)], nil), into: &out)
         }
     }
 }

@@ -12,6 +12,15 @@ struct XTInfoBytesTests {
         #expect(XTMatch(name: "comment", revision: 0, info: bytes) == .comment(XTComment(text)))
     }
 
+    @Test func markMatch() {
+        // Not written by iptables-nft 1.8.9 (it tests marks natively): the layout of
+        // struct xt_mark_mtinfo1 — mark, mask (host order), invert — padded to 16 bytes.
+        let bytes = XTMarkMatch(value: 0x4000, mask: 0xff00, inverted: true).infoBytes
+        #expect(bytes == layout(16, [(0, "0040000000ff000001")]))
+        #expect(XTMatch(name: "mark", revision: 1, info: bytes) == .mark(XTMarkMatch(value: 0x4000, mask: 0xff00, inverted: true)))
+        #expect(XTMatch(name: "mark", revision: 0, info: bytes) == .other(name: "mark", revision: 0, info: bytes))
+    }
+
     @Test func bareTCPAndUDP() {
         // -p tcp -m tcp / -p udp -m udp: all ports, no inversion.
         let expected = layout(16, [(2, "ffff0000ffff")])

@@ -4,22 +4,15 @@ import ClusterState
 import NetworkAddresses
 import PacketPath
 import PacketTrace
+import ReviewTestSupport
 import RuleModel
 
 /// The trace's verdict over the compiled model (kube-proxy chains + NetworkPolicy chains)
 /// against every probe of the 43 NetworkPolicy truth tables. This is the model half of the
 /// netpol acceptance; the real-packet half needs the lab.
 @Suite struct NetpolVerdictTests {
-    static let directory: String = {
-        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        components.removeLast(3)
-        return components.joined(separator: "/") + "/../shared/netpol-cases"
-    }()
-
-    static let cases: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.first?.isNumber == true }.sorted()
-    }()
+    static let directory = SharedCases.netpolDirectory
+    static let cases = SharedCases.netpolNames
 
     @Test func allCasesArePresent() {
         #expect(Self.cases.count == 43)

@@ -1,13 +1,16 @@
 import Foundation
 
-/// The kube-proxy reference cases in ../shared, found from this file's location, for the
-/// review tools' tests.
+/// The reference cases in ../shared and the bundled example, found from this file's location,
+/// for the review tools' tests.
 public enum SharedCases {
-    public static let directory: String = {
+    public static let projectRoot: String = {
         var components = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         components.removeLast(3)
-        return components.joined(separator: "/") + "/../shared/kube-proxy-v1.30/cases"
+        return components.joined(separator: "/")
     }()
+
+    /// The kube-proxy reference cases.
+    public static let directory = projectRoot + "/../shared/kube-proxy-v1.30/cases"
 
     public static let names: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -19,4 +22,15 @@ public enum SharedCases {
     public static func text(_ name: String, _ file: String) throws -> String {
         try String(contentsOfFile: path(name, file), encoding: .utf8)
     }
+
+    /// The NetworkPolicy truth-table cases (`NNN-name/cluster.yaml` and `expected.txt`).
+    public static let netpolDirectory = projectRoot + "/../shared/netpol-cases"
+
+    public static let netpolNames: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: netpolDirectory)) ?? []
+        return names.filter { $0.first?.isNumber == true }.sorted()
+    }()
+
+    /// The bundled example, with Services and NetworkPolicies.
+    public static let example = projectRoot + "/examples/shop.yaml"
 }

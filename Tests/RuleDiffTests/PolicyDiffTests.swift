@@ -3,15 +3,12 @@ import Testing
 import ClusterState
 import PacketPath
 import RuleDiff
+import ReviewTestSupport
 
 /// NetworkPolicy chains are compared like any chain, and their comments (which name pods and
 /// policies as namespace/name) never pass for Service ports.
 @Suite struct PolicyDiffTests {
-    static let example: String = {
-        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        components.removeLast(3)
-        return components.joined(separator: "/") + "/examples/shop.yaml"
-    }()
+    static let example = SharedCases.example
 
     @Test func aChangedPolicyPortIsAChainChange() throws {
         let original = try String(contentsOfFile: Self.example, encoding: .utf8)

@@ -10,12 +10,21 @@ public struct Meta: ExpressionKind {
         public static let mark = Key(rawValue: NFT_META_MARK.rawValue)
         public static let nfproto = Key(rawValue: NFT_META_NFPROTO.rawValue)
         public static let l4proto = Key(rawValue: NFT_META_L4PROTO.rawValue)
+        // Interfaces: not written by PacketPath, but named when a read-back rule tests them.
+        public static let iif = Key(rawValue: NFT_META_IIF.rawValue)
+        public static let oif = Key(rawValue: NFT_META_OIF.rawValue)
+        public static let iifname = Key(rawValue: NFT_META_IIFNAME.rawValue)
+        public static let oifname = Key(rawValue: NFT_META_OIFNAME.rawValue)
 
         var text: String {
             switch self {
             case .mark: return "mark"
             case .nfproto: return "nfproto"
             case .l4proto: return "l4proto"
+            case .iif: return "iif"
+            case .oif: return "oif"
+            case .iifname: return "iifname"
+            case .oifname: return "oifname"
             default: return "key \(rawValue)"
             }
         }

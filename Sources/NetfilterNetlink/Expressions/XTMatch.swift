@@ -11,6 +11,7 @@ public enum XTMatch: ExpressionKind {
     case conntrack(XTConntrack)
     case statistic(XTStatistic)
     case recent(XTRecent)
+    case mark(XTMarkMatch)
     case other(name: String, revision: UInt32, info: [UInt8])
 
     public var name: String {
@@ -23,6 +24,7 @@ public enum XTMatch: ExpressionKind {
         case .conntrack: return XTConntrack.name
         case .statistic: return XTStatistic.name
         case .recent: return XTRecent.name
+        case .mark: return XTMarkMatch.name
         case .other(let name, _, _): return name
         }
     }
@@ -37,6 +39,7 @@ public enum XTMatch: ExpressionKind {
         case .conntrack: return XTConntrack.revision
         case .statistic: return XTStatistic.revision
         case .recent: return XTRecent.revision
+        case .mark: return XTMarkMatch.revision
         case .other(_, let revision, _): return revision
         }
     }
@@ -52,6 +55,7 @@ public enum XTMatch: ExpressionKind {
         case .conntrack(let info): return info.infoBytes
         case .statistic(let info): return info.infoBytes
         case .recent(let info): return info.infoBytes
+        case .mark(let info): return info.infoBytes
         case .other(_, _, let info): return info
         }
     }
@@ -70,6 +74,7 @@ public enum XTMatch: ExpressionKind {
         case .conntrack(let info): info.attach(to: expr, attribute: NFTNL_EXPR_MT_INFO)
         case .statistic(let info): info.attach(to: expr, attribute: NFTNL_EXPR_MT_INFO)
         case .recent(let info): info.attach(to: expr, attribute: NFTNL_EXPR_MT_INFO)
+        case .mark(let info): info.attach(to: expr, attribute: NFTNL_EXPR_MT_INFO)
         case .other(_, _, let info):
             expr.setOwnedBuffer(NFTNL_EXPR_MT_INFO, size: info.count) { $0.copyBytes(from: info) }
         }
@@ -94,6 +99,7 @@ public enum XTMatch: ExpressionKind {
         case XTConntrack.name: if let value = typed(XTConntrack.self) { self = .conntrack(value); return }
         case XTStatistic.name: if let value = typed(XTStatistic.self) { self = .statistic(value); return }
         case XTRecent.name: if let value = typed(XTRecent.self) { self = .recent(value); return }
+        case XTMarkMatch.name: if let value = typed(XTMarkMatch.self) { self = .mark(value); return }
         default: break
         }
         self = .other(name: name, revision: revision, info: info)
