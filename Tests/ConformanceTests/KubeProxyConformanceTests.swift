@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import ClusterState
 import PacketPath
@@ -6,17 +7,17 @@ import PacketPath
 /// Every case kube-proxy v1.30.3 was run on: our restore text must equal its, byte for byte.
 @Suite struct KubeProxyConformanceTests {
     static let cases: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: SharedData.kubeProxyCases)) ?? []
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: SharedCases.directory)) ?? []
         return names.filter { !$0.hasPrefix(".") }.sorted()
     }()
 
     @Test func allThirtyCasesArePresent() {
-        #expect(Self.cases.count == 30, "expected the 30 shared cases in \(SharedData.kubeProxyCases)")
+        #expect(Self.cases.count == 30, "expected the 30 shared cases in \(SharedCases.directory)")
     }
 
     @Test(arguments: cases)
     func compiledTextEqualsKubeProxyOutput(caseName: String) throws {
-        let directory = SharedData.kubeProxyCases + "/" + caseName
+        let directory = SharedCases.directory + "/" + caseName
         let loaded = try ManifestLoader.load(paths: [directory + "/input.yaml"])
         let families = Pipeline.defaultFamilies(for: loaded.state)
         #expect(families.count == 1)

@@ -2,7 +2,7 @@ import IPTablesNFTEncoding
 import IPTablesText
 import NetfilterNetlink
 import NetworkAddresses
-import ReviewTestSupport
+import TestSupport
 import RuleModel
 import Testing
 

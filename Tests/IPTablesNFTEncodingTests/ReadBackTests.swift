@@ -3,7 +3,7 @@ import IPTablesText
 import NetfilterNetlink
 import NetworkAddresses
 import NetworkNamespaces
-import ReviewTestSupport
+import TestSupport
 import RuleModel
 import Testing
 

@@ -1,5 +1,5 @@
 import Testing
-import ReviewTestSupport
+import TestSupport
 import RuleModel
 @testable import IPTablesText
 

@@ -1,4 +1,5 @@
 import ClusterState
+import TestSupport
 import NetfilterApply
 import NetfilterNetlink
 import NetworkAddresses
@@ -14,7 +15,7 @@ import Glibc
 @Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
 struct ApplyBehaviourTests {
     static func rulesets(_ caseName: String, _ edit: (inout ClusterState) -> Void = { _ in }) throws -> [Ruleset] {
-        var state = try ManifestLoader.load(paths: [SharedData.kubeProxyCases + "/\(caseName)/input.yaml"]).state
+        var state = try ManifestLoader.load(paths: [SharedCases.directory + "/\(caseName)/input.yaml"]).state
         edit(&state)
         return Pipeline.compileServices(state, families: Pipeline.defaultFamilies(for: state))
     }
@@ -124,7 +125,7 @@ struct ApplyBehaviourTests {
         #expect(foreignLines(save) == foreignLines(try scratch.save()))
         #expect(foreignLines(save).count == 7)
         // What is left is exactly the empty cluster's layout plus the foreign rules.
-        let empty = try SharedData.read(SharedData.kubeProxyCases + "/empty/live-iptables-save.txt")
+        let empty = try SharedCases.read(SharedCases.directory + "/empty/live-iptables-save.txt")
         let ours = withoutBuiltinJumps(save).split(separator: "\n").filter { !$0.contains("FOREIGN") }
         // (localhost NodePorts off: the NodePort dispatch skips 127.0.0.0/8.)
         let reference = empty.split(separator: "\n").filter { !$0.contains("KUBE-FIREWALL") }.map {

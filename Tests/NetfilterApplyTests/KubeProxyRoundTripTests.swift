@@ -1,4 +1,5 @@
 import ClusterState
+import TestSupport
 import NetfilterApply
 import NetworkAddresses
 import NetworkNamespaces
@@ -11,12 +12,12 @@ import Testing
 @Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
 struct KubeProxyRoundTripTests {
     @Test func allThirtyCasesArePresent() {
-        #expect(SharedData.caseNames.count == 30, "expected the 30 shared cases in \(SharedData.kubeProxyCases)")
+        #expect(SharedCases.names.count == 30, "expected the 30 shared cases in \(SharedCases.directory)")
     }
 
-    @Test(arguments: SharedData.caseNames)
+    @Test(arguments: SharedCases.names)
     func appliedRulesReadBackAsKubeProxysLiveDump(caseName: String) throws {
-        let directory = SharedData.kubeProxyCases + "/" + caseName
+        let directory = SharedCases.directory + "/" + caseName
         let loaded = try ManifestLoader.load(paths: [directory + "/input.yaml"])
         let families = Pipeline.defaultFamilies(for: loaded.state)
         #expect(families.count == 1)
@@ -29,7 +30,7 @@ struct KubeProxyRoundTripTests {
 
         let save = try scratch.save(ipv6: families == [.ipv6])
         #expect(!save.contains("incompatible"), "iptables-save could not read the rules back:\n\(save)")
-        let expected = try SharedData.read(directory + "/live-iptables-save.txt")
+        let expected = try SharedCases.read(directory + "/live-iptables-save.txt")
         let actual = withoutBuiltinJumps(save)
         #expect(actual == expected, "first difference: \(firstDifference(actual, expected))")
     }

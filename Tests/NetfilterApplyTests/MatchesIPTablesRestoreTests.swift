@@ -1,4 +1,5 @@
 import ClusterState
+import TestSupport
 import Foundation
 import IPTablesText
 import NetfilterApply
@@ -15,14 +16,14 @@ import Testing
 @Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
 struct MatchesIPTablesRestoreTests {
     static let netpolCases: [String] = {
-        let directory = SharedData.projectRoot + "/../shared/netpol-cases"
+        let directory = ProjectPaths.root + "/../shared/netpol-cases"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.sorted().map { directory + "/" + $0 + "/cluster.yaml" }
             .filter { FileManager.default.fileExists(atPath: $0) }
     }()
 
-    static let inputs: [String] = SharedData.caseNames.map { SharedData.kubeProxyCases + "/" + $0 + "/input.yaml" }
-        + netpolCases + [SharedData.projectRoot + "/examples/shop.yaml"]
+    static let inputs: [String] = SharedCases.names.map { SharedCases.directory + "/" + $0 + "/input.yaml" }
+        + netpolCases + [ProjectPaths.root + "/examples/shop.yaml"]
 
     @Test func thereAreInputs() {
         #expect(Self.netpolCases.count == 43)

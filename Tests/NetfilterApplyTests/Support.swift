@@ -1,26 +1,6 @@
 import Foundation
 import NetworkNamespaces
 
-/// Paths into ../shared, resolved from this file's location (Tests/NetfilterApplyTests/...).
-enum SharedData {
-    static let projectRoot: String = {
-        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        components.removeLast(3)
-        return components.joined(separator: "/")
-    }()
-
-    static let kubeProxyCases = projectRoot + "/../shared/kube-proxy-v1.30/cases"
-
-    static let caseNames: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: kubeProxyCases)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted()
-    }()
-
-    static func read(_ path: String) throws -> String {
-        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
-    }
-}
-
 extension ScratchNamespace {
     /// Runs a command in the namespace and returns its standard output; fails on error.
     func output(_ arguments: [String], input: [UInt8] = []) throws -> String {

@@ -1,17 +1,12 @@
 import Foundation
 import NetworkNamespaces
+import TestSupport
 @testable import NetnsLab
 
 /// Paths of the shared reference data, resolved from this file (the package root is two
 /// levels up from Tests/NetnsLabTests).
 enum Fixtures {
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    static let netpolCases = packageRoot + "/../shared/netpol-cases"
+    static let netpolCases = ProjectPaths.netpolCases
 
     static func netpolCase(_ name: String) -> String { netpolCases + "/" + name }
 

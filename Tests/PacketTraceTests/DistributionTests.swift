@@ -1,5 +1,5 @@
 import Testing
-import ReviewTestSupport
+import TestSupport
 import PacketPath
 import PacketTrace
 import RuleModel

@@ -4,7 +4,7 @@ import ClusterState
 import NetworkAddresses
 import PacketPath
 import PacketTrace
-import ReviewTestSupport
+import TestSupport
 import RuleModel
 
 /// The trace's verdict over the compiled model (kube-proxy chains + NetworkPolicy chains)

@@ -1,5 +1,5 @@
 import Testing
-import ReviewTestSupport
+import TestSupport
 import ClusterState
 import NetworkAddresses
 import PacketPath

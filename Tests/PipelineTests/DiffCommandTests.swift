@@ -1,4 +1,5 @@
 import NetworkNamespaces
+import TestSupport
 import Testing
 
 /// `packetpath diff … netns:NAME` reads the namespace over netlink: no difference after

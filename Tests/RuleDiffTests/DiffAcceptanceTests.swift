@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import ReviewTestSupport
+import TestSupport
 import ClusterState
 import IPTablesText
 import PacketPath

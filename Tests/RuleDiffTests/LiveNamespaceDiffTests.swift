@@ -1,5 +1,5 @@
 import Testing
-import ReviewTestSupport
+import TestSupport
 import NetworkNamespaces
 import NetfilterApply
 import PacketPath

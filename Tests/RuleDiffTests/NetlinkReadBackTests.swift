@@ -4,7 +4,7 @@ import NetfilterApply
 import NetworkAddresses
 import NetworkNamespaces
 import PacketPath
-import ReviewTestSupport
+import TestSupport
 import RuleDiff
 import RuleModel
 import Testing

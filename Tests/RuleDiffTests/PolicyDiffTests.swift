@@ -3,7 +3,7 @@ import Testing
 import ClusterState
 import PacketPath
 import RuleDiff
-import ReviewTestSupport
+import TestSupport
 
 /// NetworkPolicy chains are compared like any chain, and their comments (which name pods and
 /// policies as namespace/name) never pass for Service ports.

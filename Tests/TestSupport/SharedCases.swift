@@ -33,4 +33,9 @@ public enum SharedCases {
 
     /// The bundled example, with Services and NetworkPolicies.
     public static let example = projectRoot + "/examples/shop.yaml"
+
+    /// The text of any file (an absolute path).
+    public static func read(_ path: String) throws -> String {
+        try String(contentsOfFile: path, encoding: .utf8)
+    }
 }
