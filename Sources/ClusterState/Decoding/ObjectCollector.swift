@@ -49,27 +49,25 @@ struct ObjectCollector {
                                 message: "duplicate object: already defined at \(previous)")
         }
         seen[item.id] = location
+        // Each object remembers where it was read, for lint findings and messages.
+        func located<T: HasObjectMeta>(_ object: T) -> T {
+            var object = object
+            object.metadata.source = location
+            return object
+        }
         switch item.object {
-        case .service(var service):
-            service.metadata.source = location
-            state.services.append(service)
+        case .service(let service):
+            state.services.append(located(service))
         case .endpointSlices(let slices):
-            for var slice in slices {
-                slice.metadata.source = location
-                state.endpointSlices.append(slice)
-            }
-        case .pod(var pod):
-            pod.metadata.source = location
-            state.pods.append(pod)
-        case .namespace(var namespace):
-            namespace.metadata.source = location
-            state.namespaces.append(namespace)
-        case .node(var node):
-            node.metadata.source = location
-            state.nodes.append(node)
-        case .networkPolicy(var policy):
-            policy.metadata.source = location
-            state.networkPolicies.append(policy)
+            state.endpointSlices += slices.map(located)
+        case .pod(let pod):
+            state.pods.append(located(pod))
+        case .namespace(let namespace):
+            state.namespaces.append(located(namespace))
+        case .node(let node):
+            state.nodes.append(located(node))
+        case .networkPolicy(let policy):
+            state.networkPolicies.append(located(policy))
         case .nodeConfig(let patch):
             nodeConfig = patch
         case .kubeProxyConfiguration(let patch):

@@ -60,3 +60,15 @@ public struct ObjectMeta: Sendable, Hashable {
     /// `namespace/name`, or `name` for cluster-scoped objects.
     public var key: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
 }
+
+/// The kinds that carry Kubernetes object metadata.
+protocol HasObjectMeta {
+    var metadata: ObjectMeta { get set }
+}
+
+extension Service: HasObjectMeta {}
+extension EndpointSlice: HasObjectMeta {}
+extension Pod: HasObjectMeta {}
+extension Namespace: HasObjectMeta {}
+extension Node: HasObjectMeta {}
+extension NetworkPolicy: HasObjectMeta {}
