@@ -22,13 +22,17 @@ struct CompileCommand: ParsableCommand {
     func run() throws {
         let loaded = try CLIInput.load(files)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
-        let texts = try CLIInput.run { try Pipeline.iptablesText(Pipeline.compile(loaded.state, families: families)) }
+        let rulesets = Pipeline.compile(loaded.state, families: families)
+        let texts = try CLIInput.run { try Pipeline.iptablesText(rulesets) }
         for compiled in texts {
             if texts.count > 1 {
                 StandardStreams.writeOut(Array("# \(compiled.family.rawValue) rules (\(compiled.family == .ipv4 ? "iptables" : "ip6tables")-restore input)\n".utf8))
             }
             StandardStreams.writeOut(compiled.text)
         }
+        // Done: exit without freeing the cluster state and rule model piece by piece
+        // (≈ 70 ms at 10,000 Services); the process's memory goes back in one step.
+        withExtendedLifetime((loaded, rulesets, texts)) { Self.exit() }
     }
 }
 
