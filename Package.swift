@@ -29,8 +29,10 @@ let package = Package(
         ]),
         // NetworkPolicies + Pods + Namespaces -> filter chains in the same rule model.
         .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler"]),
+        // A prefetch hint for the printer (Swift has none).
+        .target(name: "CPrefetch"),
         // Rule model <-> iptables-save text.
-        .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput"]),
+        .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput", "CPrefetch"]),
         // Follows a packet through a ruleset's chains, branch by branch, with exact probabilities.
         .target(name: "PacketTrace", dependencies: ["RuleModel", "IPTablesText"]),
         // A Service's packet path as a graph (DOT, Mermaid), drawn from traces.
