@@ -20,7 +20,7 @@ let package = Package(
         // A growable byte buffer the text printers write into.
         .target(name: "TextOutput"),
         // Backend-neutral packet-path model: tables, chains, typed rules, sets and maps.
-        .target(name: "RuleModel", dependencies: ["NetworkAddresses", "TextOutput"]),
+        .target(name: "RuleModel", dependencies: ["NetworkAddresses", "TextOutput", "CPrefetch"]),
         // Kubernetes objects and node settings: decoding, API defaulting, validation.
         .target(name: "ClusterState", dependencies: ["NetworkAddresses", "Yams"]),
         // Services + EndpointSlices -> kube-proxy v1.30 iptables layout in the rule model.
@@ -29,7 +29,7 @@ let package = Package(
         ]),
         // NetworkPolicies + Pods + Namespaces -> filter chains in the same rule model.
         .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler"]),
-        // A prefetch hint for the printer (Swift has none).
+        // A prefetch hint (Swift has none), for walks over huge rulesets.
         .target(name: "CPrefetch"),
         // Rule model <-> iptables-save text.
         .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput", "CPrefetch"]),

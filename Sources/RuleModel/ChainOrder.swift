@@ -1,3 +1,5 @@
+import CPrefetch
+
 extension Table {
     /// Puts chains in the order iptables-save style dumps use: base chains first (by hook),
     /// then `leading` chains in the given order, then chains starting with `groupPrefix` in
@@ -78,27 +80,55 @@ private struct OrderKey: Comparable {
     }
 }
 
-extension Array {
-    /// Reorders so that the element at position i is the one that was at `order[i]`,
-    /// following each cycle of the permutation and moving (never copying) elements.
+extension Array where Element == Chain {
+    /// Reorders so that the chain at position i is the one that was at `order[i]`.
+    ///
+    /// Chains are gathered into a new array in order, moved (never copied, which would retain
+    /// their rule arrays), with a prefetch hint a few positions ahead: the reads jump around
+    /// a large array, and waiting for each one dominated sorting 100,000 chains.
     mutating func applyPermutation(_ order: [Int]) {
-        var placed = [Bool](repeating: false, count: count)
-        withUnsafeMutableBufferPointer { elements in
-            guard let base = elements.baseAddress else { return }
-            for start in elements.indices where !placed[start] {
-                let held = (base + start).move()
-                var position = start
-                while true {
-                    placed[position] = true
-                    let source = order[position]
-                    if source == start {
-                        (base + position).initialize(to: held)
-                        break
-                    }
-                    (base + position).moveInitialize(from: base + source, count: 1)
-                    position = source
-                }
+        let count = self.count
+        var result: [Chain] = []
+        result.reserveCapacity(count)
+        withUnsafeMutableBufferPointer { old in
+            guard let base = old.baseAddress else { return }
+            for position in 0..<count {
+                if position + 8 < count { pp_prefetch(base + order[position + 8]) }
+                result.append((base + order[position]).move())
+                // Leave a cheap chain behind (no heap storage) for the old array to destroy.
+                (base + order[position]).initialize(to: Chain.placeholder)
             }
         }
+        self = result
     }
+}
+
+extension Array where Element == Chain {
+    /// `prefix`, then the chains of this array merged by name: the array holds runs that are
+    /// each sorted by name and end at `runEnds`. A linear merge (moving chains, never copying
+    /// them) instead of sorting everything again.
+    public mutating func mergingSortedRuns(endingAt runEnds: [Int], after prefix: [Chain]) -> [Chain] {
+        var result = prefix
+        result.reserveCapacity(prefix.count + count)
+        var next = [0] + runEnds.dropLast()
+        withUnsafeMutableBufferPointer { chains in
+            guard let base = chains.baseAddress else { return }
+            while true {
+                var best = -1
+                for run in runEnds.indices where next[run] < runEnds[run] {
+                    if best < 0 || base[next[run]].name < base[next[best]].name { best = run }
+                }
+                guard best >= 0 else { break }
+                result.append((base + next[best]).move())
+                (base + next[best]).initialize(to: Chain.placeholder)
+                next[best] += 1
+            }
+        }
+        return result
+    }
+}
+
+extension Chain {
+    /// An empty chain with an empty name: owns no heap memory.
+    static let placeholder = Chain("")
 }

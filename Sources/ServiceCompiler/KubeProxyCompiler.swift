@@ -24,15 +24,16 @@ public struct KubeProxyCompiler: Sendable {
             clusterCIDR: settings.clusterCIDR(for: family), masqueradeAll: settings.masqueradeAll,
             nodeIP: settings.nodeIP(for: family),
             largeClusterMode: totalEndpoints > KubeProxyCompiler.largeClusterEndpointsThreshold)
-        var serviceRules = emitConcurrently(plans, emitter)
+        var (serviceRules, natRunEnds) = emitConcurrently(plans, emitter)
 
         let fixed = fixedRules(family: family)
         let filter = filterTable(serviceRules, fixed)
-        return Ruleset(family: family, tables: [filter, natTable(&serviceRules, fixed)])
+        return Ruleset(family: family, tables: [filter, natTable(&serviceRules, runEnds: natRunEnds, fixed)])
     }
 
     /// Service ports are independent, so large inputs are split into one run per core.
-    private func emitConcurrently(_ plans: [ServicePortPlan], _ emitter: ServicePortEmitter) -> ServicePortRules {
+    /// Also returns where each run's chains (sorted by name) end in `natChains`.
+    private func emitConcurrently(_ plans: [ServicePortPlan], _ emitter: ServicePortEmitter) -> (ServicePortRules, [Int]) {
         let runs = plans.count >= 2_000 ? 2 : 1
         let results = UnsafeMutablePointer<ServicePortRules>.allocate(capacity: runs)
         defer { results.deallocate() }
@@ -53,8 +54,12 @@ public struct KubeProxyCompiler: Sendable {
         }
         // Move the runs out (no copies), then append the later ones to the first.
         var merged = results.move()
-        for run in 1..<runs { merged.append((results + run).move()) }
-        return merged
+        var runEnds = [merged.natChains.count]
+        for run in 1..<runs {
+            merged.append((results + run).move())
+            runEnds.append(merged.natChains.count)
+        }
+        return (merged, runEnds)
     }
 
     private func fixedRules(family: IPFamily) -> FixedRules {
@@ -98,21 +103,20 @@ public struct KubeProxyCompiler: Sendable {
     }
 
     /// Takes the per-port chains out of `rules` (a move: copying 100,000 chains retains
-    /// every rule array), then adds the fixed and built-in chains.
-    private func natTable(_ rules: inout ServicePortRules, _ fixed: FixedRules) -> Table {
+    /// every rule array) and merges their runs, each already sorted by name, with the fixed
+    /// chains, after the built-in chains and KUBE-NODEPORTS, KUBE-SERVICES: the canonical order.
+    private func natTable(_ rules: inout ServicePortRules, runEnds: [Int], _ fixed: FixedRules) -> Table {
         let names = KubeProxyChains.self
         var chains: [Chain] = []
         swap(&chains, &rules.natChains)
-        chains += builtinChains(table: names.natTable, fixed)
-        chains += [
-            Chain(names.services, rules: rules.natServices + fixed.nodePortDispatch),
+        // KUBE-MARK-MASQ < KUBE-POSTROUTING: one more sorted run.
+        chains += [Chain(names.markMasquerade, rules: fixed.markMasquerade),
+                   Chain(names.postrouting, rules: fixed.postrouting)]
+        let leading = builtinChains(table: names.natTable, fixed) + [
             Chain(names.nodePorts, rules: rules.natNodePorts),
-            Chain(names.postrouting, rules: fixed.postrouting),
-            Chain(names.markMasquerade, rules: fixed.markMasquerade),
+            Chain(names.services, rules: rules.natServices + fixed.nodePortDispatch),
         ]
-        var table = Table(names.natTable, chains: chains)
-        table.sortChains(leading: [names.nodePorts, names.services], groupPrefix: "KUBE-")
-        return table
+        return Table(names.natTable, chains: chains.mergingSortedRuns(endingAt: runEnds + [chains.count], after: leading))
     }
 
     private func builtinChains(table: String, _ fixed: FixedRules) -> [Chain] {
