@@ -12,7 +12,12 @@ public enum ChainHash {
         // generic DataProtocol path, which costs more than the hash of a short name.
         var hasher = SHA256()
         hasher.update(bufferPointer: input)
-        hasher.finalize().withUnsafeBytes { bytes in
+        encode(hasher.finalize(), into: output)
+    }
+
+    /// The first 80 bits of `digest` as 16 base32 characters.
+    static func encode(_ digest: SHA256.Digest, into output: UnsafeMutableBufferPointer<UInt8>) {
+        digest.withUnsafeBytes { bytes in
             // 10 bytes = two 40-bit groups of eight characters each.
             for group in 0..<2 {
                 var bits: UInt64 = 0

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ClusterState
+import Crypto
 import Dispatch
 import NetworkAddresses
 import RuleModel
@@ -206,26 +207,23 @@ struct ChainHashInput {
     private var suffix: (UInt64, UInt64)
 
     static func suffix(_ a: String, _ b: String, _ c: String) -> ChainHashInput {
-        var (a, b, c) = (a, b, c)
-        return a.withUTF8 { a in
-            b.withUTF8 { b in
-                c.withUTF8 { c in
-                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + c.count) { joined in
-                        var offset = 0
-                        for part in [a, b, c] {
-                            _ = UnsafeMutableBufferPointer(rebasing: joined[offset...]).initialize(fromContentsOf: part)
-                            offset += part.count
-                        }
-                        var result = ChainHashInput(suffix: (0, 0))
-                        withUnsafeMutableBytes(of: &result.suffix) { raw in
-                            ChainHash.suffix(of: UnsafeRawBufferPointer(joined),
-                                             into: raw.bindMemory(to: UInt8.self))
-                        }
-                        return result
-                    }
-                }
+        var hasher = SHA256()
+        // The parts are hashed one after another: the same digest as their concatenation.
+        func feed(_ part: String) {
+            // Native and small strings are contiguous; the fallback copies.
+            if part.utf8.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+                var copy = part
+                copy.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
             }
         }
+        feed(a)
+        feed(b)
+        feed(c)
+        var result = ChainHashInput(suffix: (0, 0))
+        withUnsafeMutableBytes(of: &result.suffix) { raw in
+            ChainHash.encode(hasher.finalize(), into: raw.bindMemory(to: UInt8.self))
+        }
+        return result
     }
 
     func chain(_ prefix: StaticString) -> ChainName {
