@@ -46,18 +46,15 @@ public struct ChainName: Sendable, Hashable, Comparable, CustomStringConvertible
 
     private static func storage(for bytes: UnsafeBufferPointer<UInt8>) -> Storage? {
         guard bytes.count <= 32 else { return nil }
+        for byte in bytes where byte == 0 || byte >= 0x80 { return nil }
+        // The bytes in order, zero-padded; each word read big-endian, so that byte i of the
+        // name is the (i % 8)-th most significant byte of word i / 8.
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        let ok = withUnsafeMutableBytes(of: &words) { raw -> Bool in
-            for (index, byte) in bytes.enumerated() {
-                if byte == 0 || byte >= 0x80 { return false }
-                // Byte i of the name is the (i % 8)-th most significant byte of word i / 8
-                // (memory is little-endian on every platform this tool runs on).
-                raw[(index / 8) * 8 + 7 - index % 8] = byte
-            }
-            return true
+        withUnsafeMutableBytes(of: &words) { raw in
+            if let start = bytes.baseAddress { raw.baseAddress!.copyMemory(from: start, byteCount: bytes.count) }
         }
-        guard ok else { return nil }
-        return .inline(words.0, words.1, words.2, words.3)
+        return .inline(UInt64(bigEndian: words.0), UInt64(bigEndian: words.1),
+                       UInt64(bigEndian: words.2), UInt64(bigEndian: words.3))
     }
 
     /// Appends the name's bytes.

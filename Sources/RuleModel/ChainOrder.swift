@@ -46,23 +46,33 @@ extension Table {
 extension Array where Element == Chain {
     /// Sorts chains by name in byte order, moving them (never copying) into place.
     public mutating func sortByName() {
-        var keys: [OrderKey] = []
+        // Plain integer keys, as small as they can be: the sort moves them around a lot.
+        // Chains are read through a buffer pointer: iterating the array copies every chain.
+        var keys: [NameKey] = []
         keys.reserveCapacity(count)
-        var allInline = true
-        withUnsafeBufferPointer { chains in
+        let allInline = withUnsafeBufferPointer { chains in
             for index in chains.indices {
-                let words = chains[index].name.sortKey
-                if words == nil { allInline = false }
-                keys.append(OrderKey(group: 0, rank: 0, words: words ?? (0, 0, 0, 0), index: index))
+                guard let words = chains[index].name.sortKey else { return false }
+                keys.append(NameKey(words: words, index: index))
             }
+            return true
         }
-        if allInline {
-            keys.sort()
-        } else {
-            keys.sort { self[$0.index].name < self[$1.index].name }
+        guard allInline else {
+            applyPermutation(withUnsafeBufferPointer { chains in indices.sorted { chains[$0].name < chains[$1].name } })
+            return
         }
+        keys.sort()
         applyPermutation(keys.map(\.index))
     }
+}
+
+/// A chain name's words and the chain's position.
+private struct NameKey: Comparable {
+    let words: (UInt64, UInt64, UInt64, UInt64)
+    let index: Int
+
+    static func == (lhs: NameKey, rhs: NameKey) -> Bool { lhs.index == rhs.index }
+    static func < (lhs: NameKey, rhs: NameKey) -> Bool { lhs.words < rhs.words }
 }
 
 private struct OrderKey: Comparable {
@@ -125,6 +135,22 @@ extension Array where Element == Chain {
             }
         }
         return result
+    }
+}
+
+extension Array where Element == Chain {
+    /// Appends `other`'s chains by moving them (appending copies would retain every rule
+    /// array, and freeing `other` release them again); `other` is left empty.
+    public mutating func moveAppending(_ other: inout [Chain]) {
+        reserveCapacity(count + other.count)
+        other.withUnsafeMutableBufferPointer { source in
+            guard let base = source.baseAddress else { return }
+            for index in source.indices {
+                append((base + index).move())
+                (base + index).initialize(to: Chain.placeholder)
+            }
+        }
+        other = []
     }
 }
 
