@@ -67,18 +67,20 @@ let package = Package(
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
+            "TextOutput",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
-            "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint",
+            "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint", "TextOutput",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
         .executableTarget(name: "packetpath-bench", dependencies: [
-            "PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams", "NetfilterApply",
+            "PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams", "NetfilterApply", "TextOutput",
         ]),
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
+        .testTarget(name: "TextOutputTests", dependencies: ["TextOutput"]),
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState"]),
         .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),

@@ -27,13 +27,18 @@ public struct IPTablesTextWriter {
     }
 
     public func text(_ ruleset: Ruleset) throws -> String {
-        String(decoding: try bytes(ruleset), as: UTF8.self)
+        try printed(ruleset).string
     }
 
     public func bytes(_ ruleset: Ruleset) throws -> [UInt8] {
+        try printed(ruleset).bytes
+    }
+
+    /// The text in the buffers it was printed into, never joined: a large ruleset prints
+    /// in two halves on two threads, each into a series of megabyte chunks.
+    public func printed(_ ruleset: Ruleset) throws -> PrintedText {
         let pieces = Piece.layout(ruleset)
         let totalWeight = pieces.reduce(0) { $0 + $1.weight }
-        // Large rulesets print in two halves on two threads; each half is contiguous output.
         let parts = totalWeight > 20_000 ? min(threads, 2) : 1
         var middle = pieces.count
         if parts == 2 {
@@ -45,39 +50,26 @@ public struct IPTablesTextWriter {
         }
         let ranges = parts == 2 ? [0..<middle, middle..<pieces.count] : [0..<pieces.count]
 
-        // Each part prints into its own buffer; the result is assembled with one copy.
-        let buffers = UnsafeMutablePointer<ByteBuffer>.allocate(capacity: parts)
-        let failures = UnsafeMutableBufferPointer<(any Error)?>.allocate(capacity: parts)
-        failures.initialize(repeating: nil)
+        let results = UnsafeMutableBufferPointer<Result<[TextChunk], any Error>>.allocate(capacity: parts)
+        results.initialize(repeating: .success([]))
         defer {
-            buffers.deinitialize(count: parts)
-            buffers.deallocate()
-            failures.deinitialize()
-            failures.deallocate()
+            results.deinitialize()
+            results.deallocate()
         }
-        nonisolated(unsafe) let output = buffers
-        nonisolated(unsafe) let errors = failures
+        nonisolated(unsafe) let output = results
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            // About 75 bytes a rule line; a little more so that the buffer never grows.
-            var buffer = ByteBuffer(capacity: totalWeight * 96 / parts + 4096)
+            var printer = ChunkedPrinter()
             let writer = RuleWriter(family: ruleset.family)
             do {
-                try Piece.write(pieces[ranges[part]], of: ruleset, with: writer, to: &buffer)
+                try Piece.write(pieces[ranges[part]], of: ruleset, with: writer, to: &printer)
+                output[part] = .success(printer.finish())
             } catch {
-                errors[part] = error
+                output[part] = .failure(error)
             }
-            (output + part).initialize(to: buffer)
         }
-        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
-        let total = (0..<parts).reduce(0) { $0 + buffers[$1].count }
-        return [UInt8](unsafeUninitializedCapacity: total) { destination, count in
-            var offset = 0
-            for part in 0..<parts {
-                buffers[part].copyBytes(to: UnsafeMutableRawPointer(destination.baseAddress! + offset))
-                offset += buffers[part].count
-            }
-            count = total
-        }
+        var chunks: [TextChunk] = []
+        for result in results { chunks += try result.get() }
+        return PrintedText(chunks)
     }
 }
 
@@ -118,12 +110,12 @@ private struct Piece {
     /// once per table: copying a Table or Chain, or taking a pointer per chain, would retain
     /// arrays both printing threads share, and contended refcounts cost more than the text.
     static func write(_ pieces: ArraySlice<Piece>, of ruleset: Ruleset, with writer: RuleWriter,
-                      to out: inout ByteBuffer) throws {
+                      to printer: inout ChunkedPrinter) throws {
         try ruleset.tables.withUnsafeBufferPointer { tables in
             var position = pieces.startIndex
             while position < pieces.endIndex {
                 if case .commit = pieces[position].kind {
-                    out.append("COMMIT\n" as StaticString)
+                    printer.buffer.append("COMMIT\n" as StaticString)
                     position += 1
                     continue
                 }
@@ -131,15 +123,17 @@ private struct Piece {
                 let table = tables.baseAddress! + tableIndex
                 try table.pointee.chains.withUnsafeBufferPointer { chains in
                     while position < pieces.endIndex, pieces[position].table == tableIndex {
+                        printer.rotateIfFull()
                         switch pieces[position].kind {
                         case .header:
-                            out.append(UInt8(ascii: "*"))
-                            out.append(table.pointee.name)
-                            out.append(UInt8(ascii: "\n"))
+                            printer.buffer.append(UInt8(ascii: "*"))
+                            printer.buffer.append(table.pointee.name)
+                            printer.buffer.append(UInt8(ascii: "\n"))
                             for chain in chains.indices where chains[chain].attachment == nil {
-                                out.append(UInt8(ascii: ":"))
-                                chains[chain].name.write(to: &out)
-                                out.append(" - [0:0]\n" as StaticString)
+                                printer.rotateIfFull()
+                                printer.buffer.append(UInt8(ascii: ":"))
+                                chains[chain].name.write(to: &printer.buffer)
+                                printer.buffer.append(" - [0:0]\n" as StaticString)
                             }
                         case .rules(_, let chainIndex):
                             RulePrefetch.ahead(of: chainIndex, in: chains)
@@ -147,7 +141,7 @@ private struct Piece {
                             try chain.pointee.rules.withUnsafeBufferPointer { rules in
                                 for index in rules.indices {
                                     try writer.write(rules.baseAddress! + index, chain: chain.pointee.name,
-                                                     table: table.pointee.name, to: &out)
+                                                     table: table.pointee.name, to: &printer.buffer)
                                 }
                             }
                         case .commit:

@@ -4,6 +4,7 @@ import NetworkAddresses
 import PolicyCompiler
 import RuleModel
 import ServiceCompiler
+import TextOutput
 
 /// Which IP families to compile.
 public enum FamilySelection: String, Sendable, CaseIterable {
@@ -52,10 +53,11 @@ public enum Pipeline {
     /// Everything `compile` prints: iptables-restore text per family.
     public struct CompiledText: Sendable {
         public var family: IPFamily
-        public var text: [UInt8]
+        /// The text in the buffers it was printed into; `text.bytes` joins them.
+        public var text: PrintedText
     }
 
     public static func iptablesText(_ rulesets: [Ruleset]) throws -> [CompiledText] {
-        try rulesets.map { CompiledText(family: $0.family, text: try IPTablesTextWriter().bytes($0)) }
+        try rulesets.map { CompiledText(family: $0.family, text: try IPTablesTextWriter().printed($0)) }
     }
 }

@@ -130,6 +130,13 @@ public struct ByteBuffer: ~Copyable {
         destination.copyMemory(from: base, byteCount: used)
     }
 
+    /// Hands the bytes written over as a chunk, without copying them.
+    public consuming func finish() -> TextChunk {
+        let chunk = TextChunk(owning: base, count: used)
+        discard self
+        return chunk
+    }
+
     /// The bytes written so far, as an array (one copy).
     public var bytes: [UInt8] {
         Array(UnsafeBufferPointer(start: base, count: used))

@@ -4,6 +4,7 @@ import Glibc
 import ClusterState
 import IPTablesText
 import PacketPath
+import TextOutput
 import Yams
 
 /// `packetpath-bench` — the measurements behind scripts/bench.
@@ -32,15 +33,18 @@ case "compile":
     var totals: [Double] = []
     var ruleTimes: [Double] = []
     var teardowns: [Double] = []
+    var cpuTimes: [Double] = []
     // One warm-up run, then the median of five. Freeing the rule model and the text is timed
     // apart (the variables are emptied explicitly, or ARC would free them inside the timing
     // right after their last use): it is not compiling, and the CLI leaves it to process exit.
     for _ in 0..<6 {
+        let cpuStart = Measure.processCPU()
         let start = Measure.now()
         var rulesets = Pipeline.compileServices(state, families: [.ipv4])
         let compiled = Measure.now()
         var texts = try Pipeline.iptablesText(rulesets)
         totals.append(Measure.now() - start)
+        cpuTimes.append(Measure.processCPU() - cpuStart)
         ruleTimes.append(compiled - start)
         bytes = texts[0].text.count
         lines = countLines(texts[0].text)
@@ -50,7 +54,7 @@ case "compile":
         teardowns.append(Measure.now() - freeing)
     }
     func median(_ values: [Double]) -> Double { values.dropFirst().sorted()[2] }
-    print("compile services=\(count) seconds=\(median(totals)) rules_seconds=\(median(ruleTimes)) free_seconds=\(median(teardowns)) peak_mb=\(Measure.peakRSSOfSelf()) lines=\(lines) bytes=\(bytes)")
+    print("compile services=\(count) seconds=\(median(totals)) rules_seconds=\(median(ruleTimes)) free_seconds=\(median(teardowns)) cpu_seconds=\(median(cpuTimes)) peak_mb=\(Measure.peakRSSOfSelf()) lines=\(lines) bytes=\(bytes)")
 case "phases":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     let state = SyntheticCluster.state(services: count)
@@ -63,16 +67,30 @@ case "phases":
         // Printed after the timing, so ARC does not free the rules inside it.
         print("rules=\(t1 - t0) print=\(t2 - t1) bytes=\(text.count) chains=\(rulesets[0].tables[1].chains.count)")
     }
+case "profile":
+    // Compile and print five times, keeping every result: a profile of this shows the work
+    // the `compile` figures time, without the teardown they time apart.
+    let state = SyntheticCluster.state(services: Int(arguments[2])!)
+    var windows: [String] = []
+    for _ in 0..<(arguments.count > 3 ? Int(arguments[3])! : 5) {
+        let start = Measure.now()
+        var rulesets = Pipeline.compileServices(state, families: [.ipv4])
+        var texts = try Pipeline.iptablesText(rulesets)
+        windows.append(String(format: "%.6f,%.6f", start, Measure.now()))
+        rulesets = []
+        texts = []
+    }
+    print(windows.joined(separator: " "))
 case "rules-only":
     let state = SyntheticCluster.state(services: Int(arguments[2])!)
     for _ in 0..<5 { _ = Pipeline.compileServices(state, families: [.ipv4]) }
 case "print-only":
     let state = SyntheticCluster.state(services: Int(arguments[2])!)
     let rulesets = Pipeline.compileServices(state, families: [.ipv4])
-    for threads in [1, 2, 1, 2] {
+    for threads in [1, 2, 1, 2, 1, 2, 1, 2] {
         let start = Measure.now()
-        _ = try IPTablesTextWriter(threads: threads).bytes(rulesets[0])
-        print("print threads=\(threads) seconds=\(Measure.now() - start)")
+        let text = try IPTablesTextWriter(threads: threads).printed(rulesets[0])
+        print("print threads=\(threads) seconds=\(Measure.now() - start) bytes=\(text.count) faults=\(Measure.minorFaults())")
     }
 case "policies":
     let state = SyntheticPolicies.state()
@@ -113,9 +131,13 @@ default:
     fail("unknown command \(arguments[1])")
 }
 
-/// Newlines in `bytes` (a free function: closures in top-level code pay main-actor checks).
-func countLines(_ bytes: [UInt8]) -> Int {
+/// Newlines in `text` (a free function: closures in top-level code pay main-actor checks).
+func countLines(_ text: PrintedText) -> Int {
     var count = 0
-    for byte in bytes where byte == 10 { count += 1 }
+    for chunk in text.chunks {
+        chunk.withUnsafeBytes { bytes in
+            for byte in bytes where byte == 10 { count += 1 }
+        }
+    }
     return count
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClusterState
+import TextOutput
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,16 +31,22 @@ enum CLIInput {
 
 enum StandardStreams {
     static func writeOut(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(1, raw.baseAddress! + offset, raw.count - offset)
-                if written <= 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
+        bytes.withUnsafeBytes { writeOut($0) }
+    }
+
+    static func writeOut(_ text: PrintedText) {
+        for chunk in text.chunks { chunk.withUnsafeBytes { writeOut($0) } }
+    }
+
+    private static func writeOut(_ raw: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < raw.count {
+            let written = write(1, raw.baseAddress! + offset, raw.count - offset)
+            if written <= 0 {
+                if errno == EINTR { continue }
+                return
             }
+            offset += written
         }
     }
 

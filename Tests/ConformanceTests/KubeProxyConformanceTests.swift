@@ -23,7 +23,7 @@ import PacketPath
         #expect(families.count == 1)
         let compiled = try Pipeline.iptablesText(Pipeline.compileServices(loaded.state, families: families))
         let expected = try Data(contentsOf: URL(fileURLWithPath: directory + "/kube-proxy.iptables-save"))
-        let actual = String(decoding: compiled[0].text, as: UTF8.self)
+        let actual = compiled[0].text.string
         let reference = String(decoding: expected, as: UTF8.self)
         #expect(actual == reference, "first difference: \(firstDifference(actual, reference))")
     }
