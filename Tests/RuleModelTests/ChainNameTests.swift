@@ -25,3 +25,31 @@ import Testing
         #expect(built.hashValue == ChainName("KUBE-SVC-XPGD46QRK7WJZT7O").hashValue)
     }
 }
+
+@Suite struct ChainNameStorageTests {
+    /// Names the word packing cannot hold (a NUL byte, non-ASCII) take the long storage and
+    /// still compare in byte order with packed ones.
+    @Test func unpackableNamesRoundTripAndSort() {
+        let texts = ["KUBE-Ä", "a\u{0}b", "é", "KUBE-SVC-A", "a", "KUBE-", "zz"]
+        for text in texts {
+            #expect(ChainName(text).description == text)
+            #expect(ChainName(text).count == text.utf8.count)
+        }
+        let sorted = texts.map { ChainName($0) }.sorted().map(\.description)
+        #expect(sorted == texts.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        var chains = texts.map { Chain(ChainName($0)) }
+        chains.sortByName()
+        #expect(chains.map(\.name.description) == sorted)
+    }
+}
+
+@Suite struct ChainMoveTests {
+    @Test func moveAppendingKeepsOrderAndEmptiesTheSource() {
+        var first = [Chain("A", rules: [Rule([], .accept)])]
+        var second = ["B", "C"].map { Chain(ChainName($0), rules: [Rule([], .drop)]) }
+        first.moveAppending(&second)
+        #expect(first.map(\.name.description) == ["A", "B", "C"])
+        #expect(first.map(\.rules.count) == [1, 1, 1])
+        #expect(second.isEmpty)
+    }
+}
