@@ -47,7 +47,10 @@ public struct KubeProxyCompiler: Sendable {
             // whole table in the first run, so that the merge below appends in place.
             let chains = plans[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
             rules.natChains.reserveCapacity(run == 0 ? chains * runs + 16 : chains)
-            for index in lower..<upper { emitter.emit(plans[index], into: &rules) }
+            // Plans are borrowed through a buffer pointer: `plans[index]` copies one.
+            plans.withUnsafeBufferPointer { plans in
+                for index in lower..<upper { emitter.emit(plans[index], into: &rules) }
+            }
             // Sorted here, in parallel; the table's final sort then finds long sorted runs.
             rules.natChains.sortByName()
             (output + run).initialize(to: rules)

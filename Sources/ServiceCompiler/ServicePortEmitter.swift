@@ -19,7 +19,7 @@ struct ServicePortRules {
         filterProxyFirewall += other.filterProxyFirewall
         natServices += other.natServices
         natNodePorts += other.natNodePorts
-        natChains += other.natChains
+        natChains.moveAppending(&other.natChains)
     }
 }
 
@@ -177,23 +177,26 @@ struct ServicePortEmitter {
 
         // 12. One chain per reachable endpoint: hairpin masquerade, then DNAT.
         let sepComment = Match.comment(Comment(name))
-        for index in selection.reachableEndpoints {
-            let endpoint = plan.endpoints[index]
-            var hairpin: [Match] = []
-            var dnat: [Match] = []
-            hairpin.reserveCapacity(2)
-            dnat.reserveCapacity(3)
-            if !largeClusterMode {
-                hairpin.append(sepComment)
-                dnat.append(sepComment)
+        // Endpoints are read in place: copying one retains its strings.
+        plan.endpoints.withUnsafeBufferPointer { endpoints in
+            for index in selection.reachableEndpoints {
+                let endpoint = endpoints.baseAddress! + index
+                var hairpin: [Match] = []
+                var dnat: [Match] = []
+                hairpin.reserveCapacity(2)
+                dnat.reserveCapacity(3)
+                if !largeClusterMode {
+                    hairpin.append(sepComment)
+                    dnat.append(sepComment)
+                }
+                hairpin.append(.source(.host(endpoint.pointee.address)))
+                if plan.affinitySeconds != nil { dnat.append(.recent(name: endpoint.pointee.chain, .set)) }
+                dnat.append(proto)
+                out.natChains.append(Chain(endpoint.pointee.chain, rules: [
+                    Rule(hairpin, markMasquerade),
+                    Rule(dnat, .dnat(endpoint.pointee.address, port: endpoint.pointee.port)),
+                ]))
             }
-            hairpin.append(.source(.host(endpoint.address)))
-            if plan.affinitySeconds != nil { dnat.append(.recent(name: endpoint.chain, .set)) }
-            dnat.append(proto)
-            out.natChains.append(Chain(endpoint.chain, rules: [
-                Rule(hairpin, markMasquerade),
-                Rule(dnat, .dnat(endpoint.address, port: endpoint.port)),
-            ]))
         }
     }
 

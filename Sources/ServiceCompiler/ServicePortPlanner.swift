@@ -14,56 +14,68 @@ struct ServicePortPlanner {
     let family: IPFamily
 
     func plans(for state: ClusterState) -> [ServicePortPlan] {
-        // Indices rather than copies: copying Services and slices would retain every field.
+        // Services and slices are borrowed through buffer pointers throughout: copying one
+        // retains every field it holds.
+        state.services.withUnsafeBufferPointer { services in
+            state.endpointSlices.withUnsafeBufferPointer { slices in
+                plans(services: services, slices: slices)
+            }
+        }
+    }
+
+    private func plans(services: UnsafeBufferPointer<Service>, slices: UnsafeBufferPointer<EndpointSlice>) -> [ServicePortPlan] {
+        // Indices rather than copies of the slices.
         var slicesByService: [ServiceKey: [Int]] = [:]
-        for index in state.endpointSlices.indices where state.endpointSlices[index].addressType.family == family {
-            let slice = state.endpointSlices[index]
-            slicesByService[ServiceKey(namespace: slice.metadata.namespace, name: slice.serviceName), default: []].append(index)
+        slicesByService.reserveCapacity(services.count)
+        for index in slices.indices where slices[index].addressType.family == family {
+            slicesByService[ServiceKey(namespace: slices[index].metadata.namespace, name: slices[index].serviceName),
+                            default: []].append(index)
         }
         for key in slicesByService.keys where slicesByService[key]!.count > 1 {
-            slicesByService[key]!.sort {
-                state.endpointSlices[$0].metadata.name.precedesInByteOrder(state.endpointSlices[$1].metadata.name)
-            }
+            slicesByService[key]!.sort { slices[$0].metadata.name.precedesInByteOrder(slices[$1].metadata.name) }
         }
 
-        var ordered: [(service: Int, port: Int, key: String)] = []
-        for (serviceIndex, service) in state.services.enumerated() {
-            guard service.type != .externalName, !service.isHeadless,
-                  service.clusterIP(for: family) != nil else { continue }
-            let key = service.metadata.key
-            for portIndex in service.ports.indices { ordered.append((serviceIndex, portIndex, key)) }
+        var ordered: [(service: Int, port: Int, key: String, prefix: BytePrefix)] = []
+        ordered.reserveCapacity(services.count)
+        for serviceIndex in services.indices {
+            let service = services.baseAddress! + serviceIndex
+            guard service.pointee.type != .externalName, !service.pointee.isHeadless,
+                  service.pointee.clusterIPs.contains(where: { $0.family == family }) else { continue }
+            let key = service.pointee.metadata.key
+            let prefix = BytePrefix(key)
+            for portIndex in service.pointee.ports.indices { ordered.append((serviceIndex, portIndex, key, prefix)) }
         }
         ordered.sort { lhs, rhs in
+            if lhs.prefix != rhs.prefix { return lhs.prefix < rhs.prefix }
             if lhs.key != rhs.key { return lhs.key.precedesInByteOrder(rhs.key) }
-            return state.services[lhs.service].ports[lhs.port].name
-                .precedesInByteOrder(state.services[rhs.service].ports[rhs.port].name)
+            return services[lhs.service].ports[lhs.port].name.precedesInByteOrder(services[rhs.service].ports[rhs.port].name)
         }
 
-        // Ports are independent: plan them in one run per core.
+        // Ports are independent: plan them in one run per core, each run initializing its
+        // own range of the result in place.
         let runs = ordered.count >= 2_000 ? 2 : 1
         let runLength = (ordered.count + runs - 1) / runs
-        let results = UnsafeMutableBufferPointer<[ServicePortPlan]>.allocate(capacity: runs)
-        results.initialize(repeating: [])
-        defer { results.deinitialize(); results.deallocate() }
-        nonisolated(unsafe) let output = results
-        let slices = slicesByService
+        let slicesOfService = slicesByService
         let ports = ordered
-        DispatchQueue.concurrentPerform(iterations: runs) { run in
-            let lower = min(run * runLength, ports.count)
-            let upper = min(lower + runLength, ports.count)
-            // Borrow Services and slices through buffer pointers: copies would retain every field.
-            output[run] = state.services.withUnsafeBufferPointer { services in
-                state.endpointSlices.withUnsafeBufferPointer { allSlices in
-                    ports[lower..<upper].map { entry in
-                        let metadata = services[entry.service].metadata
-                        return plan(services[entry.service], serviceKey: entry.key, port: services[entry.service].ports[entry.port],
-                                    slices: allSlices,
-                                    sliceIndices: slices[ServiceKey(namespace: metadata.namespace, name: metadata.name)] ?? [])
-                    }
+        nonisolated(unsafe) let services = services
+        nonisolated(unsafe) let slices = slices
+        return [ServicePortPlan](unsafeUninitializedCapacity: ports.count) { result, initialized in
+            nonisolated(unsafe) let output = result
+            DispatchQueue.concurrentPerform(iterations: runs) { run in
+                let lower = min(run * runLength, ports.count)
+                let upper = min(lower + runLength, ports.count)
+                for position in lower..<upper {
+                    let entry = ports[position]
+                    let service = services.baseAddress! + entry.service
+                    let sliceIndices = slicesOfService[ServiceKey(namespace: service.pointee.metadata.namespace,
+                                                                  name: service.pointee.metadata.name)] ?? []
+                    (output.baseAddress! + position).initialize(to: plan(
+                        service.pointee, serviceKey: entry.key, port: service.pointee.ports[entry.port],
+                        slices: slices, sliceIndices: sliceIndices))
                 }
             }
+            initialized = ports.count
         }
-        return Array(results.joined())
     }
 
     private func plan(_ service: Service, serviceKey: String, port: ServicePort,
@@ -151,8 +163,7 @@ struct ServicePortPlanner {
                 }
             }
         }
-        result.sort { $0.endpointString.precedesInByteOrder($1.endpointString) }
-        return result
+        return EndpointPlan.sortedByEndpointString(result)
     }
 }
 
@@ -163,13 +174,79 @@ struct ServiceKey: Hashable {
 }
 
 extension EndpointPlan {
+    /// `plans` in byte order of their endpoint strings. The order is worked out on indices
+    /// and the plans are then swapped into place: sorting the plans themselves copies every
+    /// one of them, with its retains, at each step.
+    static func sortedByEndpointString(_ plans: consuming [EndpointPlan]) -> [EndpointPlan] {
+        let order: [Int]? = plans.withUnsafeBufferPointer { plans in
+            let inOrder = plans.indices.dropFirst().allSatisfy {
+                !plans[$0].endpointString.precedesInByteOrder(plans[$0 - 1].endpointString)
+            }
+            return inOrder ? nil : plans.indices.sorted { plans[$0].endpointString.precedesInByteOrder(plans[$1].endpointString) }
+        }
+        guard let order else { return plans }
+        plans.withUnsafeMutableBufferPointer { buffer in
+            // Position i receives the plan first at order[i]; a plan whose first position
+            // is already behind i was swapped away from it, and the chain says where to.
+            for position in buffer.indices {
+                var source = order[position]
+                while source < position { source = order[source] }
+                buffer.swapAt(position, source)
+            }
+        }
+        return plans
+    }
+
     /// `IP:PORT`, or `[IP]:PORT` for IPv6 (Go's JoinHostPort), with the IP as written.
     static func endpointString(_ address: String, port: Int, family: IPFamily) -> String {
-        // No reserveCapacity: most endpoint strings fit a small (inline) String.
-        var text = family == .ipv6 ? "[" + address + "]" : address
-        text.append(":")
-        text.append(String(port))
-        return text
+        var address = address
+        // Written once into a stack buffer: building the String piece by piece (three
+        // appends and a number conversion) cost more than the rest of planning an endpoint.
+        return address.withUTF8 { text in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count + 24) { buffer in
+                var used = 0
+                if family == .ipv6 { buffer[used] = UInt8(ascii: "["); used += 1 }
+                _ = UnsafeMutableBufferPointer(rebasing: buffer[used...]).initialize(fromContentsOf: text)
+                used += text.count
+                if family == .ipv6 { buffer[used] = UInt8(ascii: "]"); used += 1 }
+                buffer[used] = UInt8(ascii: ":")
+                used += 1
+                var digits = 1
+                var scan = port / 10
+                while scan > 0 { digits += 1; scan /= 10 }
+                var rest = port
+                for position in stride(from: used + digits - 1, through: used, by: -1) {
+                    buffer[position] = UInt8(truncatingIfNeeded: rest % 10) &+ 48
+                    rest /= 10
+                }
+                used += digits
+                return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<used]), as: UTF8.self)
+            }
+        }
+    }
+}
+
+/// A string's first 16 UTF-8 bytes as two big-endian words, zero-padded: comparing two of
+/// them orders the strings as their bytes do, except for ties, which a full comparison settles.
+/// Sorting ten thousand Service keys compares integers instead of strings.
+struct BytePrefix: Comparable {
+    private let high: UInt64
+    private let low: UInt64
+
+    init(_ text: String) {
+        var text = text
+        var words: (UInt64, UInt64) = (0, 0)
+        text.withUTF8 { bytes in
+            withUnsafeMutableBytes(of: &words) { raw in
+                if let start = bytes.baseAddress { raw.baseAddress!.copyMemory(from: start, byteCount: min(bytes.count, 16)) }
+            }
+        }
+        high = UInt64(bigEndian: words.0)
+        low = UInt64(bigEndian: words.1)
+    }
+
+    static func < (lhs: BytePrefix, rhs: BytePrefix) -> Bool {
+        (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }
 }
 
@@ -207,23 +284,27 @@ struct ChainHashInput {
     private var suffix: (UInt64, UInt64)
 
     static func suffix(_ a: String, _ b: String, _ c: String) -> ChainHashInput {
-        var hasher = SHA256()
-        // The parts are hashed one after another: the same digest as their concatenation.
-        func feed(_ part: String) {
-            // Native and small strings are contiguous; the fallback copies.
-            if part.utf8.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
-                var copy = part
-                copy.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        var (a, b, c) = (a, b, c)
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                c.withUTF8 { c in
+                    // Joined on the stack and hashed in one update: each update through the
+                    // hasher costs more than copying a few dozen bytes.
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + c.count) { joined in
+                        var end = joined.initialize(fromContentsOf: a)
+                        end = UnsafeMutableBufferPointer(rebasing: joined[end...]).initialize(fromContentsOf: b) + end
+                        _ = UnsafeMutableBufferPointer(rebasing: joined[end...]).initialize(fromContentsOf: c)
+                        var hasher = SHA256()
+                        hasher.update(bufferPointer: UnsafeRawBufferPointer(joined))
+                        var result = ChainHashInput(suffix: (0, 0))
+                        withUnsafeMutableBytes(of: &result.suffix) { raw in
+                            ChainHash.encode(hasher.finalize(), into: raw.bindMemory(to: UInt8.self))
+                        }
+                        return result
+                    }
+                }
             }
         }
-        feed(a)
-        feed(b)
-        feed(c)
-        var result = ChainHashInput(suffix: (0, 0))
-        withUnsafeMutableBytes(of: &result.suffix) { raw in
-            ChainHash.encode(hasher.finalize(), into: raw.bindMemory(to: UInt8.self))
-        }
-        return result
     }
 
     func chain(_ prefix: StaticString) -> ChainName {
