@@ -35,33 +35,21 @@ public struct IPTablesTextWriter {
     }
 
     /// The text in the buffers it was printed into, never joined: a large ruleset prints
-    /// in two halves on two threads, each into a series of megabyte chunks.
+    /// in two parts on two threads, each into a series of megabyte chunks.
     public func printed(_ ruleset: Ruleset) throws -> PrintedText {
-        let pieces = Piece.layout(ruleset)
-        let totalWeight = pieces.reduce(0) { $0 + $1.weight }
-        let parts = totalWeight > 20_000 ? min(threads, 2) : 1
-        var middle = pieces.count
-        if parts == 2 {
-            var running = 0
-            middle = pieces.firstIndex { piece in
-                running += piece.weight
-                return running * 2 >= totalWeight
-            }.map { $0 + 1 } ?? pieces.count
-        }
-        let ranges = parts == 2 ? [0..<middle, middle..<pieces.count] : [0..<pieces.count]
-
-        let results = UnsafeMutableBufferPointer<Result<[TextChunk], any Error>>.allocate(capacity: parts)
+        let parts = threads > 1 ? PrintSplit.parts(of: ruleset) : [PrintSplit.whole(ruleset)]
+        let results = UnsafeMutableBufferPointer<Result<[TextChunk], any Error>>.allocate(capacity: parts.count)
         results.initialize(repeating: .success([]))
         defer {
             results.deinitialize()
             results.deallocate()
         }
         nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        DispatchQueue.concurrentPerform(iterations: parts.count) { part in
             var printer = ChunkedPrinter()
             let writer = RuleWriter(family: ruleset.family)
             do {
-                try Piece.write(pieces[ranges[part]], of: ruleset, with: writer, to: &printer)
+                try PrintSplit.write(parts[part], of: ruleset, with: writer, to: &printer)
                 output[part] = .success(printer.finish())
             } catch {
                 output[part] = .failure(error)
@@ -73,84 +61,120 @@ public struct IPTablesTextWriter {
     }
 }
 
-/// A unit of output, in order: a table's opening line and chain declarations, one chain's
-/// rules, or a table's COMMIT.
-private struct Piece {
-    enum Kind {
-        case header(table: Int)
-        case rules(table: Int, chain: Int)
-        case commit
+/// Where printing stands in a ruleset: before the rules of chain `chain` of table `table`.
+/// A table's header (its `*name` line and chain declarations) belongs to its chain 0 and its
+/// COMMIT to the end of its last chain.
+struct PrintPosition: Comparable {
+    var table: Int
+    var chain: Int
+
+    static func < (lhs: PrintPosition, rhs: PrintPosition) -> Bool {
+        (lhs.table, lhs.chain) < (rhs.table, rhs.chain)
+    }
+}
+
+/// Splitting a ruleset's text into contiguous parts of about equal size, and printing one.
+enum PrintSplit {
+    /// Rules below which one thread prints everything.
+    static let parallelThreshold = 20_000
+    /// Chains whose rule counts are read to estimate a table's rules per chain: reading all
+    /// of them is a cache miss per chain, a few milliseconds for 100,000 chains on one thread.
+    static let sampledChains = 256
+
+    static func whole(_ ruleset: Ruleset) -> Range<PrintPosition> {
+        PrintPosition(table: 0, chain: 0)..<PrintPosition(table: ruleset.tables.count, chain: 0)
     }
 
-    let kind: Kind
-    /// Roughly proportional to the bytes printed (in rule lines), to split work evenly.
-    let weight: Int
-
-    static func layout(_ ruleset: Ruleset) -> [Piece] {
-        var pieces: [Piece] = []
-        for (tableIndex, table) in ruleset.tables.enumerated() {
-            // A declaration line is about a third of a rule line.
-            pieces.append(Piece(kind: .header(table: tableIndex), weight: 1 + table.chains.count / 3))
-            for (chainIndex, chain) in table.chains.enumerated() where !chain.isBase {
-                pieces.append(Piece(kind: .rules(table: tableIndex, chain: chainIndex), weight: chain.rules.count))
+    /// One part, or two of about equal estimated size.
+    static func parts(of ruleset: Ruleset) -> [Range<PrintPosition>] {
+        let whole = whole(ruleset)
+        // Estimated output per table, in rule lines: a declaration line is about a third of a
+        // rule line.
+        let estimates = ruleset.tables.map { table -> (header: Double, perChain: Double) in
+            (1 + Double(table.chains.count) / 3, rulesPerChain(table.chains))
+        }
+        let sizes = zip(ruleset.tables, estimates).map { table, estimate in
+            estimate.header + estimate.perChain * Double(table.chains.count)
+        }
+        let total = sizes.reduce(0, +)
+        guard total > Double(parallelThreshold) else { return [whole] }
+        var before = 0.0
+        for (index, size) in sizes.enumerated() {
+            if before + size >= total / 2 {
+                let estimate = estimates[index]
+                let chains = ruleset.tables[index].chains.count
+                let wanted = (total / 2 - before - estimate.header) / max(estimate.perChain, 1e-9)
+                let chain = min(max(Int(wanted.rounded(.up)), 0), chains)
+                // After a table's last chain is before the next table: its COMMIT goes first.
+                let middle = chain == chains ? PrintPosition(table: index + 1, chain: 0) : PrintPosition(table: index, chain: chain)
+                guard middle > whole.lowerBound, middle < whole.upperBound else { return [whole] }
+                return [whole.lowerBound..<middle, middle..<whole.upperBound]
             }
-            pieces.append(Piece(kind: .commit, weight: 1))
+            before += size
         }
-        return pieces
+        return [whole]
     }
 
-    var table: Int {
-        switch kind {
-        case .header(let table), .rules(let table, _): return table
-        case .commit: return -1
+    /// Average rules per regular chain, from evenly spaced chains.
+    private static func rulesPerChain(_ chains: [Chain]) -> Double {
+        guard !chains.isEmpty else { return 0 }
+        let step = max(chains.count / sampledChains, 1)
+        return chains.withUnsafeBufferPointer { chains in
+            var sampled = 0
+            var rules = 0
+            for index in stride(from: 0, to: chains.count, by: step) where !chains[index].isBase {
+                sampled += 1
+                rules += chains[index].rules.count
+            }
+            return sampled == 0 ? 0 : Double(rules) / Double(sampled)
         }
     }
 
-    /// Writes a run of pieces. Tables and chains are borrowed through buffer pointers taken
-    /// once per table: copying a Table or Chain, or taking a pointer per chain, would retain
-    /// arrays both printing threads share, and contended refcounts cost more than the text.
-    static func write(_ pieces: ArraySlice<Piece>, of ruleset: Ruleset, with writer: RuleWriter,
+    /// Prints `part`. Tables and chains are borrowed through buffer pointers taken once per
+    /// table: copying a Table or Chain, or taking a pointer per chain, would retain arrays
+    /// both printing threads share, and contended refcounts cost more than the text.
+    static func write(_ part: Range<PrintPosition>, of ruleset: Ruleset, with writer: RuleWriter,
                       to printer: inout ChunkedPrinter) throws {
         try ruleset.tables.withUnsafeBufferPointer { tables in
-            var position = pieces.startIndex
-            while position < pieces.endIndex {
-                if case .commit = pieces[position].kind {
-                    printer.buffer.append("COMMIT\n" as StaticString)
-                    position += 1
-                    continue
-                }
-                let tableIndex = pieces[position].table
+            // A part ending before chain 0 of a table prints nothing of that table.
+            let tablesEnd = min(part.upperBound.chain == 0 ? part.upperBound.table : part.upperBound.table + 1, tables.count)
+            for tableIndex in part.lowerBound.table..<tablesEnd {
                 let table = tables.baseAddress! + tableIndex
                 try table.pointee.chains.withUnsafeBufferPointer { chains in
-                    while position < pieces.endIndex, pieces[position].table == tableIndex {
+                    let first = tableIndex == part.lowerBound.table ? part.lowerBound.chain : 0
+                    let end = tableIndex == part.upperBound.table ? part.upperBound.chain : chains.count
+                    if first == 0 { writeHeader(table.pointee.name, chains, to: &printer) }
+                    for chainIndex in first..<end where !chains[chainIndex].isBase {
                         printer.rotateIfFull()
-                        switch pieces[position].kind {
-                        case .header:
-                            printer.buffer.append(UInt8(ascii: "*"))
-                            printer.buffer.append(table.pointee.name)
-                            printer.buffer.append(UInt8(ascii: "\n"))
-                            for chain in chains.indices where chains[chain].attachment == nil {
-                                printer.rotateIfFull()
-                                printer.buffer.append(UInt8(ascii: ":"))
-                                chains[chain].name.write(to: &printer.buffer)
-                                printer.buffer.append(" - [0:0]\n" as StaticString)
+                        RulePrefetch.ahead(of: chainIndex, in: chains)
+                        let chain = chains.baseAddress! + chainIndex
+                        try chain.pointee.rules.withUnsafeBufferPointer { rules in
+                            for index in rules.indices {
+                                try writer.write(rules.baseAddress! + index, chain: chain.pointee.name,
+                                                 table: table.pointee.name, to: &printer.buffer)
                             }
-                        case .rules(_, let chainIndex):
-                            RulePrefetch.ahead(of: chainIndex, in: chains)
-                            let chain = chains.baseAddress! + chainIndex
-                            try chain.pointee.rules.withUnsafeBufferPointer { rules in
-                                for index in rules.indices {
-                                    try writer.write(rules.baseAddress! + index, chain: chain.pointee.name,
-                                                     table: table.pointee.name, to: &printer.buffer)
-                                }
-                            }
-                        case .commit:
-                            break
                         }
-                        position += 1
+                    }
+                    if end == chains.count {
+                        printer.rotateIfFull()
+                        printer.buffer.append("COMMIT\n" as StaticString)
                     }
                 }
             }
+        }
+    }
+
+    /// `*name` and a declaration of every regular chain.
+    private static func writeHeader(_ name: String, _ chains: UnsafeBufferPointer<Chain>, to printer: inout ChunkedPrinter) {
+        printer.rotateIfFull()
+        printer.buffer.append(UInt8(ascii: "*"))
+        printer.buffer.append(name)
+        printer.buffer.append(UInt8(ascii: "\n"))
+        for chain in chains.indices where chains[chain].attachment == nil {
+            printer.rotateIfFull()
+            printer.buffer.append(UInt8(ascii: ":"))
+            chains[chain].name.write(to: &printer.buffer)
+            printer.buffer.append(" - [0:0]\n" as StaticString)
         }
     }
 }

@@ -191,23 +191,43 @@ struct RuleWriter {
 
     /// `%0.10f` of the probability as a binary double, as kube-proxy formats it.
     private func writeProbability(_ probability: Probability, to out: inout ByteBuffer) {
-        out.append(probabilityTexts.text(for: probability))
+        probabilityTexts.write(probability, to: &out)
     }
 }
 
 /// Probability texts already formatted (kube-proxy's 1/k steps repeat across Services).
+///
+/// Slots of 16 bytes in one allocation: a length byte (0 until the text is made), then the
+/// text. Handing out cached arrays instead cost a retain and a release per rule, and an
+/// exclusivity check per access to the class's array.
 final class ProbabilityTextCache {
-    private var reciprocals: [[UInt8]?] = Array(repeating: nil, count: 4097)
+    private static let slots = 4097
+    private static let slotSize = 16
+    private let storage: UnsafeMutablePointer<UInt8>
 
-    func text(for probability: Probability) -> [UInt8] {
-        guard probability.numerator == 1, probability.denominator < UInt64(reciprocals.count) else {
-            return ProbabilityText.fixed10(probability.value)
+    init() {
+        storage = .allocate(capacity: Self.slots * Self.slotSize)
+        storage.initialize(repeating: 0, count: Self.slots * Self.slotSize)
+    }
+
+    deinit { storage.deallocate() }
+
+    func write(_ probability: Probability, to out: inout ByteBuffer) {
+        guard probability.numerator == 1, probability.denominator < UInt64(Self.slots) else {
+            out.append(ProbabilityText.fixed10(probability.value))
+            return
         }
-        let index = Int(probability.denominator)
-        if let text = reciprocals[index] { return text }
-        let text = ProbabilityText.fixed10(probability.value)
-        reciprocals[index] = text
-        return text
+        let slot = storage + Int(probability.denominator) * Self.slotSize
+        if slot.pointee == 0 {
+            let text = ProbabilityText.fixed10(probability.value)
+            guard text.count < Self.slotSize else {
+                out.append(text)
+                return
+            }
+            (slot + 1).update(from: text, count: text.count)
+            slot.pointee = UInt8(text.count)
+        }
+        out.append(UnsafeRawBufferPointer(start: slot + 1, count: Int(slot.pointee)))
     }
 }
 

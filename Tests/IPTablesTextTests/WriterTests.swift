@@ -15,11 +15,11 @@ import RuleModel
 
 /// A ruleset large enough to print in two parts, each over several megabyte chunks.
 @Suite struct ChunkedWriterTests {
-    private static func largeRuleset() -> Ruleset {
+    private static func chains(_ count: Int, rulesEach: Int = 10) -> [Chain] {
         var chains: [Chain] = []
-        for service in 0..<3_000 {
+        for service in 0..<count {
             let name = ChainName("KUBE-SEP-\(String(service, radix: 36, uppercase: true))")
-            let rules = (0..<10).map { index in
+            let rules = (0..<rulesEach).map { index in
                 Rule([.comment(Comment("ns-\(service)/svc-\(index)")),
                       .source(.host(IPAddress("10.\(service / 250).\(service % 250).\(index)")!)),
                       .l4Protocol(.tcp)],
@@ -27,7 +27,31 @@ import RuleModel
             }
             chains.append(Chain(name, rules: rules))
         }
-        return Ruleset(family: .ipv4, tables: [Table("nat", chains: chains), Table("filter", chains: [Chain("KUBE-FORWARD")])])
+        return chains
+    }
+
+    private static func largeRuleset() -> Ruleset {
+        Ruleset(family: .ipv4, tables: [Table("nat", chains: chains(3_000)), Table("filter", chains: [Chain("KUBE-FORWARD")])])
+    }
+
+    /// Where the split falls: inside a table, at a table boundary, around empty tables, with
+    /// base chains (never printed) on either side.
+    @Test(arguments: [
+        [0, 3_000], [3_000, 0], [1_500, 1_500], [2_999, 1], [1, 2_999], [0, 2_000, 0, 2_000, 0], [4_000, 4_000, 3],
+    ])
+    func splitsAnywherePrintTheSameText(tableSizes: [Int]) throws {
+        let base = Chain("PREROUTING", rules: [Rule([], .jump("KUBE-SERVICES"))], attachment: BaseChainAttachment(hook: .prerouting, priority: -100))
+        let tables = tableSizes.enumerated().map { index, size in
+            Table("t\(index)", chains: [base] + Self.chains(size, rulesEach: 8 + index) + [base])
+        }
+        let ruleset = Ruleset(family: .ipv4, tables: tables)
+        let split = PrintSplit.parts(of: ruleset)
+        #expect(split.count == 2)
+        let two = try IPTablesTextWriter(threads: 2).printed(ruleset)
+        let one = try IPTablesTextWriter(threads: 1).printed(ruleset)
+        #expect(one.chunks.count > 1)
+        #expect(two.string == one.string)
+        #expect(one.string.components(separatedBy: "COMMIT\n").count == tableSizes.count + 1)
     }
 
     @Test func twoThreadsPrintWhatOneThreadAndLineByLinePrint() throws {
