@@ -31,13 +31,18 @@ public struct ChainName: Sendable, Hashable, Comparable, CustomStringConvertible
         let prefixBytes = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
         let total = prefixBytes.count + suffix.count
         if total <= 32 {
-            let joined = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { buffer -> Storage? in
-                _ = buffer.initialize(fromContentsOf: prefixBytes)
-                _ = UnsafeMutableBufferPointer(rebasing: buffer[prefixBytes.count...]).initialize(fromContentsOf: suffix)
-                return ChainName.storage(for: UnsafeBufferPointer(buffer))
+            // Joined straight into the words' memory.
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            let packable = withUnsafeMutableBytes(of: &words) { raw -> Bool in
+                // Plain byte copies: the generic initializers cost more than the copying.
+                raw.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: prefixBytes.count)
+                if let suffix = suffix.baseAddress {
+                    (raw.baseAddress! + prefixBytes.count).copyMemory(from: suffix, byteCount: total - prefixBytes.count)
+                }
+                return ChainName.packable(UnsafeRawBufferPointer(rebasing: raw[..<total]))
             }
-            if let joined {
-                storage = joined
+            if packable {
+                storage = ChainName.inline(words)
                 return
             }
         }
@@ -45,16 +50,28 @@ public struct ChainName: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     private static func storage(for bytes: UnsafeBufferPointer<UInt8>) -> Storage? {
-        guard bytes.count <= 32 else { return nil }
-        for byte in bytes where byte == 0 || byte >= 0x80 { return nil }
-        // The bytes in order, zero-padded; each word read big-endian, so that byte i of the
-        // name is the (i % 8)-th most significant byte of word i / 8.
+        guard bytes.count <= 32, packable(UnsafeRawBufferPointer(bytes)) else { return nil }
+        // The bytes in order, zero-padded.
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &words) { raw in
             if let start = bytes.baseAddress { raw.baseAddress!.copyMemory(from: start, byteCount: bytes.count) }
         }
-        return .inline(UInt64(bigEndian: words.0), UInt64(bigEndian: words.1),
-                       UInt64(bigEndian: words.2), UInt64(bigEndian: words.3))
+        return inline(words)
+    }
+
+    /// Whether the bytes can be packed: no NUL (the padding) and ASCII only. `byte &- 1` is
+    /// at least 0x7F exactly for 0 and for 0x80 and above; a running maximum vectorizes.
+    private static func packable(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var worst: UInt8 = 0
+        for byte in bytes { worst = max(worst, byte &- 1) }
+        return worst < 0x7F
+    }
+
+    /// Words read big-endian from the name's zero-padded bytes, so that byte i of the name is
+    /// the (i % 8)-th most significant byte of word i / 8, and comparing words is byte order.
+    private static func inline(_ memory: (UInt64, UInt64, UInt64, UInt64)) -> Storage {
+        .inline(UInt64(bigEndian: memory.0), UInt64(bigEndian: memory.1),
+                UInt64(bigEndian: memory.2), UInt64(bigEndian: memory.3))
     }
 
     /// Appends the name's bytes.

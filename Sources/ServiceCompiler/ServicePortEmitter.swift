@@ -11,6 +11,8 @@ struct ServicePortRules {
     var natServices: [Rule] = []
     var natNodePorts: [Rule] = []
     var natChains: [Chain] = []
+    /// Match lists shared by the run's rules (not part of the output).
+    var shared = SharedMatchLists()
 
     mutating func append(_ other: consuming ServicePortRules) {
         filterServices += other.filterServices
@@ -20,6 +22,27 @@ struct ServicePortRules {
         natServices += other.natServices
         natNodePorts += other.natNodePorts
         natChains.moveAppending(&other.natChains)
+    }
+}
+
+/// Match lists that many rules of a run hold alike, made once per run: a rule's matches are
+/// a heap array, and in a large cluster 90,000 dispatch rules `[statistic 1/k]` and 100,000
+/// DNAT rules `[protocol]` would otherwise cost an allocation (and later a free) each.
+struct SharedMatchLists {
+    private var oneIn: [[Match]] = []
+    private var protocolOnly: [L4Protocol: [Match]] = [:]
+
+    mutating func statistic(oneIn k: Int) -> [Match] {
+        // Indexed by k; slot 0, never asked for, holds 1/1.
+        while oneIn.count <= k { oneIn.append([.statistic(.oneIn(max(oneIn.count, 1)))]) }
+        return oneIn[k]
+    }
+
+    mutating func only(_ proto: L4Protocol) -> [Match] {
+        if let matches = protocolOnly[proto] { return matches }
+        let matches = [Match.l4Protocol(proto)]
+        protocolOnly[proto] = matches
+        return matches
     }
 }
 
@@ -171,7 +194,7 @@ struct ServicePortEmitter {
             var rules: [Rule] = []
             rules.reserveCapacity(1 + endpoints.count * (plan.affinitySeconds == nil ? 1 : 2))
             if let masquerade { rules.append(masquerade) }
-            if used { appendDispatchRules(plan, endpoints, to: &rules) }
+            if used { appendDispatchRules(plan, endpoints, to: &rules, shared: &out.shared) }
             out.natChains.append(Chain(chain, rules: rules))
         }
 
@@ -182,16 +205,22 @@ struct ServicePortEmitter {
             for index in selection.reachableEndpoints {
                 let endpoint = endpoints.baseAddress! + index
                 var hairpin: [Match] = []
-                var dnat: [Match] = []
-                hairpin.reserveCapacity(2)
-                dnat.reserveCapacity(3)
-                if !largeClusterMode {
-                    hairpin.append(sepComment)
-                    dnat.append(sepComment)
+                var dnat: [Match]
+                if largeClusterMode && plan.affinitySeconds == nil {
+                    hairpin = [.source(.host(endpoint.pointee.address))]
+                    dnat = out.shared.only(plan.l4Protocol)
+                } else {
+                    hairpin.reserveCapacity(2)
+                    dnat = []
+                    dnat.reserveCapacity(3)
+                    if !largeClusterMode {
+                        hairpin.append(sepComment)
+                        dnat.append(sepComment)
+                    }
+                    hairpin.append(.source(.host(endpoint.pointee.address)))
+                    if plan.affinitySeconds != nil { dnat.append(.recent(name: endpoint.pointee.chain, .set)) }
+                    dnat.append(proto)
                 }
-                hairpin.append(.source(.host(endpoint.pointee.address)))
-                if plan.affinitySeconds != nil { dnat.append(.recent(name: endpoint.pointee.chain, .set)) }
-                dnat.append(proto)
                 out.natChains.append(Chain(endpoint.pointee.chain, rules: [
                     Rule(hairpin, markMasquerade),
                     Rule(dnat, .dnat(endpoint.pointee.address, port: endpoint.pointee.port)),
@@ -202,12 +231,13 @@ struct ServicePortEmitter {
 
     /// Session-affinity checks first (when enabled), then one probability step per endpoint:
     /// endpoint i of n is taken with probability 1/(n-i), the last one unconditionally.
-    private func appendDispatchRules(_ plan: ServicePortPlan, _ endpoints: [Int], to rules: inout [Rule]) {
+    private func appendDispatchRules(_ plan: ServicePortPlan, _ endpoints: [Int], to rules: inout [Rule],
+                                     shared: inout SharedMatchLists) {
         func matches(_ index: Int, _ extra: Match?) -> [Match] {
             var matches: [Match] = []
             matches.reserveCapacity(2)
             if !largeClusterMode {
-                matches.append(.comment(Comment(plan.name, " -> ", plan.endpoints[index].endpointString)))
+                matches.append(.comment(Comment(plan.name, " -> ", plan.endpoints[index].endpointString.description)))
             }
             if let extra { matches.append(extra) }
             return matches
@@ -219,8 +249,13 @@ struct ServicePortEmitter {
             }
         }
         for (position, index) in endpoints.enumerated() {
-            let step: Match? = position < endpoints.count - 1 ? .statistic(.oneIn(endpoints.count - position)) : nil
-            rules.append(Rule(matches(index, step), .jump(plan.endpoints[index].chain)))
+            let last = position == endpoints.count - 1
+            if largeClusterMode {
+                rules.append(Rule(last ? [] : shared.statistic(oneIn: endpoints.count - position), .jump(plan.endpoints[index].chain)))
+            } else {
+                let step: Match? = last ? nil : .statistic(.oneIn(endpoints.count - position))
+                rules.append(Rule(matches(index, step), .jump(plan.endpoints[index].chain)))
+            }
         }
     }
 }

@@ -37,7 +37,7 @@ struct ServicePortPlan {
 /// One endpoint of a Service port.
 struct EndpointPlan {
     /// `IP:PORT` or `[IP]:PORT`, with the IP as written in the EndpointSlice.
-    let endpointString: String
+    let endpointString: EndpointText
     let address: IPAddress
     let port: UInt16
     let isLocal: Bool

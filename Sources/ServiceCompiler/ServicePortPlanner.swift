@@ -127,38 +127,50 @@ struct ServicePortPlanner {
 
     /// The endpoints of every slice port whose name and protocol equal the Service port's,
     /// deduplicated by endpoint string (a local copy wins), sorted by endpoint string.
+    /// Slices and endpoints are read in place: copying an Endpoint retains its strings.
     private func gatherEndpoints(name: String, l4: L4Protocol, port: ServicePort,
                                  slices: UnsafeBufferPointer<EndpointSlice>, sliceIndices: [Int]) -> [EndpointPlan] {
         var result: [EndpointPlan] = []
         result.reserveCapacity(sliceIndices.reduce(0) { $0 + slices[$1].endpoints.count })
-        // Most ports have a handful of endpoints: find duplicates by scanning until a
+        // Most ports have a handful of endpoints: duplicates are found by scanning until a
         // dictionary pays off.
-        var positionByString: [String: Int]? = nil
-        func position(of endpointString: String) -> Int? {
-            if let positionByString { return positionByString[endpointString] }
-            return result.firstIndex { $0.endpointString == endpointString }
-        }
+        var positionByText: [EndpointText: Int]? = nil
+        let hashPrefix = HashPrefix(name, l4.rawValue)
         for sliceIndex in sliceIndices {
-            guard let slicePort = slices[sliceIndex].ports.first(where: { $0.name == port.name && $0.protocol == port.protocol }),
+            let slice = slices.baseAddress! + sliceIndex
+            guard let slicePort = slice.pointee.ports.first(where: { $0.name == port.name && $0.protocol == port.protocol }),
                   let number = slicePort.port, number > 0 else { continue }
-            for endpoint in slices[sliceIndex].endpoints where endpoint.address.family == family {
-                let endpointString = EndpointPlan.endpointString(endpoint.addressText, port: number, family: family)
-                let isLocal = !settings.hostname.isEmpty && endpoint.nodeName == settings.hostname
-                let existing = position(of: endpointString)
-                if existing != nil && !isLocal { continue }
-                let plan = EndpointPlan(
-                    endpointString: endpointString, address: endpoint.address, port: UInt16(clamping: number),
-                    isLocal: isLocal, isReady: endpoint.conditions.isReady,
-                    isServing: endpoint.conditions.isServing, isTerminating: endpoint.conditions.isTerminating,
-                    zoneHints: endpoint.zoneHints,
-                    chain: ChainHashInput.suffix(name, l4.rawValue, endpointString).chain("KUBE-SEP-"))
-                if let existing {
-                    result[existing] = plan
-                } else {
-                    positionByString?[endpointString] = result.count
-                    result.append(plan)
-                    if positionByString == nil && result.count == 32 {
-                        positionByString = Dictionary(uniqueKeysWithValues: result.enumerated().map { ($1.endpointString, $0) })
+            slice.pointee.endpoints.withUnsafeBufferPointer { endpoints in
+                for index in endpoints.indices {
+                    let endpoint = endpoints.baseAddress! + index
+                    guard endpoint.pointee.address.family == family else { continue }
+                    let text = EndpointText(address: endpoint.pointee.addressText, port: number, family: family)
+                    let isLocal = !settings.hostname.isEmpty && endpoint.pointee.nodeName == settings.hostname
+                    let existing: Int?
+                    if let positionByText {
+                        existing = positionByText[text]
+                    } else {
+                        // Address and port first: integers, and different for all but duplicates.
+                        existing = result.firstIndex {
+                            $0.address == endpoint.pointee.address && $0.port == UInt16(clamping: number) && $0.endpointString == text
+                        }
+                    }
+                    if existing != nil && !isLocal { continue }
+                    let conditions = endpoint.pointee.conditions
+                    let plan = EndpointPlan(
+                        endpointString: text, address: endpoint.pointee.address, port: UInt16(clamping: number),
+                        isLocal: isLocal, isReady: conditions.isReady,
+                        isServing: conditions.isServing, isTerminating: conditions.isTerminating,
+                        zoneHints: endpoint.pointee.zoneHints,
+                        chain: hashPrefix.chain("KUBE-SEP-", endpoint: text))
+                    if let existing {
+                        result[existing] = plan
+                    } else {
+                        positionByText?[text] = result.count
+                        result.append(plan)
+                        if positionByText == nil && result.count == 32 {
+                            positionByText = Dictionary(uniqueKeysWithValues: result.indices.map { (result[$0].endpointString, $0) })
+                        }
                     }
                 }
             }
@@ -180,9 +192,9 @@ extension EndpointPlan {
     static func sortedByEndpointString(_ plans: consuming [EndpointPlan]) -> [EndpointPlan] {
         let order: [Int]? = plans.withUnsafeBufferPointer { plans in
             let inOrder = plans.indices.dropFirst().allSatisfy {
-                !plans[$0].endpointString.precedesInByteOrder(plans[$0 - 1].endpointString)
+                !(plans[$0].endpointString < plans[$0 - 1].endpointString)
             }
-            return inOrder ? nil : plans.indices.sorted { plans[$0].endpointString.precedesInByteOrder(plans[$1].endpointString) }
+            return inOrder ? nil : plans.indices.sorted { plans[$0].endpointString < plans[$1].endpointString }
         }
         guard let order else { return plans }
         plans.withUnsafeMutableBufferPointer { buffer in
@@ -195,34 +207,6 @@ extension EndpointPlan {
             }
         }
         return plans
-    }
-
-    /// `IP:PORT`, or `[IP]:PORT` for IPv6 (Go's JoinHostPort), with the IP as written.
-    static func endpointString(_ address: String, port: Int, family: IPFamily) -> String {
-        var address = address
-        // Written once into a stack buffer: building the String piece by piece (three
-        // appends and a number conversion) cost more than the rest of planning an endpoint.
-        return address.withUTF8 { text in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count + 24) { buffer in
-                var used = 0
-                if family == .ipv6 { buffer[used] = UInt8(ascii: "["); used += 1 }
-                _ = UnsafeMutableBufferPointer(rebasing: buffer[used...]).initialize(fromContentsOf: text)
-                used += text.count
-                if family == .ipv6 { buffer[used] = UInt8(ascii: "]"); used += 1 }
-                buffer[used] = UInt8(ascii: ":")
-                used += 1
-                var digits = 1
-                var scan = port / 10
-                while scan > 0 { digits += 1; scan /= 10 }
-                var rest = port
-                for position in stride(from: used + digits - 1, through: used, by: -1) {
-                    buffer[position] = UInt8(truncatingIfNeeded: rest % 10) &+ 48
-                    rest /= 10
-                }
-                used += digits
-                return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<used]), as: UTF8.self)
-            }
-        }
     }
 }
 
@@ -278,32 +262,36 @@ extension L4Protocol {
     }
 }
 
-/// The 16-character hash of `a + b + c`, computed without joining the strings, from which
-/// the per-port chain names (one hash, four prefixes) are made.
+/// The 16-character hash of a Service port's (or endpoint's) name parts, from which its
+/// chain names (one hash, several prefixes) are made.
 struct ChainHashInput {
     private var suffix: (UInt64, UInt64)
 
+    /// The hash of `a + b + c`, joined on the stack and hashed in one update: each update
+    /// through the hasher costs more than copying a few dozen bytes.
     static func suffix(_ a: String, _ b: String, _ c: String) -> ChainHashInput {
         var (a, b, c) = (a, b, c)
         return a.withUTF8 { a in
             b.withUTF8 { b in
                 c.withUTF8 { c in
-                    // Joined on the stack and hashed in one update: each update through the
-                    // hasher costs more than copying a few dozen bytes.
                     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + c.count) { joined in
                         var end = joined.initialize(fromContentsOf: a)
                         end = UnsafeMutableBufferPointer(rebasing: joined[end...]).initialize(fromContentsOf: b) + end
                         _ = UnsafeMutableBufferPointer(rebasing: joined[end...]).initialize(fromContentsOf: c)
-                        var hasher = SHA256()
-                        hasher.update(bufferPointer: UnsafeRawBufferPointer(joined))
-                        var result = ChainHashInput(suffix: (0, 0))
-                        withUnsafeMutableBytes(of: &result.suffix) { raw in
-                            ChainHash.encode(hasher.finalize(), into: raw.bindMemory(to: UInt8.self))
-                        }
-                        return result
+                        return ChainHashInput(hashing: UnsafeRawBufferPointer(joined))
                     }
                 }
             }
+        }
+    }
+
+    init(hashing input: UnsafeRawBufferPointer) {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: input)
+        suffix = (0, 0)
+        let digest = hasher.finalize()
+        withUnsafeMutableBytes(of: &suffix) { raw in
+            ChainHash.encode(digest, into: raw.bindMemory(to: UInt8.self))
         }
     }
 
@@ -311,6 +299,36 @@ struct ChainHashInput {
         var suffix = self.suffix
         return withUnsafeBytes(of: &suffix) { raw in
             ChainName(prefix: prefix, suffix: raw.bindMemory(to: UInt8.self))
+        }
+    }
+}
+
+/// The start of every SEP chain's hash input for one Service port (its name and protocol),
+/// joined once per port rather than once per endpoint.
+struct HashPrefix {
+    private let bytes: [UInt8]
+
+    init(_ name: String, _ proto: String) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count + proto.utf8.count)
+        bytes += name.utf8
+        bytes += proto.utf8
+        self.bytes = bytes
+    }
+
+    /// `prefix` and the hash of the port's name, protocol and `endpoint`.
+    func chain(_ prefix: StaticString, endpoint: EndpointText) -> ChainName {
+        bytes.withUnsafeBufferPointer { head in
+            endpoint.withBytes { tail in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: head.count + tail.count) { joined in
+                    // Plain byte copies: the generic initializers cost more than the copying.
+                    if let start = joined.baseAddress {
+                        if let first = head.baseAddress { UnsafeMutableRawPointer(start).copyMemory(from: first, byteCount: head.count) }
+                        if let rest = tail.baseAddress { UnsafeMutableRawPointer(start + head.count).copyMemory(from: rest, byteCount: tail.count) }
+                    }
+                    return ChainHashInput(hashing: UnsafeRawBufferPointer(joined)).chain(prefix)
+                }
+            }
         }
     }
 }
