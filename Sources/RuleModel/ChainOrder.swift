@@ -114,31 +114,6 @@ extension Array where Element == Chain {
 }
 
 extension Array where Element == Chain {
-    /// `prefix`, then the chains of this array merged by name: the array holds runs that are
-    /// each sorted by name and end at `runEnds`. A linear merge (moving chains, never copying
-    /// them) instead of sorting everything again.
-    public mutating func mergingSortedRuns(endingAt runEnds: [Int], after prefix: [Chain]) -> [Chain] {
-        var result = prefix
-        result.reserveCapacity(prefix.count + count)
-        var next = [0] + runEnds.dropLast()
-        withUnsafeMutableBufferPointer { chains in
-            guard let base = chains.baseAddress else { return }
-            while true {
-                var best = -1
-                for run in runEnds.indices where next[run] < runEnds[run] {
-                    if best < 0 || base[next[run]].name < base[next[best]].name { best = run }
-                }
-                guard best >= 0 else { break }
-                result.append((base + next[best]).move())
-                (base + next[best]).initialize(to: Chain.placeholder)
-                next[best] += 1
-            }
-        }
-        return result
-    }
-}
-
-extension Array where Element == Chain {
     /// Appends `other`'s chains by moving them (appending copies would retain every rule
     /// array, and freeing `other` release them again); `other` is left empty.
     public mutating func moveAppending(_ other: inout [Chain]) {

@@ -24,45 +24,52 @@ public struct KubeProxyCompiler: Sendable {
             clusterCIDR: settings.clusterCIDR(for: family), masqueradeAll: settings.masqueradeAll,
             nodeIP: settings.nodeIP(for: family),
             largeClusterMode: totalEndpoints > KubeProxyCompiler.largeClusterEndpointsThreshold)
-        var (serviceRules, natRunEnds) = emitConcurrently(plans, emitter)
-
         let fixed = fixedRules(family: family)
+        // KUBE-MARK-MASQ and KUBE-POSTROUTING are sorted in with the first run's chains.
+        let fixedNatChains = [Chain(KubeProxyChains.markMasquerade, rules: fixed.markMasquerade),
+                              Chain(KubeProxyChains.postrouting, rules: fixed.postrouting)]
+        let (serviceRules, sortedRuns) = emitConcurrently(plans, emitter, fixedNatChains: fixedNatChains)
+        var natRuns = sortedRuns
+
         let filter = filterTable(serviceRules, fixed)
-        return Ruleset(family: family, tables: [filter, natTable(&serviceRules, runEnds: natRunEnds, fixed)])
+        return Ruleset(family: family, tables: [filter, natTable(serviceRules, runs: &natRuns, fixed)])
     }
 
     /// Service ports are independent, so large inputs are split into one run per core.
-    /// Also returns where each run's chains (sorted by name) end in `natChains`.
-    private func emitConcurrently(_ plans: [ServicePortPlan], _ emitter: ServicePortEmitter) -> (ServicePortRules, [Int]) {
+    /// Also returns each run's chains with their name order (the first run's with `fixedNatChains`).
+    private func emitConcurrently(_ plans: [ServicePortPlan], _ emitter: ServicePortEmitter,
+                                  fixedNatChains: [Chain]) -> (ServicePortRules, [NameOrderedChains]) {
         let runs = plans.count >= 2_000 ? 2 : 1
         let results = UnsafeMutablePointer<ServicePortRules>.allocate(capacity: runs)
-        defer { results.deallocate() }
+        let orderedChains = UnsafeMutablePointer<NameOrderedChains>.allocate(capacity: runs)
+        defer {
+            results.deallocate()
+            orderedChains.deallocate()
+        }
         let runLength = (plans.count + runs - 1) / max(runs, 1)
-        nonisolated(unsafe) let output = results
+        nonisolated(unsafe) let (output, orders) = (results, orderedChains)
         DispatchQueue.concurrentPerform(iterations: runs) { run in
             let lower = min(run * runLength, plans.count)
             let upper = min(lower + runLength, plans.count)
             var rules = ServicePortRules()
-            // Up to EXT, FW, SVC and SVL per port, plus one chain per endpoint; room for the
-            // whole table in the first run, so that the merge below appends in place.
-            let chains = plans[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
-            rules.natChains.reserveCapacity(run == 0 ? chains * runs + 16 : chains)
+            // Up to EXT, FW, SVC and SVL per port, plus one chain per endpoint.
+            let chainCount = plans[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
+            rules.natChains.reserveCapacity(chainCount + (run == 0 ? fixedNatChains.count : 0))
             // Plans are borrowed through a buffer pointer: `plans[index]` copies one.
             plans.withUnsafeBufferPointer { plans in
                 for index in lower..<upper { emitter.emit(plans[index], into: &rules) }
             }
-            // Sorted here, in parallel; the table's final sort then finds long sorted runs.
-            rules.natChains.sortByName()
+            if run == 0 { rules.natChains += fixedNatChains }
+            // Their order is worked out here, in parallel; the table's merge applies it.
+            var chains: [Chain] = []
+            swap(&chains, &rules.natChains)
+            (orders + run).initialize(to: NameOrderedChains(chains))
             (output + run).initialize(to: rules)
         }
-        // Move the runs out (no copies), then append the later ones to the first.
+        // Move the runs out (no copies), appending the later ones' rules to the first's.
         var merged = results.move()
-        var runEnds = [merged.natChains.count]
-        for run in 1..<runs {
-            merged.append((results + run).move())
-            runEnds.append(merged.natChains.count)
-        }
-        return (merged, runEnds)
+        for run in 1..<runs { merged.append((results + run).move()) }
+        return (merged, (0..<runs).map { (orderedChains + $0).move() })
     }
 
     private func fixedRules(family: IPFamily) -> FixedRules {
@@ -105,21 +112,16 @@ public struct KubeProxyCompiler: Sendable {
         return table
     }
 
-    /// Takes the per-port chains out of `rules` (a move: copying 100,000 chains retains
-    /// every rule array) and merges their runs, each already sorted by name, with the fixed
-    /// chains, after the built-in chains and KUBE-NODEPORTS, KUBE-SERVICES: the canonical order.
-    private func natTable(_ rules: inout ServicePortRules, runEnds: [Int], _ fixed: FixedRules) -> Table {
+    /// The built-in chains, KUBE-NODEPORTS and KUBE-SERVICES, then the per-port and fixed
+    /// chains merged from their sorted runs (moved: copying 100,000 chains retains every rule
+    /// array): the canonical order.
+    private func natTable(_ rules: ServicePortRules, runs: inout [NameOrderedChains], _ fixed: FixedRules) -> Table {
         let names = KubeProxyChains.self
-        var chains: [Chain] = []
-        swap(&chains, &rules.natChains)
-        // KUBE-MARK-MASQ < KUBE-POSTROUTING: one more sorted run.
-        chains += [Chain(names.markMasquerade, rules: fixed.markMasquerade),
-                   Chain(names.postrouting, rules: fixed.postrouting)]
         let leading = builtinChains(table: names.natTable, fixed) + [
             Chain(names.nodePorts, rules: rules.natNodePorts),
             Chain(names.services, rules: rules.natServices + fixed.nodePortDispatch),
         ]
-        return Table(names.natTable, chains: chains.mergingSortedRuns(endingAt: runEnds + [chains.count], after: leading))
+        return Table(names.natTable, chains: .mergingSorted(&runs, after: leading))
     }
 
     private func builtinChains(table: String, _ fixed: FixedRules) -> [Chain] {
