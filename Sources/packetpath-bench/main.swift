@@ -74,11 +74,11 @@ case "profile":
     var windows: [String] = []
     for _ in 0..<(arguments.count > 3 ? Int(arguments[3])! : 5) {
         let start = Measure.now()
-        var rulesets = Pipeline.compileServices(state, families: [.ipv4])
-        var texts = try Pipeline.iptablesText(rulesets)
+        let rulesets = Pipeline.compileServices(state, families: [.ipv4])
+        let texts = try Pipeline.iptablesText(rulesets)
         windows.append(String(format: "%.6f,%.6f", start, Measure.now()))
-        rulesets = []
-        texts = []
+        // Freed only after the window closes.
+        withExtendedLifetime((rulesets, texts)) {}
     }
     print(windows.joined(separator: " "))
 case "rules-only":
