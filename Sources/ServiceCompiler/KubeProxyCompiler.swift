@@ -19,7 +19,7 @@ public struct KubeProxyCompiler: Sendable {
 
     public func compile(_ state: ClusterState, family: IPFamily) -> Ruleset {
         let plans = ServicePortPlanner(settings: settings, family: family).plans(for: state)
-        let totalEndpoints = plans.reduce(0) { $0 + $1.endpoints.count }
+        let totalEndpoints = plans.buffer.reduce(0) { $0 + $1.endpoints.count }
         let emitter = ServicePortEmitter(
             clusterCIDR: settings.clusterCIDR(for: family), masqueradeAll: settings.masqueradeAll,
             nodeIP: settings.nodeIP(for: family),
@@ -36,29 +36,30 @@ public struct KubeProxyCompiler: Sendable {
     }
 
     /// Service ports are independent, so large inputs are split into one run per core.
-    /// Also returns each run's chains with their name order (the first run's with `fixedNatChains`).
-    private func emitConcurrently(_ plans: [ServicePortPlan], _ emitter: ServicePortEmitter,
+    /// Also returns each run's chains with their name order (the first run's with `fixedNatChains`);
+    /// the runs free the plans they emitted.
+    private func emitConcurrently(_ plans: consuming ServicePortPlans, _ emitter: ServicePortEmitter,
                                   fixedNatChains: [Chain]) -> (ServicePortRules, [NameOrderedChains]) {
-        let runs = plans.count >= 2_000 ? 2 : 1
+        nonisolated(unsafe) let planBuffer = plans.buffer
+        let runs = planBuffer.count >= 2_000 ? 2 : 1
         let results = UnsafeMutablePointer<ServicePortRules>.allocate(capacity: runs)
         let orderedChains = UnsafeMutablePointer<NameOrderedChains>.allocate(capacity: runs)
         defer {
             results.deallocate()
             orderedChains.deallocate()
         }
-        let runLength = (plans.count + runs - 1) / max(runs, 1)
+        let runLength = (planBuffer.count + runs - 1) / max(runs, 1)
         nonisolated(unsafe) let (output, orders) = (results, orderedChains)
         DispatchQueue.concurrentPerform(iterations: runs) { run in
-            let lower = min(run * runLength, plans.count)
-            let upper = min(lower + runLength, plans.count)
+            let lower = min(run * runLength, planBuffer.count)
+            let upper = min(lower + runLength, planBuffer.count)
             var rules = ServicePortRules()
             // Up to EXT, FW, SVC and SVL per port, plus one chain per endpoint.
-            let chainCount = plans[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
+            let chainCount = planBuffer[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
             rules.natChains.reserveCapacity(chainCount + (run == 0 ? fixedNatChains.count : 0))
-            // Plans are borrowed through a buffer pointer: `plans[index]` copies one.
-            plans.withUnsafeBufferPointer { plans in
-                for index in lower..<upper { emitter.emit(plans[index], into: &rules) }
-            }
+            for index in lower..<upper { emitter.emit(planBuffer[index], into: &rules) }
+            // Each run frees its own plans, in parallel.
+            (planBuffer.baseAddress! + lower).deinitialize(count: upper - lower)
             if run == 0 { rules.natChains += fixedNatChains }
             // Their order is worked out here, in parallel; the table's merge applies it.
             var chains: [Chain] = []
@@ -66,6 +67,7 @@ public struct KubeProxyCompiler: Sendable {
             (orders + run).initialize(to: NameOrderedChains(chains))
             (output + run).initialize(to: rules)
         }
+        plans.deallocateDeinitialized()
         // Move the runs out (no copies), appending the later ones' rules to the first's.
         var merged = results.move()
         for run in 1..<runs { merged.append((results + run).move()) }

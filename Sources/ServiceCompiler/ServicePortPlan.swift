@@ -34,6 +34,29 @@ struct ServicePortPlan {
     }
 }
 
+/// Plans in one manually owned allocation, so that the threads emitting rules from them free
+/// them too, each its own share: freeing 10,000 plans on one thread took longer than
+/// planning a tenth of them.
+struct ServicePortPlans: ~Copyable {
+    let buffer: UnsafeMutableBufferPointer<ServicePortPlan>
+
+    /// Takes ownership of `buffer`, every element initialized, allocated with `allocate`.
+    init(owning buffer: UnsafeMutableBufferPointer<ServicePortPlan>) {
+        self.buffer = buffer
+    }
+
+    deinit {
+        buffer.deinitialize()
+        buffer.deallocate()
+    }
+
+    /// Frees the memory once the caller has deinitialized every plan in it.
+    consuming func deallocateDeinitialized() {
+        buffer.deallocate()
+        discard self
+    }
+}
+
 /// One endpoint of a Service port.
 struct EndpointPlan {
     /// `IP:PORT` or `[IP]:PORT`, with the IP as written in the EndpointSlice.

@@ -13,17 +13,19 @@ struct ServicePortPlanner {
     let settings: NodeSettings
     let family: IPFamily
 
-    func plans(for state: ClusterState) -> [ServicePortPlan] {
+    func plans(for state: ClusterState) -> ServicePortPlans {
         // Services and slices are borrowed through buffer pointers throughout: copying one
         // retains every field it holds.
-        state.services.withUnsafeBufferPointer { services in
+        ServicePortPlans(owning: state.services.withUnsafeBufferPointer { services in
             state.endpointSlices.withUnsafeBufferPointer { slices in
                 plans(services: services, slices: slices)
             }
-        }
+        })
     }
 
-    private func plans(services: UnsafeBufferPointer<Service>, slices: UnsafeBufferPointer<EndpointSlice>) -> [ServicePortPlan] {
+    /// The plans in a new allocation, every element initialized.
+    private func plans(services: UnsafeBufferPointer<Service>,
+                       slices: UnsafeBufferPointer<EndpointSlice>) -> UnsafeMutableBufferPointer<ServicePortPlan> {
         // Indices rather than copies of the slices.
         var slicesByService: [ServiceKey: [Int]] = [:]
         slicesByService.reserveCapacity(services.count)
@@ -59,23 +61,22 @@ struct ServicePortPlanner {
         let ports = ordered
         nonisolated(unsafe) let services = services
         nonisolated(unsafe) let slices = slices
-        return [ServicePortPlan](unsafeUninitializedCapacity: ports.count) { result, initialized in
-            nonisolated(unsafe) let output = result
-            DispatchQueue.concurrentPerform(iterations: runs) { run in
-                let lower = min(run * runLength, ports.count)
-                let upper = min(lower + runLength, ports.count)
-                for position in lower..<upper {
-                    let entry = ports[position]
-                    let service = services.baseAddress! + entry.service
-                    let sliceIndices = slicesOfService[ServiceKey(namespace: service.pointee.metadata.namespace,
-                                                                  name: service.pointee.metadata.name)] ?? []
-                    (output.baseAddress! + position).initialize(to: plan(
-                        service.pointee, serviceKey: entry.key, port: service.pointee.ports[entry.port],
-                        slices: slices, sliceIndices: sliceIndices))
-                }
+        let result = UnsafeMutableBufferPointer<ServicePortPlan>.allocate(capacity: ports.count)
+        nonisolated(unsafe) let output = result
+        DispatchQueue.concurrentPerform(iterations: runs) { run in
+            let lower = min(run * runLength, ports.count)
+            let upper = min(lower + runLength, ports.count)
+            for position in lower..<upper {
+                let entry = ports[position]
+                let service = services.baseAddress! + entry.service
+                let sliceIndices = slicesOfService[ServiceKey(namespace: service.pointee.metadata.namespace,
+                                                              name: service.pointee.metadata.name)] ?? []
+                (output.baseAddress! + position).initialize(to: plan(
+                    service.pointee, serviceKey: entry.key, port: service.pointee.ports[entry.port],
+                    slices: slices, sliceIndices: sliceIndices))
             }
-            initialized = ports.count
         }
+        return result
     }
 
     private func plan(_ service: Service, serviceKey: String, port: ServicePort,
