@@ -25,7 +25,7 @@ public struct NameOrderedChains: Sendable {
             return true
         }
         if packed {
-            keys.sort()
+            keys = NameRadixSort.sorted(keys)
         } else {
             keys = chains.withUnsafeBufferPointer { chains in
                 chains.indices.sorted { chains[$0].name < chains[$1].name }.map { RunKey(words: (0, 0, 0, 0), index: $0) }
@@ -40,7 +40,7 @@ public struct NameOrderedChains: Sendable {
 }
 
 /// A name's words and its chain's position in the run.
-fileprivate struct RunKey: Comparable {
+struct RunKey: Comparable {
     let words: (UInt64, UInt64, UInt64, UInt64)
     let index: Int
 

@@ -59,3 +59,36 @@ import Testing
         #expect(merged.map(\.name.description) == (long + short).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     }
 }
+
+@Suite struct NameRadixSortTests {
+    private static func keys(_ names: [String]) -> [RunKey] {
+        names.enumerated().map { RunKey(words: ChainName($1).sortKey!, index: $0) }
+    }
+
+    /// Names alike far past the eight sorted bytes, equal names, prefixes of one another,
+    /// and names of every length: the result is byte order, stable.
+    @Test func sortsPackedNamesInByteOrderStably() {
+        var names: [String] = []
+        for index in 0..<3_000 {
+            let hash = String((0..<Int.random(in: 0...12)).map { _ in "AB27Z".randomElement()! })
+            names.append(["KUBE-SEP-", "KUBE-SVC-", "KUBE-SVC-SAME-PFX-", "KUBE-"].randomElement()! + hash)
+            if index % 10 == 0 { names.append(names.randomElement()!) }
+        }
+        let sorted = NameRadixSort.sorted(Self.keys(names))
+        let expected = names.indices.sorted {
+            let (l, r) = (Array(names[$0].utf8), Array(names[$1].utf8))
+            return l == r ? $0 < $1 : l.lexicographicallyPrecedes(r)
+        }
+        #expect(sorted.map(\.index) == expected)
+    }
+
+    @Test func commonPrefixAndEightBytes() {
+        let keys = Self.keys(["KUBE-SEP-ABC", "KUBE-SVC-ABC", "KUBE-SEP-ABD"])
+        #expect(NameRadixSort.commonPrefixBytes(keys) == 6)
+        let words = ChainName("0123456789abcdefghij").sortKey!
+        #expect(NameRadixSort.eightBytes(of: words, from: 0) == UInt64(bigEndian: 0x3736_3534_3332_3130))
+        #expect(NameRadixSort.eightBytes(of: words, from: 5) == 0x3536_3738_3961_6263)
+        #expect(NameRadixSort.eightBytes(of: words, from: 16) == 0x6768_696A_0000_0000)
+        #expect(NameRadixSort.eightBytes(of: words, from: 30) == 0)
+    }
+}
