@@ -148,7 +148,10 @@ enum PrintSplit {
                         printer.rotateIfFull()
                         RulePrefetch.ahead(of: chainIndex, in: chains)
                         let chain = chains.baseAddress! + chainIndex
-                        try chain.pointee.rules.withUnsafeBufferPointer { rules in
+                        // A span borrows the rules without the retain and release that
+                        // `withUnsafeBufferPointer` costs, an atomic write per chain.
+                        let rules = chain.pointee.rules.span
+                        try rules.withUnsafeBufferPointer { rules in
                             for index in rules.indices {
                                 try writer.write(rules.baseAddress! + index, chain: chain.pointee.name,
                                                  table: table.pointee.name, to: &printer.buffer)
@@ -190,8 +193,10 @@ enum RulePrefetch {
     static let rulesDistance = 8
     static let matchesDistance = 4
 
-    private static let rulesOffset = MemoryLayout<Chain>.offset(of: \Chain.rules)!
-    private static let matchesOffset = MemoryLayout<Rule>.offset(of: \Rule.matches)!
+    // Computed properties, folded to constants: stored ones cost a lazy-initialization
+    // check per chain.
+    private static var rulesOffset: Int { MemoryLayout<Chain>.offset(of: \Chain.rules)! }
+    private static var matchesOffset: Int { MemoryLayout<Rule>.offset(of: \Rule.matches)! }
 
     static func ahead(of index: Int, in chains: UnsafeBufferPointer<Chain>) {
         let base = UnsafeRawPointer(chains.baseAddress!)
@@ -201,7 +206,7 @@ enum RulePrefetch {
             hint(chain.load(fromByteOffset: rulesOffset, as: UnsafeRawPointer?.self))
         }
         if index + matchesDistance < chains.count {
-            chains[index + matchesDistance].rules.withUnsafeBufferPointer { rules in
+            (chains.baseAddress! + index + matchesDistance).pointee.rules.span.withUnsafeBufferPointer { rules in
                 guard let first = rules.baseAddress else { return }
                 for position in rules.indices {
                     let rule = UnsafeRawPointer(first + position)

@@ -24,7 +24,7 @@ struct RuleWriter {
     func write(_ rule: UnsafePointer<Rule>, chain: ChainName, table: String, to out: inout ByteBuffer) throws {
         out.append("-A " as StaticString)
         chain.write(to: &out)
-        try rule.pointee.matches.withUnsafeBufferPointer { matches in
+        try rule.pointee.matches.span.withUnsafeBufferPointer { matches in
             for index in matches.indices {
                 try write(matches.baseAddress! + index, chain: chain, table: table, to: &out)
             }
