@@ -23,12 +23,14 @@ struct ServicePortPlanner {
         })
     }
 
-    /// The plans in a new allocation, every element initialized.
-    private func plans(services: UnsafeBufferPointer<Service>,
-                       slices: UnsafeBufferPointer<EndpointSlice>) -> UnsafeMutableBufferPointer<ServicePortPlan> {
-        // Indices rather than copies of the slices.
+    /// One port of a Service, with the Service's key and its first bytes for sorting.
+    private typealias PortEntry = (service: Int, port: Int, key: String, prefix: BytePrefix)
+
+    /// The slices of this family by Service, each Service's in byte order of slice name
+    /// (indices rather than copies of the slices).
+    private func groupSlices(_ slices: UnsafeBufferPointer<EndpointSlice>, services: Int) -> [ServiceKey: [Int]] {
         var slicesByService: [ServiceKey: [Int]] = [:]
-        slicesByService.reserveCapacity(services.count)
+        slicesByService.reserveCapacity(services)
         for index in slices.indices where slices[index].addressType.family == family {
             slicesByService[ServiceKey(namespace: slices[index].metadata.namespace, name: slices[index].serviceName),
                             default: []].append(index)
@@ -36,8 +38,12 @@ struct ServicePortPlanner {
         for key in slicesByService.keys where slicesByService[key]!.count > 1 {
             slicesByService[key]!.sort { slices[$0].metadata.name.precedesInByteOrder(slices[$1].metadata.name) }
         }
+        return slicesByService
+    }
 
-        var ordered: [(service: Int, port: Int, key: String, prefix: BytePrefix)] = []
+    /// The ports that get rules, in kube-proxy's order: by Service key, then port name.
+    private func orderPorts(_ services: UnsafeBufferPointer<Service>) -> [PortEntry] {
+        var ordered: [PortEntry] = []
         ordered.reserveCapacity(services.count)
         for serviceIndex in services.indices {
             let service = services.baseAddress! + serviceIndex
@@ -51,6 +57,27 @@ struct ServicePortPlanner {
             if lhs.prefix != rhs.prefix { return lhs.prefix < rhs.prefix }
             if lhs.key != rhs.key { return lhs.key.precedesInByteOrder(rhs.key) }
             return services[lhs.service].ports[lhs.port].name.precedesInByteOrder(services[rhs.service].ports[rhs.port].name)
+        }
+        return ordered
+    }
+
+    /// The plans in a new allocation, every element initialized.
+    private func plans(services: UnsafeBufferPointer<Service>,
+                       slices: UnsafeBufferPointer<EndpointSlice>) -> UnsafeMutableBufferPointer<ServicePortPlan> {
+        // Grouping the slices and ordering the ports are independent: for large inputs,
+        // one thread each.
+        var slicesByService: [ServiceKey: [Int]] = [:]
+        var ordered: [PortEntry] = []
+        if services.count >= 2_000 {
+            nonisolated(unsafe) let (services, slices) = (services, slices)
+            nonisolated(unsafe) var (grouped, sorted) = ([ServiceKey: [Int]](), [PortEntry]())
+            DispatchQueue.concurrentPerform(iterations: 2) { task in
+                if task == 0 { grouped = groupSlices(slices, services: services.count) } else { sorted = orderPorts(services) }
+            }
+            (slicesByService, ordered) = (grouped, sorted)
+        } else {
+            slicesByService = groupSlices(slices, services: services.count)
+            ordered = orderPorts(services)
         }
 
         // Ports are independent: plan them in one run per core, each run initializing its
