@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
-            "TextOutput",
+            "TextOutput", "CLinuxShims",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint", "TextOutput",

@@ -22,6 +22,10 @@ func fail(_ message: String) -> Never {
     _ = line.withCString { write(2, $0, strlen($0)) }
     exit(2)
 }
+// The allocator setting the `packetpath` command makes, unless the run asks for glibc's
+// defaults (scripts/bench measures (a) both ways).
+let allocator = getenv("PACKETPATH_BENCH_MALLOC").map { String(cString: $0) } == "default"
+    ? "default" : (ProcessMemory.keepFreedMemoryForReuse() ? "reuse" : "default")
 guard arguments.count >= 3 else { fail("usage: compile N | generate N FILE | yaml-parse FILE | run-cli BINARY FILE | policies 0") }
 
 switch arguments[1] {
@@ -54,7 +58,7 @@ case "compile":
         teardowns.append(Measure.now() - freeing)
     }
     func median(_ values: [Double]) -> Double { values.dropFirst().sorted()[2] }
-    print("compile services=\(count) seconds=\(median(totals)) rules_seconds=\(median(ruleTimes)) free_seconds=\(median(teardowns)) cpu_seconds=\(median(cpuTimes)) peak_mb=\(Measure.peakRSSOfSelf()) lines=\(lines) bytes=\(bytes)")
+    print("compile services=\(count) seconds=\(median(totals)) rules_seconds=\(median(ruleTimes)) free_seconds=\(median(teardowns)) cpu_seconds=\(median(cpuTimes)) allocator=\(allocator) peak_mb=\(Measure.peakRSSOfSelf()) lines=\(lines) bytes=\(bytes)")
 case "phases":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     let state = SyntheticCluster.state(services: count)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PacketPath
 
 @main
 struct PacketPathCommand: ParsableCommand {
@@ -11,6 +12,7 @@ struct PacketPathCommand: ParsableCommand {
     /// Runs the command; a malformed command line is bad input like any other and exits 2
     /// (ArgumentParser's own default would be 64), while help and version still exit 0.
     static func main() {
+        ProcessMemory.keepFreedMemoryForReuse()
         do {
             var command = try parseAsRoot()
             try command.run()
