@@ -13,13 +13,7 @@ extension IPAddress: CustomStringConvertible {
     public func write(to buffer: inout ByteBuffer) {
         switch self {
         case .v4(let value):
-            buffer.appendDecimal(UInt64(value >> 24))
-            buffer.append(UInt8(ascii: "."))
-            buffer.appendDecimal(UInt64((value >> 16) & 0xff))
-            buffer.append(UInt8(ascii: "."))
-            buffer.appendDecimal(UInt64((value >> 8) & 0xff))
-            buffer.append(UInt8(ascii: "."))
-            buffer.appendDecimal(UInt64(value & 0xff))
+            buffer.appendIPv4(value)
         case .v6:
             writeV6(to: &buffer)
         }

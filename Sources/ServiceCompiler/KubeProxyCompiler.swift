@@ -57,7 +57,8 @@ public struct KubeProxyCompiler: Sendable {
             // Up to EXT, FW, SVC and SVL per port, plus one chain per endpoint.
             let chainCount = planBuffer[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
             rules.natChains.reserveCapacity(chainCount + (run == 0 ? fixedNatChains.count : 0))
-            for index in lower..<upper { emitter.emit(planBuffer[index], into: &rules) }
+            // Plans are borrowed in place: the buffer's subscript copies one.
+            for index in lower..<upper { emitter.emit((planBuffer.baseAddress! + index).pointee, into: &rules) }
             // Each run frees its own plans, in parallel.
             (planBuffer.baseAddress! + lower).deinitialize(count: upper - lower)
             if run == 0 { rules.natChains += fixedNatChains }

@@ -30,7 +30,8 @@ struct ServicePortRules {
 /// DNAT rules `[protocol]` would otherwise cost an allocation (and later a free) each.
 struct SharedMatchLists {
     private var oneIn: [[Match]] = []
-    private var protocolOnly: [L4Protocol: [Match]] = [:]
+    /// By protocol, in `L4Protocol.allCases` order.
+    private var protocolOnly: [[Match]] = L4Protocol.allCases.map { [.l4Protocol($0)] }
 
     mutating func statistic(oneIn k: Int) -> [Match] {
         // Indexed by k; slot 0, never asked for, holds 1/1.
@@ -38,11 +39,12 @@ struct SharedMatchLists {
         return oneIn[k]
     }
 
-    mutating func only(_ proto: L4Protocol) -> [Match] {
-        if let matches = protocolOnly[proto] { return matches }
-        let matches = [Match.l4Protocol(proto)]
-        protocolOnly[proto] = matches
-        return matches
+    func only(_ proto: L4Protocol) -> [Match] {
+        switch proto {
+        case .tcp: return protocolOnly[0]
+        case .udp: return protocolOnly[1]
+        case .sctp: return protocolOnly[2]
+        }
     }
 }
 

@@ -111,6 +111,40 @@ public struct ByteBuffer: ~Copyable {
         used += digits
     }
 
+    /// Appends a dotted-quad IPv4 address (the printers write hundreds of thousands): one
+    /// capacity check, and two digits at a time from a table.
+    @inlinable
+    public mutating func appendIPv4(_ value: UInt32) {
+        reserve(15)
+        var next = base + used
+        for shift in stride(from: 24, through: 0, by: -8) {
+            let octet = Int((value >> UInt32(shift)) & 0xff)
+            if octet >= 100 {
+                next.pointee = UInt8(truncatingIfNeeded: octet / 100) &+ 48
+                next += 1
+            }
+            if octet >= 10 {
+                let pair = ByteBuffer.digitPairs.utf8Start + 2 * (octet % 100)
+                next.pointee = pair.pointee
+                (next + 1).pointee = (pair + 1).pointee
+                next += 2
+            } else {
+                next.pointee = UInt8(truncatingIfNeeded: octet) &+ 48
+                next += 1
+            }
+            if shift > 0 {
+                next.pointee = UInt8(ascii: ".")
+                next += 1
+            }
+        }
+        used = next - base
+    }
+
+    /// "00" to "99", a literal in read-only data (computed, so no lazily initialized global).
+    @usableFromInline static var digitPairs: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    }
+
     /// Appends lower-case hexadecimal digits of `value` without leading zeros.
     @inlinable
     public mutating func appendHex(_ value: UInt64) {

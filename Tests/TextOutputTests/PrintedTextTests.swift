@@ -46,3 +46,17 @@ import Testing
         #expect(text.chunks.count == 1)
     }
 }
+
+@Suite struct IPv4TextTests {
+    @Test func dottedQuadsForEveryOctetWidth() {
+        var values: [UInt32] = [0, 0xffff_ffff, 0x0a00_0001, 0x6409_6301, 0xc0a8_0a64]
+        for _ in 0..<2_000 { values.append(UInt32.random(in: 0...UInt32.max)) }
+        for value in values {
+            var buffer = ByteBuffer(capacity: 8)
+            buffer.append("x=" as StaticString)
+            buffer.appendIPv4(value)
+            let expected = "x=" + [24, 16, 8, 0].map { String((value >> UInt32($0)) & 0xff) }.joined(separator: ".")
+            #expect(String(decoding: buffer.bytes, as: UTF8.self) == expected)
+        }
+    }
+}
