@@ -4,7 +4,8 @@ import RuleModel
 /// kube-proxy's chain-name suffix: the first 16 characters of the standard base32 encoding
 /// of SHA-256(input), i.e. the digest's first 80 bits in 5-bit groups.
 public enum ChainHash {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
+    /// Base32 (RFC 4648), a literal in read-only data: no lazily built array per lookup.
+    private static var alphabet: StaticString { "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" }
 
     /// Writes the 16 suffix characters of `input` into `output`.
     static func suffix(of input: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) {
@@ -23,7 +24,7 @@ public enum ChainHash {
                 var bits: UInt64 = 0
                 for index in 0..<5 { bits = bits << 8 | UInt64(bytes[group * 5 + index]) }
                 for index in 0..<8 {
-                    output[group * 8 + index] = alphabet[Int((bits >> UInt64(35 - 5 * index)) & 31)]
+                    output[group * 8 + index] = alphabet.utf8Start[Int((bits >> UInt64(35 - 5 * index)) & 31)]
                 }
             }
         }

@@ -12,6 +12,14 @@ import RuleModel
 struct ServicePortPlanner {
     let settings: NodeSettings
     let family: IPFamily
+    /// Looked up once, not per port.
+    private let nodeZone: String?
+
+    init(settings: NodeSettings, family: IPFamily) {
+        self.settings = settings
+        self.family = family
+        nodeZone = settings.nodeLabels["topology.kubernetes.io/zone"]
+    }
 
     func plans(for state: ClusterState) -> ServicePortPlans {
         // Services and slices are borrowed through buffer pointers throughout: copying one
@@ -129,11 +137,10 @@ struct ServicePortPlanner {
         let usesClusterEndpoints = !internalPolicyLocal || portAccessible
         let usesLocalEndpoints = internalPolicyLocal || (externalPolicyLocal && portAccessible)
         let annotations = service.metadata.annotations
-        let topology = EndpointSelection.Topology(
-            featureGates: settings.featureGates,
-            hintsAnnotation: annotations["service.kubernetes.io/topology-aware-hints"]
-                ?? annotations["service.kubernetes.io/topology-mode"],
-            nodeZone: settings.nodeLabels["topology.kubernetes.io/zone"])
+        // Most Services have no annotations: skip hashing the two keys.
+        let hints = annotations.isEmpty ? nil
+            : annotations["service.kubernetes.io/topology-aware-hints"] ?? annotations["service.kubernetes.io/topology-mode"]
+        let topology = EndpointSelection.Topology(featureGates: settings.featureGates, hintsAnnotation: hints, nodeZone: nodeZone)
 
         var affinitySeconds: UInt32? = nil
         if case .clientIP(let timeout) = service.sessionAffinity { affinitySeconds = UInt32(clamping: timeout) }
@@ -326,7 +333,8 @@ struct ChainHashInput {
     func chain(_ prefix: StaticString) -> ChainName {
         var suffix = self.suffix
         return withUnsafeBytes(of: &suffix) { raw in
-            ChainName(prefix: prefix, suffix: raw.bindMemory(to: UInt8.self))
+            // Base32 characters: packed without a check per byte.
+            ChainName(prefix: prefix, hashSuffix: raw.bindMemory(to: UInt8.self))
         }
     }
 }

@@ -23,6 +23,12 @@ import Testing
         let built = suffix.withUnsafeBufferPointer { ChainName(prefix: "KUBE-SVC-", suffix: $0) }
         #expect(built == ChainName("KUBE-SVC-XPGD46QRK7WJZT7O"))
         #expect(built.hashValue == ChainName("KUBE-SVC-XPGD46QRK7WJZT7O").hashValue)
+        let unchecked = suffix.withUnsafeBufferPointer { ChainName(prefix: "KUBE-SVC-", hashSuffix: $0) }
+        #expect(unchecked == built && unchecked.description == "KUBE-SVC-XPGD46QRK7WJZT7O")
+        // Too long to pack: the checked path, same name.
+        let long = Array(String(repeating: "A", count: 30).utf8)
+        let longName = long.withUnsafeBufferPointer { ChainName(prefix: "KUBE-SVC-", hashSuffix: $0) }
+        #expect(longName.description == "KUBE-SVC-" + String(repeating: "A", count: 30))
     }
 }
 
