@@ -11,7 +11,8 @@ public enum ProcessMemory {
     /// freed, and every fresh page then costs a page fault with the page cleared; on this
     /// project's virtual machines that was an eighth of compiling 10,000 Services. Blocks
     /// up to 32 MiB come from the heap instead, and up to 1 GiB of freed heap stays mapped.
-    /// Peak memory is unchanged: only what was already freed is kept. True when applied.
+    /// The cost is memory held after it is freed: a process compiling 10,000 Services over
+    /// and over peaks at about 180 MB instead of 140 MB. True when applied.
     @discardableResult
     public static func keepFreedMemoryForReuse() -> Bool {
         pp_keep_freed_memory(32 << 20, 1 << 30) == 1
