@@ -84,6 +84,19 @@ import RuleModel
         #expect(natRules(state(endpoints: 1001), chainPrefix: "KUBE-SEP-").allSatisfy { !$0.contains("--comment") })
     }
 
+    /// The endpoint total counts endpoints that get rules: neither duplicates nor slices of
+    /// no Service count towards large-cluster mode.
+    @Test func largeClusterModeCountsOnlyEndpointsWithRules() {
+        let addresses = (0..<600).map { "10.1.\($0 / 256).\($0 % 256)" }
+        let state = ClusterState(
+            services: [service("ns", "web", ip: "10.96.0.1")],
+            endpointSlices: [slice("ns", "web", addresses), slice("ns", "web", addresses),
+                             slice("ns", "gone", addresses + addresses.map { $0.replacingOccurrences(of: "10.1.", with: "10.2.") })])
+        let rules = natRules(state, chainPrefix: "KUBE-SEP-")
+        #expect(rules.count == 1_200)
+        #expect(rules.allSatisfy { $0.contains("--comment ns/web:http") })
+    }
+
     @Test func builtinJumpsAreInKubeProxysFinalOrder() {
         let ruleset = KubeProxyCompiler(settings: .testDefaults).compile(ClusterState(), family: .ipv4)
         let input = ruleset[table: "filter"]!.chain(named: "INPUT")!.rules.map { $0.verdict!.targetChains[0].description }
