@@ -57,7 +57,9 @@ struct ServicePortEmitter {
     /// More than 1,000 endpoints in total: per-endpoint comments are left out.
     let largeClusterMode: Bool
 
-    private let markMasquerade = Verdict.jump(KubeProxyChains.markMasquerade)
+    /// Computed, not stored: a stored Verdict made the emitter a non-trivial value, copied
+    /// through its value witness wherever the compiler copies it.
+    private var markMasquerade: Verdict { .jump(KubeProxyChains.markMasquerade) }
 
     func emit(_ plan: ServicePortPlan, into out: inout ServicePortRules) {
         let selection = plan.selection
@@ -202,32 +204,31 @@ struct ServicePortEmitter {
 
         // 12. One chain per reachable endpoint: hairpin masquerade, then DNAT.
         let sepComment = Match.comment(Comment(name))
-        // Endpoints are read in place: copying one retains its strings.
-        plan.endpoints.withUnsafeBufferPointer { endpoints in
-            for index in selection.reachableEndpoints {
-                let endpoint = endpoints.baseAddress! + index
-                var hairpin: [Match] = []
-                var dnat: [Match]
-                if largeClusterMode && plan.affinitySeconds == nil {
-                    hairpin = [.source(.host(endpoint.pointee.address))]
-                    dnat = out.shared.only(plan.l4Protocol)
-                } else {
-                    hairpin.reserveCapacity(2)
-                    dnat = []
-                    dnat.reserveCapacity(3)
-                    if !largeClusterMode {
-                        hairpin.append(sepComment)
-                        dnat.append(sepComment)
-                    }
-                    hairpin.append(.source(.host(endpoint.pointee.address)))
-                    if plan.affinitySeconds != nil { dnat.append(.recent(name: endpoint.pointee.chain, .set)) }
-                    dnat.append(proto)
+        // Endpoints are read in place through a span (a closure here would copy the emitter).
+        let endpoints = plan.endpoints.span
+        for index in selection.reachableEndpoints {
+            let endpoint = endpoints[index]
+            var hairpin: [Match] = []
+            var dnat: [Match]
+            if largeClusterMode && plan.affinitySeconds == nil {
+                hairpin = [.source(.host(endpoint.address))]
+                dnat = out.shared.only(plan.l4Protocol)
+            } else {
+                hairpin.reserveCapacity(2)
+                dnat = []
+                dnat.reserveCapacity(3)
+                if !largeClusterMode {
+                    hairpin.append(sepComment)
+                    dnat.append(sepComment)
                 }
-                out.natChains.append(Chain(endpoint.pointee.chain, rules: [
-                    Rule(hairpin, markMasquerade),
-                    Rule(dnat, .dnat(endpoint.pointee.address, port: endpoint.pointee.port)),
-                ]))
+                hairpin.append(.source(.host(endpoint.address)))
+                if plan.affinitySeconds != nil { dnat.append(.recent(name: endpoint.chain, .set)) }
+                dnat.append(proto)
             }
+            out.natChains.append(Chain(endpoint.chain, rules: [
+                Rule(hairpin, markMasquerade),
+                Rule(dnat, .dnat(endpoint.address, port: endpoint.port)),
+            ]))
         }
     }
 
@@ -235,29 +236,35 @@ struct ServicePortEmitter {
     /// endpoint i of n is taken with probability 1/(n-i), the last one unconditionally.
     private func appendDispatchRules(_ plan: ServicePortPlan, _ endpoints: [Int], to rules: inout [Rule],
                                      shared: inout SharedMatchLists) {
-        func matches(_ index: Int, _ extra: Match?) -> [Match] {
-            var matches: [Match] = []
-            matches.reserveCapacity(2)
-            if !largeClusterMode {
-                matches.append(.comment(Comment(plan.name, " -> ", plan.endpoints[index].endpointString.description)))
-            }
-            if let extra { matches.append(extra) }
-            return matches
-        }
+        // Endpoints are read through a span: copying one out of the array retains its fields.
+        let endpointPlans = plan.endpoints.span
         if let seconds = plan.affinitySeconds {
             for index in endpoints {
-                let chain = plan.endpoints[index].chain
-                rules.append(Rule(matches(index, .recent(name: chain, .check(seconds: seconds, reap: true))), .jump(chain)))
+                let chain = endpointPlans[index].chain
+                rules.append(Rule(dispatchMatches(plan, index, .recent(name: chain, .check(seconds: seconds, reap: true))),
+                                  .jump(chain)))
             }
         }
         for (position, index) in endpoints.enumerated() {
             let last = position == endpoints.count - 1
+            let target = Verdict.jump(endpointPlans[index].chain)
             if largeClusterMode {
-                rules.append(Rule(last ? [] : shared.statistic(oneIn: endpoints.count - position), .jump(plan.endpoints[index].chain)))
+                rules.append(Rule(last ? [] : shared.statistic(oneIn: endpoints.count - position), target))
             } else {
-                let step: Match? = last ? nil : .statistic(.oneIn(endpoints.count - position))
-                rules.append(Rule(matches(index, step), .jump(plan.endpoints[index].chain)))
+                rules.append(Rule(dispatchMatches(plan, index, last ? nil : .statistic(.oneIn(endpoints.count - position))), target))
             }
         }
+    }
+
+    /// The comment (outside large-cluster mode) and `extra` of a dispatch rule. A method, not
+    /// a nested function: capturing the emitter and the plan copied both for every port.
+    private func dispatchMatches(_ plan: ServicePortPlan, _ index: Int, _ extra: Match?) -> [Match] {
+        var matches: [Match] = []
+        matches.reserveCapacity(2)
+        if !largeClusterMode {
+            matches.append(.comment(Comment(plan.name, " -> ", plan.endpoints[index].endpointString.description)))
+        }
+        if let extra { matches.append(extra) }
+        return matches
     }
 }
