@@ -28,25 +28,17 @@ public struct ChainName: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// A name made of an ASCII prefix and suffix without building the joined String.
     public init(prefix: StaticString, suffix: UnsafeBufferPointer<UInt8>) {
-        let prefixBytes = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
-        let total = prefixBytes.count + suffix.count
+        let total = prefix.utf8CodeUnitCount + suffix.count
         if total <= 32 {
-            // Joined straight into the words' memory.
-            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-            let packable = withUnsafeMutableBytes(of: &words) { raw -> Bool in
-                // Plain byte copies: the generic initializers cost more than the copying.
-                raw.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: prefixBytes.count)
-                if let suffix = suffix.baseAddress {
-                    (raw.baseAddress! + prefixBytes.count).copyMemory(from: suffix, byteCount: total - prefixBytes.count)
-                }
-                return ChainName.packable(UnsafeRawBufferPointer(rebasing: raw[..<total]))
-            }
+            let words = ChainName.joined(prefix, suffix)
+            let packable = withUnsafeBytes(of: words) { ChainName.packable(UnsafeRawBufferPointer(rebasing: $0[..<total])) }
             if packable {
-                storage = ChainName.inline(words)
+                self.init(storage: ChainName.inline(words))
                 return
             }
         }
-        storage = .long(String(decoding: Array(prefixBytes) + Array(suffix), as: UTF8.self))
+        let prefixBytes = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        self.init(storage: .long(String(decoding: Array(prefixBytes) + Array(suffix), as: UTF8.self)))
     }
 
     /// A name of an ASCII prefix and a hash suffix (base32 characters), which callers
@@ -58,15 +50,23 @@ public struct ChainName: Sendable, Hashable, Comparable, CustomStringConvertible
             self.init(prefix: prefix, suffix: hashSuffix)
             return
         }
+        let words = ChainName.joined(prefix, hashSuffix)
+        assert(withUnsafeBytes(of: words) { ChainName.packable(UnsafeRawBufferPointer(rebasing: $0[..<total])) },
+               "not a packable name")
+        self.init(storage: ChainName.inline(words))
+    }
+
+    /// `prefix` and `suffix` (at most 32 bytes together) copied into zeroed words' memory.
+    private static func joined(_ prefix: StaticString, _ suffix: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, UInt64, UInt64) {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &words) { raw in
+            // Plain byte copies: the generic initializers cost more than the copying.
             raw.baseAddress!.copyMemory(from: prefix.utf8Start, byteCount: prefix.utf8CodeUnitCount)
-            if let suffix = hashSuffix.baseAddress {
-                (raw.baseAddress! + prefix.utf8CodeUnitCount).copyMemory(from: suffix, byteCount: hashSuffix.count)
+            if let start = suffix.baseAddress {
+                (raw.baseAddress! + prefix.utf8CodeUnitCount).copyMemory(from: start, byteCount: suffix.count)
             }
-            assert(ChainName.packable(UnsafeRawBufferPointer(rebasing: raw[..<total])), "not a packable name")
         }
-        self.init(storage: ChainName.inline(words))
+        return words
     }
 
     private init(storage: Storage) {

@@ -43,38 +43,6 @@ extension Table {
     }
 }
 
-extension Array where Element == Chain {
-    /// Sorts chains by name in byte order, moving them (never copying) into place.
-    public mutating func sortByName() {
-        // Plain integer keys, as small as they can be: the sort moves them around a lot.
-        // Chains are read through a buffer pointer: iterating the array copies every chain.
-        var keys: [NameKey] = []
-        keys.reserveCapacity(count)
-        let allInline = withUnsafeBufferPointer { chains in
-            for index in chains.indices {
-                guard let words = chains[index].name.sortKey else { return false }
-                keys.append(NameKey(words: words, index: index))
-            }
-            return true
-        }
-        guard allInline else {
-            applyPermutation(withUnsafeBufferPointer { chains in indices.sorted { chains[$0].name < chains[$1].name } })
-            return
-        }
-        keys.sort()
-        applyPermutation(keys.map(\.index))
-    }
-}
-
-/// A chain name's words and the chain's position.
-private struct NameKey: Comparable {
-    let words: (UInt64, UInt64, UInt64, UInt64)
-    let index: Int
-
-    static func == (lhs: NameKey, rhs: NameKey) -> Bool { lhs.index == rhs.index }
-    static func < (lhs: NameKey, rhs: NameKey) -> Bool { lhs.words < rhs.words }
-}
-
 private struct OrderKey: Comparable {
     let group: Int
     let rank: Int

@@ -74,26 +74,23 @@ struct ServicePortPlanner {
                        slices: UnsafeBufferPointer<EndpointSlice>) -> UnsafeMutableBufferPointer<ServicePortPlan> {
         // Grouping the slices and ordering the ports are independent: for large inputs,
         // one thread each.
-        var slicesByService: [ServiceKey: [Int]] = [:]
-        var ordered: [PortEntry] = []
+        let slicesOfService: [ServiceKey: [Int]]
+        let ports: [PortEntry]
         if services.count >= 2_000 {
             nonisolated(unsafe) let (services, slices) = (services, slices)
             nonisolated(unsafe) var (grouped, sorted) = ([ServiceKey: [Int]](), [PortEntry]())
             DispatchQueue.concurrentPerform(iterations: 2) { task in
                 if task == 0 { grouped = groupSlices(slices, services: services.count) } else { sorted = orderPorts(services) }
             }
-            (slicesByService, ordered) = (grouped, sorted)
+            (slicesOfService, ports) = (grouped, sorted)
         } else {
-            slicesByService = groupSlices(slices, services: services.count)
-            ordered = orderPorts(services)
+            (slicesOfService, ports) = (groupSlices(slices, services: services.count), orderPorts(services))
         }
 
         // Ports are independent: plan them in one run per core, each run initializing its
         // own range of the result in place.
-        let runs = ordered.count >= 2_000 ? 2 : 1
-        let runLength = (ordered.count + runs - 1) / runs
-        let slicesOfService = slicesByService
-        let ports = ordered
+        let runs = ports.count >= 2_000 ? 2 : 1
+        let runLength = (ports.count + runs - 1) / runs
         nonisolated(unsafe) let services = services
         nonisolated(unsafe) let slices = slices
         let result = UnsafeMutableBufferPointer<ServicePortPlan>.allocate(capacity: ports.count)

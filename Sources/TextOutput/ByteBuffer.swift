@@ -159,11 +159,6 @@ public struct ByteBuffer: ~Copyable {
         }
     }
 
-    /// Copies the bytes written so far to `destination`.
-    public func copyBytes(to destination: UnsafeMutableRawPointer) {
-        destination.copyMemory(from: base, byteCount: used)
-    }
-
     /// Hands the bytes written over as a chunk, without copying them.
     public consuming func finish() -> TextChunk {
         let chunk = TextChunk(owning: base, count: used)

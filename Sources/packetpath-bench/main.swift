@@ -16,6 +16,9 @@ import Yams
 ///   packetpath-bench policies 0            1,000 policies over 10,000 pods in 100 namespaces
 ///   packetpath-bench apply N               netlink apply vs iptables-restore of N services × 10 (root)
 ///   packetpath-bench netlink N             the netlink part of `apply` only (for profiling)
+///   packetpath-bench profile N [RUNS]      compile to text RUNS times, printing each run's time
+///                                          window (CLOCK_MONOTONIC) for `perf script --time`
+///   PACKETPATH_BENCH_MALLOC=default        glibc's allocator defaults instead of the command's
 let arguments = CommandLine.arguments
 func fail(_ message: String) -> Never {
     let line = "packetpath-bench: \(message)\n"
@@ -72,8 +75,9 @@ case "phases":
         print("rules=\(t1 - t0) print=\(t2 - t1) bytes=\(text.count) chains=\(rulesets[0].tables[1].chains.count)")
     }
 case "profile":
-    // Compile and print five times, keeping every result: a profile of this shows the work
-    // the `compile` figures time, without the teardown they time apart.
+    // Compile and print RUNS times (five unless given), keeping every result until its
+    // window closes: a profile of the windows shows the work the `compile` figures time,
+    // without the teardown they time apart.
     let state = SyntheticCluster.state(services: Int(arguments[2])!)
     var windows: [String] = []
     for _ in 0..<(arguments.count > 3 ? Int(arguments[3])! : 5) {

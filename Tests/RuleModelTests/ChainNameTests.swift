@@ -43,9 +43,8 @@ import Testing
         }
         let sorted = texts.map { ChainName($0) }.sorted().map(\.description)
         #expect(sorted == texts.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
-        var chains = texts.map { Chain(ChainName($0)) }
-        chains.sortByName()
-        #expect(chains.map(\.name.description) == sorted)
+        var runs = [NameOrderedChains(texts.map { Chain(ChainName($0)) })]
+        #expect([Chain].mergingSorted(&runs, after: []).map(\.name.description) == sorted)
     }
 }
 
