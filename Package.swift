@@ -107,7 +107,9 @@ let package = Package(
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "TestSupport"]),
         .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
-        .testTarget(name: "ServiceNamesTests", dependencies: ["ServiceNames", "ClusterState", "PacketPath", "PathGraph", "TestSupport"]),
+        .testTarget(name: "ServiceNamesTests", dependencies: [
+            "ServiceNames", "ClusterState", "PacketPath", "PacketTrace", "PathGraph", "NetworkNamespaces", "RuleModel", "TestSupport",
+        ]),
         .testTarget(name: "RuleDiffTests", dependencies: [
             "RuleDiff", "PacketPath", "NetworkNamespaces", "NetfilterApply", "TestSupport", "ClusterState",
             "IPTablesText", "RuleModel", "NetworkAddresses",
