@@ -2,6 +2,7 @@ import ClusterState
 import NetworkAddresses
 import PacketTrace
 import RuleModel
+import PathGraph
 import ServiceNames
 
 /// The trace of one address a name resolved to.
@@ -36,16 +37,18 @@ public struct NameTraceResult: Sendable, Encodable {
 
 extension Review {
     /// Traces a packet to a Service named as cluster DNS would resolve it (relative to the
-    /// client Pod's namespace) on a port number or name: each address the name resolves to is
+    /// client Pod's namespace, or `namespace` for an address client) on a port number or name: each address the name resolves to is
     /// traced exactly as `trace` traces that address.
     public static func trace(_ side: LoadedSide, name: String, port: String, source: TraceRequest.Source,
-                             proto: L4Protocol? = nil, sourcePort: UInt16 = 40000,
+                             proto: L4Protocol? = nil, sourcePort: UInt16 = 40000, namespace: String? = nil,
                              clusterDomain: String = ServiceDNSName.defaultClusterDomain,
                              nodeAddresses: [IPPrefix]? = nil) throws -> NameTraceResult {
         guard let state = side.cluster?.state else {
             throw SideError("a Service name needs the manifests with the Service (rules alone hold no names): give --dst an IP address")
         }
-        var clientNamespace: String?
+        // A client Pod's namespace is where its resolver looks first; `namespace` stands in
+        // for it when the client is an address.
+        var clientNamespace = namespace
         if case .pod(let key) = source { clientNamespace = key.split(separator: "/").first.map(String.init) }
         let dnsName = try ServiceDNSName(parsing: name, clientNamespace: clientNamespace, clusterDomain: clusterDomain)
         let destination = try DestinationResolver(state: state).resolve(dnsName, port: port, proto: proto.map(KubeProtocol.init))
@@ -103,5 +106,38 @@ extension KubeProtocol {
         case .udp: self = .udp
         case .sctp: self = .sctp
         }
+    }
+}
+
+extension Review {
+    /// The graph of a Service given as `namespace/name` or a DNS name. A headless Service has no
+    /// Service rules: its graph starts at each ready endpoint, as its name resolves, and shows
+    /// the filter chains a pod-network client's packet meets there.
+    public static func serviceGraph(_ side: LoadedSide, named text: String, namespace: String? = nil,
+                                    clusterDomain: String = ServiceDNSName.defaultClusterDomain,
+                                    family: IPFamily? = nil) throws -> PathGraph {
+        let key = try serviceKey(side, text, namespace: namespace, clusterDomain: clusterDomain)
+        guard let state = side.cluster?.state, let service = state.services.first(where: { $0.metadata.key == key }),
+              service.isHeadless else {
+            return try serviceGraph(side, service: key, family: family)
+        }
+        let resolver = DestinationResolver(state: state)
+        let dnsName = ServiceDNSName(name: service.metadata.name, namespace: service.metadata.namespace, clusterDomain: clusterDomain)
+        var builder = PathGraphBuilder(title: "Service \(key) (headless)")
+        var tracers: [IPFamily: PacketTracer] = [:]
+        for port in service.ports {
+            for target in try resolver.resolve(dnsName, port: port.name.isEmpty ? String(port.port) : port.name).targets
+            where family == nil || target.address.family == family {
+                let tracer = try tracers[target.address.family] ?? self.tracer(side, family: target.address.family).0
+                tracers[target.address.family] = tracer
+                let packet = TracePacket(source: try clientAddress(in: state, family: target.address.family), destination: target.address,
+                                         proto: L4Protocol(target.protocol), destinationPort: UInt16(target.port))
+                let label = "Endpoint \(TracePacket.endpoint(target.address, UInt16(target.port)))/\(target.protocol.rawValue)"
+                    + (port.name.isEmpty ? "" : " (\(port.name))")
+                builder.add(entry: label, tracer.trace(packet))
+            }
+        }
+        guard !builder.graph.nodes.isEmpty else { throw SideError("headless Service \(key) has no ready endpoint to draw") }
+        return builder.graph
     }
 }

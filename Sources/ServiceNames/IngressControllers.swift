@@ -57,7 +57,7 @@ public struct IngressControllers: Sendable {
         state.ingresses.filter { self.ingressClass(of: $0)?.metadata.name == ingressClass.metadata.name }
     }
 
-    static func words(_ controller: String) -> [String] {
+    public static func controllerWords(_ controller: String) -> [String] {
         let parts = controller.split(separator: "/")
         var words: [String] = []
         if let last = parts.last, parts.count > 1 { words.append(String(last)) }
@@ -70,7 +70,7 @@ public struct IngressControllers: Sendable {
 
     /// The controller of a class by the heuristic above; nil when nothing fits.
     public func controller(for ingressClass: IngressClass) -> IngressController? {
-        let words = Self.words(ingressClass.controller)
+        let words = Self.controllerWords(ingressClass.controller)
         let pods = state.pods.filter { pod in Self.labelKeys.contains { key in pod.metadata.labels[key].map(words.contains) ?? false } }
         let how = "IngressClass \(ingressClass.metadata.name) has controller \(ingressClass.controller)"
         if !pods.isEmpty {

@@ -53,7 +53,7 @@ public enum ServiceNameError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .needsNamespace(let name):
             return "\(quoted(name)) is a bare Service name: cluster DNS completes it with the client Pod's namespace; "
-                + "give --from-pod ns/name, or write \(name).NAMESPACE"
+                + "give --from-pod ns/name or --namespace NS, or write \(name).NAMESPACE"
         case .malformed(let name, let domain):
             return "\(quoted(name)) is not a Service name: expected name, name.namespace, name.namespace.svc or "
                 + "name.namespace.svc.\(domain) (the cluster domain; --cluster-domain to change it)"

@@ -29,9 +29,6 @@ struct GraphCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The Service: namespace/name or its DNS name.", valueName: "ns/name"))
     var service: String?
 
-    @Option(help: ArgumentHelp("Namespace of a bare --service name.", valueName: "ns"))
-    var namespace: String?
-
     @OptionGroup var names: NameOptions
 
     @Option(help: "Output format: dot, mermaid or svg.")
@@ -51,8 +48,8 @@ struct GraphCommand: ParsableCommand {
                                                 family: family?.families.first)
             } else {
                 guard let service else { throw SideError("give --service (or --ingress HOST/PATH)") }
-                let key = try Review.serviceKey(side, service, namespace: namespace, clusterDomain: names.clusterDomain)
-                graph = try Review.serviceGraph(side, service: key, family: family?.families.first)
+                graph = try Review.serviceGraph(side, named: service, namespace: names.namespace, clusterDomain: names.clusterDomain,
+                                                family: family?.families.first)
             }
             switch format {
             case .dot: return graph.dot

@@ -8,6 +8,9 @@ struct NameOptions: ParsableArguments {
     @Option(name: .customLong("cluster-domain"), help: "The cluster's DNS domain, for names like web.shop.svc.cluster.local.")
     var clusterDomain: String = ServiceDNSName.defaultClusterDomain
 
+    @Option(help: ArgumentHelp("Namespace for a bare Service name when no --from-pod gives one.", valueName: "ns"))
+    var namespace: String?
+
     @Option(help: ArgumentHelp("Follow a request for HOST/PATH through the Ingress rules instead (e.g. app.example.com/v1).",
                                valueName: "host/path"))
     var ingress: String?

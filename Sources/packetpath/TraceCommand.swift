@@ -88,7 +88,8 @@ struct TraceCommand: ParsableCommand {
             for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
             guard let destination = IPAddress(dst) else {
                 return .name(try Review.trace(side, name: dst, port: dport, source: source, proto: proto, sourcePort: sport,
-                                              clusterDomain: names.clusterDomain, nodeAddresses: addresses.isEmpty ? nil : addresses))
+                                              namespace: names.namespace, clusterDomain: names.clusterDomain,
+                                              nodeAddresses: addresses.isEmpty ? nil : addresses))
             }
             guard let port = UInt16(dport), port > 0 else { throw SideError("--dport \(dport) is not a port number (names need --dst NAME)") }
             return .address(try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto ?? .tcp,

@@ -22,7 +22,7 @@ import ServiceNames
         do {
             _ = try ServiceDNSName(parsing: "web", clientNamespace: nil)
         } catch {
-            #expect("\(error)".contains("give --from-pod ns/name, or write web.NAMESPACE"))
+            #expect("\(error)".contains("give --from-pod ns/name or --namespace NS, or write web.NAMESPACE"))
         }
     }
 
