@@ -22,6 +22,9 @@ public struct IngressTraceResult: Sendable, Encodable {
     /// Why the request cannot reach a backend (what the client would see), nil when it can.
     public var problem: String?
     public var notes: [String] = []
+    /// An outside client's packet to the controller's first external address (port 80, or
+    /// 443 for `https://`): whether requests reach the controller at all.
+    public var entryTrace: TraceResult?
     public var backendTrace: NameTraceResult?
 
     public func text(maximumPaths: Int = 10) -> String {
@@ -34,6 +37,12 @@ public struct IngressTraceResult: Sendable, Encodable {
         }
         if !controllerPods.isEmpty { lines.append("controller Pods: \(controllerPods.joined(separator: ", "))") }
         if let controllerFoundBy { lines.append("  (found: \(controllerFoundBy))") }
+        if let entryTrace {
+            lines.append("entry path: \(entryTrace.packet)")
+            for outcome in entryTrace.outcomes {
+                lines.append("  \(outcome.probability) (\(outcome.probability.percentText))  \(outcome.summary)")
+            }
+        }
         if let problem { lines.append("problem: \(problem)") }
         for note in notes { lines.append("note: \(note)") }
         var text = lines.joined(separator: "\n") + "\n"
@@ -97,6 +106,9 @@ extension Review {
             result.externalAddresses = controller.externalAddresses
             result.controllerPods = controller.pods.map(\.metadata.key)
             result.controllerFoundBy = controller.foundBy
+            if let service = controller.service {
+                result.entryTrace = try entryTrace(side, state, service, port: request.isHTTPS ? 443 : 80)
+            }
         }
 
         guard case .service(let serviceName, let port) = route.backend else {
@@ -134,6 +146,25 @@ extension Review {
                             + "(ingress-nginx does by default) skip its NAT, but meet the same NetworkPolicy verdicts")
         result.backendTrace = try trace(side, destination, source: source, sourcePort: 40000, nodeAddresses: nil)
         return result
+    }
+
+    /// An outside client's connection to the controller Service's first external address
+    /// (load-balancer IP, external IP, else its node port on the node), nil when it has none.
+    static func entryTrace(_ side: LoadedSide, _ state: ClusterState, _ service: Service, port number: Int) throws -> TraceResult? {
+        guard let port = service.ports.first(where: { $0.port == number && $0.protocol == .tcp }) else { return nil }
+        let family = service.clusterIPs.first?.family ?? .ipv4
+        var destination = service.loadBalancerIngress.compactMap(\.ip).first { $0.family == family }
+            ?? service.externalIPs.first { $0.family == family }
+        var destinationPort = port.port
+        if destination == nil, port.nodePort != 0, let nodeIP = state.settings.nodeIP(for: family) {
+            destination = nodeIP
+            destinationPort = port.nodePort
+        }
+        guard let destination else { return nil }
+        // A documentation-range address: outside the cluster and the node's networks.
+        let client = family == .ipv4 ? IPAddress("198.51.100.200")! : IPAddress("2001:db8:ffff::200")!
+        return try trace(side, TraceRequest(source: .address(client), destination: destination, proto: .tcp,
+                                            destinationPort: UInt16(destinationPort)))
     }
 
     /// The packet path of an Ingress route: the controller's traces to the backend, drawn with

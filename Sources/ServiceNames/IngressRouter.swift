@@ -4,23 +4,30 @@ import ClusterState
 public struct IngressRequest: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var path: String
+    /// Whether the request was written with `https://` (the controller's 443 is its entry then).
+    public var isHTTPS: Bool
 
-    public init(host: String, path: String) {
+    public init(host: String, path: String, isHTTPS: Bool = false) {
         self.host = host
         self.path = path
+        self.isHTTPS = isHTTPS
     }
 
     /// `HOST/PATH` (`app.example.com/v1`; a scheme and a `:port` are dropped; no path is `/`).
     public init(parsing text: String) throws {
         var rest = Substring(text)
-        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        var https = false
+        if let scheme = rest.range(of: "://") {
+            https = rest[..<scheme.lowerBound].lowercased() == "https"
+            rest = rest[scheme.upperBound...]
+        }
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         var host = rest[..<slash]
         if let colon = host.firstIndex(of: ":") { host = host[..<colon] }
         var path = String(rest[slash...])
         if let query = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = String(path[..<query]) }
         guard !host.isEmpty else { throw ResolutionError("\(quoted(text)) has no host: write HOST/PATH, e.g. app.example.com/v1") }
-        self.init(host: host.lowercased(), path: path.isEmpty ? "/" : path)
+        self.init(host: host.lowercased(), path: path.isEmpty ? "/" : path, isHTTPS: https)
     }
 
     public var description: String { host + path }

@@ -101,3 +101,16 @@ import PathGraph
         #expect(throws: (any Error).self) { try Review.serviceKey(side, "payments.shop") }
     }
 }
+
+/// The way in: an outside client's packet to the controller's load-balancer address.
+@Suite struct IngressEntryTests {
+    @Test func entryPathReachesTheControllerPod() throws {
+        let side = try Examples.side(Examples.shop, Examples.shopIngress)
+        let plain = try #require(try Review.traceIngress(side, "shop.example.com/").entryTrace)
+        #expect(plain.packet.destination.description == "198.51.100.80")
+        #expect(plain.packet.destinationPort == 80)
+        #expect(plain.outcomes.map(\.dnatTarget) == ["10.244.1.100:80"])
+        let secure = try #require(try Review.traceIngress(side, "https://shop.example.com/").entryTrace)
+        #expect(secure.outcomes.map(\.dnatTarget) == ["10.244.1.100:443"])
+    }
+}
