@@ -132,6 +132,10 @@ extension Review {
             result.notes += destination.notes
             return result
         }
+        guard destination.servicePort != nil else {
+            result.problem = "the controller cannot reach a backend (clients get 503): " + destination.notes.joined(separator: "; ")
+            return result
+        }
         // From a controller Pod when one is known, else from a pod-network address.
         let source: TraceRequest.Source
         if let pod = controller?.pods.first(where: { !$0.podIPs.isEmpty }) {

@@ -47,9 +47,11 @@ public struct IngressRoute: Sendable {
 }
 
 /// Routes requests the way the Ingress API describes: the most specific host (exact, then a
-/// `*.` wildcard covering one label, then rules without host), then the longest matching
-/// path (Exact before Prefix at equal length), over every Ingress given — controllers merge
-/// the rules of all Ingresses of their class. Without a matching path, a default backend.
+/// `*.` wildcard covering one label, then rules without host) picks the rules, then the
+/// longest matching path among them (Exact before Prefix at equal length), over every Ingress
+/// given — controllers merge the rules of all Ingresses of their class for a host. A less
+/// specific host is not tried when the chosen one has no matching path: a default backend
+/// answers then, as a controller's per-host server would.
 public enum IngressRouter {
     /// How well a rule's host covers a request's host: 2 exact, 1 wildcard, 0 any; nil no.
     public static func hostRank(_ ruleHost: String, _ host: String) -> Int? {
@@ -88,11 +90,16 @@ public enum IngressRouter {
             let rank: (host: Int, length: Int, exact: Int)
         }
         var candidates: [Candidate] = []
-        var bestHost: (rank: Int, ingress: Ingress)?
+        var bestHost: (rank: Int, host: String, ingress: Ingress)?
+        for ingress in ingresses {
+            for rule in ingress.rules {
+                guard let rank = hostRank(rule.host, request.host), rank > (bestHost?.rank ?? -1) else { continue }
+                bestHost = (rank, rule.host.lowercased(), ingress)
+            }
+        }
         for ingress in ingresses {
             for (ruleIndex, rule) in ingress.rules.enumerated() {
-                guard let hostRank = hostRank(rule.host, request.host) else { continue }
-                if hostRank > (bestHost?.rank ?? -1) { bestHost = (hostRank, ingress) }
+                guard let hostRank = hostRank(rule.host, request.host), rule.host.lowercased() == bestHost?.host else { continue }
                 for (pathIndex, path) in rule.paths.enumerated() {
                     guard let length = pathMatch(path, request.path) else { continue }
                     candidates.append(Candidate(ingress: ingress, field: "spec.rules[\(ruleIndex)].http.paths[\(pathIndex)]",

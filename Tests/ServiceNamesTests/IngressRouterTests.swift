@@ -68,6 +68,15 @@ import ServiceNames
         #expect(try backend("a.shop.example.com/x", ingresses) == nil)
     }
 
+    /// The exact host's rules decide alone: a path only the wildcard host has is not reached.
+    @Test func noFallBackToALessSpecificHost() throws {
+        let ingresses = [ingress("wild", host: "*.example.com", [path("/docs", .prefix, "wild-docs")]),
+                         ingress("exact", [path("/api", .prefix, "exact-api")],
+                                 defaultBackend: .service(name: "fallback", port: .number(80)))]
+        #expect(try backend("app.example.com/docs", ingresses) == "fallback")
+        #expect(try backend("www.example.com/docs", ingresses) == "wild-docs")
+    }
+
     @Test func implementationSpecificIsPrefixWithANote() throws {
         let route = IngressRouter.route(try IngressRequest(parsing: "app.example.com/docs/intro"),
                                         through: [ingress("a", [path("/docs", .implementationSpecific, "docs")])])

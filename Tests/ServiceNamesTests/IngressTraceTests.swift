@@ -114,3 +114,27 @@ import PathGraph
         #expect(secure.outcomes.map(\.dnatTarget) == ["10.244.1.100:443"])
     }
 }
+
+/// A backend port number the Service does not have: the controller answers 503.
+@Suite struct IngressBackendPortTests {
+    @Test func containerPortInsteadOfServicePort() throws {
+        let side = try Examples.side(yaml: """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: api, namespace: prod}
+            spec: {clusterIP: 10.96.0.20, selector: {app: api}, ports: [{name: http, port: 80, targetPort: 8080}]}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: api, namespace: prod}
+            spec:
+              rules:
+              - host: api.example.com
+                http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 8080}}}}]}
+            """)
+        let result = try Review.traceIngress(side, "api.example.com/x")
+        #expect(result.problem?.contains("503") == true)
+        #expect(result.problem?.contains("has no port 8080") == true)
+        #expect(result.backendTrace == nil)
+    }
+}
