@@ -7,8 +7,9 @@ import ServiceNames
 /// A NetworkPolicy that keeps an Ingress controller's Pods from a backend the controller
 /// routes to. Judged by tracing, from each controller Pod, the connection to the backend's
 /// cluster IP and port through the compiled rules: the same policy chains and verdicts as
-/// `trace`, not a second reading of the policies. Needs the controller Pods in the input
-/// (found as `trace --ingress` finds them).
+/// `trace`, not a second reading of the policies — so, like every rule PacketPath compiles,
+/// it judges what this node enforces (the policies of its own Pods). Needs the controller
+/// Pods in the input (found as `trace --ingress` finds them).
 public struct IngressBackendBlockedByPolicy: LintCheck {
     public let id = "ingress-backend-policy"
     public init() {}

@@ -2,15 +2,21 @@ import ClusterState
 import ServiceNames
 
 /// An Ingress no controller takes: its `ingressClassName` names no IngressClass of the input,
-/// or it names none and no class is marked default. Checked only when the input holds
-/// IngressClasses (otherwise they were simply left out).
+/// or it names none and no class is marked default. Judged only when the input holds
+/// IngressClasses; without any, an info says the classes were not checked (they are often
+/// simply left out of an export).
 public struct IngressClassMissing: LintCheck {
     public let id = "ingress-class"
     public init() {}
 
     public func findings(in context: LintContext) -> [Finding] {
         let classes = context.state.ingressClasses
-        guard !classes.isEmpty else { return [] }
+        guard !classes.isEmpty else {
+            guard !context.state.ingresses.isEmpty else { return [] }
+            return [Finding(.info, check: id, object: nil, location: nil, field: "",
+                            message: "the input has no IngressClass, so the Ingresses' classes were not checked",
+                            hint: "add them (kubectl get ingressclasses -o yaml) to check them")]
+        }
         let names = classes.map(\.metadata.name)
         return context.state.ingresses.compactMap { ingress in
             guard let name = ingress.ingressClassName else {
