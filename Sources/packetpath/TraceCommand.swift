@@ -62,6 +62,9 @@ struct TraceCommand: ParsableCommand {
     func run() throws {
         let result = try CLIInput.run { () -> TraceOutput in
             if let ingress = names.ingress {
+                guard src == nil, fromPod == nil, dst == nil, dport == nil else {
+                    throw SideError("--ingress traces from the Ingress controller's Pod: leave out --src, --from-pod, --dst and --dport")
+                }
                 let side = try SideLoader(liveReader: nil).load(.paths(inputs))
                 for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
                 return .ingress(try Review.traceIngress(side, ingress, controller: names.ingressController,
@@ -91,7 +94,7 @@ struct TraceCommand: ParsableCommand {
                                               namespace: names.namespace, clusterDomain: names.clusterDomain,
                                               nodeAddresses: addresses.isEmpty ? nil : addresses))
             }
-            guard let port = UInt16(dport), port > 0 else { throw SideError("--dport \(dport) is not a port number (names need --dst NAME)") }
+            guard let port = UInt16(dport) else { throw SideError("--dport \(dport) is not a port number (names need --dst NAME)") }
             return .address(try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto ?? .tcp,
                                                                 destinationPort: port, sourcePort: sport),
                                              nodeAddresses: addresses.isEmpty ? nil : addresses))
