@@ -19,14 +19,19 @@ public struct ServiceDNSName: Sendable, Hashable, CustomStringConvertible {
         self.clusterDomain = clusterDomain
     }
 
-    /// Reads `name`, `name.namespace`, `name.namespace.svc` or the full name (a trailing dot
-    /// is allowed). A bare `name` is looked up in `clientNamespace`, which must then be known.
+    /// Reads `name`, `name.namespace`, `name.namespace.svc` or the full name (which may end in a
+    /// dot; a shorter name with a dot at the end skips the search path, so names nothing). A
+    /// bare `name` is looked up in `clientNamespace`, which must then be known.
     public init(parsing text: String, clientNamespace: String?, clusterDomain: String = ServiceDNSName.defaultClusterDomain) throws {
         let domain = clusterDomain.lowercased().trimmingDots()
         var rest = text.lowercased()
-        if rest.hasSuffix(".") { rest.removeLast() }
+        // A trailing dot makes the name absolute: the search path is not applied.
+        let absolute = rest.hasSuffix(".")
+        if absolute { rest.removeLast() }
         if rest.hasSuffix(".svc." + domain) {
             rest.removeLast(domain.count + 5)
+        } else if absolute {
+            throw ServiceNameError.malformed(text, clusterDomain: domain)
         } else if rest.hasSuffix(".svc") {
             rest.removeLast(4)
         }

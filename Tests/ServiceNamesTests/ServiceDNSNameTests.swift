@@ -40,7 +40,8 @@ import ServiceNames
     }
 
     @Test func malformedNames() {
-        for text in ["a.b.c", "web..shop", ".web", "pod.web.shop.svc.cluster.local"] {
+        // An absolute short name (trailing dot) skips the search path, so it names no Service.
+        for text in ["a.b.c", "web..shop", ".web", "pod.web.shop.svc.cluster.local", "web.", "web.shop.", "web.shop.svc."] {
             #expect(throws: ServiceNameError.self, "\(text)") { try ServiceDNSName(parsing: text, clientNamespace: "shop") }
         }
     }
