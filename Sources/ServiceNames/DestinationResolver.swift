@@ -86,7 +86,8 @@ public struct DestinationResolver: Sendable {
         }
         let servicePort = try self.servicePort(of: service, port, proto: proto, notes: &result.notes)
         result.servicePort = servicePort
-        let number = servicePort?.port ?? Int(port)!
+        // Without a Service port, `port` was a number (a name that matches none is an error).
+        let number = servicePort?.port ?? Int(port) ?? 0
         let proto = servicePort?.protocol ?? proto ?? .tcp
         if service.isHeadless {
             result.kind = .headless
@@ -120,7 +121,8 @@ public struct DestinationResolver: Sendable {
             return match
         }
         notes.append("Service \(service.metadata.key) has no port \(number)\(proto.map { "/\($0.rawValue)" } ?? "") "
-                     + "(ports: \(listing.isEmpty ? "none" : listing)): nothing in its rules matches this packet")
+                     + "(ports: \(listing.isEmpty ? "none" : listing)): "
+                     + (service.isHeadless ? "the connection still goes to that port of each endpoint" : "nothing in its rules matches this packet"))
         return nil
     }
 
