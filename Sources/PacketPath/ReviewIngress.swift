@@ -86,29 +86,9 @@ extension Review {
                                 + "(\(path.pathType.rawValue))", at: 0)
         }
 
-        // The controller: named, or found from the Ingress's class.
-        let ingressClass = controllers.ingressClass(of: route.ingress)
-        result.ingressClass = ingressClass?.metadata.name ?? route.ingress.ingressClassName
-        var controller: IngressController?
-        if let controllerKey {
-            controller = try controllers.controller(named: controllerKey)
-        } else if let ingressClass {
-            controller = controllers.controller(for: ingressClass)
-            if controller == nil {
-                result.notes.append("no Service or Pod of controller \(ingressClass.controller) found (name it with --ingress-controller ns/name)")
-            }
-        } else {
-            result.notes.append(route.ingress.ingressClassName.map { "IngressClass \($0) is not in the manifests: no controller may serve this Ingress" }
-                                ?? "the Ingress names no class and no IngressClass is marked default: no controller may serve it")
-        }
-        if let controller {
-            result.controllerService = controller.service?.metadata.key
-            result.externalAddresses = controller.externalAddresses
-            result.controllerPods = controller.pods.map(\.metadata.key)
-            result.controllerFoundBy = controller.foundBy
-            if let service = controller.service {
-                result.entryTrace = try entryTrace(side, state, service, port: request.isHTTPS ? 443 : 80)
-            }
+        let controller = try findController(state, route.ingress, named: controllerKey, into: &result)
+        if let service = controller?.service {
+            result.entryTrace = try entryTrace(side, state, service, port: request.isHTTPS ? 443 : 80)
         }
 
         guard case .service(let serviceName, let port) = route.backend else {
@@ -150,6 +130,34 @@ extension Review {
                             + "(ingress-nginx does by default) skip its NAT, but meet the same NetworkPolicy verdicts")
         result.backendTrace = try trace(side, destination, source: source, sourcePort: 40000, nodeAddresses: nil)
         return result
+    }
+
+    /// The controller serving `ingress`: named by the user, or found from its class; what was
+    /// found (or why nothing was) goes into `result`.
+    private static func findController(_ state: ClusterState, _ ingress: Ingress, named controllerKey: String?,
+                                       into result: inout IngressTraceResult) throws -> IngressController? {
+        let controllers = IngressControllers(state: state)
+        let ingressClass = controllers.ingressClass(of: ingress)
+        result.ingressClass = ingressClass?.metadata.name ?? ingress.ingressClassName
+        var controller: IngressController?
+        if let controllerKey {
+            controller = try controllers.controller(named: controllerKey)
+        } else if let ingressClass {
+            controller = controllers.controller(for: ingressClass)
+            if controller == nil {
+                result.notes.append("no Service or Pod of controller \(ingressClass.controller) found (name it with --ingress-controller ns/name)")
+            }
+        } else {
+            result.notes.append(ingress.ingressClassName.map { "IngressClass \($0) is not in the manifests: no controller may serve this Ingress" }
+                                ?? "the Ingress names no class and no IngressClass is marked default: no controller may serve it")
+        }
+        if let controller {
+            result.controllerService = controller.service?.metadata.key
+            result.externalAddresses = controller.externalAddresses
+            result.controllerPods = controller.pods.map(\.metadata.key)
+            result.controllerFoundBy = controller.foundBy
+        }
+        return controller
     }
 
     /// An outside client's connection to the controller Service's first external address
