@@ -101,4 +101,24 @@ import TestSupport
         #expect(bare.status == 2)
         #expect(bare.stderr.contains("bare Service name"))
     }
+
+    /// `graph --service NAME` prints what `graph --service ns/name` prints; `trace --ingress
+    /// --output json` carries the route and the backend's trace.
+    @Test func commandLineGraphAndIngressJSON() throws {
+        let byKey = try HostCommand.run([ProjectPaths.binary, "graph", Examples.shop, "--service", "shop/catalog", "--format", "mermaid"])
+        let byName = try HostCommand.run([ProjectPaths.binary, "graph", Examples.shop, "--service", "catalog", "--namespace", "shop",
+                                          "--format", "mermaid"])
+        #expect(byKey.status == 0 && byName.status == 0, "\(byKey.stderr) \(byName.stderr)")
+        #expect(byName.stdout == byKey.stdout)
+        #expect(byKey.stdout.contains("10.244.1.20:8080"))
+
+        let ingress = try HostCommand.run([ProjectPaths.binary, "trace", Examples.shop, Examples.shopIngress,
+                                           "--ingress", "shop.example.com/catalog", "--output", "json"])
+        #expect(ingress.status == 0, "\(ingress.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(ingress.stdout.utf8)) as? [String: Any]
+        #expect(object?["ingress"] as? String == "shop/storefront")
+        #expect(object?["controllerService"] as? String == "ingress-nginx/ingress-nginx-controller")
+        let traces = (object?["backendTrace"] as? [String: Any])?["traces"] as? [[String: Any]]
+        #expect(traces?.count == 1)
+    }
 }
