@@ -1,4 +1,5 @@
 import ArgumentParser
+import Lint
 import PacketPath
 import PacketTrace
 import ServiceNames
@@ -37,6 +38,35 @@ enum TraceOutput {
         case (.address(let result), .json): try StandardStreams.writeJSON(result)
         case (.name(let result), .json): try StandardStreams.writeJSON(result)
         case (.ingress(let result), .json): try StandardStreams.writeJSON(result)
+        }
+    }
+}
+
+extension TraceOutput {
+    /// Adds, as notes, the lint findings about the objects a name or an Ingress route led to
+    /// (the Service, the Ingress): the usual reasons a name "times out" — no Pod selected, a
+    /// targetPort nobody declares — which a trace through the rules alone cannot show.
+    func addingFindings(from side: LoadedSide) -> TraceOutput {
+        guard let state = side.cluster?.state else { return self }
+        var keys: Set<String> = []
+        switch self {
+        case .address: return self
+        case .name(let result): keys.insert("Service \(result.destination.name.key)")
+        case .ingress(let result):
+            if let ingress = result.ingress { keys.insert("Ingress \(ingress)") }
+            if let service = result.backendTrace?.destination.name.key { keys.insert("Service \(service)") }
+        }
+        let notes = Linter().run(LintContext(state: state)).filter { finding in
+            finding.object.map { keys.contains($0.description) } ?? false
+        }.map { "lint: \($0.text)" }
+        switch self {
+        case .address: return self
+        case .name(var result):
+            result.notes += notes
+            return .name(result)
+        case .ingress(var result):
+            result.notes += notes
+            return .ingress(result)
         }
     }
 }

@@ -67,8 +67,9 @@ struct TraceCommand: ParsableCommand {
                 }
                 let side = try SideLoader(liveReader: nil).load(.paths(inputs))
                 for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
-                return .ingress(try Review.traceIngress(side, ingress, controller: names.ingressController,
-                                                        ingressClass: names.ingressClass, clusterDomain: names.clusterDomain))
+                return TraceOutput.ingress(try Review.traceIngress(side, ingress, controller: names.ingressController,
+                                                                   ingressClass: names.ingressClass, clusterDomain: names.clusterDomain))
+                    .addingFindings(from: side)
             }
             guard let dst, let dport else { throw SideError("give --dst and --dport (or --ingress HOST/PATH)") }
             let source: TraceRequest.Source
@@ -90,9 +91,10 @@ struct TraceCommand: ParsableCommand {
             let side = try SideLoader(liveReader: NetlinkNamespaceReader()).load(try SideInput(inputs))
             for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
             guard let destination = IPAddress(dst) else {
-                return .name(try Review.trace(side, name: dst, port: dport, source: source, proto: proto, sourcePort: sport,
-                                              namespace: names.namespace, clusterDomain: names.clusterDomain,
-                                              nodeAddresses: addresses.isEmpty ? nil : addresses))
+                return TraceOutput.name(try Review.trace(side, name: dst, port: dport, source: source, proto: proto, sourcePort: sport,
+                                                         namespace: names.namespace, clusterDomain: names.clusterDomain,
+                                                         nodeAddresses: addresses.isEmpty ? nil : addresses))
+                    .addingFindings(from: side)
             }
             guard let port = UInt16(dport) else { throw SideError("--dport \(dport) is not a port number (names need --dst NAME)") }
             return .address(try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto ?? .tcp,

@@ -121,4 +121,16 @@ import TestSupport
         let traces = (object?["backendTrace"] as? [String: Any])?["traces"] as? [[String: Any]]
         #expect(traces?.count == 1)
     }
+
+    /// A trace by name carries the lint findings about its Service: here a targetPort no
+    /// selected Pod declares, which the rules alone cannot show.
+    @Test func commandLineNotesTheServicesFindings() throws {
+        let broken = ProjectPaths.root + "/examples/broken.yaml"
+        let output = try HostCommand.run([ProjectPaths.binary, "trace", broken, "--from-pod", "prod/web-1", "--dst", "api",
+                                          "--dport", "http"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("note: lint: warning: Service prod/api (\(broken):12): spec.ports[0].targetPort: targetPort 8080"))
+        // Findings about other objects stay out.
+        #expect(!output.stdout.contains("Service prod/web ("))
+    }
 }
