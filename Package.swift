@@ -39,8 +39,10 @@ let package = Package(
         .target(name: "PathGraph", dependencies: ["PacketTrace", "RuleModel"]),
         // Semantic comparison of two rulesets, reported per Service port.
         .target(name: "RuleDiff", dependencies: ["RuleModel", "IPTablesText", "ServiceCompiler"]),
+        // Service DNS names and Ingress routes -> the Services, addresses and ports they lead to.
+        .target(name: "ServiceNames", dependencies: ["ClusterState", "NetworkAddresses"]),
         // Findings about the manifests themselves, one check per file.
-        .target(name: "Lint", dependencies: ["ClusterState", "NetworkAddresses"]),
+        .target(name: "Lint", dependencies: ["ClusterState", "NetworkAddresses", "ServiceNames", "PacketPath", "PacketTrace"]),
         // Entering, creating and naming network namespaces (libc only).
         .target(name: "NetworkNamespaces", dependencies: ["CLinuxShims"]),
         // setns/unshare/pipe2, which Swift's Glibc module does not declare.
@@ -67,10 +69,10 @@ let package = Package(
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
-            "TextOutput", "CLinuxShims",
+            "TextOutput", "CLinuxShims", "ServiceNames",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
-            "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint", "TextOutput",
+            "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint", "TextOutput", "ServiceNames",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -105,6 +107,9 @@ let package = Package(
         .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "TestSupport"]),
         .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
+        .testTarget(name: "ServiceNamesTests", dependencies: [
+            "ServiceNames", "ClusterState", "PacketPath", "PacketTrace", "PathGraph", "NetworkNamespaces", "RuleModel", "TestSupport",
+        ]),
         .testTarget(name: "RuleDiffTests", dependencies: [
             "RuleDiff", "PacketPath", "NetworkNamespaces", "NetfilterApply", "TestSupport", "ClusterState",
             "IPTablesText", "RuleModel", "NetworkAddresses",

@@ -5,6 +5,8 @@ public struct Linter: Sendable {
     public static let allChecks: [any LintCheck] = [
         ServiceSelectorMatchesNoPod(), LabelTypoEmptiesService(), TargetPortNotDeclared(), EndpointSlicePortNames(),
         NoReadyEndpoints(), PolicySelectsNoPod(), SharedClusterIP(), NodePortOutOfRange(),
+        IngressBackendService(), IngressBackendPort(), IngressClassMissing(), IngressDuplicateHostPath(),
+        IngressTLSHostNotRouted(), IngressBackendBlockedByPolicy(),
     ]
 
     public var checks: [any LintCheck]

@@ -13,6 +13,10 @@ struct GraphCommand: ParsableCommand {
             (cluster IP, node port, external IPs, load-balancer IPs). Dashed edges are side trips \
             that return (marking for SNAT). svg needs Graphviz's dot.
               packetpath graph cluster.yaml --service prod/web --format svg > web.svg
+            --service also takes a DNS name (web.prod, web.prod.svc.cluster.local, or web with --namespace); \
+            --ingress HOST/PATH draws the route's backend as the Ingress controller's Pod reaches it.
+              packetpath graph examples/shop.yaml --service catalog.shop --format mermaid
+              packetpath graph examples/shop.yaml examples/shop-ingress.yaml --ingress shop.example.com/ --format mermaid
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -22,8 +26,10 @@ struct GraphCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Manifest files or directories.", valueName: "file"))
     var files: [String]
 
-    @Option(help: ArgumentHelp("The Service (namespace/name).", valueName: "ns/name"))
-    var service: String
+    @Option(help: ArgumentHelp("The Service: namespace/name or its DNS name.", valueName: "ns/name"))
+    var service: String?
+
+    @OptionGroup var names: NameOptions
 
     @Option(help: "Output format: dot, mermaid or svg.")
     var format: Format = .dot
@@ -36,7 +42,15 @@ struct GraphCommand: ParsableCommand {
             guard family != .both else { throw SideError("--family: draw one family at a time") }
             let side = try SideLoader(liveReader: nil).load(.paths(files))
             for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
-            let graph = try Review.serviceGraph(side, service: service, family: family?.families.first)
+            let graph: PathGraph
+            if let ingress = names.ingress {
+                graph = try Review.ingressGraph(side, ingress, controller: names.ingressController, ingressClass: names.ingressClass,
+                                                family: family?.families.first)
+            } else {
+                guard let service else { throw SideError("give --service (or --ingress HOST/PATH)") }
+                graph = try Review.serviceGraph(side, named: service, namespace: names.namespace, clusterDomain: names.clusterDomain,
+                                                family: family?.families.first)
+            }
             switch format {
             case .dot: return graph.dot
             case .mermaid: return graph.mermaid

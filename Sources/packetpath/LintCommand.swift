@@ -12,7 +12,12 @@ struct LintCommand: ParsableCommand {
             Checks: Service selectors that match no Pod (and one-label typos, with the nearest \
             label), targetPorts no selected Pod declares, EndpointSlice port names that differ \
             from the Service's, Services without ready endpoints, NetworkPolicies that select no \
-            Pod, Services sharing a cluster IP, NodePorts outside the NodePort range.
+            Pod, Services sharing a cluster IP, NodePorts outside the NodePort range; Ingress backends \
+            naming a missing Service, port or port name, ingressClassName with no IngressClass (or no \
+            default class), two Ingresses claiming one host and path, TLS hosts no rule covers, and \
+            NetworkPolicies that keep the Ingress controller's Pods from a backend.
+              packetpath lint examples/broken-ingress.yaml
+              packetpath lint examples/shop.yaml examples/shop-ingress.yaml --output json
             """)
 
     @Argument(help: ArgumentHelp("Manifest files or directories ('-' reads stdin).", valueName: "file"))

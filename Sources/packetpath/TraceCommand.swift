@@ -17,6 +17,13 @@ struct TraceCommand: ParsableCommand {
             Statistic rules branch the walk; each outcome shows its exact probability.
               packetpath trace cluster.yaml --src 10.0.0.5 --dst 172.30.0.20 --proto tcp --dport 80
               packetpath trace cluster.yaml --from-pod prod/client --dst 172.30.0.20 --dport 80
+            --dst also takes a Service's DNS name (web, web.shop, web.shop.svc, web.shop.svc.cluster.local; a bare \
+            name is completed with --from-pod's namespace) and --dport a port name; every address the name resolves \
+            to is traced (both families of a dual-stack Service, each ready endpoint of a headless one). \
+            --ingress HOST/PATH routes a request through the Ingresses to its backend Service and traces from the \
+            Ingress controller's Pod.
+              packetpath trace examples/shop.yaml --from-pod shop/web-1 --dst catalog --dport http
+              packetpath trace examples/shop.yaml examples/shop-ingress.yaml --ingress shop.example.com/catalog/items
             """)
 
     @Argument(help: ArgumentHelp("Manifests (files or directories), an iptables-save file, or netns:NAME.", valueName: "input"))
@@ -28,14 +35,14 @@ struct TraceCommand: ParsableCommand {
     @Option(name: .customLong("from-pod"), help: ArgumentHelp("Send from this Pod's address (namespace/name).", valueName: "ns/name"))
     var fromPod: String?
 
-    @Option(help: "Destination address.")
-    var dst: String
+    @Option(help: "Destination address, or a Service's DNS name.")
+    var dst: String?
 
-    @Option(help: "Transport protocol: tcp, udp or sctp.")
-    var proto: L4Protocol = .tcp
+    @Option(help: "Transport protocol: tcp, udp or sctp (default tcp, or the named Service port's).")
+    var proto: L4Protocol?
 
-    @Option(help: "Destination port.")
-    var dport: UInt16
+    @Option(help: "Destination port (a number, or a Service port's name when --dst is a name).")
+    var dport: String?
 
     @Option(help: "Source port.")
     var sport: UInt16 = 40000
@@ -50,9 +57,21 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
 
+    @OptionGroup var names: NameOptions
+
     func run() throws {
-        let result = try CLIInput.run { () -> TraceResult in
-            guard let destination = IPAddress(dst) else { throw SideError("--dst \(dst) is not an IP address") }
+        let result = try CLIInput.run { () -> TraceOutput in
+            if let ingress = names.ingress {
+                guard src == nil, fromPod == nil, dst == nil, dport == nil else {
+                    throw SideError("--ingress traces from the Ingress controller's Pod: leave out --src, --from-pod, --dst and --dport")
+                }
+                let side = try SideLoader(liveReader: nil).load(.paths(inputs))
+                for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
+                return TraceOutput.ingress(try Review.traceIngress(side, ingress, controller: names.ingressController,
+                                                                   ingressClass: names.ingressClass, clusterDomain: names.clusterDomain))
+                    .addingFindings(from: side)
+            }
+            guard let dst, let dport else { throw SideError("give --dst and --dport (or --ingress HOST/PATH)") }
             let source: TraceRequest.Source
             switch (src, fromPod) {
             case (let address?, nil):
@@ -71,14 +90,18 @@ struct TraceCommand: ParsableCommand {
             }
             let side = try SideLoader(liveReader: NetlinkNamespaceReader()).load(try SideInput(inputs))
             for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
-            return try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto,
-                                                       destinationPort: dport, sourcePort: sport),
-                                    nodeAddresses: addresses.isEmpty ? nil : addresses)
+            guard let destination = IPAddress(dst) else {
+                return TraceOutput.name(try Review.trace(side, name: dst, port: dport, source: source, proto: proto, sourcePort: sport,
+                                                         namespace: names.namespace, clusterDomain: names.clusterDomain,
+                                                         nodeAddresses: addresses.isEmpty ? nil : addresses))
+                    .addingFindings(from: side)
+            }
+            guard let port = UInt16(dport) else { throw SideError("--dport \(dport) is not a port number (names need --dst NAME)") }
+            return .address(try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto ?? .tcp,
+                                                                destinationPort: port, sourcePort: sport),
+                                             nodeAddresses: addresses.isEmpty ? nil : addresses))
         }
-        switch output {
-        case .text: StandardStreams.writeOut(Array(result.text(maximumPaths: paths).utf8))
-        case .json: try StandardStreams.writeJSON(result)
-        }
+        try result.write(output, maximumPaths: paths)
     }
 }
 

@@ -8,6 +8,8 @@ enum DecodedObject {
     case namespace(Namespace)
     case node(Node)
     case networkPolicy(NetworkPolicy)
+    case ingress(Ingress)
+    case ingressClass(IngressClass)
     case nodeConfig(SettingsPatch)
     case kubeProxyConfiguration(SettingsPatch)
 }
@@ -151,6 +153,9 @@ enum KindDecoders {
         ObjectType(apiVersion: "v1", kind: "Node"): Entry(namespaced: false) { .node(try NodeDecoder.decode($0)) },
         ObjectType(apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy"):
             Entry(namespaced: true) { .networkPolicy(try NetworkPolicyDecoder.decode($0)) },
+        ObjectType(apiVersion: "networking.k8s.io/v1", kind: "Ingress"): Entry(namespaced: true) { .ingress(try IngressDecoder.decode($0)) },
+        ObjectType(apiVersion: "networking.k8s.io/v1", kind: "IngressClass"):
+            Entry(namespaced: false) { .ingressClass(try IngressDecoder.decodeClass($0)) },
         ObjectType(apiVersion: "packetpath.io/v1alpha1", kind: "NodeConfig"):
             Entry(namespaced: false) { .nodeConfig(try NodeConfigDecoder.decode($0)) },
         ObjectType(apiVersion: "kubeproxy.config.k8s.io/v1alpha1", kind: "KubeProxyConfiguration"):

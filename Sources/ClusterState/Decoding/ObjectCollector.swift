@@ -68,6 +68,10 @@ struct ObjectCollector {
             state.nodes.append(located(node))
         case .networkPolicy(let policy):
             state.networkPolicies.append(located(policy))
+        case .ingress(let ingress):
+            state.ingresses.append(located(ingress))
+        case .ingressClass(let ingressClass):
+            state.ingressClasses.append(located(ingressClass))
         case .nodeConfig(let patch):
             nodeConfig = patch
         case .kubeProxyConfiguration(let patch):

@@ -10,6 +10,9 @@ public struct ClusterState: Sendable {
     public var namespaces: [Namespace]
     public var nodes: [Node]
     public var networkPolicies: [NetworkPolicy]
+    /// Read for the review tools (routing, lint); they add no rules.
+    public var ingresses: [Ingress] = []
+    public var ingressClasses: [IngressClass] = []
 
     public init(settings: NodeSettings = .testDefaults, services: [Service] = [],
                 endpointSlices: [EndpointSlice] = [], pods: [Pod] = [], namespaces: [Namespace] = [],
