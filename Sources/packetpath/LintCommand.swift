@@ -28,7 +28,8 @@ struct LintCommand: ParsableCommand {
         let findings = try CLIInput.run { () -> [Finding] in
             let bounds = nodePortRange.split(separator: "-").compactMap { Int($0) }
             guard bounds.count == 2, bounds[0] <= bounds[1] else { throw SideError("--node-port-range \(nodePortRange) is not FIRST-LAST") }
-            let side = try SideLoader(liveReader: nil).load(.paths(files))
+            // Services sharing a cluster IP are one of lint's findings, not a load error.
+            let side = try SideLoader(liveReader: nil, options: LoadOptions(allowSharedClusterIPs: true)).load(.paths(files))
             guard let cluster = side.cluster else { throw SideError("lint reads manifests, not iptables rules") }
             for warning in cluster.warnings { StandardStreams.writeError("warning: \(warning)") }
             return Linter().run(LintContext(state: cluster.state, nodePortRange: bounds[0]...bounds[1]))
