@@ -28,14 +28,16 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "Output format: dot, mermaid or svg.")
     var format: Format = .dot
 
+    @OptionGroup var input: InputOptions
+
     @Option(help: "IP family to draw when the Service has both: ipv4 or ipv6.")
     var family: FamilySelection?
 
     func run() throws {
         let text = try CLIInput.run { () -> String in
             guard family != .both else { throw SideError("--family: draw one family at a time") }
-            let side = try SideLoader(liveReader: nil).load(.paths(files))
-            for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
+            let side = try SideLoader(liveReader: nil, options: input.loadOptions()).load(.paths(files))
+            CLIInput.report(side.cluster?.warnings ?? [], input)
             let graph = try Review.serviceGraph(side, service: service, family: family?.families.first)
             switch format {
             case .dot: return graph.dot

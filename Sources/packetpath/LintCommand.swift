@@ -13,6 +13,8 @@ struct LintCommand: ParsableCommand {
             label), targetPorts no selected Pod declares, EndpointSlice port names that differ \
             from the Service's, Services without ready endpoints, NetworkPolicies that select no \
             Pod, Services sharing a cluster IP, NodePorts outside the NodePort range.
+              packetpath lint examples/broken.yaml
+              packetpath lint manifests/ -o json
             """)
 
     @Argument(help: ArgumentHelp("Manifest files or directories ('-' reads stdin).", valueName: "file"))
@@ -21,17 +23,19 @@ struct LintCommand: ParsableCommand {
     @Option(name: .customLong("node-port-range"), help: ArgumentHelp("The API server's NodePort range.", valueName: "first-last"))
     var nodePortRange: String = "30000-32767"
 
-    @Option(help: "Output format: text or json.")
+    @Option(name: [.short, .long], help: "Output format: text or json.")
     var output: OutputFormat = .text
+
+    @OptionGroup var input: InputOptions
 
     func run() throws {
         let findings = try CLIInput.run { () -> [Finding] in
             let bounds = nodePortRange.split(separator: "-").compactMap { Int($0) }
             guard bounds.count == 2, bounds[0] <= bounds[1] else { throw SideError("--node-port-range \(nodePortRange) is not FIRST-LAST") }
             // Services sharing a cluster IP are one of lint's findings, not a load error.
-            let side = try SideLoader(liveReader: nil, options: LoadOptions(allowSharedClusterIPs: true)).load(.paths(files))
+            let side = try SideLoader(liveReader: nil, options: input.loadOptions(allowSharedClusterIPs: true)).load(.paths(files))
             guard let cluster = side.cluster else { throw SideError("lint reads manifests, not iptables rules") }
-            for warning in cluster.warnings { StandardStreams.writeError("warning: \(warning)") }
+            CLIInput.report(cluster.warnings, input)
             return Linter().run(LintContext(state: cluster.state, nodePortRange: bounds[0]...bounds[1]))
         }
         switch output {

@@ -47,8 +47,10 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "How many outcome paths to print in full (text output).")
     var paths: Int = 10
 
-    @Option(help: "Output format: text or json.")
+    @Option(name: [.short, .long], help: "Output format: text or json.")
     var output: OutputFormat = .text
+
+    @OptionGroup var input: InputOptions
 
     func run() throws {
         let result = try CLIInput.run { () -> TraceResult in
@@ -69,8 +71,8 @@ struct TraceCommand: ParsableCommand {
                 }
                 return prefix
             }
-            let side = try SideLoader(liveReader: NetlinkNamespaceReader()).load(try SideInput(inputs))
-            for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
+            let side = try SideLoader(liveReader: NetlinkNamespaceReader(), options: input.loadOptions()).load(try SideInput(inputs))
+            CLIInput.report(side.cluster?.warnings ?? [], input)
             return try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto,
                                                        destinationPort: dport, sourcePort: sport),
                                     nodeAddresses: addresses.isEmpty ? nil : addresses)
