@@ -50,24 +50,13 @@ struct ApplyCommand: ParsableCommand {
     private func target() throws -> NetworkNamespace {
         switch (netns, netnsPath) {
         case (let name?, nil):
-            if let problem = Self.namespaceNameProblem(name) { throw ValidationError("--netns \(SafeText.quoted(name)): \(problem)") }
+            if let problem = NetworkNamespace.nameProblem(name) { throw ValidationError("--netns \(SafeText.quoted(name)): \(problem)") }
             return NetworkNamespace(name: name)
         case (nil, let path?): return NetworkNamespace(path: path)
         case (nil, nil) where host: return NetworkNamespace(path: "/proc/self/ns/net")
         case (nil, nil): throw ValidationError("name the target: --netns NAME, --netns-path PATH, or --host for this namespace")
         default: throw ValidationError("give either --netns or --netns-path, not both")
         }
-    }
-
-    /// `--netns` takes what `ip netns` lists: a name, never a path (that is --netns-path).
-    static func namespaceNameProblem(_ name: String) -> String? {
-        if name.isEmpty { return "a namespace name may not be empty" }
-        if name.contains("/") { return "a namespace name may not contain '/' (give a path with --netns-path)" }
-        if name == "." || name == ".." { return "a namespace name may not be '.' or '..'" }
-        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            return "a namespace name may not contain control characters"
-        }
-        return nil
     }
 
     @Sendable static func printProgress(_ step: ApplyProgress) {

@@ -25,6 +25,12 @@ import NetworkAddresses
         #expect(loaded.warnings.filter { !$0.isNote }.map(\.description) == ["l.yaml: document 1 (line 4): skipping apps/v1 Deployment prod/web: not used by PacketPath"])
     }
 
+    @Test func anEmptyTypedListIsEmpty() throws {
+        let loaded = try ManifestLoader.load(sources: [ManifestSource(name: "l.yaml", text: "apiVersion: v1\nkind: ServiceList\nitems: null\n")])
+        #expect(loaded.state.services.isEmpty)
+        #expect(loaded.warnings.filter { !$0.isNote }.isEmpty, "\(loaded.warnings)")
+    }
+
     @Test func concatenatedJSONObjectsAreDocuments() throws {
         let loaded = try FixtureFiles.load("stream.json")
         #expect(loaded.state.services.map(\.metadata.name) == ["a", "b", "c"])

@@ -89,7 +89,7 @@ struct DocumentDecoder {
         }
         // `kind: List`, or a typed list of any API group (`ServiceList`, `EndpointSliceList`, …)
         // as the API server returns a collection: its items are the objects.
-        if kind == "List" || (kind.hasSuffix("List") && root["items"] != nil) {
+        if kind == "List" || (kind.hasSuffix("List") && root.hasKey("items")) {
             let itemType = kind == "List" ? nil : ObjectType(apiVersion: apiVersion, kind: String(kind.dropLast(4)))
             let items = try wrap(context, object: nil) { try root.list("items") { $0 } }
             for item in items where !item.isNull {

@@ -256,6 +256,9 @@ struct YAMLMapping {
         }
     }
 
+    /// Whether `key` is present (even with a null value, as an empty list may print `items: null`).
+    func hasKey(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+
     /// The value under `key`, or nil when absent or null.
     subscript(key: String) -> YAMLValue? {
         for index in pairs.indices where pairs[index].key == key {
