@@ -7,12 +7,18 @@ import Glibc
 /// stderr is a terminal (never in pipes, logs or tests). It is erased when the work ends.
 enum ProgressLine {
     static func during<T>(_ what: String, quiet: Bool, _ body: () throws -> T) rethrows -> T {
-        guard !quiet, isatty(2) == 1 else { return try body() }
+        try during(what, enabled: !quiet && isatty(2) == 1, after: .seconds(2), write: writeError, body)
+    }
+
+    /// The mechanism, with the terminal check, the delay and the output given (for tests).
+    static func during<T>(_ what: String, enabled: Bool, after delay: DispatchTimeInterval,
+                          write: @escaping @Sendable (String) -> Void, _ body: () throws -> T) rethrows -> T {
+        guard enabled else { return try body() }
         let queue = DispatchQueue(label: "packetpath.progress")
         let timer = DispatchSource.makeTimerSource(queue: queue)
         nonisolated(unsafe) var shown = false
         let start = ContinuousClock.now
-        timer.schedule(deadline: .now() + 2, repeating: 1)
+        timer.schedule(deadline: .now() + delay, repeating: 1)
         timer.setEventHandler {
             let seconds = (ContinuousClock.now - start).components.seconds
             write("\r\u{1B}[Kpacketpath: \(what)… \(seconds) s")
@@ -29,7 +35,7 @@ enum ProgressLine {
         return try body()
     }
 
-    private static func write(_ text: String) {
+    @Sendable private static func writeError(_ text: String) {
         var text = text
         text.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }
