@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterState
 import PacketPath
 
 @main
@@ -30,7 +31,9 @@ struct PacketPathCommand: ParsableCommand {
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
-                StandardStreams.writeError(fullMessage(for: error))
+                // The message repeats what was typed: escaped, line by line.
+                let lines = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+                StandardStreams.writeError(lines.map { SafeText.escaped(String($0)) }.joined(separator: "\n"))
                 Self.exit(withError: ExitCode(2))
             }
             exit(withError: error)

@@ -98,6 +98,10 @@ import Testing
         #expect(!output.stderr.contains("\u{1B}"))
         #expect(output.stderr.split(separator: "\n").count == 1)
         #expect(output.stderr.contains(#"web\x1b[31mRED\nline2"#))
+        // What was typed on the command line is escaped too.
+        let typed = try run("compile", "x.yaml", "--max-input-size", "\u{1B}[31m")
+        #expect(typed.status == 2)
+        #expect(!typed.stderr.contains("\u{1B}") && typed.stderr.contains(#"'\x1b[31m'"#), "\(typed.stderr)")
     }
 
     @Test(arguments: ["a/b", "../x", "", "..", "/proc/1/ns/net"])
