@@ -51,6 +51,20 @@ import Testing
         #expect(pod.metadata.labels == ["app": ""])
     }
 
+    @Test func whatTheAPIServerAcceptsKeepsItsMeaning() throws {
+        let loaded = try ManifestLoader.load(sources: [ManifestSource(name: "in.yaml", text: """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: ""}
+            spec:
+              clusterIP: 10.96.0.10
+              ports: [{name: a, port: 80, targetPort: 0}, {name: b, port: 81, targetPort: ""}]
+            """)])
+        let service = try #require(loaded.state.services.first)
+        #expect(service.metadata.namespace == "default")
+        #expect(service.ports.map(\.targetPort) == [.int(80), .int(81)])
+    }
+
     @Test func exactFieldPaths() {
         #expect(FixtureFiles.error("metadata-not-mapping.yaml")
             == "metadata-not-mapping.yaml: document 1 (line 3): Service default/(unnamed): metadata: expected a mapping, got a string")

@@ -22,7 +22,9 @@ enum MetadataDecoder {
             try within("name") { try checkName(name, nameRule, at: metadata["name"]?.mark) }
             var namespace = ""
             if namespaced {
-                namespace = try metadata.string("namespace") ?? "default"
+                // An empty namespace is the default one, as kubectl and the API server read it.
+                namespace = try metadata.string("namespace") ?? ""
+                if namespace.isEmpty { namespace = "default" }
                 try within("namespace") {
                     try checkName(namespace, { NameRules.dns1123LabelProblem($0) }, at: metadata["namespace"]?.mark)
                 }

@@ -122,7 +122,12 @@ enum ServiceDecoder {
                 name: try port.string("name") ?? "",
                 protocol: try port.decode("protocol") { try $0.kubeProtocol() } ?? .tcp,
                 port: number,
-                targetPort: try port.decode("targetPort") { try $0.portNumberOrName() },
+                // The API server defaults a targetPort of 0 or "" to the port, as if left out.
+                targetPort: try port.decode("targetPort") { value -> IntOrString? in
+                    if case .int(0)? = value.scalar { return nil }
+                    if case .string("")? = value.scalar { return nil }
+                    return try value.portNumberOrName()
+                } ?? nil,
                 nodePort: nodePort)
         }
         let marks = spec["ports"].map { value -> [Yams.Mark?] in
