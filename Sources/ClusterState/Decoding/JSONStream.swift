@@ -194,7 +194,7 @@ enum JSONStream {
             throw error("unexpected end of input inside a string")
         }
 
-        private mutating func hexQuad(at position: Int) -> UInt32? {
+        private func hexQuad(at position: Int) -> UInt32? {
             guard position + 4 <= bytes.count else { return nil }
             var value: UInt32 = 0
             for byte in bytes[position..<position + 4] {
