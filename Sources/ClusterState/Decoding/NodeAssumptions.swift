@@ -19,10 +19,9 @@ enum NodeAssumptions {
         }
         func isLocal(_ pod: Pod) -> Bool { pod.nodeName.map { $0 == hostname && !hostname.isEmpty } ?? true }
         let podsLeftOut = state.pods.filter { !isLocal($0) }.count
+        let podsByNamespace = Dictionary(grouping: state.pods, by: \.metadata.namespace)
         let policiesLeftOut = state.networkPolicies.filter { policy in
-            let selected = state.pods.filter {
-                $0.metadata.namespace == policy.metadata.namespace && policy.podSelector.matches($0.metadata.labels)
-            }
+            let selected = (podsByNamespace[policy.metadata.namespace] ?? []).filter { policy.podSelector.matches($0.metadata.labels) }
             return !selected.isEmpty && !selected.contains(where: isLocal)
         }.count
         var message = "the input does not say which node this is (no Node, NodeConfig or KubeProxyConfiguration states it); assumed "
