@@ -20,6 +20,14 @@ enum CLIInput {
         return loaded
     }
 
+    /// Reads a side of a review command (manifests, rules or a namespace), with the progress
+    /// line and the warnings and notes of its manifests.
+    static func loadSide(_ loader: SideLoader, _ side: SideInput, _ options: InputOptions) throws -> LoadedSide {
+        let loaded = try ProgressLine.during("reading \(side)", quiet: options.quiet) { try loader.load(side) }
+        report(loaded.cluster?.warnings ?? [], options)
+        return loaded
+    }
+
     /// Warnings always, notes unless --quiet.
     static func report(_ warnings: [ManifestWarning], _ options: InputOptions) {
         for warning in warnings where !(warning.isNote && options.quiet) {

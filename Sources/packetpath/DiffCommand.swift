@@ -45,8 +45,7 @@ struct DiffCommand: ParsableCommand {
             let a = try next(sideA, "A"), b = try next(sideB, "B")
             guard positional.isEmpty else { throw SideError("more than two sides given: \(positional.joined(separator: " "))") }
             let loader = SideLoader(liveReader: NetlinkNamespaceReader(), options: input.loadOptions())
-            let left = try loader.load(a), right = try loader.load(b)
-            for side in [left, right] { CLIInput.report(side.cluster?.warnings ?? [], input) }
+            let left = try CLIInput.loadSide(loader, a, input), right = try CLIInput.loadSide(loader, b, input)
             return Review.diff(left, right)
         }
         switch output {

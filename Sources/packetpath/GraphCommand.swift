@@ -36,8 +36,7 @@ struct GraphCommand: ParsableCommand {
     func run() throws {
         let text = try CLIInput.run { () -> String in
             guard family != .both else { throw SideError("--family: draw one family at a time") }
-            let side = try SideLoader(liveReader: nil, options: input.loadOptions()).load(.paths(files))
-            CLIInput.report(side.cluster?.warnings ?? [], input)
+            let side = try CLIInput.loadSide(SideLoader(liveReader: nil, options: input.loadOptions()), .paths(files), input)
             let graph = try Review.serviceGraph(side, service: service, family: family?.families.first)
             switch format {
             case .dot: return graph.dot

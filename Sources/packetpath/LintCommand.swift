@@ -33,9 +33,10 @@ struct LintCommand: ParsableCommand {
             let bounds = nodePortRange.split(separator: "-").compactMap { Int($0) }
             guard bounds.count == 2, bounds[0] <= bounds[1] else { throw SideError("--node-port-range \(nodePortRange) is not FIRST-LAST") }
             // Services sharing a cluster IP are one of lint's findings, not a load error.
-            let side = try SideLoader(liveReader: nil, options: input.loadOptions(allowSharedClusterIPs: true)).load(.paths(files))
-            guard let cluster = side.cluster else { throw SideError("lint reads manifests, not iptables rules") }
-            CLIInput.report(cluster.warnings, input)
+            let loader = SideLoader(liveReader: nil, options: input.loadOptions(allowSharedClusterIPs: true))
+            guard let cluster = try CLIInput.loadSide(loader, .paths(files), input).cluster else {
+                throw SideError("lint reads manifests, not iptables rules")
+            }
             return Linter().run(LintContext(state: cluster.state, nodePortRange: bounds[0]...bounds[1]))
         }
         switch output {

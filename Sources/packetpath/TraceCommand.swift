@@ -71,8 +71,8 @@ struct TraceCommand: ParsableCommand {
                 }
                 return prefix
             }
-            let side = try SideLoader(liveReader: NetlinkNamespaceReader(), options: input.loadOptions()).load(try SideInput(inputs))
-            CLIInput.report(side.cluster?.warnings ?? [], input)
+            let side = try CLIInput.loadSide(SideLoader(liveReader: NetlinkNamespaceReader(), options: input.loadOptions()),
+                                             try SideInput(inputs), input)
             return try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto,
                                                        destinationPort: dport, sourcePort: sport),
                                     nodeAddresses: addresses.isEmpty ? nil : addresses)
