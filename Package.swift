@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
         .testTarget(name: "TextOutputTests", dependencies: ["TextOutput"]),
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
-        .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState"]),
+        .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState"], exclude: ["Fixtures"]),
         .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),
         .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ServiceCompiler", "PacketPath", "IPTablesText"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "TestSupport"]),

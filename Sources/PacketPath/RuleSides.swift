@@ -83,9 +83,12 @@ public struct LoadedSide: Sendable {
 /// contribute their `.yaml`, `.yml` and `.json` files, recursively, in name order.
 public struct SideLoader: Sendable {
     public var liveReader: (any LiveRulesReader)?
+    /// Input size limit, the node to compile for, and what to leave to the caller.
+    public var options: LoadOptions
 
-    public init(liveReader: (any LiveRulesReader)?) {
+    public init(liveReader: (any LiveRulesReader)?, options: LoadOptions = LoadOptions()) {
         self.liveReader = liveReader
+        self.options = options
     }
 
     public func load(_ input: SideInput) throws -> LoadedSide {
@@ -99,7 +102,7 @@ public struct SideLoader: Sendable {
             var manifests: [ManifestSource] = []
             var rules: [(String, [Ruleset])] = []
             for path in try SideLoader.expand(paths) {
-                let source = try SideLoader.read(path)
+                let source = try read(path)
                 if IPTablesSaveParser.looksLikeRules(source.text) {
                     rules.append((source.name, try IPTablesSaveParser(sourceName: source.name).parse(source.text)))
                 } else {
@@ -120,11 +123,13 @@ public struct SideLoader: Sendable {
                 }
                 return LoadedSide(input: input, content: .rules(rules.flatMap(\.1).sorted { $0.family < $1.family }))
             }
-            return LoadedSide(input: input, content: .manifests(try ManifestLoader.load(sources: manifests)))
+            return LoadedSide(input: input, content: .manifests(try ManifestLoader.load(sources: manifests, options: options)))
         }
     }
 
-    static func expand(_ paths: [String]) throws -> [String] {
+    /// Files and directories as the commands take them: a directory stands for its `.yaml`,
+    /// `.yml` and `.json` files (recursively), sorted by name.
+    public static func expand(_ paths: [String]) throws -> [String] {
         var result: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -149,15 +154,8 @@ public struct SideLoader: Sendable {
         return result
     }
 
-    static func read(_ path: String) throws -> ManifestSource {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: path) else { throw SideError("\(path): cannot read") }
-            data = contents
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw SideError("\(path): not valid UTF-8 text") }
-        return ManifestSource(name: path == "-" ? "<stdin>" : path, text: text)
+    /// Reads one file as the manifest loader does (size limit, encodings, non-text bytes).
+    func read(_ path: String) throws -> ManifestSource {
+        try ManifestLoader.readSource(path, maxSize: options.maxInputSize)
     }
 }

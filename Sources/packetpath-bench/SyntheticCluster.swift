@@ -37,7 +37,9 @@ enum SyntheticCluster {
 
     /// The same cluster as manifests, the way `kubectl get svc,endpointslices -o yaml` would list them.
     static func yaml(services: Int) -> String {
-        var text = "apiVersion: packetpath.io/v1alpha1\nkind: NodeConfig\nhostname: node0\n"
+        // The node's address and pod network are stated (unstated ones stay unknown), as the
+        // in-memory cluster has them: both forms compile to the same rules.
+        var text = "apiVersion: packetpath.io/v1alpha1\nkind: NodeConfig\nhostname: node0\nnodeIP: 192.168.0.2\nclusterCIDR: 10.0.0.0/8\n"
         text.reserveCapacity(services * 1300)
         for index in 0..<services {
             let namespace = "ns\(index % 100)"

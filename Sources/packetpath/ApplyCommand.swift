@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterState
 import NetfilterApply
 import NetworkNamespaces
 import PacketPath
@@ -13,12 +14,16 @@ struct ApplyCommand: ParsableCommand {
             earlier) are replaced, chains it no longer needs are deleted, and its jump rules in the \
             built-in chains are renewed; every other table, chain and rule is left alone. If the \
             kernel refuses the batch nothing changes. Applying an unchanged state sends nothing.
+              packetpath apply examples/shop.yaml --netns node-1
+              packetpath apply manifests/ --netns-path /proc/4242/ns/net
             """)
 
-    @Argument(help: "Manifest files (YAML or JSON, multi-document, 'kind: List' allowed); '-' reads stdin.")
+    @Argument(help: "Manifest files or directories (YAML or JSON, multi-document, lists allowed); '-' reads stdin.")
     var files: [String]
 
-    @Option(help: "Target network namespace by name (as `ip netns` lists it).")
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "Target network namespace by name (as `ip netns` lists it; a path goes to --netns-path).")
     var netns: String?
 
     @Option(name: .customLong("netns-path"), help: "Target network namespace by path, e.g. /proc/PID/ns/net.")
@@ -32,7 +37,7 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         let namespace = try CLIInput.run { try target() }
-        let loaded = try CLIInput.load(files)
+        let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
         let rulesets = Pipeline.compile(loaded.state, families: families)
         let ruleCount = rulesets.reduce(0) { $0 + $1.ruleCount }
@@ -44,7 +49,9 @@ struct ApplyCommand: ParsableCommand {
 
     private func target() throws -> NetworkNamespace {
         switch (netns, netnsPath) {
-        case (let name?, nil): return NetworkNamespace(name: name)
+        case (let name?, nil):
+            if let problem = NetworkNamespace.nameProblem(name) { throw ValidationError("--netns \(SafeText.quoted(name)): \(problem)") }
+            return NetworkNamespace(name: name)
         case (nil, let path?): return NetworkNamespace(path: path)
         case (nil, nil) where host: return NetworkNamespace(path: "/proc/self/ns/net")
         case (nil, nil): throw ValidationError("name the target: --netns NAME, --netns-path PATH, or --host for this namespace")

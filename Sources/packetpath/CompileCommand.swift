@@ -11,18 +11,22 @@ struct CompileCommand: ParsableCommand {
             a NodeConfig and/or a KubeProxyConfiguration from YAML or JSON files ('-' for stdin) and \
             prints what kube-proxy v1.30 would program, byte for byte. With both families, each \
             block starts with a '#' line naming its family (iptables-restore and ip6tables-restore input).
+              packetpath compile examples/shop.yaml > node-1.rules
+              kubectl get svc,endpointslices,pods,networkpolicies -A -o yaml | packetpath compile - --node node-1
             """)
 
-    @Argument(help: "Manifest files (YAML or JSON, multi-document, 'kind: List' allowed); '-' reads stdin.")
+    @Argument(help: "Manifest files or directories (YAML or JSON, multi-document, lists allowed); '-' reads stdin.")
     var files: [String]
+
+    @OptionGroup var input: InputOptions
 
     @Option(help: "IP family: ipv4, ipv6 or both. Default: the NodeConfig's ipFamily, else every family in the input.")
     var family: FamilySelection?
 
     func run() throws {
-        let loaded = try CLIInput.load(files)
+        let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
-        let rulesets = Pipeline.compile(loaded.state, families: families)
+        let rulesets = ProgressLine.during("compiling", quiet: input.quiet) { Pipeline.compile(loaded.state, families: families) }
         let texts = try CLIInput.run { try Pipeline.iptablesText(rulesets) }
         for compiled in texts {
             if texts.count > 1 {

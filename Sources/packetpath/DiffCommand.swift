@@ -29,8 +29,10 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The sides not given with --a/--b, in order: a file, a directory, '-' or netns:NAME.", valueName: "side"))
     var sides: [String] = []
 
-    @Option(help: "Output format: text or json.")
+    @Option(name: [.short, .long], help: "Output format: text or json.")
     var output: OutputFormat = .text
+
+    @OptionGroup var input: InputOptions
 
     func run() throws {
         let report = try CLIInput.run { () -> DiffReport in
@@ -42,11 +44,8 @@ struct DiffCommand: ParsableCommand {
             }
             let a = try next(sideA, "A"), b = try next(sideB, "B")
             guard positional.isEmpty else { throw SideError("more than two sides given: \(positional.joined(separator: " "))") }
-            let loader = SideLoader(liveReader: NetlinkNamespaceReader())
-            let left = try loader.load(a), right = try loader.load(b)
-            for side in [left, right] {
-                for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
-            }
+            let loader = SideLoader(liveReader: NetlinkNamespaceReader(), options: input.loadOptions())
+            let left = try CLIInput.loadSide(loader, a, input), right = try CLIInput.loadSide(loader, b, input)
             return Review.diff(left, right)
         }
         switch output {

@@ -34,14 +34,15 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "Output format: dot, mermaid or svg.")
     var format: Format = .dot
 
+    @OptionGroup var input: InputOptions
+
     @Option(help: "IP family to draw when the Service has both: ipv4 or ipv6.")
     var family: FamilySelection?
 
     func run() throws {
         let text = try CLIInput.run { () -> String in
             guard family != .both else { throw SideError("--family: draw one family at a time") }
-            let side = try SideLoader(liveReader: nil).load(.paths(files))
-            for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
+            let side = try CLIInput.loadSide(SideLoader(liveReader: nil, options: input.loadOptions()), .paths(files), input)
             let graph: PathGraph
             if let ingress = names.ingress {
                 graph = try Review.ingressGraph(side, ingress, controller: names.ingressController, ingressClass: names.ingressClass,

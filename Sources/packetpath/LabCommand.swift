@@ -6,6 +6,11 @@ struct LabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "Prove compiled rules with real packets in scratch network namespaces (needs root).",
+        discussion: """
+            Needs root.
+              packetpath lab netpol golden/netpol-cases/*/
+              packetpath lab service
+            """,
         subcommands: [NetpolLabCommand.self, ServiceLabCommand.self])
 }
 
@@ -13,7 +18,11 @@ struct NetpolLabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netpol",
         abstract: "Run NetworkPolicy case directories (cluster.yaml + expected.txt) and compare every probe line.",
-        discussion: "Prints the observed verdicts in the expected.txt grammar and 'N passed, N failed, N skipped'. Exits 1 when any line failed or was skipped, 2 on an error.")
+        discussion: """
+            Prints the observed verdicts in the expected.txt grammar and 'N passed, N failed, N skipped'. \
+            Exits 1 when any line failed or was skipped, 2 on an error.
+              packetpath lab netpol golden/netpol-cases/001-default-deny-ingress
+            """)
 
     @Argument(help: "Case directories.")
     var caseDirectories: [String]
@@ -58,7 +67,12 @@ struct NetpolLabCommand: ParsableCommand {
 struct ServiceLabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "service",
-        abstract: "Prove the kube-proxy Service rules with real connections (ClusterIP spread, no endpoints, affinity, NodePort, LoadBalancer, traffic policy, hairpin).")
+        abstract: "Prove the kube-proxy Service rules with real connections (ClusterIP spread, no endpoints, affinity, NodePort, LoadBalancer, traffic policy, hairpin).",
+        discussion: """
+            Builds a scratch node with pods and outside hosts, applies the compiled rules and \
+            checks each behaviour with real TCP and UDP connections.
+              packetpath lab service --connections 1000
+            """)
 
     @Option(help: "Connections per protocol for the ClusterIP spread check (chi-square at α = 0.001).")
     var connections = 3000

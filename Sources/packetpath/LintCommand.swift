@@ -17,7 +17,8 @@ struct LintCommand: ParsableCommand {
             default class), two Ingresses claiming one host and path, TLS hosts no rule covers, and \
             NetworkPolicies that keep the Ingress controller's Pods from a backend.
               packetpath lint examples/broken-ingress.yaml
-              packetpath lint examples/shop.yaml examples/shop-ingress.yaml --output json
+              packetpath lint examples/shop.yaml examples/shop-ingress.yaml -o json
+              packetpath lint manifests/ -o json
             """)
 
     @Argument(help: ArgumentHelp("Manifest files or directories ('-' reads stdin).", valueName: "file"))
@@ -26,16 +27,20 @@ struct LintCommand: ParsableCommand {
     @Option(name: .customLong("node-port-range"), help: ArgumentHelp("The API server's NodePort range.", valueName: "first-last"))
     var nodePortRange: String = "30000-32767"
 
-    @Option(help: "Output format: text or json.")
+    @Option(name: [.short, .long], help: "Output format: text or json.")
     var output: OutputFormat = .text
+
+    @OptionGroup var input: InputOptions
 
     func run() throws {
         let findings = try CLIInput.run { () -> [Finding] in
             let bounds = nodePortRange.split(separator: "-").compactMap { Int($0) }
             guard bounds.count == 2, bounds[0] <= bounds[1] else { throw SideError("--node-port-range \(nodePortRange) is not FIRST-LAST") }
-            let side = try SideLoader(liveReader: nil).load(.paths(files))
-            guard let cluster = side.cluster else { throw SideError("lint reads manifests, not iptables rules") }
-            for warning in cluster.warnings { StandardStreams.writeError("warning: \(warning)") }
+            // Services sharing a cluster IP are one of lint's findings, not a load error.
+            let loader = SideLoader(liveReader: nil, options: input.loadOptions(allowSharedClusterIPs: true))
+            guard let cluster = try CLIInput.loadSide(loader, .paths(files), input).cluster else {
+                throw SideError("lint reads manifests, not iptables rules")
+            }
             return Linter().run(LintContext(state: cluster.state, nodePortRange: bounds[0]...bounds[1]))
         }
         switch output {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterState
 import PacketPath
 
 @main
@@ -6,6 +7,14 @@ struct PacketPathCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "packetpath",
         abstract: "Compile a Kubernetes node's desired networking state into its Linux packet path.",
+        discussion: """
+            Examples:
+              packetpath compile examples/shop.yaml
+              packetpath diff examples/shop.yaml examples/shop-v2.yaml
+              packetpath lint manifests/
+            Shell completion: packetpath --generate-completion-script bash|zsh|fish
+            """,
+        version: "packetpath 0.1.0 (kube-proxy v1.30 iptables layout)",
         subcommands: [CompileCommand.self, ApplyCommand.self, LabCommand.self, DiffCommand.self, TraceCommand.self,
                       LintCommand.self, GraphCommand.self])
 
@@ -13,12 +22,18 @@ struct PacketPathCommand: ParsableCommand {
     /// (ArgumentParser's own default would be 64), while help and version still exit 0.
     static func main() {
         ProcessMemory.keepFreedMemoryForReuse()
+        if let problem = SubcommandCheck.problem(Array(CommandLine.arguments.dropFirst()), root: Self.self) {
+            StandardStreams.writeError("error: \(problem)")
+            Self.exit(withError: ExitCode(2))
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
-                StandardStreams.writeError(fullMessage(for: error))
+                // The message repeats what was typed: escaped, line by line.
+                let lines = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+                StandardStreams.writeError(lines.map { SafeText.escaped(String($0)) }.joined(separator: "\n"))
                 Self.exit(withError: ExitCode(2))
             }
             exit(withError: error)

@@ -54,10 +54,11 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "How many outcome paths to print in full (text output).")
     var paths: Int = 10
 
-    @Option(help: "Output format: text or json.")
+    @Option(name: [.short, .long], help: "Output format: text or json.")
     var output: OutputFormat = .text
 
     @OptionGroup var names: NameOptions
+    @OptionGroup var input: InputOptions
 
     func run() throws {
         let result = try CLIInput.run { () -> TraceOutput in
@@ -65,8 +66,7 @@ struct TraceCommand: ParsableCommand {
                 guard src == nil, fromPod == nil, dst == nil, dport == nil else {
                     throw SideError("--ingress traces from the Ingress controller's Pod: leave out --src, --from-pod, --dst and --dport")
                 }
-                let side = try SideLoader(liveReader: nil).load(.paths(inputs))
-                for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
+                let side = try CLIInput.loadSide(SideLoader(liveReader: nil, options: input.loadOptions()), .paths(inputs), input)
                 return TraceOutput.ingress(try Review.traceIngress(side, ingress, controller: names.ingressController,
                                                                    ingressClass: names.ingressClass, clusterDomain: names.clusterDomain))
                     .addingFindings(from: side)
@@ -88,8 +88,8 @@ struct TraceCommand: ParsableCommand {
                 }
                 return prefix
             }
-            let side = try SideLoader(liveReader: NetlinkNamespaceReader()).load(try SideInput(inputs))
-            for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
+            let side = try CLIInput.loadSide(SideLoader(liveReader: NetlinkNamespaceReader(), options: input.loadOptions()),
+                                             try SideInput(inputs), input)
             guard let destination = IPAddress(dst) else {
                 return TraceOutput.name(try Review.trace(side, name: dst, port: dport, source: source, proto: proto, sourcePort: sport,
                                                          namespace: names.namespace, clusterDomain: names.clusterDomain,

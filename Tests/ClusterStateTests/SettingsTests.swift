@@ -7,12 +7,14 @@ import NetworkAddresses
         try ManifestLoader.load(sources: [ManifestSource(name: "in.yaml", text: text)]).state.settings
     }
 
-    @Test func defaultsAreKubeProxysTestProxier() throws {
+    /// Proxy settings default to kube-proxy's test proxier; the node's own facts are never
+    /// filled from it (NotesTests covers the note that says so).
+    @Test func proxyDefaultsAreKubeProxysTestProxierNodeFactsAreUnknown() throws {
         let defaults = try settings("")
-        #expect(defaults.hostname == "test-hostname")
+        #expect(defaults.hostname == "")
+        #expect(defaults.nodeIPs.isEmpty)
         #expect(defaults.masqueradeMark == "0x4000")
-        #expect(defaults.clusterCIDR(for: .ipv4) == IPPrefix("10.0.0.0/8"))
-        #expect(defaults.clusterCIDR(for: .ipv6) == IPPrefix("fd00:10::/64"))
+        #expect(defaults.clusterCIDRs.isEmpty)
         #expect(defaults.localhostNodePorts)
         #expect(defaults.featureGates == FeatureGates(topologyAwareHints: true, serviceTrafficDistribution: false, loadBalancerIPMode: true))
     }

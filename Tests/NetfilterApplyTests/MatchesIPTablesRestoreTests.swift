@@ -16,7 +16,7 @@ import Testing
 @Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
 struct MatchesIPTablesRestoreTests {
     static let netpolCases: [String] = {
-        let directory = ProjectPaths.root + "/../shared/netpol-cases"
+        let directory = ProjectPaths.netpolCases
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.sorted().map { directory + "/" + $0 + "/cluster.yaml" }
             .filter { FileManager.default.fileExists(atPath: $0) }

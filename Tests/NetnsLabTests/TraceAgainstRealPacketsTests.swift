@@ -7,6 +7,7 @@ import NetworkNamespaces
 import PacketPath
 import PacketTrace
 import RuleModel
+import TestSupport
 
 extension PrivilegedLabTests {
 /// The trace's predictions (issue 5) against real packets in a namespace lab: the split of
@@ -80,11 +81,7 @@ extension PrivilegedLabTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) of \(compared) differ:\n\(mismatches.prefix(10).joined(separator: "\n"))")
     }
 
-    static let netpolCases: String = {
-        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        components.removeLast(3)
-        return components.joined(separator: "/") + "/../shared/netpol-cases"
-    }()
+    static let netpolCases = ProjectPaths.netpolCases
 
     private func address(_ source: ProbeSource, _ state: ClusterState) throws -> IPAddress {
         switch source {

@@ -36,7 +36,7 @@ import PacketPath
     /// cases our own compiler adds nothing to; the golden test above covers our example).
     @Test(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
     func everySharedCaseLoadsWithRestoreTest() throws {
-        let casesDirectory = ProjectPaths.shared + "/kube-proxy-v1.30/cases"
+        let casesDirectory = ProjectPaths.kubeProxyCases
         let cases = try FileManager.default.contentsOfDirectory(atPath: casesDirectory).sorted()
         #expect(cases.count == 30)
         let scratch = try ScratchNamespace(tag: "rst")

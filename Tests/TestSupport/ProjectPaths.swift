@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// Paths tests need: the package root (from this file's location, Tests/TestSupport/...), the
-/// shared reference data beside it, and the built `packetpath` binary (beside the test bundle).
+/// copies of the reference data under `golden/`, the shared originals beside the project (when
+/// present), and the built `packetpath` binary (beside the test bundle).
 public enum ProjectPaths {
     public static let root: String = {
         var components = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -11,13 +12,17 @@ public enum ProjectPaths {
         return components.joined(separator: "/")
     }()
 
+    /// The shared reference data; only the test that checks the copies reads it.
     public static let shared = root + "/../shared"
 
-    /// The kube-proxy v1.30 reference cases.
-    public static let kubeProxyCases = shared + "/kube-proxy-v1.30/cases"
+    /// Byte-identical copies of the reference files the tests read, so a plain clone passes.
+    public static let golden = root + "/golden"
 
-    /// The NetworkPolicy truth tables.
-    public static let netpolCases = shared + "/netpol-cases"
+    /// The kube-proxy v1.30 reference cases (copies).
+    public static let kubeProxyCases = golden + "/kube-proxy-v1.30/cases"
+
+    /// The NetworkPolicy truth tables (copies).
+    public static let netpolCases = golden + "/netpol-cases"
 
     public static let binary: String = {
         var buffer = [CChar](repeating: 0, count: 4096)

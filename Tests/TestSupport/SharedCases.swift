@@ -1,7 +1,7 @@
 import Foundation
 
-/// The reference cases in ../shared and the bundled example, found from this file's location,
-/// for the review tools' tests.
+/// The reference cases (their copies under golden/) and the bundled example, found from this
+/// file's location, for the review tools' tests.
 public enum SharedCases {
     public static let projectRoot: String = {
         var components = #filePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -10,7 +10,7 @@ public enum SharedCases {
     }()
 
     /// The kube-proxy reference cases.
-    public static let directory = projectRoot + "/../shared/kube-proxy-v1.30/cases"
+    public static let directory = ProjectPaths.kubeProxyCases
 
     public static let names: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -24,7 +24,7 @@ public enum SharedCases {
     }
 
     /// The NetworkPolicy truth-table cases (`NNN-name/cluster.yaml` and `expected.txt`).
-    public static let netpolDirectory = projectRoot + "/../shared/netpol-cases"
+    public static let netpolDirectory = ProjectPaths.netpolCases
 
     public static let netpolNames: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: netpolDirectory)) ?? []

@@ -3,7 +3,8 @@ import Yams
 /// An object decoded from a document, before it joins the cluster state.
 enum DecodedObject {
     case service(Service)
-    case endpointSlices([EndpointSlice])
+    case endpointSlice(EndpointSlice)
+    case endpoints(LegacyEndpoints)
     case pod(Pod)
     case namespace(Namespace)
     case node(Node)
@@ -71,18 +72,30 @@ struct DocumentDecoder {
 
     private func line(_ mark: Mark?) -> Int { (mark?.line ?? 1) + lineOffset }
 
-    private func decodeDocument(_ value: YAMLValue, _ context: DocumentContext, into chunk: inout DecodedChunk) throws {
+    /// `inherited`: the kind and apiVersion a typed list (`ServiceList`) gives items that leave
+    /// them out.
+    private func decodeDocument(_ value: YAMLValue, _ context: DocumentContext, inherited: ObjectType? = nil,
+                                into chunk: inout DecodedChunk) throws {
         guard case .mapping(let mapping) = value.node else {
             throw ManifestError(file: file, document: context.index, line: context.line,
                                 message: "expected an object (a mapping with apiVersion and kind), got \(value.kindDescription)")
         }
         let root = YAMLMapping(mapping: mapping)
-        let kind = try wrap(context, object: nil) { try root.required("kind") { try root.string($0) } }
-        let apiVersion = try wrap(context, object: nil) { try root.required("apiVersion") { try root.string($0) } }
-        if kind == "List" || (kind.hasSuffix("List") && apiVersion == "v1") {
+        let kind = try wrap(context, object: nil) { () -> String in
+            if let inherited, root["kind"] == nil { return inherited.kind }
+            return try root.required("kind") { try root.string($0) }
+        }
+        let apiVersion = try wrap(context, object: nil) { () -> String in
+            if let inherited, root["apiVersion"] == nil { return inherited.apiVersion }
+            return try root.required("apiVersion") { try root.string($0) }
+        }
+        // `kind: List`, or a typed list of any API group (`ServiceList`, `EndpointSliceList`, …)
+        // as the API server returns a collection: its items are the objects.
+        if kind == "List" || (kind.hasSuffix("List") && root.hasKey("items")) {
+            let itemType = kind == "List" ? nil : ObjectType(apiVersion: apiVersion, kind: String(kind.dropLast(4)))
             let items = try wrap(context, object: nil) { try root.list("items") { $0 } }
             for item in items where !item.isNull {
-                try decodeDocument(item, DocumentContext(index: context.index, line: line(item.mark)), into: &chunk)
+                try decodeDocument(item, DocumentContext(index: context.index, line: line(item.mark)), inherited: itemType, into: &chunk)
             }
             return
         }
@@ -146,8 +159,8 @@ enum KindDecoders {
     static let byType: [ObjectType: Entry] = [
         ObjectType(apiVersion: "v1", kind: "Service"): Entry(namespaced: true) { .service(try ServiceDecoder.decode($0)) },
         ObjectType(apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice"):
-            Entry(namespaced: true) { .endpointSlices([try EndpointSliceDecoder.decode($0)]) },
-        ObjectType(apiVersion: "v1", kind: "Endpoints"): Entry(namespaced: true) { .endpointSlices(try EndpointsDecoder.decode($0)) },
+            Entry(namespaced: true) { .endpointSlice(try EndpointSliceDecoder.decode($0)) },
+        ObjectType(apiVersion: "v1", kind: "Endpoints"): Entry(namespaced: true) { .endpoints(try EndpointsDecoder.decode($0)) },
         ObjectType(apiVersion: "v1", kind: "Pod"): Entry(namespaced: true) { .pod(try PodDecoder.decode($0)) },
         ObjectType(apiVersion: "v1", kind: "Namespace"): Entry(namespaced: false) { .namespace(try NamespaceDecoder.decode($0)) },
         ObjectType(apiVersion: "v1", kind: "Node"): Entry(namespaced: false) { .node(try NodeDecoder.decode($0)) },

@@ -38,20 +38,28 @@ public struct ManifestError: Error, CustomStringConvertible, Sendable, Equatable
         default:
             break
         }
-        parts.append(location)
-        if let object { parts.append(object.description) }
-        if !field.isEmpty { parts.append(field) }
-        parts.append(message)
+        parts.append(SafeText.escaped(location, limit: 300))
+        // Names and keys come from the input: escaped, and cut short like quoted values.
+        if let object { parts.append(SafeText.escaped(object.description, limit: 300)) }
+        if !field.isEmpty { parts.append(SafeText.escaped(field, limit: 300)) }
+        parts.append(SafeText.escaped(message, limit: 600))
         return parts.joined(separator: ": ")
     }
 }
 
-/// A non-fatal finding while loading (an unsupported kind skipped, say).
+/// A non-fatal finding while loading: a warning (an unsupported kind skipped, say), or a note
+/// (what the input left to an assumption, or what the cluster would ignore or allocate).
 public struct ManifestWarning: Sendable, CustomStringConvertible, Equatable {
     public var file: String
+    /// 0 for findings about the input as a whole (then file and line are not shown).
     public var document: Int
     public var line: Int
     public var message: String
+    /// A note rather than a warning (`--quiet` silences notes).
+    public var isNote = false
 
-    public var description: String { "\(file): document \(document) (line \(line)): \(message)" }
+    public var description: String {
+        let text = SafeText.escaped(message, limit: 600)
+        return document == 0 ? text : "\(SafeText.escaped(file, limit: 300)): document \(document) (line \(line)): \(text)"
+    }
 }

@@ -20,34 +20,66 @@ public struct LoadedCluster: Sendable {
     public var warnings: [ManifestWarning]
 }
 
-/// Reads multi-document YAML or JSON (including `kind: List`), decodes the kinds PacketPath
-/// uses, applies API defaults, validates, and resolves the node settings. Any error stops the
-/// load: no partial state is ever returned.
+/// How inputs are read and which node they are compiled for.
+public struct LoadOptions: Sendable {
+    /// Inputs larger than this many bytes are refused (kubectl output of a large cluster is
+    /// tens of megabytes; a device or a wrong file should not fill memory).
+    public var maxInputSize: Int
+    /// The Node to compile for when the input holds several (`--node`).
+    public var nodeName: String?
+    /// Leave Services that share a cluster IP to the caller (lint reports them as findings)
+    /// instead of refusing the input as the API server would.
+    public var allowSharedClusterIPs: Bool
+
+    public static let defaultMaxInputSize = 256 << 20
+
+    public init(maxInputSize: Int = LoadOptions.defaultMaxInputSize, nodeName: String? = nil,
+                allowSharedClusterIPs: Bool = false) {
+        self.maxInputSize = maxInputSize
+        self.nodeName = nodeName
+        self.allowSharedClusterIPs = allowSharedClusterIPs
+    }
+}
+
+/// Reads multi-document YAML or JSON (including `kind: List` and typed lists), decodes the
+/// kinds PacketPath uses, applies API defaults, validates, and resolves the node settings. Any
+/// error stops the load: no partial state is ever returned.
 public enum ManifestLoader {
     /// Loads files; `-` reads standard input.
-    public static func load(paths: [String]) throws -> LoadedCluster {
-        try load(sources: paths.map(readSource))
+    public static func load(paths: [String], options: LoadOptions = LoadOptions()) throws -> LoadedCluster {
+        try load(sources: paths.map { try readSource($0, maxSize: options.maxInputSize) }, options: options)
     }
 
-    public static func load(sources: [ManifestSource]) throws -> LoadedCluster {
-        var collector = ObjectCollector()
+    public static func load(sources: [ManifestSource], options: LoadOptions = LoadOptions()) throws -> LoadedCluster {
+        var collector = ObjectCollector(options: options)
         for source in sources {
             try collector.read(source)
         }
         return try collector.finish()
     }
 
-    public static func readSource(_ path: String) throws -> ManifestSource {
+    /// Reads a file (`-`: standard input) as text, refusing it past `maxSize` bytes or at its
+    /// first byte that cannot be text, without reading further.
+    public static func readSource(_ path: String, maxSize: Int = LoadOptions.defaultMaxInputSize) throws -> ManifestSource {
         let name = path == "-" ? "<stdin>" : path
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ManifestError(file: name, message: "cannot read: \(String(cString: strerror(errno)))")
         }
         defer { if fd != 0 { close(fd) } }
-        var bytes: [UInt8] = []
         var info = stat()
-        if fstat(fd, &info) == 0 && info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
+        if fstat(fd, &info) == 0 {
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                throw ManifestError(file: name, message: "is a directory")
+            }
+            if info.st_size > maxSize {
+                throw tooLarge(name, maxSize)
+            }
+        }
+        var bytes: [UInt8] = []
+        if info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var utf16: Bool? = nil
         while true {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -55,11 +87,26 @@ public enum ManifestLoader {
                 throw ManifestError(file: name, message: "cannot read: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
+            guard bytes.count + count <= maxSize else { throw tooLarge(name, maxSize) }
+            let start = bytes.count
             bytes += chunk[0..<count]
+            if utf16 == nil, bytes.count >= 2 {
+                utf16 = InputText.encoding(of: bytes).0 != .utf8
+            }
+            // A control byte: stop reading and report where (the full check finds it).
+            if utf16 == false, bytes[start...].withUnsafeBytes(InputText.hasControlByte) { break }
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ManifestError(file: name, message: "not valid UTF-8 text")
-        }
-        return ManifestSource(name: name, text: text)
+        return ManifestSource(name: name, text: try InputText.decode(bytes, file: name))
+    }
+
+    private static func tooLarge(_ name: String, _ maxSize: Int) -> ManifestError {
+        ManifestError(file: name, message: "larger than the input size limit of \(byteCount(maxSize)) (--max-input-size raises it)")
+    }
+
+    /// `256 MiB`, `512 KiB` or `100 bytes`.
+    static func byteCount(_ bytes: Int) -> String {
+        if bytes >= 1 << 20 && bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10 && bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
     }
 }

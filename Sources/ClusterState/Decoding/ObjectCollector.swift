@@ -4,17 +4,29 @@ import Dispatch
 /// then joins the objects in input order: rejecting duplicates, and resolving the node
 /// settings at the end.
 struct ObjectCollector {
+    let options: LoadOptions
     private var state = ClusterState()
     private var warnings: [ManifestWarning] = []
     private var seen: [ObjectID: SourceLocation] = [:]
     private var nodeConfig: SettingsPatch?
     private var kubeProxy: SettingsPatch?
+    private var legacyEndpoints: [EndpointsMirroring.Located] = []
+
+    init(options: LoadOptions) {
+        self.options = options
+    }
 
     /// Files smaller than this are decoded on one thread.
     static let parallelThreshold = 1 << 20
 
     mutating func read(_ source: ManifestSource) throws {
-        let runs = DocumentRuns.split(source.text, parts: source.text.utf8.count >= ObjectCollector.parallelThreshold ? 2 : 1)
+        let runs: [DocumentRuns.Run]
+        if JSONStream.looksLikeJSON(source.text) {
+            // One run per JSON value of the stream: each is a document.
+            runs = try JSONStream.split(source.text, file: source.name).map { DocumentRuns.Run(text: $0.text, lineOffset: $0.lineOffset) }
+        } else {
+            runs = DocumentRuns.split(source.text, parts: source.text.utf8.count >= ObjectCollector.parallelThreshold ? 2 : 1)
+        }
         let results = UnsafeMutableBufferPointer<DecodedChunk>.allocate(capacity: runs.count)
         results.initialize(repeating: DecodedChunk())
         defer { results.deinitialize(); results.deallocate() }
@@ -58,8 +70,10 @@ struct ObjectCollector {
         switch item.object {
         case .service(let service):
             state.services.append(located(service))
-        case .endpointSlices(let slices):
-            state.endpointSlices += slices.map(located)
+        case .endpointSlice(let slice):
+            state.endpointSlices.append(located(slice))
+        case .endpoints(let endpoints):
+            legacyEndpoints.append(EndpointsMirroring.Located(endpoints: endpoints, location: location))
         case .pod(let pod):
             state.pods.append(located(pod))
         case .namespace(let namespace):
@@ -84,11 +98,14 @@ struct ObjectCollector {
 
     mutating func finish() throws -> LoadedCluster {
         var resolved = state
-        var notes: [String] = []
-        resolved.settings = SettingsResolver(nodeConfig: nodeConfig, kubeProxy: kubeProxy, nodes: state.nodes)
-            .resolve { notes.append($0) }
-        var allWarnings = warnings
-        allWarnings += notes.map { ManifestWarning(file: "settings", document: 0, line: 0, message: $0) }
+        let mirrored = EndpointsMirroring.resolve(legacyEndpoints, services: state.services, slices: state.endpointSlices)
+        resolved.endpointSlices += mirrored.slices
+        if !options.allowSharedClusterIPs { try ClusterIPUniqueness.check(resolved.services) }
+        let settings = try SettingsResolver(nodeConfig: nodeConfig, kubeProxy: kubeProxy, nodes: state.nodes,
+                                            chosenNode: options.nodeName).resolve()
+        resolved.settings = settings.settings
+        var allWarnings = warnings + mirrored.notes + ServiceNotes.notes(resolved.services)
+        if let note = NodeAssumptions.note(settings.unstated, state: resolved) { allWarnings.append(note) }
         return LoadedCluster(state: resolved, warnings: allWarnings)
     }
 }

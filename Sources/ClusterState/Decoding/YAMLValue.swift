@@ -35,7 +35,7 @@ struct YAMLValue {
         if YAMLValue.isNullWord(text) { return .null }
         if let value = YAMLValue.boolWord(text) { return .bool(value) }
         if let value = YAMLValue.integer(text) { return .int(value) }
-        if YAMLValue.looksLikeFloat(text) { return .float }
+        if YAMLValue.looksLikeFloat(text) || YAMLValue.isOversizedInteger(text) { return .float }
         return .string(text)
     }
 
@@ -71,8 +71,33 @@ struct YAMLValue {
     }
 
     func int() throws -> Int {
-        guard let (text, plain) = raw, plain, let value = YAMLValue.integer(text) else { throw typeError("an integer") }
+        guard let (text, plain) = raw, plain, let value = YAMLValue.integer(text) else {
+            if let (text, plain) = raw, plain, YAMLValue.isOversizedInteger(text) { throw outOfRange(text) }
+            throw typeError("an integer")
+        }
         return value
+    }
+
+    private func outOfRange(_ text: String) -> FieldError {
+        FieldError("\(quoted(text)) is out of range (a 64-bit integer)", at: mark)
+    }
+
+    /// A string-typed value where the API requires one (labels, annotations, selector values):
+    /// an unquoted number or boolean is refused, as the API server refuses the JSON it becomes;
+    /// null is the empty string, as the API server reads it.
+    /// YAML 1.1's other boolean words (`y`, `no`, `on`) stay strings here, as the API
+    /// machinery's YAML 1.2-style reading leaves them (`kubernetes.io/metadata.name: y`).
+    func strictString() throws -> String {
+        switch scalar {
+        case .string(let text)?: return text
+        case .null?: return ""
+        case .bool?:
+            guard let (text, _) = raw, ["true", "True", "TRUE", "false", "False", "FALSE"].contains(text) else { return raw?.text ?? "" }
+            throw FieldError("expected a string, got \(kindDescription) (quote it: \(quoted(text)))", at: mark)
+        case .int?, .float?:
+            throw FieldError("expected a string, got \(kindDescription) (quote it: \(quoted(raw?.text ?? "")))", at: mark)
+        case nil: throw typeError("a string")
+        }
     }
 
     func bool() throws -> Bool {
@@ -87,7 +112,9 @@ struct YAMLValue {
         switch scalar {
         case .int(let value)?: return .int(value)
         case .string(let text)?: return .string(text)
-        default: throw typeError("an integer or a string")
+        default:
+            if let (text, plain) = raw, plain, YAMLValue.isOversizedInteger(text) { throw outOfRange(text) }
+            throw typeError("an integer or a string")
         }
     }
 
@@ -108,12 +135,12 @@ struct YAMLValue {
         return result
     }
 
-    /// A map of strings to strings (labels, annotations, selectors).
+    /// A map of strings to strings (labels, annotations, selectors): values must be strings.
     func stringMap() throws -> [String: String] {
         if isNull { return [:] }
         var result: [String: String] = [:]
         for (key, value) in try mapping().entries() {
-            result[key] = try within(key) { try value.string() }
+            result[key] = try within(key) { try value.strictString() }
         }
         return result
     }
@@ -190,6 +217,14 @@ struct YAMLValue {
         return negative ? -value : value
     }
 
+    /// Digits (with sign and `_`) beyond what an Int holds: a number, out of range.
+    static func isOversizedInteger(_ text: String) -> Bool {
+        var bytes = text.utf8[...]
+        if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        return bytes.count > 18 && bytes.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") }
+            && integer(text) == nil
+    }
+
     private static func looksLikeFloat(_ text: String) -> Bool {
         if [".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN"].contains(text) { return true }
         return text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) && Double(text) != nil
@@ -220,6 +255,9 @@ struct YAMLMapping {
             return (key, YAMLValue(node: pair.value))
         }
     }
+
+    /// Whether `key` is present (even with a null value, as an empty list may print `items: null`).
+    func hasKey(_ key: String) -> Bool { pairs.contains { $0.key == key } }
 
     /// The value under `key`, or nil when absent or null.
     subscript(key: String) -> YAMLValue? {
@@ -265,5 +303,5 @@ struct YAMLMapping {
     }
 }
 
-/// `"text"` for messages.
-func quoted(_ text: String) -> String { "\"\(text)\"" }
+/// `"text"` for messages: escaped and cut to about 100 characters (SafeText).
+func quoted(_ text: String) -> String { SafeText.quoted(text) }

@@ -16,8 +16,9 @@ public struct FeatureGates: Sendable, Hashable {
 }
 
 /// The node and proxy settings rules are compiled for. Built from a `NodeConfig`, a
-/// `KubeProxyConfiguration` and a v1 `Node`, in that order of precedence, on top of the
-/// defaults of kube-proxy's own unit tests (see `NodeSettings.testDefaults`).
+/// `KubeProxyConfiguration` and a v1 `Node`, in that order of precedence; proxy settings they
+/// leave out take the defaults of kube-proxy's own unit tests (`NodeSettings.testDefaults`),
+/// node facts they leave out (hostname, node IPs, cluster CIDR) stay unknown.
 public struct NodeSettings: Sendable, Hashable {
     public var hostname: String
     /// The single family to compile for, when the settings name one (NodeConfig `ipFamily`).

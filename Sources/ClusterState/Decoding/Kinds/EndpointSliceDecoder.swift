@@ -53,21 +53,24 @@ enum EndpointSliceDecoder {
                 parsed.append(address)
             }
         }
-        let conditions = try within("conditions") { () -> EndpointConditions in
-            guard let conditions = try endpoint.mapping("conditions") else { return EndpointConditions() }
-            return EndpointConditions(ready: try conditions.bool("ready"), serving: try conditions.bool("serving"),
-                                      terminating: try conditions.bool("terminating"))
-        }
-        let hints = try within("hints") { () -> [String]? in
-            guard let hints = try endpoint.mapping("hints") else { return nil }
-            return try within("forZones") {
-                guard hints["forZones"] != nil else { return nil }
-                return try hints.list("forZones") { zone in
+        // `mapping(key)`/`list(key)` name their key in errors themselves; `within` adds only the
+        // enclosing field for what is read inside.
+        let conditionsMapping = try endpoint.mapping("conditions")
+        let conditions = try conditionsMapping.map { conditions in
+            try within("conditions") {
+                EndpointConditions(ready: try conditions.bool("ready"), serving: try conditions.bool("serving"),
+                                   terminating: try conditions.bool("terminating"))
+            }
+        } ?? EndpointConditions()
+        let hints = try endpoint.mapping("hints").map { hints -> [String]? in
+            guard hints["forZones"] != nil else { return nil }
+            return try within("hints") {
+                try hints.list("forZones") { zone in
                     let mapping = try zone.mapping()
                     return try mapping.required("name") { try mapping.string($0) }
                 }
             }
-        }
+        } ?? nil
         var targetPod: String? = nil
         if let reference = try endpoint.mapping("targetRef"), try reference.string("kind") == "Pod",
            let name = try reference.string("name") {

@@ -1,10 +1,21 @@
 import NetworkAddresses
 
+/// Legacy v1 Endpoints, with the slices the mirroring controller would make of them; whether
+/// it makes them depends on the Service (EndpointsMirroring decides once all input is read).
+struct LegacyEndpoints {
+    var metadata: ObjectMeta
+    var slices: [EndpointSlice]
+    /// Labelled `endpointslice.kubernetes.io/skip-mirror: "true"`: never mirrored.
+    var skipMirror: Bool
+}
+
 /// Decodes legacy v1 Endpoints and converts them to EndpointSlices the way the mirroring
 /// controller does: one slice per subset and family, `addresses` ready, `notReadyAddresses`
 /// not ready, ports carried over.
 enum EndpointsDecoder {
-    static func decode(_ root: YAMLMapping) throws -> [EndpointSlice] {
+    static let skipMirrorLabel = "endpointslice.kubernetes.io/skip-mirror"
+
+    static func decode(_ root: YAMLMapping) throws -> LegacyEndpoints {
         let metadata = try MetadataDecoder.decode(root, namespaced: true) { NameRules.dns1123SubdomainProblem($0) }
         let subsets = try root.list("subsets") { value -> (ready: [Endpoint], notReady: [Endpoint], ports: [EndpointPort]) in
             let subset = try value.mapping()
@@ -26,12 +37,13 @@ enum EndpointsDecoder {
                 var sliceMetadata = metadata
                 sliceMetadata.name = "\(metadata.name)-subset\(index)-\(family == .ipv4 ? "v4" : "v6")"
                 sliceMetadata.labels[EndpointSliceDecoder.serviceNameLabel] = metadata.name
+                sliceMetadata.labels[EndpointsMirroring.managedByLabel] = EndpointsMirroring.mirroringController
                 slices.append(EndpointSlice(metadata: sliceMetadata, serviceName: metadata.name,
                                             addressType: family == .ipv4 ? .ipv4 : .ipv6,
                                             endpoints: endpoints, ports: subset.ports))
             }
         }
-        return slices
+        return LegacyEndpoints(metadata: metadata, slices: slices, skipMirror: metadata.labels[skipMirrorLabel] == "true")
     }
 
     private static func decodeAddress(_ value: YAMLValue, ready: Bool) throws -> Endpoint {

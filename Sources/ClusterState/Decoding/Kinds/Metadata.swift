@@ -13,15 +13,18 @@ enum MetadataDecoder {
     }
 
     static func decode(_ root: YAMLMapping, namespaced: Bool, nameRule: (String) -> String?) throws -> ObjectMeta {
-        try within("metadata") {
-            guard let metadata = try root.mapping("metadata") else {
-                throw FieldError("required value is missing", at: root.mark)
-            }
+        // `root.mapping` names the field in its own errors; only what follows needs the prefix.
+        guard let metadata = try root.mapping("metadata") else {
+            throw FieldError("required value is missing", at: root.mark).at(["metadata"])
+        }
+        return try within("metadata") {
             let name = try metadata.required("name") { try metadata.string($0) }
             try within("name") { try checkName(name, nameRule, at: metadata["name"]?.mark) }
             var namespace = ""
             if namespaced {
-                namespace = try metadata.string("namespace") ?? "default"
+                // An empty namespace is the default one, as kubectl and the API server read it.
+                namespace = try metadata.string("namespace") ?? ""
+                if namespace.isEmpty { namespace = "default" }
                 try within("namespace") {
                     try checkName(namespace, { NameRules.dns1123LabelProblem($0) }, at: metadata["namespace"]?.mark)
                 }

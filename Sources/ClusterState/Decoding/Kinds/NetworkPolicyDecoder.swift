@@ -34,7 +34,7 @@ enum NetworkPolicyDecoder {
                     try $0.oneOf(LabelSelectorRequirement.Operator.self, [.in, .notIn, .exists, .doesNotExist])
                 }
             }
-            let values = try expression.list("values") { try $0.string() }
+            let values = try expression.list("values") { try $0.strictString() }
             let needsValues = op == .in || op == .notIn
             if needsValues && values.isEmpty {
                 throw FieldError("must be specified when operator is \(op.rawValue)", at: expression.mark).at(["values"])

@@ -7,10 +7,17 @@ enum ServiceDecoder {
     static func decode(_ root: YAMLMapping) throws -> Service {
         let metadata = try MetadataDecoder.decode(root, namespaced: true) { NameRules.dns1035LabelProblem($0) }
         let spec = try root.mapping("spec") ?? YAMLMapping(mapping: [:])
-        return try within("spec") { try decodeSpec(spec, metadata: metadata, status: root.mapping("status")) }
+        var service = try within("spec") { try decodeSpec(spec, metadata: metadata) }
+        if service.type != .externalName, let status = try root.mapping("status") {
+            service.loadBalancerIngress = try within("status") {
+                guard let loadBalancer = try status.mapping("loadBalancer") else { return [] }
+                return try within("loadBalancer") { try loadBalancer.list("ingress", decodeIngress) }
+            }
+        }
+        return service
     }
 
-    private static func decodeSpec(_ spec: YAMLMapping, metadata: ObjectMeta, status: YAMLMapping?) throws -> Service {
+    private static func decodeSpec(_ spec: YAMLMapping, metadata: ObjectMeta) throws -> Service {
         let type = try spec.decode("type") {
             try $0.oneOf(ServiceType.self, [.clusterIP, .nodePort, .loadBalancer, .externalName])
         } ?? .clusterIP
@@ -47,12 +54,6 @@ enum ServiceDecoder {
         service.healthCheckNodePort = try spec.decode("healthCheckNodePort") { try $0.optionalPort() } ?? 0
         service.sessionAffinity = try decodeAffinity(spec)
         service.trafficDistribution = try spec.string("trafficDistribution")
-        if let status {
-            service.loadBalancerIngress = try within("status") {
-                guard let loadBalancer = try status.mapping("loadBalancer") else { return [] }
-                return try within("loadBalancer") { try loadBalancer.list("ingress", decodeIngress) }
-            }
-        }
         return service
     }
 
@@ -64,7 +65,7 @@ enum ServiceDecoder {
         let families = try spec.list("ipFamilies") { try $0.oneOf(IPFamily.self, [.ipv4, .ipv6]) }
         let texts = listed.isEmpty ? (single.map { [$0] } ?? []) : listed
         if let single, !listed.isEmpty, listed[0] != single {
-            throw FieldError("clusterIPs[0] (\(listed[0])) must equal clusterIP (\(single))", at: spec["clusterIPs"]?.mark)
+            throw FieldError("clusterIPs[0] (\(quoted(listed[0]))) must equal clusterIP (\(quoted(single)))", at: spec["clusterIPs"]?.mark)
                 .at(["clusterIPs", 0])
         }
         if texts.first == "None" {
@@ -82,6 +83,9 @@ enum ServiceDecoder {
             guard let address = IPAddress(text) else {
                 throw FieldError("\(quoted(text)) is not a valid IP address", at: mark).at(path)
             }
+            if let problem = clusterIPProblem(address) {
+                throw FieldError("\(quoted(text)) is not a valid cluster IP: \(problem)", at: mark).at(path)
+            }
             if index < families.count && families[index] != address.family {
                 throw FieldError("\(text) is an \(address.family.rawValue) address but ipFamilies[\(index)] is \(families[index].rawValue)",
                                  at: mark).at(path)
@@ -92,6 +96,18 @@ enum ServiceDecoder {
             service.clusterIPs.append(address)
         }
         service.ipFamilies = families.isEmpty ? service.clusterIPs.map(\.family) : families
+    }
+
+    /// Addresses the API server refuses as a cluster IP (it allocates from the service CIDR,
+    /// which never holds these).
+    static func clusterIPProblem(_ address: IPAddress) -> String? {
+        let bytes = address.bytes
+        if bytes.allSatisfy({ $0 == 0 }) { return "the unspecified address may not be used" }
+        if address.isLoopback { return "loopback addresses may not be used" }
+        if address.family == .ipv6, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return "IPv4-mapped IPv6 addresses may not be used (write the IPv4 address)"
+        }
+        return nil
     }
 
     private static func decodePorts(_ spec: YAMLMapping, type: ServiceType) throws -> [ServicePort] {
@@ -106,7 +122,12 @@ enum ServiceDecoder {
                 name: try port.string("name") ?? "",
                 protocol: try port.decode("protocol") { try $0.kubeProtocol() } ?? .tcp,
                 port: number,
-                targetPort: try port.decode("targetPort") { try $0.portNumberOrName() },
+                // The API server defaults a targetPort of 0 or "" to the port, as if left out.
+                targetPort: try port.decode("targetPort") { value -> IntOrString? in
+                    if case .int(0)? = value.scalar { return nil }
+                    if case .string("")? = value.scalar { return nil }
+                    return try value.portNumberOrName()
+                } ?? nil,
                 nodePort: nodePort)
         }
         let marks = spec["ports"].map { value -> [Yams.Mark?] in
@@ -141,18 +162,17 @@ enum ServiceDecoder {
         case "None":
             return .none
         case "ClientIP":
-            let timeout = try within("sessionAffinityConfig") { () -> Int? in
-                guard let config = try spec.mapping("sessionAffinityConfig") else { return nil }
-                return try within("clientIP") {
-                    guard let clientIP = try config.mapping("clientIP") else { return nil }
-                    return try clientIP.decode("timeoutSeconds") { value in
+            let timeout = try spec.mapping("sessionAffinityConfig").flatMap { config -> Int? in
+                guard let clientIP = try within("sessionAffinityConfig", { try config.mapping("clientIP") }) else { return nil }
+                return try within("sessionAffinityConfig") { try within("clientIP") {
+                    try clientIP.decode("timeoutSeconds") { value in
                         let seconds = try value.int()
                         guard (1...86400).contains(seconds) else {
                             throw FieldError("\(seconds) is not a valid timeout (1-86400 seconds)", at: value.mark)
                         }
                         return seconds
                     }
-                }
+                } }
             } ?? 10800
             return .clientIP(timeoutSeconds: timeout)
         default:

@@ -1,0 +1,175 @@
+/// Turns an input's bytes into text the way kubectl reads files: UTF-8, with or without a
+/// byte-order mark, or UTF-16 (LE/BE) with one. Anything that cannot be YAML or JSON text —
+/// invalid UTF-8, NUL and other control characters — is refused at its first byte with its line
+/// and column, so a binary file or a device ends in one clear error.
+enum InputText {
+    enum Encoding {
+        case utf8
+        case utf16LittleEndian
+        case utf16BigEndian
+    }
+
+    /// The encoding the first bytes announce, and how many bytes the mark takes.
+    static func encoding(of prefix: some Collection<UInt8>) -> (Encoding, markLength: Int) {
+        let bytes = Array(prefix.prefix(3))
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return (.utf8, 3) }
+        if bytes.starts(with: [0xFF, 0xFE]) { return (.utf16LittleEndian, 2) }
+        if bytes.starts(with: [0xFE, 0xFF]) { return (.utf16BigEndian, 2) }
+        return (.utf8, 0)
+    }
+
+    /// Whether a chunk of UTF-8 input holds a byte that can never be text (a C0 control other
+    /// than tab, newline and carriage return, or DEL): checked while reading, so that reading
+    /// stops early.
+    static func hasControlByte(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for byte in bytes where (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F {
+            return true
+        }
+        return false
+    }
+
+    /// Decodes a whole input; `file` names it in errors.
+    static func decode(_ bytes: [UInt8], file: String) throws -> String {
+        let (encoding, markLength) = encoding(of: bytes)
+        switch encoding {
+        case .utf8:
+            let body = bytes[markLength...]
+            try check(utf8: body, file: file)
+            return String(decoding: body, as: UTF8.self)
+        case .utf16LittleEndian, .utf16BigEndian:
+            return try decodeUTF16(bytes[markLength...], bigEndian: encoding == .utf16BigEndian, file: file)
+        }
+    }
+
+    /// Finds the first position that is not text; throws an error naming its line and column
+    /// (columns count characters, from 1).
+    static func check(utf8 bytes: ArraySlice<UInt8>, file: String) throws {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var line = 1
+            var column = 1
+            var index = 0
+            let count = buffer.count
+            while index < count {
+                let byte = buffer[index]
+                if byte < 0x80 {
+                    if byte == 0x0A {
+                        line += 1
+                        column = 1
+                    } else if (byte < 0x20 && byte != 0x09 && byte != 0x0D) || byte == 0x7F {
+                        throw notText(file, line, column, "byte \(hex(byte)) (\(controlName(UInt32(byte)))) cannot be text",
+                                      hint: byte == 0 ? utf16Hint(buffer) : "")
+                    } else {
+                        column += 1
+                    }
+                    index += 1
+                    continue
+                }
+                guard let (scalar, length) = decodeScalar(buffer, at: index) else {
+                    throw notText(file, line, column, "byte \(hex(byte)) is not valid UTF-8", hint: "")
+                }
+                if (0x80...0x9F).contains(scalar) && scalar != 0x85 {
+                    throw notText(file, line, column, "control character U+\(String(scalar, radix: 16, uppercase: true).leftPadded(4)) cannot be text", hint: "")
+                }
+                if scalar == 0xFFFE || scalar == 0xFFFF {
+                    throw notText(file, line, column, "U+\(String(scalar, radix: 16, uppercase: true)) is not a character", hint: "")
+                }
+                column += 1
+                index += length
+            }
+        }
+    }
+
+    /// One UTF-8 sequence at `index`: its scalar and length, or nil when malformed (overlong,
+    /// a surrogate, beyond U+10FFFF, truncated).
+    private static func decodeScalar(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> (UInt32, Int)? {
+        let lead = buffer[index]
+        let length: Int
+        var scalar: UInt32
+        switch lead {
+        case 0xC2...0xDF: length = 2; scalar = UInt32(lead & 0x1F)
+        case 0xE0...0xEF: length = 3; scalar = UInt32(lead & 0x0F)
+        case 0xF0...0xF4: length = 4; scalar = UInt32(lead & 0x07)
+        default: return nil
+        }
+        guard index + length <= buffer.count else { return nil }
+        for offset in 1..<length {
+            let next = buffer[index + offset]
+            guard next & 0xC0 == 0x80 else { return nil }
+            scalar = scalar << 6 | UInt32(next & 0x3F)
+        }
+        let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
+        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return nil }
+        return (scalar, length)
+    }
+
+    private static func decodeUTF16(_ bytes: ArraySlice<UInt8>, bigEndian: Bool, file: String) throws -> String {
+        guard bytes.count % 2 == 0 else {
+            throw ManifestError(file: file, message: "UTF-16 text (it starts with a byte-order mark) has an odd number of bytes")
+        }
+        var units: [UInt16] = []
+        units.reserveCapacity(bytes.count / 2)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let first = UInt16(bytes[index]), second = UInt16(bytes[index + 1])
+            units.append(bigEndian ? first << 8 | second : second << 8 | first)
+            index += 2
+        }
+        var scalars = String.UnicodeScalarView()
+        var line = 1, column = 1
+        var iterator = units.makeIterator()
+        var decoder = UTF16()
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                let value = scalar.value
+                if value == 0x0A {
+                    line += 1
+                    column = 1
+                } else if (value < 0x20 && value != 0x09 && value != 0x0D) || value == 0x7F
+                            || ((0x80...0x9F).contains(value) && value != 0x85) {
+                    throw notText(file, line, column, "\(controlName(value)) cannot be text", hint: "")
+                } else {
+                    column += 1
+                }
+                scalars.append(scalar)
+            case .emptyInput:
+                break loop
+            case .error:
+                throw notText(file, line, column, "a lone UTF-16 surrogate is not text", hint: "")
+            }
+        }
+        return String(scalars)
+    }
+
+    private static func notText(_ file: String, _ line: Int, _ column: Int, _ message: String, hint: String) -> ManifestError {
+        ManifestError(file: file, line: line, column: column, message: "not text: \(message)\(hint)")
+    }
+
+    /// UTF-16 without a byte-order mark shows as NUL bytes next to ASCII.
+    private static func utf16Hint(_ buffer: UnsafeBufferPointer<UInt8>) -> String {
+        let prefix = buffer.prefix(64)
+        let zeros = prefix.enumerated().filter { $0.element == 0 }
+        let alternating = zeros.count * 2 >= prefix.count - 1 && Set(zeros.map { $0.offset % 2 }).count == 1
+        return alternating ? " (UTF-16 text needs a byte-order mark)" : ""
+    }
+
+    private static func hex(_ byte: UInt8) -> String {
+        "0x" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+    }
+
+    private static func controlName(_ value: UInt32) -> String {
+        switch value {
+        case 0: return "NUL"
+        case 0x1B: return "ESC"
+        case 0x7F: return "DEL"
+        default: return "control character U+" + String(value, radix: 16, uppercase: true).leftPadded(4)
+        }
+    }
+}
+
+extension String {
+    /// Zero-padded on the left to `width`.
+    func leftPadded(_ width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
