@@ -125,7 +125,17 @@ import TestSupport
     /// A trace by name carries the lint findings about its Service: here a targetPort no
     /// selected Pod declares, which the rules alone cannot show.
     @Test func commandLineNotesTheServicesFindings() throws {
-        let broken = ProjectPaths.root + "/examples/broken.yaml"
+        // broken.yaml also gives api web's cluster IP, which the loader refuses as the API
+        // server would; a copy with its own address keeps only the targetPort mistake.
+        let original = try String(contentsOfFile: ProjectPaths.root + "/examples/broken.yaml", encoding: .utf8)
+        let ownAddress = original.replacingOccurrences(of: "metadata: {name: api, namespace: prod}\nspec:\n  clusterIP: 10.96.0.10",
+                                                       with: "metadata: {name: api, namespace: prod}\nspec:\n  clusterIP: 10.96.0.11")
+        try #require(ownAddress != original)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("packetpath-names-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let broken = directory.appendingPathComponent("broken.yaml").path
+        try ownAddress.write(toFile: broken, atomically: true, encoding: .utf8)
         let output = try HostCommand.run([ProjectPaths.binary, "trace", broken, "--from-pod", "prod/web-1", "--dst", "api",
                                           "--dport", "http"])
         #expect(output.status == 0, "\(output.stderr)")
