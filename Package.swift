@@ -27,6 +27,12 @@ let package = Package(
         .target(name: "ServiceCompiler", dependencies: [
             "ClusterState", "RuleModel", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Service-port plans -> the table kube-proxy v1.30's nftables mode programs, in the rule model.
+        .target(name: "KubeProxyNFTables", dependencies: [
+            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Rule model (nftables tables) -> `nft -f` text in kube-proxy's dump order.
+        .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses"]),
         // NetworkPolicies + Pods + Namespaces -> filter chains in the same rule model.
         .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler"]),
         // A prefetch hint (Swift has none), for walks over huge rulesets.

@@ -1,0 +1,45 @@
+import RuleModel
+
+/// Byte order of names, as kube-proxy's nftables library sorts its dump.
+///
+/// Each name's first 24 bytes are read once into three big-endian words, so most of the
+/// comparisons a sort makes are integer compares; nftables names share long prefixes
+/// (`endpoint-`), which is why one word would not do.
+enum NameOrder {
+    private struct Key {
+        let words: (UInt64, UInt64, UInt64)
+        let index: Int
+    }
+
+    /// Indices of `names` in byte order of the names (ties keep their input order).
+    static func sorted(_ names: [ChainName]) -> [Int] {
+        var keys = names.indices.map { index in
+            names[index].withUTF8 { bytes in Key(words: NameOrder.words(bytes), index: index) }
+        }
+        keys.sort { lhs, rhs in
+            if lhs.words != rhs.words { return lhs.words < rhs.words }
+            let order = names[lhs.index].withUTF8 { left in
+                names[rhs.index].withUTF8 { right in NameOrder.compare(left, right) }
+            }
+            return order != 0 ? order < 0 : lhs.index < rhs.index
+        }
+        return keys.map(\.index)
+    }
+
+    static func words(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, UInt64) {
+        var padded: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &padded) { raw in
+            if let start = bytes.baseAddress { raw.baseAddress!.copyMemory(from: start, byteCount: min(bytes.count, 24)) }
+        }
+        return (UInt64(bigEndian: padded.0), UInt64(bigEndian: padded.1), UInt64(bigEndian: padded.2))
+    }
+
+    /// memcmp-style comparison: negative, zero or positive.
+    static func compare(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = min(left.count, right.count)
+        for position in 0..<common where left[position] != right[position] {
+            return Int(left[position]) - Int(right[position])
+        }
+        return left.count - right.count
+    }
+}
