@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
-            "TextOutput", "CLinuxShims",
+            "TextOutput", "CLinuxShims", "KubeProxyNFTables", "NFTText",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint", "TextOutput",
