@@ -93,6 +93,14 @@ let package = Package(
         .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ServiceCompiler", "PacketPath", "IPTablesText"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath", "TestSupport"]),
+        .testTarget(name: "NFTTextTests", dependencies: ["NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText"]),
+        .testTarget(name: "KubeProxyNFTablesTests", dependencies: [
+            "KubeProxyNFTables", "NFTText", "PacketPath", "ClusterState", "ServiceCompiler", "RuleModel",
+            "NetworkAddresses", "NetworkNamespaces",
+        ]),
+        .testTarget(name: "NFTablesConformanceTests", dependencies: [
+            "PacketPath", "TestSupport", "ClusterState", "NetworkNamespaces", "NetworkAddresses",
+        ]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
         .testTarget(name: "NetfilterNetlinkTests", dependencies: ["NetfilterNetlink", "NetworkNamespaces"]),
         .testTarget(name: "IPTablesNFTEncodingTests", dependencies: [
