@@ -67,9 +67,10 @@ struct PortChainNames {
         firewall = PortChainNames.name("firewall-", tail)
     }
 
-    /// The endpoint chain and affinity set of endpoint `IP:PORT` / `[IP]:PORT`: IPv6 colons
-    /// become dots (nft names allow no colon), host and port are joined by `/`.
-    func endpoint(_ endpoint: UnsafeRawBufferPointer) -> (chain: ChainName, affinitySet: ChainName) {
+    /// The `HASH-base` of endpoint `IP:PORT` / `[IP]:PORT`, which its chain (`endpoint-`) and
+    /// affinity set (`affinity-`) are named with: IPv6 colons become dots (nft names allow no
+    /// colon), host and port are joined by `/`.
+    func endpointTail(_ endpoint: UnsafeRawBufferPointer) -> [UInt8] {
         var bytes = base
         bytes.reserveCapacity(base.count + 2 + endpoint.count)
         bytes.append(UInt8(ascii: "_"))
@@ -82,8 +83,7 @@ struct PortChainNames {
             bytes.append(UInt8(ascii: "/"))
             bytes += endpoint[(colon + 1)...]
         }
-        let tail = PortChainNames.hashedBase(bytes)
-        return (PortChainNames.name("endpoint-", tail), PortChainNames.name("affinity-", tail))
+        return PortChainNames.hashedBase(bytes)
     }
 
     /// nft names are at most 256 bytes and the longest prefix is 16: bases beyond 240 bytes
@@ -106,8 +106,14 @@ struct PortChainNames {
         return result
     }
 
-    static func name(_ prefix: String, _ tail: [UInt8]) -> ChainName {
-        ChainName(String(decoding: Array(prefix.utf8) + tail, as: UTF8.self))
+    static func name(_ prefix: StaticString, _ tail: [UInt8]) -> ChainName {
+        let prefixCount = prefix.utf8CodeUnitCount
+        let text = String(unsafeUninitializedCapacity: prefixCount + tail.count) { bytes in
+            UnsafeMutableRawPointer(bytes.baseAddress!).copyMemory(from: prefix.utf8Start, byteCount: prefixCount)
+            _ = UnsafeMutableBufferPointer(rebasing: bytes[prefixCount...]).initialize(fromContentsOf: tail)
+            return prefixCount + tail.count
+        }
+        return ChainName(text)
     }
 }
 

@@ -95,11 +95,15 @@ struct ServicePortLayout {
             }
         }
 
-        // Endpoint chains (and affinity sets) of every endpoint some policy chain can reach.
-        let endpointNames = endpointChains(plan, names)
-        for (position, index) in selection.reachableEndpoints.enumerated() {
+        // Endpoint chains (and affinity sets) of every endpoint some policy chain can reach,
+        // by endpoint index.
+        var endpointNames = [EndpointNames?](repeating: nil, count: plan.endpoints.count)
+        for index in selection.reachableEndpoints {
             let endpoint = plan.endpoints[index]
-            let (chain, affinitySet) = endpointNames[position]
+            let tail = endpoint.withEndpointBytes { names.endpointTail($0) }
+            let chain = PortChainNames.name("endpoint-", tail)
+            let affinitySet = plan.affinitySeconds == nil ? chain : PortChainNames.name("affinity-", tail)
+            endpointNames[index] = EndpointNames(chain: chain, affinitySet: affinitySet)
             var rules = [Rule([.source(.host(endpoint.address))], .jump(Names.markForMasquerade))]
             if let seconds = plan.affinitySeconds {
                 objects.affinitySets.append(NamedSet(name: affinitySet, fields: [.sourceAddress],
@@ -141,34 +145,30 @@ struct ServicePortLayout {
             objects.chains.append(Chain(names.external, rules: rules))
         }
 
-        let lookup = Dictionary(uniqueKeysWithValues: zip(selection.reachableEndpoints, endpointNames))
         if !selection.clusterEndpoints.isEmpty {
             var rules = names.service == internalChain ? internalRules : []
-            rules += dispatch(selection.clusterEndpoints, lookup, affinity: plan.affinitySeconds != nil)
+            rules += dispatch(selection.clusterEndpoints, endpointNames, affinity: plan.affinitySeconds != nil)
             objects.chains.append(Chain(names.service, rules: rules))
         }
         if hasLocalEndpoints {
             var rules = names.local == internalChain ? internalRules : []
-            rules += dispatch(selection.localEndpoints, lookup, affinity: plan.affinitySeconds != nil)
+            rules += dispatch(selection.localEndpoints, endpointNames, affinity: plan.affinitySeconds != nil)
             objects.chains.append(Chain(names.local, rules: rules))
         }
     }
 
-    /// Names of the reachable endpoints' chains and affinity sets, in `reachableEndpoints` order.
-    private func endpointChains(_ plan: ServicePortPlan, _ names: PortChainNames) -> [(ChainName, ChainName)] {
-        plan.selection.reachableEndpoints.map { index in
-            plan.endpoints[index].withEndpointBytes { names.endpoint($0) }
-        }
+    private struct EndpointNames {
+        let chain: ChainName
+        let affinitySet: ChainName
     }
 
     /// Known clients go back to their endpoint; everyone else gets a uniformly random one.
-    private func dispatch(_ endpoints: [Int], _ names: [Int: (chain: ChainName, affinitySet: ChainName)],
-                          affinity: Bool) -> [Rule] {
+    private func dispatch(_ endpoints: [Int], _ names: [EndpointNames?], affinity: Bool) -> [Rule] {
         var rules: [Rule] = []
         if affinity {
             for index in endpoints {
-                let (chain, set) = names[index]!
-                rules.append(Rule([.inSet(fields: [.sourceAddress], set: set)], .goto(chain)))
+                let endpoint = names[index]!
+                rules.append(Rule([.inSet(fields: [.sourceAddress], set: endpoint.affinitySet)], .goto(endpoint.chain)))
             }
         }
         rules.append(Rule([], .randomChoice(endpoints.map { names[$0]!.chain })))
