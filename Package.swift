@@ -32,7 +32,7 @@ let package = Package(
             "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Rule model (nftables tables) -> `nft -f` text in kube-proxy's dump order.
-        .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses"]),
+        .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch"]),
         // NetworkPolicies + Pods + Namespaces -> filter chains in the same rule model.
         .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler"]),
         // A prefetch hint (Swift has none), for walks over huge rulesets.
@@ -83,6 +83,7 @@ let package = Package(
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
         .executableTarget(name: "packetpath-bench", dependencies: [
             "PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams", "NetfilterApply", "TextOutput",
+            "NFTText",
         ]),
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),

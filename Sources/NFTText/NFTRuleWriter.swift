@@ -14,103 +14,145 @@ public struct UnrepresentableInNFT: Error, CustomStringConvertible {
 
 /// Writes rules, verdicts and keys in nft's syntax, as kube-proxy's nftables library spells
 /// them: matches in rule order, a comment last, the verdict (or statement) at the end.
+///
+/// Rules and matches are read through pointers into the table's arrays: copying them retains
+/// what they hold, an atomic write each, which dominated printing 350,000 rules.
 struct NFTRuleWriter {
     /// The table's family: decides `ip` or `ip6` for address fields named without an address.
     let family: TableFamily
 
-    func write(_ rule: Rule, chain: ChainName, to out: inout ByteBuffer) throws {
+    /// Why a rule cannot be printed; the table printer adds the chain.
+    struct Problem: Error {
+        let reason: String
+    }
+
+    /// Where a rule's verdict lives, so that it is read in place rather than copied out.
+    private static let verdictOffset = MemoryLayout<Rule>.offset(of: \Rule.verdict)!
+
+    func write(_ rule: UnsafePointer<Rule>, to out: inout ByteBuffer) throws(Problem) {
         var separated = false
-        func space(_ out: inout ByteBuffer) {
-            if separated { out.append(UInt8(ascii: " ")) }
-            separated = true
-        }
-        var comment: Comment? = nil
-        let matches = rule.matches
-        for index in matches.indices {
-            switch matches[index] {
-            case .comment(let text):
-                if comment == nil { comment = text }
-            case .l4Protocol(let proto):
+        try rule.pointee.matches.span.withUnsafeBufferPointer { (matches) throws(Problem) in
+            var comment: UnsafePointer<Match>? = nil
+            for index in matches.indices {
+                let match = matches.baseAddress! + index
+                if case .comment = match.pointee {
+                    if comment == nil { comment = match }
+                    continue
+                }
                 // `tcp dport 80` states the protocol itself.
-                if index + 1 < matches.count, matches[index + 1].isPortMatch { continue }
-                space(&out)
-                out.append("meta l4proto " as StaticString)
-                out.append(proto.rawValue)
-            case .destinationPort(let range, let negated):
-                space(&out)
-                writePort(" dport ", range, negated, after: index, in: matches, to: &out)
-            case .sourcePort(let range, let negated):
-                space(&out)
-                writePort(" sport ", range, negated, after: index, in: matches, to: &out)
-            case .source(let address, let negated):
-                space(&out)
-                writeAddress(" saddr ", address, negated, to: &out)
-            case .destination(let address, let negated):
-                space(&out)
-                writeAddress(" daddr ", address, negated, to: &out)
-            case .addressType(let direction, .local, let negated):
-                space(&out)
-                out.append(direction == .source ? "fib saddr type " as StaticString : "fib daddr type ")
-                if negated { out.append("!= " as StaticString) }
-                out.append("local" as StaticString)
-            case .conntrackState(let states, let negated):
-                space(&out)
-                out.append("ct state " as StaticString)
-                if negated { out.append("!= " as StaticString) }
-                for (position, state) in states.enumerated() {
-                    if position > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(state.nftKeyword)
-                }
-            case .mark(let value, let mask, let negated):
-                space(&out)
-                out.append("mark " as StaticString)
-                if mask.value != .max {
-                    out.append("and " as StaticString)
-                    out.append(mask.spelling)
-                    out.append(negated ? " != " as StaticString : " == ")
-                } else if negated {
-                    out.append("!= " as StaticString)
-                }
-                out.append(value.spelling)
-            case .inSet(let fields, let set, let negated):
-                space(&out)
-                writeFields(fields, to: &out)
-                out.append(negated ? " != @" as StaticString : " @")
-                set.write(to: &out)
-            case .inAnonymousSet(let field, let elements, let negated):
-                space(&out)
-                writeFields([field], to: &out)
-                out.append(negated ? " != { " as StaticString : " { ")
-                for (position, element) in elements.enumerated() {
-                    if position > 0 { out.append(" , " as StaticString) }
-                    NFTRuleWriter.writeKey([element], to: &out)
-                }
-                out.append(" }" as StaticString)
-            case .updateSet(let fields, let set):
-                space(&out)
-                out.append("update @" as StaticString)
-                set.write(to: &out)
-                out.append(" { " as StaticString)
-                writeFields(fields, to: &out)
-                out.append(" }" as StaticString)
-            case .statistic:
-                throw UnrepresentableInNFT(chain: chain, reason: "a statistic match (use numgen)")
-            case .recent:
-                throw UnrepresentableInNFT(chain: chain, reason: "a recent match (use a set)")
+                if case .l4Protocol = match.pointee, index + 1 < matches.count, (match + 1).pointee.isPortMatch { continue }
+                if separated { out.append(UInt8(ascii: " ")) }
+                separated = true
+                try write(match, previous: index > 0 ? match - 1 : nil, to: &out)
             }
-        }
-        if let verdict = rule.verdict {
-            space(&out)
-            try write(verdict, chain: chain, to: &out)
-        }
-        if let comment {
-            out.append(" comment \"" as StaticString)
-            comment.write(to: &out)
-            out.append(UInt8(ascii: "\""))
+            let verdict = (UnsafeRawPointer(rule) + NFTRuleWriter.verdictOffset).assumingMemoryBound(to: Verdict?.self)
+            if verdict.pointee != nil {
+                if separated { out.append(UInt8(ascii: " ")) }
+                try write(verdict, to: &out)
+            }
+            if let comment, case .comment(let text) = comment.pointee {
+                out.append(" comment \"" as StaticString)
+                text.write(to: &out)
+                out.append(UInt8(ascii: "\""))
+            }
         }
     }
 
-    func write(_ verdict: Verdict, chain: ChainName, to out: inout ByteBuffer) throws {
+    /// One match (not a comment); `previous` supplies the protocol of a port match.
+    private func write(_ match: UnsafePointer<Match>, previous: UnsafePointer<Match>?,
+                       to out: inout ByteBuffer) throws(Problem) {
+        var previousProtocol: L4Protocol? = nil
+        if let previous, case .l4Protocol(let proto) = previous.pointee { previousProtocol = proto }
+        switch match.pointee {
+        case .comment:
+            break
+        case .l4Protocol(let proto):
+            out.append("meta l4proto " as StaticString)
+            out.append(proto.nftKeyword)
+        case .destinationPort(let range, let negated):
+            writePort(" dport ", range, negated, protocol: previousProtocol, to: &out)
+        case .sourcePort(let range, let negated):
+            writePort(" sport ", range, negated, protocol: previousProtocol, to: &out)
+        case .source(let address, let negated):
+            writeAddress(" saddr ", address, negated, to: &out)
+        case .destination(let address, let negated):
+            writeAddress(" daddr ", address, negated, to: &out)
+        case .addressType(let direction, .local, let negated):
+            out.append(direction == .source ? "fib saddr type " as StaticString : "fib daddr type ")
+            if negated { out.append("!= " as StaticString) }
+            out.append("local" as StaticString)
+        case .conntrackState(let states, let negated):
+            out.append("ct state " as StaticString)
+            if negated { out.append("!= " as StaticString) }
+            for (position, state) in states.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(state.nftKeyword)
+            }
+        case .mark(let value, let mask, let negated):
+            out.append("mark " as StaticString)
+            if mask.value != .max {
+                out.append("and " as StaticString)
+                out.append(mask.spelling)
+                out.append(negated ? " != " as StaticString : " == ")
+            } else if negated {
+                out.append("!= " as StaticString)
+            }
+            out.append(value.spelling)
+        case .inSet(let fields, let set, let negated):
+            writeFields(fields, to: &out)
+            out.append(negated ? " != @" as StaticString : " @")
+            set.write(to: &out)
+        case .inAnonymousSet(let field, let elements, let negated):
+            writeFields([field], to: &out)
+            out.append(negated ? " != { " as StaticString : " { ")
+            for (position, element) in elements.enumerated() {
+                if position > 0 { out.append(" , " as StaticString) }
+                NFTRuleWriter.writeKey([element], to: &out)
+            }
+            out.append(" }" as StaticString)
+        case .updateSet(let fields, let set):
+            out.append("update @" as StaticString)
+            set.write(to: &out)
+            out.append(" { " as StaticString)
+            writeFields(fields, to: &out)
+            out.append(" }" as StaticString)
+        case .statistic:
+            throw Problem(reason: "a statistic match (use numgen)")
+        case .recent:
+            throw Problem(reason: "a recent match (use a set)")
+        }
+    }
+
+    /// A rule's verdict, read in place (`verdict` holds one).
+    private func write(_ verdict: UnsafePointer<Verdict?>, to out: inout ByteBuffer) throws(Problem) {
+        switch verdict.pointee {
+        case .some(.randomChoice(_)):
+            try writeRandomChoice(verdict, to: &out)
+        case .some(let value):
+            try write(value, to: &out)
+        case .none:
+            break
+        }
+    }
+
+    /// `numgen random mod N vmap { 0 : goto A , … }`, its targets read in place.
+    private func writeRandomChoice(_ verdict: UnsafePointer<Verdict?>, to out: inout ByteBuffer) throws(Problem) {
+        guard case .some(.randomChoice(let targets)) = verdict.pointee else { return }
+        out.append("numgen random mod " as StaticString)
+        out.appendDecimal(UInt64(targets.count))
+        out.append(" vmap { " as StaticString)
+        targets.withUnsafeBufferPointer { targets in
+            for position in targets.indices {
+                if position > 0 { out.append(" , " as StaticString) }
+                out.appendDecimal(UInt64(position))
+                out.append(" : goto " as StaticString)
+                (targets.baseAddress! + position).pointee.write(to: &out)
+            }
+        }
+        out.append(" }" as StaticString)
+    }
+
+    func write(_ verdict: Verdict, to out: inout ByteBuffer) throws(Problem) {
         switch verdict {
         case .accept: out.append("accept" as StaticString)
         case .drop: out.append("drop" as StaticString)
@@ -189,10 +231,10 @@ struct NFTRuleWriter {
     }
 
     /// `tcp dport 80` after a protocol match, `th dport 80` without one.
-    private func writePort(_ field: StaticString, _ range: PortRange, _ negated: Bool, after index: Int,
-                           in matches: [Match], to out: inout ByteBuffer) {
-        if index > 0, case .l4Protocol(let proto) = matches[index - 1] {
-            out.append(proto.rawValue)
+    private func writePort(_ field: StaticString, _ range: PortRange, _ negated: Bool, protocol proto: L4Protocol?,
+                           to out: inout ByteBuffer) {
+        if let proto {
+            out.append(proto.nftKeyword)
         } else {
             out.append("th" as StaticString)
         }
@@ -228,7 +270,7 @@ struct NFTRuleWriter {
             switch component {
             case .address(let address): address.write(to: &out)
             case .prefix(let prefix): prefix.write(to: &out)
-            case .l4Protocol(let proto): out.append(proto.rawValue)
+            case .l4Protocol(let proto): out.append(proto.nftKeyword)
             case .port(let port): out.appendDecimal(UInt64(port))
             }
         }
@@ -240,6 +282,17 @@ extension Match {
         switch self {
         case .destinationPort, .sourcePort: return true
         default: return false
+        }
+    }
+}
+
+extension L4Protocol {
+    /// The protocol's nft keyword, as static text.
+    var nftKeyword: StaticString {
+        switch self {
+        case .tcp: return "tcp"
+        case .udp: return "udp"
+        case .sctp: return "sctp"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import NetworkAddresses
 import RuleModel
 import TextOutput
@@ -9,19 +10,25 @@ import TextOutput
 ///
 /// The order is decided here, not by whoever built the tables.
 public struct NFTTextWriter {
-    public init() {}
+    /// At most this many threads print a large table (each a contiguous part of the text).
+    public var threads: Int
+
+    public init(threads: Int = 2) {
+        self.threads = max(1, threads)
+    }
 
     public func text(_ ruleset: Ruleset) throws -> String {
         try printed(ruleset).string
     }
 
+    /// The text in the buffers it was printed into, never joined.
     public func printed(_ ruleset: Ruleset) throws -> PrintedText {
-        var printer = ChunkedPrinter()
+        var chunks: [TextChunk] = []
         for table in ruleset.tables {
             let family = table.family ?? (ruleset.family == .ipv4 ? .ip : .ip6)
-            try TablePrinter(table: table, family: family).write(to: &printer)
+            chunks += try TablePrinter(table: table, family: family).chunks(threads: threads)
         }
-        return PrintedText(printer.finish())
+        return PrintedText(chunks)
     }
 }
 
@@ -30,14 +37,81 @@ struct TablePrinter {
     let table: Table
     let family: TableFamily
     let rules: NFTRuleWriter
+    /// `add rule FAMILY TABLE ` and the other command starts, made once: appending the two
+    /// small Strings on every line cost more than the rest of a short line.
+    let ruleStart: [UInt8]
+    let chainStart: [UInt8]
+    let elementStart: [UInt8]
+
+    /// Below this many chains one thread prints faster than two start.
+    static let parallelThreshold = 2_000
 
     init(table: Table, family: TableFamily) {
         self.table = table
         self.family = family
         rules = NFTRuleWriter(family: family)
+        func start(_ verb: String) -> [UInt8] { Array((verb + " " + family.rawValue + " " + table.name + " ").utf8) }
+        ruleStart = start("add rule")
+        chainStart = start("add chain")
+        elementStart = start("add element")
     }
 
-    func write(to printer: inout ChunkedPrinter) throws {
+    /// The script in chunks. A large table prints in two parts on two threads: declarations and
+    /// the first chains' rules, then the other chains' rules and the elements.
+    func chunks(threads: Int) throws -> [TextChunk] {
+        let names = NameArena(table.chains)
+        let chainOrder = names.sortedIndices()
+        let setOrder = NameOrder.sorted(table.sets.map(\.name))
+        let mapOrder = NameOrder.sorted(table.maps.map(\.name))
+        guard threads > 1, table.chains.count >= TablePrinter.parallelThreshold else {
+            var printer = ChunkedPrinter()
+            writeDeclarations(names, chainOrder, setOrder, mapOrder, to: &printer)
+            try writeRules(names, chainOrder[...], to: &printer)
+            try writeElements(setOrder, mapOrder, to: &printer)
+            return printer.finish()
+        }
+        let split = splitPoint(chainOrder)
+        let results = UnsafeMutableBufferPointer<Result<[TextChunk], any Error>>.allocate(capacity: 2)
+        results.initialize(repeating: .success([]))
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
+        nonisolated(unsafe) let output = results
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            var printer = ChunkedPrinter()
+            do {
+                if part == 0 {
+                    writeDeclarations(names, chainOrder, setOrder, mapOrder, to: &printer)
+                    try writeRules(names, chainOrder[..<split], to: &printer)
+                } else {
+                    try writeRules(names, chainOrder[split...], to: &printer)
+                    try writeElements(setOrder, mapOrder, to: &printer)
+                }
+                output[part] = .success(printer.finish())
+            } catch {
+                output[part] = .failure(error)
+            }
+        }
+        return try results[0].get() + results[1].get()
+    }
+
+    /// Where the second part starts: past about half of the rules (the first part also
+    /// declares every chain, the second writes the elements).
+    private func splitPoint(_ order: [Int]) -> Int {
+        table.chains.withUnsafeBufferPointer { chains in
+            let total = chains.reduce(0) { $0 + $1.rules.count }
+            var counted = 0
+            for (position, index) in order.enumerated() {
+                counted += chains[index].rules.count
+                if counted * 2 >= total { return position + 1 }
+            }
+            return order.count
+        }
+    }
+
+    private func writeDeclarations(_ names: NameArena, _ chainOrder: [Int], _ setOrder: [Int], _ mapOrder: [Int],
+                                   to printer: inout ChunkedPrinter) {
         printer.buffer.append("add table " as StaticString)
         printer.buffer.append(family.rawValue)
         printer.buffer.append(UInt8(ascii: " "))
@@ -48,28 +122,43 @@ struct TablePrinter {
             printer.buffer.append("\" ; }" as StaticString)
         }
         printer.buffer.append(UInt8(ascii: "\n"))
-
-        let chainOrder = NameOrder.sorted(table.chains.map(\.name))
-        let setOrder = NameOrder.sorted(table.sets.map(\.name))
-        let mapOrder = NameOrder.sorted(table.maps.map(\.name))
-
-        for index in chainOrder {
-            writeChain(table.chains[index], to: &printer.buffer)
-            printer.rotateIfFull()
-        }
-        for index in setOrder { writeSet(table.sets[index], to: &printer.buffer) }
-        for index in mapOrder { writeMap(table.maps[index], to: &printer.buffer) }
-        for index in chainOrder {
-            let chain = table.chains[index]
-            for rule in chain.rules {
-                writeCommand("add rule ", to: &printer.buffer)
-                chain.name.write(to: &printer.buffer)
-                printer.buffer.append(UInt8(ascii: " "))
-                try rules.write(rule, chain: chain.name, to: &printer.buffer)
-                printer.buffer.append(UInt8(ascii: "\n"))
+        table.chains.withUnsafeBufferPointer { chains in
+            for position in chainOrder.indices {
+                RulePrefetch.chain(ahead: position, in: chainOrder[...], chains: chains)
+                let index = chainOrder[position]
+                writeChain(chains.baseAddress! + index, name: index, names, to: &printer.buffer)
                 printer.rotateIfFull()
             }
         }
+        for index in setOrder { writeSet(table.sets[index], to: &printer.buffer) }
+        for index in mapOrder { writeMap(table.maps[index], to: &printer.buffer) }
+    }
+
+    private func writeRules(_ names: NameArena, _ order: ArraySlice<Int>, to printer: inout ChunkedPrinter) throws {
+        try table.chains.withUnsafeBufferPointer { chains in
+            for position in order.indices {
+                RulePrefetch.ahead(of: position, in: order, chains: chains)
+                let index = order[position]
+                let chain = chains.baseAddress! + index
+                try chain.pointee.rules.span.withUnsafeBufferPointer { rules in
+                    for position in rules.indices {
+                        printer.buffer.append(ruleStart)
+                        names.write(index, to: &printer.buffer)
+                        printer.buffer.append(UInt8(ascii: " "))
+                        do {
+                            try self.rules.write(rules.baseAddress! + position, to: &printer.buffer)
+                        } catch let problem as NFTRuleWriter.Problem {
+                            throw UnrepresentableInNFT(chain: chain.pointee.name, reason: problem.reason)
+                        }
+                        printer.buffer.append(UInt8(ascii: "\n"))
+                        printer.rotateIfFull()
+                    }
+                }
+            }
+        }
+    }
+
+    private func writeElements(_ setOrder: [Int], _ mapOrder: [Int], to printer: inout ChunkedPrinter) throws {
         for index in setOrder {
             let set = table.sets[index]
             try writeElements(of: set.name, count: set.elements.count, to: &printer) { position, out in
@@ -99,12 +188,12 @@ struct TablePrinter {
         out.append(UInt8(ascii: " "))
     }
 
-    private func writeChain(_ chain: Chain, to out: inout ByteBuffer) {
-        writeCommand("add chain ", to: &out)
-        chain.name.write(to: &out)
-        if chain.attachment != nil || chain.comment != nil {
+    private func writeChain(_ chain: UnsafePointer<Chain>, name: Int, _ names: NameArena, to out: inout ByteBuffer) {
+        out.append(chainStart)
+        names.write(name, to: &out)
+        if chain.pointee.attachment != nil || chain.pointee.comment != nil {
             out.append(" {" as StaticString)
-            if let attachment = chain.attachment {
+            if let attachment = chain.pointee.attachment {
                 out.append(" type " as StaticString)
                 out.append((attachment.type ?? .filter).rawValue)
                 out.append(" hook " as StaticString)
@@ -113,7 +202,7 @@ struct TablePrinter {
                 appendSigned(attachment.priority, to: &out)
                 out.append(" ;" as StaticString)
             }
-            if let comment = chain.comment {
+            if let comment = chain.pointee.comment {
                 out.append(" comment \"" as StaticString)
                 out.append(comment)
                 out.append("\" ;" as StaticString)
@@ -184,7 +273,7 @@ struct TablePrinter {
     private func writeMapVerdict(_ verdict: Verdict, map: ChainName, to out: inout ByteBuffer) throws {
         switch verdict {
         case .accept, .drop, .return, .jump, .goto:
-            try rules.write(verdict, chain: map, to: &out)
+            do { try rules.write(verdict, to: &out) } catch let problem { throw UnrepresentableInNFT(chain: map, reason: problem.reason) }
         default:
             throw UnrepresentableInNFT(chain: map, reason: "a map value that is not a plain verdict (\(verdict))")
         }
@@ -210,7 +299,7 @@ struct TablePrinter {
                 return NameOrder.compare(left, right) < 0
             }
             for range in ranges {
-                writeCommand("add element ", to: &printer.buffer)
+                printer.buffer.append(elementStart)
                 name.write(to: &printer.buffer)
                 printer.buffer.append(" { " as StaticString)
                 printer.buffer.append(UnsafeRawBufferPointer(rebasing: bytes[range.start..<range.end]))

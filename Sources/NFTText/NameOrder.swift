@@ -13,14 +13,15 @@ enum NameOrder {
 
     /// Indices of `names` in byte order of the names (ties keep their input order).
     static func sorted(_ names: [ChainName]) -> [Int] {
-        var keys = names.indices.map { index in
-            names[index].withUTF8 { bytes in Key(words: NameOrder.words(bytes), index: index) }
-        }
+        NameArena(names).sortedIndices()
+    }
+
+    /// Indices `0..<count` in byte order of `name(index)`, whose buffers must stay valid.
+    static func sorted(count: Int, _ name: (Int) -> UnsafeBufferPointer<UInt8>) -> [Int] {
+        var keys = (0..<count).map { index in Key(words: NameOrder.words(name(index)), index: index) }
         keys.sort { lhs, rhs in
             if lhs.words != rhs.words { return lhs.words < rhs.words }
-            let order = names[lhs.index].withUTF8 { left in
-                names[rhs.index].withUTF8 { right in NameOrder.compare(left, right) }
-            }
+            let order = NameOrder.compare(name(lhs.index), name(rhs.index))
             return order != 0 ? order < 0 : lhs.index < rhs.index
         }
         return keys.map(\.index)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ClusterState
 import IPTablesText
+import NFTText
 import PacketPath
 import TextOutput
 import Yams
@@ -124,6 +125,15 @@ case "print-only":
         let start = Measure.now()
         let text = try IPTablesTextWriter(threads: threads).printed(rulesets[0])
         print("print threads=\(threads) seconds=\(Measure.now() - start) bytes=\(text.count) faults=\(Measure.minorFaults())")
+    }
+case "nft-print-only":
+    // The nftables printer alone, repeatedly, on one model (for profiling it).
+    let state = SyntheticCluster.state(services: Int(arguments[2])!)
+    let rulesets = Pipeline.compileNFTables(state, families: [.ipv4])
+    for threads in [1, 2, 1, 2, 1, 2, 1, 2] {
+        let (start, cpuStart) = (Measure.now(), Measure.processCPU())
+        let text = try NFTTextWriter(threads: threads).printed(rulesets[0])
+        print("nft-print threads=\(threads) seconds=\(Measure.now() - start) cpu_seconds=\(Measure.processCPU() - cpuStart) bytes=\(text.count)")
     }
 case "policies":
     let state = SyntheticPolicies.state()
