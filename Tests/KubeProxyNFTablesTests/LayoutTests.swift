@@ -90,6 +90,23 @@ import Testing
         #expect(Pipeline.defaultBackend(for: try Self.state(Self.service)) == .iptables)
     }
 
+    @Test func nftablesModeTakesMarkAndMasqueradeAllFromItsOwnSection() throws {
+        let config = """
+            apiVersion: kubeproxy.config.k8s.io/v1alpha1
+            kind: KubeProxyConfiguration
+            mode: nftables
+            clusterCIDR: 10.0.0.0/8
+            iptables: {masqueradeBit: 3}
+            nftables: {masqueradeBit: 5, masqueradeAll: true}
+            ---
+
+            """
+        let text = try Self.text(try Self.state(config + Self.service), [.ipv4])[0]
+        #expect(text.contains("add rule ip kube-proxy mark-for-masquerade mark set mark or 0x000020\n"))
+        // masqueradeAll: every client of the ClusterIP, not only those outside the pod network.
+        #expect(text.contains(" ip daddr 172.30.0.20 tcp dport 80 jump mark-for-masquerade\n"))
+    }
+
     @Test func plansCarryWhereEachPortAndEndpointComeFrom() throws {
         let state = try Self.state(Self.service)
         let plans = ServicePortPlanning.plans(state, settings: state.settings, family: .ipv6)

@@ -176,6 +176,15 @@ enum KubeProxyConfigurationDecoder {
                 patch.notes.append("kube-proxy mode is \(quoted(mode)); PacketPath compiles the iptables layout")
             }
         }
+        // The nftables proxier takes its mark and masqueradeAll from its own section.
+        if patch.proxyMode == .nftables {
+            let section = try root.mapping("nftables")
+            try within("nftables") {
+                patch.masqueradeMark = try section?.decode("masqueradeBit", NodeConfigDecoder.decodeMarkBit)
+                    ?? NodeSettings.masqueradeMark(bit: 14)
+                if let all = try section?.bool("masqueradeAll") { patch.masqueradeAll = all }
+            }
+        }
         return patch
     }
 }
