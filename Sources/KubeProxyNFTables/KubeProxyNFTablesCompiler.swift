@@ -1,4 +1,5 @@
 import ClusterState
+import Dispatch
 import NetworkAddresses
 import RuleModel
 import ServiceCompiler
@@ -24,10 +25,11 @@ public struct KubeProxyNFTablesCompiler: Sendable {
     public func table(for plans: [ServicePortPlan], family: IPFamily) -> Ruleset {
         let layoutSettings = LayoutSettings(settings, family: family)
         let fixed = StaticLayout(settings: layoutSettings)
-        let layout = ServicePortLayout(settings: layoutSettings)
-        var objects = ServicePortObjects()
-        objects.chains.reserveCapacity(plans.reduce(0) { $0 + 3 + $1.selection.reachableEndpoints.count })
-        for plan in plans { layout.add(plan, to: &objects) }
+        var objects = Self.layOut(plans, ServicePortLayout(settings: layoutSettings))
+        // Moved out, not copied: copying 100,000 chains retains every name and rule array.
+        var chains: [Chain] = []
+        swap(&chains, &objects.chains)
+        chains += fixed.chains
 
         var sets = fixed.sets
         for index in sets.indices where sets[index].name == NFTablesNames.clusterIPs {
@@ -45,8 +47,31 @@ public struct KubeProxyNFTablesCompiler: Sendable {
             default: break
             }
         }
-        let table = Table(NFTablesNames.table, chains: fixed.chains + objects.chains, sets: sets, maps: maps,
+        let table = Table(NFTablesNames.table, chains: chains, sets: sets, maps: maps,
                           family: layoutSettings.tableFamily, comment: NFTablesNames.tableComment)
         return Ruleset(family: family, tables: [table])
+    }
+
+    /// Service ports are independent (a SHA-256 per chain name dominates): large inputs are
+    /// laid out in two halves on two threads, then joined.
+    private static func layOut(_ plans: [ServicePortPlan], _ layout: ServicePortLayout) -> ServicePortObjects {
+        let runs = plans.count >= 2_000 ? 2 : 1
+        let runLength = (plans.count + runs - 1) / max(runs, 1)
+        let results = UnsafeMutableBufferPointer<ServicePortObjects>.allocate(capacity: runs)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let output = results
+        plans.withUnsafeBufferPointer { plans in
+            nonisolated(unsafe) let plans = plans
+            DispatchQueue.concurrentPerform(iterations: runs) { run in
+                let part = plans[min(run * runLength, plans.count)..<min((run + 1) * runLength, plans.count)]
+                var objects = ServicePortObjects()
+                objects.chains.reserveCapacity(part.reduce(0) { $0 + 3 + $1.selection.reachableEndpoints.count })
+                for index in part.indices { layout.add(plans[index], to: &objects) }
+                (output.baseAddress! + run).initialize(to: objects)
+            }
+        }
+        var joined = (results.baseAddress!).move()
+        for run in 1..<runs { joined.append((results.baseAddress! + run).move()) }
+        return joined
     }
 }

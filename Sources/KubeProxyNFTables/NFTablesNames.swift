@@ -60,58 +60,86 @@ struct PortChainNames {
         base.append(UInt8(ascii: "/"))
         base += port.utf8
         self.base = base
-        let tail = PortChainNames.hashedBase(base)
+        let tail = base.withUnsafeBufferPointer { PortChainNames.hashedBase($0) }
         service = PortChainNames.name("service-", tail)
         local = PortChainNames.name("local-", tail)
         external = PortChainNames.name("external-", tail)
         firewall = PortChainNames.name("firewall-", tail)
     }
 
-    /// The `HASH-base` of endpoint `IP:PORT` / `[IP]:PORT`, which its chain (`endpoint-`) and
-    /// affinity set (`affinity-`) are named with: IPv6 colons become dots (nft names allow no
-    /// colon), host and port are joined by `/`.
-    func endpointTail(_ endpoint: UnsafeRawBufferPointer) -> [UInt8] {
-        var bytes = base
-        bytes.reserveCapacity(base.count + 2 + endpoint.count)
-        bytes.append(UInt8(ascii: "_"))
-        bytes.append(UInt8(ascii: "_"))
-        let colon = endpoint.lastIndex(of: UInt8(ascii: ":")) ?? endpoint.endIndex
-        for byte in endpoint[..<colon] where byte != UInt8(ascii: "[") && byte != UInt8(ascii: "]") {
-            bytes.append(byte == UInt8(ascii: ":") ? UInt8(ascii: ".") : byte)
+    /// The chain (`endpoint-`) and, when asked for, the affinity set (`affinity-`) of endpoint
+    /// `IP:PORT` / `[IP]:PORT`: its base is the port's plus `__IP/PORT`, IPv6 colons becoming
+    /// dots (nft names allow no colon). Built on the stack: 100,000 endpoints made three
+    /// short-lived arrays each.
+    func endpointNames(_ endpoint: UnsafeRawBufferPointer, affinity: Bool) -> (chain: ChainName, affinitySet: ChainName?) {
+        base.withUnsafeBufferPointer { base in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: base.count + 3 + endpoint.count) { bytes in
+                var count = bytes.initialize(fromContentsOf: base)
+                bytes[count] = UInt8(ascii: "_")
+                bytes[count + 1] = UInt8(ascii: "_")
+                count += 2
+                let colon = endpoint.lastIndex(of: UInt8(ascii: ":")) ?? endpoint.endIndex
+                for byte in endpoint[..<colon] where byte != UInt8(ascii: "[") && byte != UInt8(ascii: "]") {
+                    bytes[count] = byte == UInt8(ascii: ":") ? UInt8(ascii: ".") : byte
+                    count += 1
+                }
+                if colon < endpoint.endIndex {
+                    bytes[count] = UInt8(ascii: "/")
+                    count += 1
+                    for byte in endpoint[(colon + 1)...] {
+                        bytes[count] = byte
+                        count += 1
+                    }
+                }
+                let tail = PortChainNames.hashedBase(UnsafeBufferPointer(rebasing: bytes[..<count]))
+                return (PortChainNames.name("endpoint-", tail), affinity ? PortChainNames.name("affinity-", tail) : nil)
+            }
         }
-        if colon < endpoint.endIndex {
-            bytes.append(UInt8(ascii: "/"))
-            bytes += endpoint[(colon + 1)...]
-        }
-        return PortChainNames.hashedBase(bytes)
     }
 
     /// nft names are at most 256 bytes and the longest prefix is 16: bases beyond 240 bytes
     /// are cut and marked with `...`.
     static let maximumBaseLength = 240
 
-    /// `HASH-base`, truncated to `maximumBaseLength`.
-    static func hashedBase(_ base: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        base.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        var result: [UInt8] = []
-        result.reserveCapacity(9 + base.count)
-        hasher.finalize().withUnsafeBytes { digest in Base32.appendFirstEight(of: digest, to: &result) }
-        result.append(UInt8(ascii: "-"))
-        result += base
-        if result.count > maximumBaseLength {
-            result.removeSubrange((maximumBaseLength - 3)...)
-            result += Array("...".utf8)
-        }
-        return result
+    /// `HASH-base`, truncated to `maximumBaseLength`: at most 240 bytes, so held inline.
+    struct Tail {
+        var bytes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                    UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                    UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                    UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
     }
 
-    static func name(_ prefix: StaticString, _ tail: [UInt8]) -> ChainName {
+    static func hashedBase(_ base: UnsafeBufferPointer<UInt8>) -> Tail {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(base))
+        var tail = Tail()
+        withUnsafeMutableBytes(of: &tail.bytes) { raw in
+            let out = raw.bindMemory(to: UInt8.self)
+            hasher.finalize().withUnsafeBytes { digest in Base32.writeFirstEight(of: digest, to: out) }
+            out[8] = UInt8(ascii: "-")
+            let kept = min(base.count, maximumBaseLength - 9)
+            _ = UnsafeMutableBufferPointer(rebasing: out[9..<(9 + kept)]).initialize(fromContentsOf: base[..<kept])
+            tail.count = 9 + kept
+            if 9 + base.count > maximumBaseLength {
+                tail.count = maximumBaseLength
+                for position in (maximumBaseLength - 3)..<maximumBaseLength { out[position] = UInt8(ascii: ".") }
+            }
+        }
+        return tail
+    }
+
+    static func name(_ prefix: StaticString, _ tail: Tail) -> ChainName {
         let prefixCount = prefix.utf8CodeUnitCount
-        let text = String(unsafeUninitializedCapacity: prefixCount + tail.count) { bytes in
-            UnsafeMutableRawPointer(bytes.baseAddress!).copyMemory(from: prefix.utf8Start, byteCount: prefixCount)
-            _ = UnsafeMutableBufferPointer(rebasing: bytes[prefixCount...]).initialize(fromContentsOf: tail)
-            return prefixCount + tail.count
+        var bytes = tail.bytes
+        let text = withUnsafeBytes(of: &bytes) { tailBytes in
+            String(unsafeUninitializedCapacity: prefixCount + tail.count) { out in
+                UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: prefix.utf8Start, byteCount: prefixCount)
+                UnsafeMutableRawPointer(out.baseAddress! + prefixCount).copyMemory(from: tailBytes.baseAddress!,
+                                                                                 byteCount: tail.count)
+                return prefixCount + tail.count
+            }
         }
         return ChainName(text)
     }
@@ -122,11 +150,11 @@ enum Base32 {
     private static var alphabet: StaticString { "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" }
 
     /// The first 8 characters: the first 40 bits (5 bytes), 5 bits each.
-    static func appendFirstEight(of digest: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+    static func writeFirstEight(of digest: UnsafeRawBufferPointer, to output: UnsafeMutableBufferPointer<UInt8>) {
         var bits: UInt64 = 0
         for index in 0..<5 { bits = bits << 8 | UInt64(digest[index]) }
         for index in 0..<8 {
-            output.append(alphabet.utf8Start[Int((bits >> UInt64(35 - 5 * index)) & 31)])
+            output[index] = alphabet.utf8Start[Int((bits >> UInt64(35 - 5 * index)) & 31)]
         }
     }
 }

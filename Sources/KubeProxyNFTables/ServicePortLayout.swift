@@ -15,6 +15,22 @@ struct ServicePortObjects {
     var firewallIPs: [VerdictMap.Entry] = []
     var noEndpointServices: [VerdictMap.Entry] = []
     var noEndpointNodePorts: [VerdictMap.Entry] = []
+
+    /// Adds a later part's objects (Service ports after this part's).
+    mutating func append(_ other: consuming ServicePortObjects) {
+        chains += other.chains
+        affinitySets += other.affinitySets
+        for element in other.clusterIPs {
+            if case .address(let address) = element.key[0], clusterIPsSeen.insert(address).inserted {
+                clusterIPs.append(element)
+            }
+        }
+        serviceIPs += other.serviceIPs
+        serviceNodePorts += other.serviceNodePorts
+        firewallIPs += other.firewallIPs
+        noEndpointServices += other.noEndpointServices
+        noEndpointNodePorts += other.noEndpointNodePorts
+    }
 }
 
 /// Writes one Service port the way kube-proxy v1.30's nftables proxier does after a full sync.
@@ -100,9 +116,10 @@ struct ServicePortLayout {
         var endpointNames = [EndpointNames?](repeating: nil, count: plan.endpoints.count)
         for index in selection.reachableEndpoints {
             let endpoint = plan.endpoints[index]
-            let tail = endpoint.withEndpointBytes { names.endpointTail($0) }
-            let chain = PortChainNames.name("endpoint-", tail)
-            let affinitySet = plan.affinitySeconds == nil ? chain : PortChainNames.name("affinity-", tail)
+            let (chain, affinityName) = endpoint.withEndpointBytes {
+                names.endpointNames($0, affinity: plan.affinitySeconds != nil)
+            }
+            let affinitySet = affinityName ?? chain
             endpointNames[index] = EndpointNames(chain: chain, affinitySet: affinitySet)
             var rules = [Rule([.source(.host(endpoint.address))], .jump(Names.markForMasquerade))]
             if let seconds = plan.affinitySeconds {
