@@ -26,8 +26,9 @@ struct NFTRuleWriter {
         let reason: String
     }
 
-    /// Where a rule's verdict lives, so that it is read in place rather than copied out.
-    private static let verdictOffset = MemoryLayout<Rule>.offset(of: \Rule.verdict)!
+    /// Where a rule's verdict lives, so that it is read in place rather than copied out
+    /// (computed, so it folds to a constant: a stored one pays a lazy-initialization check).
+    private static var verdictOffset: Int { MemoryLayout<Rule>.offset(of: \Rule.verdict)! }
 
     func write(_ rule: UnsafePointer<Rule>, to out: inout ByteBuffer) throws(Problem) {
         var separated = false
