@@ -11,26 +11,42 @@ final class NameArena: @unchecked Sendable {
     /// Name `i` is `bytes[starts[i]..<starts[i + 1]]`.
     private let starts: [Int]
 
-    convenience init(_ chains: [Chain]) {
-        self.init(chains.map(\.name))
+    /// The chains' names, read in place (mapping them out first copies every name).
+    init(_ chains: [Chain]) {
+        (bytes, starts) = chains.withUnsafeBufferPointer { chains in
+            NameArena.pack(count: chains.count) { index, body in (chains.baseAddress! + index).pointee.name.withUTF8(body) }
+        }
     }
 
     init(_ names: [ChainName]) {
-        var starts = [0]
-        starts.reserveCapacity(names.count + 1)
-        var total = 0
-        for name in names {
-            total += name.withUTF8 { $0.count }
-            starts.append(total)
+        (bytes, starts) = names.withUnsafeBufferPointer { names in
+            NameArena.pack(count: names.count) { index, body in (names.baseAddress! + index).pointee.withUTF8(body) }
         }
-        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(total, 1))
-        for (index, name) in names.enumerated() {
-            name.withUTF8 { name in
-                _ = UnsafeMutableBufferPointer(rebasing: bytes[starts[index]..<starts[index + 1]]).initialize(fromContentsOf: name)
+    }
+
+    /// One pass over the names, their bytes appended to one growing allocation.
+    private static func pack(count: Int, _ name: (Int, (UnsafeBufferPointer<UInt8>) -> Void) -> Void)
+        -> (UnsafeMutableBufferPointer<UInt8>, [Int]) {
+        var starts = [Int](repeating: 0, count: count + 1)
+        // nftables chain names are mostly 40 to 60 bytes.
+        var bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(count * 64, 64))
+        var used = 0
+        for index in 0..<count {
+            name(index) { name in
+                if used + name.count > bytes.count {
+                    let larger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 2 * (used + name.count))
+                    UnsafeMutableRawPointer(larger.baseAddress!).copyMemory(from: bytes.baseAddress!, byteCount: used)
+                    bytes.deallocate()
+                    bytes = larger
+                }
+                if let start = name.baseAddress {
+                    UnsafeMutableRawPointer(bytes.baseAddress! + used).copyMemory(from: start, byteCount: name.count)
+                }
+                used += name.count
             }
+            starts[index + 1] = used
         }
-        self.bytes = bytes
-        self.starts = starts
+        return (bytes, starts)
     }
 
     deinit { bytes.deallocate() }
