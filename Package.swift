@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "NFTTextTests", dependencies: ["NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText"]),
         .testTarget(name: "KubeProxyNFTablesTests", dependencies: [
             "KubeProxyNFTables", "NFTText", "PacketPath", "ClusterState", "ServiceCompiler", "RuleModel",
-            "NetworkAddresses", "NetworkNamespaces",
+            "NetworkAddresses", "NetworkNamespaces", "PacketTrace", "TestSupport",
         ]),
         .testTarget(name: "NFTablesConformanceTests", dependencies: [
             "PacketPath", "TestSupport", "ClusterState", "NetworkNamespaces", "NetworkAddresses",
