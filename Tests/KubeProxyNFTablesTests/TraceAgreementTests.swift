@@ -36,6 +36,15 @@ import Testing
         Probe(caseName: "udp-tcp-dns", source: "10.1.2.3", destination: "172.30.0.10", port: 53, proto: .udp),
         Probe(caseName: "sctp-service", source: "10.1.2.3", destination: "172.30.0.23", port: 3868, proto: .sctp),
         Probe(caseName: "no-endpoints-all-entrypoints", source: "198.51.100.7", destination: "192.168.0.2", port: 30990),
+        Probe(caseName: "session-affinity-clientip", source: "10.1.2.3", destination: "172.30.0.60", port: 80),
+        Probe(caseName: "masquerade-all", source: "10.1.2.3", destination: "172.30.0.20", port: 80),
+        Probe(caseName: "topology-hints", source: "10.1.2.3", destination: "172.30.0.95", port: 80),
+        Probe(caseName: "terminating-serving-fallback", source: "10.1.2.3", destination: "172.30.0.82", port: 80),
+        Probe(caseName: "ipv6-clusterip-nodeport", source: "fd00:10::99", destination: "fd00:172:30::10", port: 80),
+        Probe(caseName: "upstream-overall-scenario", source: "198.51.100.7", destination: "1.2.3.4", port: 80),
+        Probe(caseName: "upstream-overall-scenario", source: "203.0.113.5", destination: "5.6.7.8", port: 80),
+        Probe(caseName: "upstream-overall-scenario", source: "192.0.2.1", destination: "5.6.7.8", port: 80),
+        Probe(caseName: "upstream-overall-scenario", source: "10.1.2.3", destination: "172.30.0.46", port: 80),
     ]
 
     struct Ending: Hashable, CustomStringConvertible {
