@@ -60,7 +60,7 @@ struct TablePrinter {
     /// the first chains' rules, then the other chains' rules and the elements.
     func chunks(threads: Int) throws -> [TextChunk] {
         let names = NameArena(table.chains)
-        let chainOrder = names.sortedIndices()
+        let chainOrder = names.sortedIndices(threads: threads)
         let setOrder = NameOrder.sorted(table.sets.map(\.name))
         let mapOrder = NameOrder.sorted(table.maps.map(\.name))
         guard threads > 1, table.chains.count >= TablePrinter.parallelThreshold else {

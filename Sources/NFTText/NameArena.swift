@@ -62,7 +62,7 @@ final class NameArena: @unchecked Sendable {
     }
 
     /// Indices in byte order of the names (ties keep their order).
-    func sortedIndices() -> [Int] {
-        NameOrder.sorted(count: count) { name($0) }
+    func sortedIndices(threads: Int = 1) -> [Int] {
+        NameOrder.sorted(count: count, threads: threads) { name($0) }
     }
 }

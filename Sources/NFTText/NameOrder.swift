@@ -1,3 +1,4 @@
+import Dispatch
 import RuleModel
 
 /// Byte order of names, as kube-proxy's nftables library sorts its dump.
@@ -16,15 +17,41 @@ enum NameOrder {
         NameArena(names).sortedIndices()
     }
 
+    /// From this many names on, the two halves are sorted on two threads and merged: the sort
+    /// runs before the printing threads start, so it would otherwise hold both up.
+    static let parallelThreshold = 20_000
+
     /// Indices `0..<count` in byte order of `name(index)`, whose buffers must stay valid.
-    static func sorted(count: Int, _ name: (Int) -> UnsafeBufferPointer<UInt8>) -> [Int] {
-        var keys = (0..<count).map { index in Key(words: NameOrder.words(name(index)), index: index) }
-        keys.sort { lhs, rhs in
+    static func sorted(count: Int, threads: Int = 1, _ name: (Int) -> UnsafeBufferPointer<UInt8>) -> [Int] {
+        let keys = (0..<count).map { index in Key(words: NameOrder.words(name(index)), index: index) }
+        // Index last: equal names keep their order, and the order is total.
+        func precedes(_ lhs: Key, _ rhs: Key) -> Bool {
             if lhs.words != rhs.words { return lhs.words < rhs.words }
             let order = NameOrder.compare(name(lhs.index), name(rhs.index))
             return order != 0 ? order < 0 : lhs.index < rhs.index
         }
-        return keys.map(\.index)
+        guard threads > 1, count >= parallelThreshold else { return keys.sorted(by: precedes).map(\.index) }
+        return withoutActuallyEscaping(precedes) { precedes in
+            nonisolated(unsafe) let precedes = precedes
+            nonisolated(unsafe) var halves: [[Key]] = [Array(keys[..<(count / 2)]), Array(keys[(count / 2)...])]
+            DispatchQueue.concurrentPerform(iterations: 2) { half in halves[half].sort(by: precedes) }
+            var merged: [Int] = []
+            merged.reserveCapacity(count)
+            var (left, right) = (0, 0)
+            let (first, second) = (halves[0], halves[1])
+            while left < first.count && right < second.count {
+                if precedes(second[right], first[left]) {
+                    merged.append(second[right].index)
+                    right += 1
+                } else {
+                    merged.append(first[left].index)
+                    left += 1
+                }
+            }
+            merged += first[left...].map(\.index)
+            merged += second[right...].map(\.index)
+            return merged
+        }
     }
 
     static func words(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, UInt64) {

@@ -32,6 +32,24 @@ import Testing
         ])
     }
 
+    /// Large tables print on two threads and sort their chains in two halves: the text must be
+    /// the one-thread text, and in order.
+    @Test func twoThreadsPrintWhatOneThreadPrints() throws {
+        var generator = SystemRandomNumberGenerator()
+        let chains = (0..<25_000).map { index -> Chain in
+            // Shared long prefixes, like endpoint chains, in no particular order.
+            let name = "endpoint-" + String(UInt32.random(in: 0...UInt32.max, using: &generator), radix: 36) + "-ns/svc/tcp/p\(index % 7)"
+            return Chain(ChainName(name), rules: [Rule([.source(.host(IPAddress.v4(UInt32(index))))], .jump("mark"))])
+        }
+        let ruleset = Ruleset(family: .ipv4, tables: [Table("t", chains: chains + [Chain("mark")], family: .ip)])
+        let one = try NFTTextWriter(threads: 1).text(ruleset)
+        let two = try NFTTextWriter(threads: 2).text(ruleset)
+        #expect(one == two)
+        let declared = one.split(separator: "\n").filter { $0.hasPrefix("add chain ") }.map { Array($0.utf8) }
+        #expect(declared.count == 25_001)
+        #expect(zip(declared, declared.dropFirst()).allSatisfy { !$1.lexicographicallyPrecedes($0) })
+    }
+
     @Test func spellsStatementsAndVerdictsTheCasesDoNotUse() throws {
         let mark = MarkValue(0x10)
         let rules = [
