@@ -27,6 +27,12 @@ let package = Package(
         .target(name: "ServiceCompiler", dependencies: [
             "ClusterState", "RuleModel", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Service-port plans -> the table kube-proxy v1.30's nftables mode programs, in the rule model.
+        .target(name: "KubeProxyNFTables", dependencies: [
+            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Rule model (nftables tables) -> `nft -f` text in kube-proxy's dump order.
+        .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch"]),
         // NetworkPolicies + Pods + Namespaces -> filter chains in the same rule model.
         .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler"]),
         // A prefetch hint (Swift has none), for walks over huge rulesets.
@@ -69,7 +75,7 @@ let package = Package(
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
-            "TextOutput", "CLinuxShims", "ServiceNames",
+            "TextOutput", "CLinuxShims", "ServiceNames", "KubeProxyNFTables", "NFTText",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint", "TextOutput", "ServiceNames",
@@ -79,6 +85,7 @@ let package = Package(
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
         .executableTarget(name: "packetpath-bench", dependencies: [
             "PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams", "NetfilterApply", "TextOutput",
+            "NFTText",
         ]),
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
@@ -89,6 +96,14 @@ let package = Package(
         .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ServiceCompiler", "PacketPath", "IPTablesText"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath", "TestSupport"]),
+        .testTarget(name: "NFTTextTests", dependencies: ["NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText"]),
+        .testTarget(name: "KubeProxyNFTablesTests", dependencies: [
+            "KubeProxyNFTables", "NFTText", "PacketPath", "ClusterState", "ServiceCompiler", "RuleModel",
+            "NetworkAddresses", "NetworkNamespaces", "PacketTrace", "TestSupport",
+        ]),
+        .testTarget(name: "NFTablesConformanceTests", dependencies: [
+            "PacketPath", "TestSupport", "ClusterState", "NetworkNamespaces", "NetworkAddresses",
+        ]),
         .testTarget(name: "NetworkNamespacesTests", dependencies: ["NetworkNamespaces"]),
         .testTarget(name: "NetfilterNetlinkTests", dependencies: ["NetfilterNetlink", "NetworkNamespaces"]),
         .testTarget(name: "IPTablesNFTEncodingTests", dependencies: [

@@ -121,8 +121,10 @@ public struct IPTablesNFTEncoder {
                 case .check(let seconds, let reap):
                     out.append(.match(.recent(XTRecent(name: listName, operation: .check(seconds: seconds, reap: reap)))))
                 }
-            case .inSet:
+            case .inSet, .inAnonymousSet:
                 throw EncodingError("set lookups have no iptables form")
+            case .updateSet:
+                throw EncodingError("set updates have no iptables form")
             }
         }
     }

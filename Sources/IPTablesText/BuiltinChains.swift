@@ -21,14 +21,15 @@ public enum BuiltinChains {
         return BaseChainAttachment(hook: hook, priority: priority(table: table, hook: hook), policyAccepts: policyAccepts)
     }
 
-    /// NF_IP_PRI_* of the table at the hook (nat splits: destination NAT before filter, source NAT after).
-    static func priority(table: String, hook: Hook) -> Int32 {
+    /// The standard priority of the table at the hook (nat splits: destination NAT before
+    /// filter, source NAT after).
+    static func priority(table: String, hook: Hook) -> ChainPriority {
         switch table {
-        case "raw": return -300
-        case "mangle": return -150
-        case "nat": return hook == .prerouting || hook == .output ? -100 : 100
-        case "security": return 50
-        default: return 0
+        case "raw": return ChainPriority(.raw)
+        case "mangle": return ChainPriority(.mangle)
+        case "nat": return ChainPriority(hook == .prerouting || hook == .output ? .dstnat : .srcnat)
+        case "security": return ChainPriority(.security)
+        default: return ChainPriority(.filter)
         }
     }
 }

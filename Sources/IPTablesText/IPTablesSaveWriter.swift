@@ -129,6 +129,10 @@ struct LiveRuleSpelling {
                     : " --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource")
             case .inSet:
                 throw UnrepresentableRule(table: table, chain: chain, reason: "a set lookup")
+            case .inAnonymousSet:
+                throw UnrepresentableRule(table: table, chain: chain, reason: "an anonymous set lookup")
+            case .updateSet:
+                throw UnrepresentableRule(table: table, chain: chain, reason: "a set update")
             }
         }
         if let verdict = rule.verdict { try write(verdict, chain: chain, table: table, to: &out) }

@@ -86,6 +86,10 @@ struct RuleWriter {
             }
         case .inSet:
             throw UnrepresentableRule(table: table, chain: chain, reason: "a set lookup")
+        case .inAnonymousSet:
+            throw UnrepresentableRule(table: table, chain: chain, reason: "an anonymous set lookup")
+        case .updateSet:
+            throw UnrepresentableRule(table: table, chain: chain, reason: "a set update")
         }
     }
 

@@ -1,6 +1,8 @@
 import ClusterState
 import IPTablesText
+import KubeProxyNFTables
 import NetworkAddresses
+import NFTText
 import PolicyCompiler
 import RuleModel
 import ServiceCompiler
@@ -59,5 +61,23 @@ public enum Pipeline {
 
     public static func iptablesText(_ rulesets: [Ruleset]) throws -> [CompiledText] {
         try rulesets.map { CompiledText(family: $0.family, text: try IPTablesTextWriter().printed($0)) }
+    }
+
+    /// The backend to compile for when the user names none: the KubeProxyConfiguration's
+    /// `mode`, else iptables.
+    public static func defaultBackend(for state: ClusterState) -> ProxyMode {
+        state.settings.proxyMode ?? .iptables
+    }
+
+    /// kube-proxy's nftables table per family (`ip kube-proxy`, `ip6 kube-proxy`): Services
+    /// only, as kube-proxy in nftables mode programs them.
+    public static func compileNFTables(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
+        let compiler = KubeProxyNFTablesCompiler(settings: state.settings)
+        return families.map { compiler.compile(state, family: $0) }
+    }
+
+    /// `nft -f` text per family, in kube-proxy's dump order.
+    public static func nftText(_ rulesets: [Ruleset]) throws -> [CompiledText] {
+        try rulesets.map { CompiledText(family: $0.family, text: try NFTTextWriter().printed($0)) }
     }
 }

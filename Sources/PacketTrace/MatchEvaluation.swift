@@ -47,8 +47,18 @@ struct MatchEvaluator {
             return holds(seen)
         case .inSet(let fields, let setName, let negated):
             guard let set = table.sets.first(where: { $0.name == setName }) else { return .no }
-            let found = set.elements.contains { KeyLookup.matches($0, fields: fields, packet: packet) }
+            var found = set.elements.contains { KeyLookup.matches($0.key, fields: fields, packet: packet) }
+            // A dynamic set also holds the clients this walk recorded with `update`.
+            if !found, fields == [.sourceAddress] {
+                found = environment.recentEntries[setName]?.contains(packet.source) == true
+                    || state.recordedClients.contains(RecentEntry(list: setName, client: packet.source))
+            }
             return holds(found != negated)
+        case .inAnonymousSet(let field, let elements, let negated):
+            let found = elements.contains { KeyLookup.matches([$0], fields: [field], packet: packet) }
+            return holds(found != negated)
+        case .updateSet(_, let setName):
+            return .recordsClient(setName)
         }
     }
 

@@ -58,7 +58,7 @@ public struct PolicyCompiler: Sendable {
                 table.chains[position].rules.insert(jump, at: 0)
             } else {
                 table.chains.append(Chain(ChainName(hook.rawValue), rules: [jump],
-                                          attachment: BaseChainAttachment(hook: hook, priority: 0)))
+                                          attachment: BaseChainAttachment(hook: hook, priority: ChainPriority(.filter))))
             }
         }
         ruleset.tables[tableIndex] = table

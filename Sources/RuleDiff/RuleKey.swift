@@ -34,8 +34,9 @@ struct RuleKey: Hashable, Sendable {
         case .addressType: return 5
         case .conntrackState: return 6
         case .mark: return 7
-        case .inSet: return 8
-        case .statistic, .recent: return 9
+        case .inSet, .inAnonymousSet: return 8
+        // Updates record state, so like draws they stay where they were.
+        case .statistic, .recent, .updateSet: return 9
         }
     }
 }

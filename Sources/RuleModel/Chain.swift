@@ -8,17 +8,28 @@ public enum Hook: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Where a base chain is attached: its hook and its priority (lower runs first; iptables'
-/// nat prerouting is -100, filter is 0, nat postrouting is 100).
+/// nat prerouting is `dstnat` = -100, filter is 0, nat postrouting is `srcnat` = 100).
 public struct BaseChainAttachment: Sendable, Hashable {
     public var hook: Hook
-    public var priority: Int32
+    /// The priority as written; `priority` is its number.
+    public var namedPriority: ChainPriority
+    /// nftables chain type; nil for iptables' built-in chains, whose type the table implies.
+    public var type: ChainType?
     /// What happens to packets that fall off the end of the chain.
     public var policyAccepts: Bool
 
-    public init(hook: Hook, priority: Int32, policyAccepts: Bool = true) {
+    public var priority: Int32 { namedPriority.value }
+
+    public init(hook: Hook, priority: ChainPriority, type: ChainType? = nil, policyAccepts: Bool = true) {
         self.hook = hook
-        self.priority = priority
+        self.namedPriority = priority
+        self.type = type
         self.policyAccepts = policyAccepts
+    }
+
+    /// An attachment known only by its number (as the kernel reports it).
+    public init(hook: Hook, priority: Int32, policyAccepts: Bool = true) {
+        self.init(hook: hook, priority: ChainPriority(absolute: priority), policyAccepts: policyAccepts)
     }
 }
 
@@ -28,11 +39,14 @@ public struct Chain: Sendable, Hashable {
     public var name: ChainName
     public var rules: [Rule]
     public var attachment: BaseChainAttachment?
+    /// nftables chain comment (iptables chains have none).
+    public var comment: String?
 
-    public init(_ name: ChainName, rules: [Rule] = [], attachment: BaseChainAttachment? = nil) {
+    public init(_ name: ChainName, rules: [Rule] = [], attachment: BaseChainAttachment? = nil, comment: String? = nil) {
         self.name = name
         self.rules = rules
         self.attachment = attachment
+        self.comment = comment
     }
 
     public var isBase: Bool { attachment != nil }

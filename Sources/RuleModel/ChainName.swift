@@ -160,6 +160,25 @@ public struct ChainName: Sendable, Hashable, Comparable, CustomStringConvertible
            case .inline(let b0, let b1, let b2, let b3) = rhs.storage {
             return (a0, a1, a2, a3) < (b0, b1, b2, b3)
         }
-        return lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+        return lhs.withUTF8 { left in rhs.withUTF8 { right in left.lexicographicallyPrecedes(right) } }
+    }
+
+    /// The name's bytes, valid inside `body` only: no array is built (nftables names are
+    /// mostly long, and sorting 100,000 of them compares millions of times).
+    @inlinable
+    public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        switch storage {
+        case .long(let text):
+            if let result = try text.utf8.withContiguousStorageIfAvailable(body) { return result }
+            var copy = text
+            return try copy.withUTF8(body)
+        case .inline(let a, let b, let c, let d):
+            var words = (a.bigEndian, b.bigEndian, c.bigEndian, d.bigEndian)
+            return try withUnsafeBytes(of: &words) { raw in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                let used = bytes.firstIndex(of: 0) ?? bytes.count
+                return try body(UnsafeBufferPointer(rebasing: bytes[..<used]))
+            }
+        }
     }
 }

@@ -154,6 +154,12 @@ public enum Match: Sendable, Hashable {
     case recent(name: ChainName, RecentOperation)
     /// nftables: the packet's key (one field or a concatenation) is in the named set.
     case inSet(fields: [PacketField], set: ChainName, negated: Bool = false)
+    /// nftables: the packet's `field` is (`negated`: is not) one of `elements`, an anonymous
+    /// set written into the rule (`ip saddr != { 203.0.113.0/25 }`).
+    case inAnonymousSet(field: PacketField, elements: [KeyComponent], negated: Bool = false)
+    /// nftables statement: add the packet's key to the named set, or refresh its timeout
+    /// (`update @set { ip saddr }`); always holds. The nft form of `recent(name:, .set)`.
+    case updateSet(fields: [PacketField], set: ChainName)
 
     /// The comment carried by this match, if it is one.
     public var comment: Comment? {

@@ -6,12 +6,20 @@ public struct Table: Sendable, Hashable {
     public var chains: [Chain]
     public var sets: [NamedSet]
     public var maps: [VerdictMap]
+    /// nftables: the table's own family (`ip kube-proxy`); nil for iptables tables, whose
+    /// family is the ruleset's.
+    public var family: TableFamily?
+    /// nftables table comment.
+    public var comment: String?
 
-    public init(_ name: String, chains: [Chain] = [], sets: [NamedSet] = [], maps: [VerdictMap] = []) {
+    public init(_ name: String, chains: [Chain] = [], sets: [NamedSet] = [], maps: [VerdictMap] = [],
+                family: TableFamily? = nil, comment: String? = nil) {
         self.name = name
         self.chains = chains
         self.sets = sets
         self.maps = maps
+        self.family = family
+        self.comment = comment
     }
 
     public func chain(named name: ChainName) -> Chain? {

@@ -2,13 +2,13 @@ import ClusterState
 
 /// Which endpoints of a Service port each traffic policy uses (kube-proxy's
 /// `CategorizeEndpoints`). Lists hold indices into the port's sorted endpoint list.
-struct EndpointSelection {
-    var clusterEndpoints: [Int] = []
-    var localEndpoints: [Int] = []
-    /// Endpoints that get a SEP chain: the union of the two lists, in endpoint order.
-    var reachableEndpoints: [Int] = []
+public struct EndpointSelection: Sendable {
+    public internal(set) var clusterEndpoints: [Int] = []
+    public internal(set) var localEndpoints: [Int] = []
+    /// Endpoints that get an endpoint chain: the union of the two lists, in endpoint order.
+    public internal(set) var reachableEndpoints: [Int] = []
     /// Some endpoint anywhere can serve this port.
-    var hasEndpoints = false
+    public internal(set) var hasEndpoints = false
 
     /// Topology inputs for the zone-hint filter.
     struct Topology {

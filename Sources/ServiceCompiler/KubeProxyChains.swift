@@ -21,9 +21,9 @@ public enum KubeProxyChains {
     /// iptables-nft's built-in chains: hook and priority per table.
     public static func builtinAttachment(table: String, chain: Hook) -> BaseChainAttachment {
         switch (table, chain) {
-        case (natTable, .prerouting), (natTable, .output): return BaseChainAttachment(hook: chain, priority: -100)
-        case (natTable, _): return BaseChainAttachment(hook: chain, priority: 100)
-        default: return BaseChainAttachment(hook: chain, priority: 0)
+        case (natTable, .prerouting), (natTable, .output): return BaseChainAttachment(hook: chain, priority: ChainPriority(.dstnat))
+        case (natTable, _): return BaseChainAttachment(hook: chain, priority: ChainPriority(.srcnat))
+        default: return BaseChainAttachment(hook: chain, priority: ChainPriority(.filter))
         }
     }
 }

@@ -2,23 +2,33 @@ import ClusterState
 import NetworkAddresses
 import RuleModel
 
-/// Everything the rule emitter needs to know about one Service port, worked out before any
-/// rule is written (the large-cluster decision needs the endpoint total of every port first).
-struct ServicePortPlan {
+/// Everything a backend needs to know about one Service port of one IP family, worked out
+/// before any rule is written (the iptables large-cluster decision needs the endpoint total of
+/// every port first). Backend-neutral apart from the iptables chain names, which only the
+/// iptables planner fills in.
+public struct ServicePortPlan: Sendable {
     /// `namespace/name:port` (or `namespace/name` for an unnamed port): the key kube-proxy
     /// names chains after and prints in comments.
-    let name: String
-    let l4Protocol: L4Protocol
-    let clusterIP: IPAddress
-    let port: UInt16
-    let nodePort: UInt16
+    public let name: String
+    /// Where the port comes from: the Service's namespace and name and the port's name
+    /// (empty for an unnamed port).
+    public let namespace: String
+    public let serviceName: String
+    public let portName: String
+    public let l4Protocol: L4Protocol
+    public let clusterIP: IPAddress
+    public let port: UInt16
+    /// 0 when the port has none.
+    public let nodePort: UInt16
     let healthCheckNodePort: UInt16
-    let externalIPs: [IPAddress]
-    let loadBalancerVIPs: [IPAddress]
-    let sourceRanges: [IPPrefix]
-    let externalPolicyLocal: Bool
-    let internalPolicyLocal: Bool
-    let affinitySeconds: UInt32?
+    public let externalIPs: [IPAddress]
+    /// LoadBalancer ingress IPs the proxy programs (ipMode Proxy ones left out).
+    public let loadBalancerVIPs: [IPAddress]
+    public let sourceRanges: [IPPrefix]
+    public let externalPolicyLocal: Bool
+    public let internalPolicyLocal: Bool
+    /// ClientIP session affinity timeout; nil without affinity.
+    public let affinitySeconds: UInt32?
 
     let serviceChain: ChainName
     let localChain: ChainName
@@ -26,10 +36,10 @@ struct ServicePortPlan {
     let firewallChain: ChainName
 
     /// Every endpoint known for the port (deduplicated, sorted by endpoint string).
-    let endpoints: [EndpointPlan]
-    let selection: EndpointSelection
+    public let endpoints: [EndpointPlan]
+    public let selection: EndpointSelection
 
-    var externallyAccessible: Bool {
+    public var externallyAccessible: Bool {
         nodePort != 0 || !loadBalancerVIPs.isEmpty || !externalIPs.isEmpty
     }
 }
@@ -58,15 +68,25 @@ struct ServicePortPlans: ~Copyable {
 }
 
 /// One endpoint of a Service port.
-struct EndpointPlan {
+public struct EndpointPlan: Sendable {
     /// `IP:PORT` or `[IP]:PORT`, with the IP as written in the EndpointSlice.
     let endpointString: EndpointText
-    let address: IPAddress
-    let port: UInt16
-    let isLocal: Bool
-    let isReady: Bool
-    let isServing: Bool
-    let isTerminating: Bool
-    let zoneHints: [String]?
+    public let address: IPAddress
+    public let port: UInt16
+    /// On this node (its `nodeName` is the node's hostname).
+    public let isLocal: Bool
+    public let isReady: Bool
+    public let isServing: Bool
+    public let isTerminating: Bool
+    public let zoneHints: [String]?
+    /// The iptables SEP chain (only the iptables planner names it).
     let chain: ChainName
+
+    /// `IP:PORT` or `[IP]:PORT` as kube-proxy spells the endpoint.
+    public var endpoint: String { endpointString.description }
+
+    /// The endpoint's bytes (`IP:PORT`, `[IP]:PORT`), valid inside `body` only.
+    public func withEndpointBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try endpointString.withBytes(body)
+    }
 }

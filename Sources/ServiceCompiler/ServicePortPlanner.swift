@@ -12,12 +12,16 @@ import RuleModel
 struct ServicePortPlanner {
     let settings: NodeSettings
     let family: IPFamily
+    /// Whether to name the iptables chains (a SHA-256 per port and per endpoint, which other
+    /// backends would throw away).
+    let namesIPTablesChains: Bool
     /// Looked up once, not per port.
     private let nodeZone: String?
 
-    init(settings: NodeSettings, family: IPFamily) {
+    init(settings: NodeSettings, family: IPFamily, namesIPTablesChains: Bool = true) {
         self.settings = settings
         self.family = family
+        self.namesIPTablesChains = namesIPTablesChains
         nodeZone = settings.nodeLabels["topology.kubernetes.io/zone"]
     }
 
@@ -115,7 +119,7 @@ struct ServicePortPlanner {
                       slices: UnsafeBufferPointer<EndpointSlice>, sliceIndices: [Int]) -> ServicePortPlan {
         let name = port.name.isEmpty ? serviceKey : serviceKey + ":" + port.name
         let l4 = L4Protocol(port.protocol)
-        let hash = ChainHashInput.suffix(name, l4.rawValue, "")
+        let hash = namesIPTablesChains ? ChainHashInput.suffix(name, l4.rawValue, "") : nil
 
         let externalIPs = service.externalIPs.filter { $0.family == family }
         let vips = service.loadBalancerIngress.compactMap { ingress -> IPAddress? in
@@ -143,15 +147,18 @@ struct ServicePortPlanner {
         if case .clientIP(let timeout) = service.sessionAffinity { affinitySeconds = UInt32(clamping: timeout) }
 
         return ServicePortPlan(
-            name: name, l4Protocol: l4, clusterIP: service.clusterIP(for: family)!,
+            name: name, namespace: service.metadata.namespace, serviceName: service.metadata.name, portName: port.name,
+            l4Protocol: l4, clusterIP: service.clusterIP(for: family)!,
             port: UInt16(clamping: port.port), nodePort: UInt16(clamping: port.nodePort),
             healthCheckNodePort: needsHealthCheck ? UInt16(clamping: service.healthCheckNodePort) : 0,
             externalIPs: externalIPs, loadBalancerVIPs: vips,
             sourceRanges: service.loadBalancerSourceRanges.filter { $0.family == family }.map(\.network),
             externalPolicyLocal: externalPolicyLocal, internalPolicyLocal: internalPolicyLocal,
             affinitySeconds: affinitySeconds,
-            serviceChain: hash.chain("KUBE-SVC-"), localChain: hash.chain("KUBE-SVL-"),
-            externalChain: hash.chain("KUBE-EXT-"), firewallChain: hash.chain("KUBE-FW-"),
+            serviceChain: hash?.chain("KUBE-SVC-") ?? ServicePortPlanner.unnamed,
+            localChain: hash?.chain("KUBE-SVL-") ?? ServicePortPlanner.unnamed,
+            externalChain: hash?.chain("KUBE-EXT-") ?? ServicePortPlanner.unnamed,
+            firewallChain: hash?.chain("KUBE-FW-") ?? ServicePortPlanner.unnamed,
             endpoints: endpoints,
             selection: EndpointSelection(endpoints: endpoints, usesClusterEndpoints: usesClusterEndpoints,
                                          usesLocalEndpoints: usesLocalEndpoints, topology: topology))
@@ -167,7 +174,7 @@ struct ServicePortPlanner {
         // Most ports have a handful of endpoints: duplicates are found by scanning until a
         // dictionary pays off.
         var positionByText: [EndpointText: Int]? = nil
-        let hashPrefix = HashPrefix(name, l4.rawValue)
+        let hashPrefix = namesIPTablesChains ? HashPrefix(name, l4.rawValue) : nil
         for sliceIndex in sliceIndices {
             let slice = slices.baseAddress! + sliceIndex
             guard let slicePort = slice.pointee.ports.first(where: { $0.name == port.name && $0.protocol == port.protocol }),
@@ -194,7 +201,7 @@ struct ServicePortPlanner {
                         isLocal: isLocal, isReady: conditions.isReady,
                         isServing: conditions.isServing, isTerminating: conditions.isTerminating,
                         zoneHints: endpoint.pointee.zoneHints,
-                        chain: hashPrefix.chain("KUBE-SEP-", endpoint: text))
+                        chain: hashPrefix?.chain("KUBE-SEP-", endpoint: text) ?? ServicePortPlanner.unnamed)
                     if let existing {
                         result[existing] = plan
                     } else {
@@ -208,6 +215,27 @@ struct ServicePortPlanner {
             }
         }
         return EndpointPlan.sortedByEndpointString(result)
+    }
+}
+
+extension ServicePortPlanner {
+    /// The chain name plans carry when the iptables chains are not named.
+    static let unnamed = ChainName("")
+}
+
+/// Plans of every Service port of one family, for backends other than the iptables one.
+public enum ServicePortPlanning {
+    /// Every Service port that gets rules, in kube-proxy's order (by `namespace/name`, then
+    /// port name, as bytes), with its endpoints and their selection per traffic policy.
+    public static func plans(_ state: ClusterState, settings: NodeSettings, family: IPFamily) -> [ServicePortPlan] {
+        let owned = ServicePortPlanner(settings: settings, family: family, namesIPTablesChains: false).plans(for: state)
+        let buffer = owned.buffer
+        let plans = [ServicePortPlan](unsafeUninitializedCapacity: buffer.count) { destination, initialized in
+            _ = destination.moveInitialize(fromContentsOf: buffer)
+            initialized = buffer.count
+        }
+        owned.deallocateDeinitialized()
+        return plans
     }
 }
 

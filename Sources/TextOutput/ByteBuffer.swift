@@ -166,6 +166,11 @@ public struct ByteBuffer: ~Copyable {
         return chunk
     }
 
+    /// The bytes written so far, valid inside `body` only (no copy).
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: base, count: used))
+    }
+
     /// The bytes written so far, as an array (one copy).
     public var bytes: [UInt8] {
         Array(UnsafeBufferPointer(start: base, count: used))

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ClusterState
 import IPTablesText
+import NFTText
 import PacketPath
 import TextOutput
 import Yams
@@ -10,6 +11,8 @@ import Yams
 /// `packetpath-bench` — the measurements behind scripts/bench.
 ///
 ///   packetpath-bench compile N             compile N services × 10 endpoints, in memory, to text
+///   packetpath-bench nft-compile N         the same for kube-proxy's nftables layout (nft -f text),
+///                                          with the model → text step timed on its own
 ///   packetpath-bench generate N FILE       write the same cluster as YAML manifests
 ///   packetpath-bench yaml-parse FILE       parse FILE with Yams only (the YAML front-end floor)
 ///   packetpath-bench run-cli BINARY FILE   run `BINARY compile FILE`, report wall time and peak RSS
@@ -62,6 +65,29 @@ case "compile":
     }
     func median(_ values: [Double]) -> Double { values.dropFirst().sorted()[2] }
     print("compile services=\(count) seconds=\(median(totals)) rules_seconds=\(median(ruleTimes)) free_seconds=\(median(teardowns)) cpu_seconds=\(median(cpuTimes)) allocator=\(allocator) peak_mb=\(Measure.peakRSSOfSelf()) lines=\(lines) bytes=\(bytes)")
+case "nft-compile":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    let state = SyntheticCluster.state(services: count)
+    var bytes = 0
+    var lines = 0
+    var totals: [Double] = []
+    var printTimes: [Double] = []
+    // As `compile`: one warm-up run, the median of five, freeing timed apart.
+    for _ in 0..<6 {
+        let start = Measure.now()
+        var rulesets = Pipeline.compileNFTables(state, families: [.ipv4])
+        let compiled = Measure.now()
+        var texts = try Pipeline.nftText(rulesets)
+        let printed = Measure.now()
+        totals.append(printed - start)
+        printTimes.append(printed - compiled)
+        bytes = texts[0].text.count
+        lines = countLines(texts[0].text)
+        rulesets = []
+        texts = []
+    }
+    func median(_ values: [Double]) -> Double { values.dropFirst().sorted()[2] }
+    print("nft-compile services=\(count) seconds=\(median(totals)) print_seconds=\(median(printTimes)) allocator=\(allocator) peak_mb=\(Measure.peakRSSOfSelf()) lines=\(lines) bytes=\(bytes)")
 case "phases":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     let state = SyntheticCluster.state(services: count)
@@ -99,6 +125,15 @@ case "print-only":
         let start = Measure.now()
         let text = try IPTablesTextWriter(threads: threads).printed(rulesets[0])
         print("print threads=\(threads) seconds=\(Measure.now() - start) bytes=\(text.count) faults=\(Measure.minorFaults())")
+    }
+case "nft-print-only":
+    // The nftables printer alone, repeatedly, on one model (for profiling it).
+    let state = SyntheticCluster.state(services: Int(arguments[2])!)
+    let rulesets = Pipeline.compileNFTables(state, families: [.ipv4])
+    for threads in [1, 2, 1, 2, 1, 2, 1, 2] {
+        let (start, cpuStart) = (Measure.now(), Measure.processCPU())
+        let text = try NFTTextWriter(threads: threads).printed(rulesets[0])
+        print("nft-print threads=\(threads) seconds=\(Measure.now() - start) cpu_seconds=\(Measure.processCPU() - cpuStart) bytes=\(text.count)")
     }
 case "policies":
     let state = SyntheticPolicies.state()

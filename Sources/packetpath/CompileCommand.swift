@@ -5,13 +5,17 @@ import PacketPath
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",
-        abstract: "Print the rules for the given manifests as iptables-save text.",
+        abstract: "Print the rules for the given manifests as iptables-restore or nft -f text.",
         discussion: """
             Reads Services, EndpointSlices (or Endpoints), Pods, Namespaces, NetworkPolicies, a Node, \
             a NodeConfig and/or a KubeProxyConfiguration from YAML or JSON files ('-' for stdin) and \
             prints what kube-proxy v1.30 would program, byte for byte. With both families, each \
-            block starts with a '#' line naming its family (iptables-restore and ip6tables-restore input).
+            block starts with a '#' line naming its family (iptables-restore and ip6tables-restore input). \
+            With --backend nftables (or a KubeProxyConfiguration with mode: nftables) it prints \
+            the 'ip'/'ip6' kube-proxy tables of kube-proxy's nftables mode as an nft -f script \
+            (Services only).
               packetpath compile examples/shop.yaml > node-1.rules
+              packetpath compile examples/shop.yaml --backend nftables > node-1.nft
               kubectl get svc,endpointslices,pods,networkpolicies -A -o yaml | packetpath compile - --node node-1
             """)
 
@@ -23,14 +27,24 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "IP family: ipv4, ipv6 or both. Default: the NodeConfig's ipFamily, else every family in the input.")
     var family: FamilySelection?
 
+    @Option(help: "Backend: iptables or nftables. Default: the KubeProxyConfiguration's mode, else iptables.")
+    var backend: ProxyMode?
+
     func run() throws {
         let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
-        let rulesets = ProgressLine.during("compiling", quiet: input.quiet) { Pipeline.compile(loaded.state, families: families) }
-        let texts = try CLIInput.run { try Pipeline.iptablesText(rulesets) }
+        let nftables = (backend ?? Pipeline.defaultBackend(for: loaded.state)) == .nftables
+        if nftables && !loaded.state.networkPolicies.isEmpty {
+            StandardStreams.writeError("warning: the nftables backend compiles Services only; NetworkPolicies are left out")
+        }
+        let rulesets = ProgressLine.during("compiling", quiet: input.quiet) {
+            nftables ? Pipeline.compileNFTables(loaded.state, families: families) : Pipeline.compile(loaded.state, families: families)
+        }
+        let texts = try CLIInput.run { try nftables ? Pipeline.nftText(rulesets) : Pipeline.iptablesText(rulesets) }
         for compiled in texts {
             if texts.count > 1 {
-                StandardStreams.writeOut(Array("# \(compiled.family.rawValue) rules (\(compiled.family == .ipv4 ? "iptables" : "ip6tables")-restore input)\n".utf8))
+                let input = nftables ? "nft -f" : compiled.family == .ipv4 ? "iptables-restore" : "ip6tables-restore"
+                StandardStreams.writeOut(Array("# \(compiled.family.rawValue) rules (\(input) input)\n".utf8))
             }
             StandardStreams.writeOut(compiled.text)
         }
@@ -41,3 +55,4 @@ struct CompileCommand: ParsableCommand {
 }
 
 extension FamilySelection: ExpressibleByArgument {}
+extension ProxyMode: ExpressibleByArgument {}

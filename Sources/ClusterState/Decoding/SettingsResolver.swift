@@ -109,6 +109,7 @@ struct SettingsResolver {
         if let value = patch.conntrackTCPLiberal { settings.conntrackTCPLiberal = value }
         if let value = patch.iptablesRandomFully { settings.iptablesRandomFully = value }
         if let labels = patch.nodeLabels { settings.nodeLabels = labels }
+        if let mode = patch.proxyMode { settings.proxyMode = mode }
         var gates = settings.featureGates
         if let value = patch.featureGates["TopologyAwareHints"] { gates.topologyAwareHints = value }
         if let value = patch.featureGates["ServiceTrafficDistribution"] { gates.serviceTrafficDistribution = value }

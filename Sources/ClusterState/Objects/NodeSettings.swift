@@ -15,6 +15,11 @@ public struct FeatureGates: Sendable, Hashable {
     }
 }
 
+/// kube-proxy's backends PacketPath can compile for (`KubeProxyConfiguration.mode`).
+public enum ProxyMode: String, Sendable, Hashable, CaseIterable {
+    case iptables, nftables
+}
+
 /// The node and proxy settings rules are compiled for. Built from a `NodeConfig`, a
 /// `KubeProxyConfiguration` and a v1 `Node`, in that order of precedence; proxy settings they
 /// leave out take the defaults of kube-proxy's own unit tests (`NodeSettings.testDefaults`),
@@ -39,6 +44,8 @@ public struct NodeSettings: Sendable, Hashable {
     public var iptablesRandomFully: Bool
     public var nodeLabels: [String: String]
     public var featureGates: FeatureGates
+    /// The mode a KubeProxyConfiguration asked for; nil when none said.
+    public var proxyMode: ProxyMode? = nil
 
     public init(hostname: String, ipFamily: IPFamily?, nodeIPs: [IPAddress], interfaceAddresses: [IPPrefix],
                 clusterCIDRs: [IPPrefix], masqueradeMark: String, masqueradeAll: Bool,

@@ -19,6 +19,7 @@ struct SettingsPatch {
     var featureGates: [String: Bool] = [:]
     /// Things worth a warning (settings PacketPath reads differently from the source).
     var notes: [String] = []
+    var proxyMode: ProxyMode?
 }
 
 /// How a settings source changes the pod network used to tell pod traffic from other traffic.
@@ -168,8 +169,21 @@ enum KubeProxyConfigurationDecoder {
             throw FieldError("detectLocalMode \(quoted(other)) is not supported (supported: ClusterCIDR, NodeCIDR)",
                              at: root["detectLocalMode"]?.mark).at(["detectLocalMode"])
         }
-        if let mode = try root.string("mode"), !mode.isEmpty, mode != "iptables" {
-            patch.notes.append("kube-proxy mode is \(quoted(mode)); PacketPath compiles the iptables layout")
+        if let mode = try root.string("mode"), !mode.isEmpty {
+            if let known = ProxyMode(rawValue: mode) {
+                patch.proxyMode = known
+            } else {
+                patch.notes.append("kube-proxy mode is \(quoted(mode)); PacketPath compiles the iptables layout")
+            }
+        }
+        // The nftables proxier takes its mark and masqueradeAll from its own section.
+        if patch.proxyMode == .nftables {
+            let section = try root.mapping("nftables")
+            try within("nftables") {
+                patch.masqueradeMark = try section?.decode("masqueradeBit", NodeConfigDecoder.decodeMarkBit)
+                    ?? NodeSettings.masqueradeMark(bit: 14)
+                if let all = try section?.bool("masqueradeAll") { patch.masqueradeAll = all }
+            }
         }
         return patch
     }
