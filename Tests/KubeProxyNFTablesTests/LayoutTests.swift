@@ -62,8 +62,16 @@ import Testing
     }
 
     @Test func sourceRangeHoldingTheNodeIPAlsoAdmitsTheLoadBalancerIPs() throws {
-        // The node IP 192.168.0.2 is inside 192.168.0.0/16.
-        let text = try Self.text(try Self.state(Self.service), [.ipv4])[0]
+        // The node IP 192.168.0.2 is inside 192.168.0.0/16; it must be stated, as no node
+        // address is assumed.
+        let node = """
+            apiVersion: packetpath.io/v1alpha1
+            kind: NodeConfig
+            nodeIP: 192.168.0.2
+            ---
+
+            """
+        let text = try Self.text(try Self.state(node + Self.service), [.ipv4])[0]
         #expect(text.contains(" ip saddr != { 192.168.0.0/16 , 5.6.7.8 } drop\n"))
     }
 
