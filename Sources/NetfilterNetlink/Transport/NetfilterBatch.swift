@@ -136,11 +136,15 @@ public final class NetfilterBatch {
 
     // MARK: Rules
 
-    public enum RulePosition: Sendable {
+    public enum RulePosition: Sendable, Hashable {
         /// After the chain's last rule.
         case append
         /// Before the chain's first rule.
         case prepend
+        /// Right after the rule with this handle.
+        case after(handle: UInt64)
+        /// Right before the rule with this handle.
+        case before(handle: UInt64)
     }
 
     /// The rule's layer-4 protocol as the xt compatibility layer sees it: xt matches and
@@ -174,7 +178,19 @@ public final class NetfilterBatch {
         for expression in expressions {
             nftnl_rule_add_expr(rule, try expression.makeNftnl(family: family))
         }
-        let flags = NLM_F_CREATE | (position == .append ? NLM_F_APPEND : 0)
+        // The kernel places a rule after its position handle with NLM_F_APPEND, before it without.
+        let append: Bool
+        switch position {
+        case .append: append = true
+        case .prepend: append = false
+        case .after(let handle):
+            append = true
+            nftnl_rule_set_u64(rule, UInt16(NFTNL_RULE_POSITION.rawValue), handle)
+        case .before(let handle):
+            append = false
+            nftnl_rule_set_u64(rule, UInt16(NFTNL_RULE_POSITION.rawValue), handle)
+        }
+        let flags = NLM_F_CREATE | (append ? NLM_F_APPEND : 0)
         let header = beginMessage(NFT_MSG_NEWRULE, family: family, flags: flags, tag: tag)
         nftnl_rule_nlmsg_build_payload(header, rule)
         endMessage(header)
