@@ -30,6 +30,12 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "IP family: ipv4, ipv6 or both. Default: the NodeConfig's ipFamily, else every family in the input.")
     var family: FamilySelection?
 
+    @Flag(name: .customLong("dry-run"), help: "Print the changes as iptables-restore --noflush input; send nothing.")
+    var dryRun = false
+
+    @Option(name: [.customShort("o"), .long], help: "Output format: text or json (counts per kind of operation).")
+    var output: OutputFormat = .text
+
     func run() throws {
         let namespace = try CLIInput.run { try target() }
         let loaded = try CLIInput.load(files)
@@ -37,8 +43,11 @@ struct ApplyCommand: ParsableCommand {
         let rulesets = Pipeline.compile(loaded.state, families: families)
         let ruleCount = rulesets.reduce(0) { $0 + $1.ruleCount }
         // Large applies report their steps on stderr.
-        let applier = NetfilterApplier(options: ApplyOptions(host: host, progress: ruleCount >= 10_000 ? Self.printProgress : nil))
+        let applier = NetfilterApplier(options: ApplyOptions(host: host, dryRun: dryRun,
+                                                             progress: ruleCount >= 10_000 ? Self.printProgress : nil))
         let report = try CLIInput.run { try applier.apply(rulesets, into: namespace) }
+        if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
+        if let text = report.dryRunText { return StandardStreams.writeOut(Array(text.utf8)) }
         StandardStreams.writeOut(Array((Self.summary(report, rules: ruleCount, namespace: namespace) + "\n").utf8))
     }
 
@@ -60,9 +69,14 @@ struct ApplyCommand: ParsableCommand {
         switch report.outcome {
         case .applied:
             return "applied \(rules) rules to \(namespace): \(report.chainsCreated) chains created, "
-                + "\(report.chainsDeleted) deleted, one batch of \(report.messages) messages"
+                + "\(report.chainsDeleted) deleted, \(report.rulesWritten) rules written, \(report.rulesDeleted) deleted, "
+                + "one batch of \(report.messages) messages"
         case .unchangedSinceLastApply, .unchangedAfterReadBack:
             return "\(namespace) is already up to date (\(rules) rules); nothing sent"
+        case .dryRun:
+            return "dry run for \(namespace): nothing sent"
+        case .nothingOwned:
+            return "PacketPath owns nothing in \(namespace); nothing sent"
         }
     }
 }

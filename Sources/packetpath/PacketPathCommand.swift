@@ -6,7 +6,7 @@ struct PacketPathCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "packetpath",
         abstract: "Compile a Kubernetes node's desired networking state into its Linux packet path.",
-        subcommands: [CompileCommand.self, ApplyCommand.self, LabCommand.self, DiffCommand.self, TraceCommand.self,
+        subcommands: [CompileCommand.self, ApplyCommand.self, ResetCommand.self, LabCommand.self, DiffCommand.self, TraceCommand.self,
                       LintCommand.self, GraphCommand.self])
 
     /// Runs the command; a malformed command line is bad input like any other and exits 2

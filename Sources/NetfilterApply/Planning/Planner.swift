@@ -1,0 +1,212 @@
+import IPTablesNFTEncoding
+import NetfilterNetlink
+
+/// Plans the operations that turn the kernel's state into the desired one, touching only
+/// what PacketPath owns (`Ownership`) and only what differs: new and stale chains, the rules
+/// that changed inside a changed chain (by handle), PacketPath's rules in the built-in chains
+/// when they changed, and the state record. Pure: it reads and sends nothing.
+struct Planner {
+    /// One family to plan: its desired state, or nil when PacketPath is to own nothing there
+    /// any more (a family left out of the input, or `reset`).
+    struct FamilyInput {
+        let kernel: KernelState
+        let desiredIndex: Int?
+        let fingerprint: String?
+    }
+
+    let desired: DesiredState
+    private(set) var transaction: Transaction
+    /// Kernel objects the transaction touches that the model does not name, by message tag.
+    private(set) var kernelObjects: [KernelObject] = []
+    private(set) var report = ApplyReport(outcome: .applied)
+    /// Operations other than refreshing the state record: zero means the kernel already holds
+    /// the desired state.
+    private(set) var changes = 0
+
+    init(desired: DesiredState) {
+        self.desired = desired
+        transaction = Transaction(rulesets: desired.families.map(\.ruleset))
+    }
+
+    /// The operations of one table, gathered by phase so that nothing is referenced before it
+    /// exists or deleted while still referenced.
+    private struct Phases {
+        var deleteRules: [(KernelOperation, Int)] = []
+        var flushStale: [(KernelOperation, Int)] = []
+        var create: [(KernelOperation, Int)] = []
+        /// Rules of new chains: after every new chain exists, since they jump to each other.
+        var fill: [(KernelOperation, Int)] = []
+        var insert: [(KernelOperation, Int)] = []
+        var deleteStale: [(KernelOperation, Int)] = []
+
+        var all: [[(KernelOperation, Int)]] { [deleteRules, flushStale, create, fill, insert, deleteStale] }
+    }
+
+    mutating func plan(_ input: FamilyInput, generation: UInt32) throws {
+        let kernel = input.kernel
+        let family = kernel.family
+        let desiredFamily = input.desiredIndex.map { desired.families[$0] }
+        var encoder = desiredFamily.map { IPTablesNFTEncoder(family: $0.ruleset.family) }
+        for tableName in Ownership.tables.map({ ObjectName($0) }) {
+            let tableKey = TableKey(family, tableName)
+            let table = desiredFamily?.table(named: tableName)
+            let wanted = table?.regularNames ?? []
+            let existing = kernel.chainsByTable[tableName] ?? []
+            for chain in existing where chain.base == nil && wanted.contains(chain.name) && !Ownership.ownsChain(chain) {
+                throw ApplyError.foreignChain(family: "\(family)", table: "\(tableName)", chain: "\(chain.name)")
+            }
+            let owned = kernel.ownedChains(table: tableName)
+            let ownedNames = wanted.union(owned.map(\.name))
+            let existingNames = Set(existing.map(\.name))
+            var phases = Phases()
+
+            // PacketPath's rules in the built-in chains: kept when unchanged, else renewed.
+            var emptiedBaseChains: [ChainInfo] = []
+            for chain in existing where chain.base != nil {
+                let key = ChainKey(tableKey, chain.name)
+                let ours = kernel.ownedRules(table: tableName, baseChain: chain.name, ownedChains: ownedNames)
+                let desiredChain = table?.baseChains.first { $0.name == chain.name }
+                var wantedRules: [[Expression]] = []
+                if let desiredFamily, let table, let desiredChain, var current = encoder {
+                    wantedRules = try Self.encode(desiredFamily, table, desiredChain, &current)
+                    encoder = current
+                }
+                let foreignLeft = (kernel.baseRules[tableName]?[chain.name]?.count ?? 0) - ours.count
+                if table == nil, foreignLeft == 0, chain.comment == Ownership.chainComment {
+                    emptiedBaseChains.append(chain)
+                }
+                guard ours.map(\.expressions) != wantedRules else { continue }
+                for rule in ours {
+                    phases.deleteRules.append((.deleteRule(key, handle: rule.handle),
+                                               kernelTag(family, tableName, chain.name, .deleteRule(handle: rule.handle))))
+                    report.rulesDeleted += 1
+                }
+                if let table, let desiredChain, let index = input.desiredIndex {
+                    // Each goes to the head, so send them in reverse to keep the ruleset's order.
+                    for rule in wantedRules.indices.reversed() {
+                        phases.insert.append((.addRule(key, .desired(DesiredRuleRef(family: index, table: table.index,
+                                                                                      chain: desiredChain.index, rule: rule)),
+                                                       .prepend),
+                                              MessageTag(.rule, family: index, table: table.index, chain: desiredChain.index,
+                                                         rule: rule).packed))
+                        report.rulesWritten += 1
+                    }
+                }
+            }
+
+            // Owned chains still wanted: only the rules that changed.
+            if let desiredFamily, let table, let index = input.desiredIndex {
+                let tableIndex = table.index
+                for chain in desiredFamily.regularChains(table) where existingNames.contains(chain.name) {
+                    guard let current = kernel.regularRules[tableName]?[chain.name] else { continue }
+                    var chainEncoder = encoder!
+                    let wantedRules = try Self.encode(desiredFamily, table, chain, &chainEncoder)
+                    encoder = chainEncoder
+                    let diff = ChainDiff(current: current, desired: wantedRules)
+                    let key = ChainKey(tableKey, chain.name)
+                    for handle in diff.deletions {
+                        phases.deleteRules.append((.deleteRule(key, handle: handle),
+                                                   kernelTag(family, tableName, chain.name, .deleteRule(handle: handle))))
+                    }
+                    for (rule, placement) in diff.insertions {
+                        phases.insert.append((.addRule(key, .desired(DesiredRuleRef(family: index, table: tableIndex,
+                                                                                      chain: chain.index, rule: rule)), placement),
+                                              MessageTag(.rule, family: index, table: tableIndex, chain: chain.index, rule: rule).packed))
+                    }
+                    report.rulesDeleted += diff.deletions.count
+                    report.rulesWritten += diff.insertions.count
+                }
+            }
+
+            // Owned chains no longer wanted: emptied first, deleted last.
+            for chain in owned where !wanted.contains(chain.name) {
+                let key = ChainKey(tableKey, chain.name)
+                phases.flushStale.append((.flushChain(key), kernelTag(family, tableName, chain.name, .flush)))
+                phases.deleteStale.append((.deleteChain(key), kernelTag(family, tableName, chain.name, .delete)))
+                report.chainsDeleted += 1
+            }
+
+            if let desiredFamily, let table, let index = input.desiredIndex {
+                if !kernel.tablesPresent.contains(tableName) {
+                    phases.create.append((.addTable(tableKey, comment: Ownership.chainComment),
+                                          MessageTag(.table, family: index, table: table.index).packed))
+                }
+                for chain in table.baseChains where !existingNames.contains(chain.name) {
+                    let key = ChainKey(tableKey, chain.name)
+                    phases.create.append((.addChain(key, base: chain.base, comment: Ownership.chainComment),
+                                          MessageTag(.chain, family: index, table: table.index, chain: chain.index).packed))
+                    report.chainsCreated += 1
+                    // Its rules jump to regular chains: added with the inserts, after those exist.
+                    let count = desiredFamily.chain(table, chain).rules.count
+                    for rule in 0..<count {
+                        phases.insert.append((.addRule(key, .desired(DesiredRuleRef(family: index, table: table.index,
+                                                                                      chain: chain.index, rule: rule)), .append),
+                                              MessageTag(.rule, family: index, table: table.index, chain: chain.index, rule: rule).packed))
+                    }
+                    report.rulesWritten += count
+                }
+                for chain in desiredFamily.regularChains(table) where !existingNames.contains(chain.name) {
+                    let key = ChainKey(tableKey, chain.name)
+                    phases.create.append((.addChain(key, base: nil, comment: Ownership.chainComment),
+                                          MessageTag(.chain, family: index, table: table.index, chain: chain.index).packed))
+                    report.chainsCreated += 1
+                    let count = desiredFamily.chain(table, chain).rules.count
+                    for rule in 0..<count {
+                        phases.fill.append((.addRule(key, .desired(DesiredRuleRef(family: index, table: table.index,
+                                                                                      chain: chain.index, rule: rule)), .append),
+                                              MessageTag(.rule, family: index, table: table.index, chain: chain.index, rule: rule).packed))
+                    }
+                    report.rulesWritten += count
+                }
+            } else {
+                // Nothing wanted here: built-in chains and the table PacketPath created go too,
+                // when nothing foreign is left in them.
+                for chain in emptiedBaseChains {
+                    phases.deleteStale.append((.deleteChain(ChainKey(tableKey, chain.name)),
+                                               kernelTag(family, tableName, chain.name, .delete)))
+                }
+                let remaining = existing.filter { chain in
+                    !(Ownership.ownsChain(chain) || emptiedBaseChains.contains { $0.name == chain.name })
+                }
+                if kernel.table(tableName)?.comment == Ownership.chainComment, remaining.isEmpty {
+                    phases.deleteStale.append((.deleteTable(tableKey), kernelTag(family, tableName, "", .deleteTable)))
+                }
+            }
+            for phase in phases.all {
+                for (operation, tag) in phase {
+                    transaction.append(operation, tag: tag)
+                }
+                changes += phase.count
+            }
+        }
+
+        let recordKey = TableKey(family, Ownership.stateTable)
+        if let index = input.desiredIndex, let fingerprint = input.fingerprint {
+            if kernel.recordTableExists {
+                transaction.append(.deleteTable(recordKey), tag: MessageTag(.stateRecord, family: index).packed)
+            }
+            // The transaction commits only on `generation`, so afterwards it is the next one.
+            let record = StateRecord(generation: generation &+ 1 == 0 ? 1 : generation &+ 1, fingerprint: fingerprint)
+            transaction.append(.addTable(recordKey, comment: record.comment), tag: MessageTag(.stateRecord, family: index).packed)
+        } else if kernel.recordTableExists {
+            transaction.append(.deleteTable(recordKey), tag: kernelTag(family, Ownership.stateTable, "", .deleteTable))
+            changes += 1
+        }
+    }
+
+    private static func encode(_ family: DesiredState.Family, _ table: DesiredState.TableRef, _ chain: DesiredState.ChainRef,
+                               _ encoder: inout IPTablesNFTEncoder) throws -> [[Expression]] {
+        var scratch: [Expression] = []
+        var rules: [[Expression]] = []
+        try family.forEachEncodedRule(table, chain, encoder: &encoder, scratch: &scratch) { _, _, expressions in
+            rules.append(expressions)
+        }
+        return rules
+    }
+
+    private mutating func kernelTag(_ family: NetfilterFamily, _ table: ObjectName, _ chain: ObjectName,
+                                    _ action: KernelObject.Action) -> Int {
+        kernelObjects.append(KernelObject(family: family, table: table, chain: chain, action: action))
+        return MessageTag(.kernelObject, family: 0, chain: kernelObjects.count - 1).packed
+    }
+}
