@@ -6,12 +6,12 @@ import Glibc
 /// Turns the kernel's per-message failures into errors naming PacketPath's objects.
 enum Rejection {
     static func describe(_ failures: [MessageFailure], repliesLost: Bool, desired: DesiredState,
-                         kernelObjects: [KernelObject], connection: KernelConnection) -> ApplyError {
+                         kernelObjects: [KernelObject], connection: KernelConnection, transaction: Transaction) -> ApplyError {
         if failures.contains(where: { $0.errno == EPERM || $0.errno == EACCES }) {
             return .notPrivileged("the kernel refused netfilter changes (needs CAP_NET_ADMIN in the target namespace)")
         }
         var objects = failures.map { failure in
-            describe(failure, desired: desired, kernelObjects: kernelObjects, connection: connection)
+            describe(failure, desired: desired, kernelObjects: kernelObjects, connection: connection, transaction: transaction)
         }
         if objects.isEmpty {
             objects.append(RejectedObject(object: "the batch", rule: nil, errno: 0,
@@ -22,14 +22,14 @@ enum Rejection {
     }
 
     private static func describe(_ failure: MessageFailure, desired: DesiredState, kernelObjects: [KernelObject],
-                                 connection: KernelConnection) -> RejectedObject {
+                                 connection: KernelConnection, transaction: Transaction) -> RejectedObject {
         var reason = String(cString: strerror(failure.errno)) + (failure.message.map { " (\($0))" } ?? "")
         let attribute = failure.attribute?.description
         if let packed = failure.tag, let tag = MessageTag(packed: packed), tag.kind == .kernelObject,
            kernelObjects.indices.contains(tag.chain) {
             let object = kernelObjects[tag.chain]
             if failure.errno == EBUSY, case .delete = object.action,
-               let user = References.firstUser(of: object, connection: connection) {
+               let user = References.firstUser(of: object, connection: connection, transaction: transaction) {
                 reason += ": still referenced by \(user)"
             }
             return RejectedObject(object: object.description, rule: nil, errno: failure.errno, reason: reason, attribute: attribute)

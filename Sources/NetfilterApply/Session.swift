@@ -108,7 +108,8 @@ struct Session {
             return nil
         } catch NetfilterError.batchRejected(let failures, let lost) {
             throw Rejection.describe(failures, repliesLost: lost, desired: planner.desired,
-                                     kernelObjects: planner.kernelObjects, connection: connection)
+                                     kernelObjects: planner.kernelObjects, connection: connection,
+                                     transaction: planner.transaction)
         }
         report(.committed)
         var result = planner.report
