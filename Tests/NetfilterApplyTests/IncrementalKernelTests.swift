@@ -1,0 +1,116 @@
+import ClusterState
+import NetfilterApply
+import NetfilterNetlink
+import NetworkNamespaces
+import PacketPath
+import RuleModel
+import Testing
+import TestSupport
+
+/// Incremental apply, reset and the generation guard against the real kernel. NEEDS ROOT:
+/// skipped otherwise (and failing when PACKETPATH_REQUIRE_PRIVILEGED=1 demands privileges).
+@Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
+struct IncrementalKernelTests {
+    static let foreignIPv6: [UInt8] = Array("""
+        *filter
+        :FOREIGN6 - [0:0]
+        -A INPUT -s 2001:db8::1/128 -j DROP
+        -A FOREIGN6 -p tcp -m tcp --dport 22 -j ACCEPT
+        COMMIT
+
+        """.utf8)
+
+    /// Each chain's rules in order, from iptables-save text (chain order aside).
+    static func rulesByChain(_ save: String) -> [String: [String]] {
+        var chains: [String: [String]] = [:]
+        for line in save.split(separator: "\n") where line.hasPrefix(":") || line.hasPrefix("-A ") {
+            let name = line.hasPrefix(":") ? String(line.dropFirst().prefix { $0 != " " }) : String(line.dropFirst(3).prefix { $0 != " " })
+            if line.hasPrefix(":") { chains[name, default: []] = chains[name] ?? [] } else { chains[name, default: []].append(String(line)) }
+        }
+        return chains
+    }
+
+    @Test func oneMoreEndpointSendsOnlyItsChangesAndEqualsAFreshApply() throws {
+        let incremental = try ScratchNamespace(tag: "incr")
+        defer { incremental.remove() }
+        let fresh = try ScratchNamespace(tag: "fresh")
+        defer { fresh.remove() }
+        let state = try FakeFixtures.state("upstream-overall-scenario")
+        let full = try NetfilterApplier().apply(FakeFixtures.services(state), into: incremental.namespace)
+        let changed = FakeFixtures.services(IncrementalApplyTests.withOneMoreEndpoint(state))
+
+        let report = try NetfilterApplier().apply(changed, into: incremental.namespace)
+        #expect(report.outcome == .applied)
+        #expect(report.chainsCreated == 1)
+        #expect(report.messages < 30, "sent \(report.messages) messages")
+        #expect(report.messages * 5 < full.messages)
+        _ = try NetfilterApplier().apply(changed, into: fresh.namespace)
+        #expect(Self.rulesByChain(try incremental.save()) == Self.rulesByChain(try fresh.save()))
+    }
+
+    @Test func aForeignRestoreBetweenReadAndCommitIsRetried() throws {
+        let scratch = try ScratchNamespace(tag: "race")
+        defer { scratch.remove() }
+        let rulesets = FakeFixtures.services(try FakeFixtures.state("upstream-overall-scenario"))
+        let seen = ProgressLog()
+        let options = ApplyOptions(progress: { step in
+            seen.append(step)
+            // Once the kernel was read for the first time, another program commits.
+            guard case .readingKernel = step, seen.steps.filter({ if case .readingKernel = $0 { true } else { false } }).count == 1 else { return }
+            _ = try? scratch.output(["iptables-restore", "--noflush"], input: ApplyBehaviourTests.foreignSetup)
+        })
+        let report = try NetfilterApplier(options: options).apply(rulesets, into: scratch.namespace)
+        #expect(report.outcome == .applied)
+        let readings = seen.steps.filter { if case .readingKernel = $0 { true } else { false } }
+        #expect(readings.count == 2, "the first commit should have been refused (ERESTART) and re-planned")
+        #expect(seen.steps.filter { $0 == .committed }.count == 1)
+        let save = try scratch.save()
+        #expect(save.contains("-A FOREIGN -p udp -m udp --dport 9999 -j ACCEPT"))
+        #expect(save.contains(":KUBE-SERVICES"))
+        // And the state now is exactly the desired one.
+        #expect(try NetfilterApplier(options: ApplyOptions(alwaysReadBack: true)).apply(rulesets, into: scratch.namespace).outcome
+                    == .unchangedAfterReadBack)
+    }
+
+    @Test func resetLeavesTheNamespaceAsItWasBeforeTheFirstApply() throws {
+        let scratch = try ScratchNamespace(tag: "reset")
+        defer { scratch.remove() }
+        _ = try scratch.output(["iptables-restore", "--noflush"], input: ApplyBehaviourTests.foreignSetup)
+        _ = try scratch.output(["ip6tables-restore", "--noflush"], input: Self.foreignIPv6)
+        _ = try scratch.output(["nft", "-f", "-"], input: ApplyBehaviourTests.foreignTable)
+        let before = (try scratch.save(), try scratch.save(ipv6: true), try scratch.ruleset())
+
+        _ = try NetfilterApplier().apply(try FakeFixtures.dualStack(), into: scratch.namespace)
+        #expect(try scratch.save(ipv6: true).contains(":KUBE-SERVICES"))
+        let report = try NetfilterApplier().reset(scratch.namespace)
+        #expect(report.outcome == .applied)
+        #expect(try scratch.save() == before.0)
+        #expect(try scratch.save(ipv6: true) == before.1)
+        #expect(try scratch.ruleset() == before.2)
+        #expect(try NetfilterApplier().reset(scratch.namespace).outcome == .nothingOwned)
+    }
+
+    @Test func resetOfAFreshApplyLeavesNothing() throws {
+        let scratch = try ScratchNamespace(tag: "reset0")
+        defer { scratch.remove() }
+        _ = try NetfilterApplier().apply(try FakeFixtures.dualStack(), into: scratch.namespace)
+        _ = try NetfilterApplier().reset(scratch.namespace)
+        #expect(try scratch.ruleset().isEmpty)
+    }
+
+    @Test func anIPv4OnlyApplyRemovesTheIPv6Rules() throws {
+        let scratch = try ScratchNamespace(tag: "v4only")
+        defer { scratch.remove() }
+        _ = try scratch.output(["ip6tables-restore", "--noflush"], input: Self.foreignIPv6)
+        let foreign6 = try scratch.save(ipv6: true)
+        let both = try FakeFixtures.dualStack()
+        _ = try NetfilterApplier().apply(both, into: scratch.namespace)
+        #expect(try scratch.save(ipv6: true).contains("-j KUBE-"))
+
+        let report = try NetfilterApplier().apply(both.filter { $0.family == .ipv4 }, into: scratch.namespace)
+        #expect(report.outcome == .applied)
+        #expect(try scratch.save(ipv6: true) == foreign6)
+        #expect(!(try scratch.ruleset()).contains("table ip6 packetpath"))
+        #expect(try scratch.save().contains(":KUBE-SERVICES"))
+    }
+}
