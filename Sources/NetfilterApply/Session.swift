@@ -36,7 +36,8 @@ struct Session {
             for family in Self.families {
                 let tables = try connection.tables(family: family)
                 let kernel = try KernelState.read(connection, family: family, tables: tables) { _ in false }
-                try planner.plan(Planner.FamilyInput(kernel: kernel, desiredIndex: nil, fingerprint: nil), generation: generation)
+                try planner.plan(Planner.FamilyInput(kernel: kernel, desiredIndex: nil, fingerprint: nil, digests: nil),
+                                 generation: generation)
             }
             if planner.changes == 0 { return ApplyReport(outcome: .nothingOwned) }
             return try commit(planner, generation: generation, connection: connection)
@@ -51,7 +52,7 @@ struct Session {
     }
 
     /// One read-plan-commit round; nil when the kernel changed under it and it must retry.
-    private func attempt(_ rulesets: [Ruleset], _ validated: inout DesiredState?, _ fingerprints: [String],
+    private func attempt(_ rulesets: [Ruleset], _ validated: inout DesiredState?, _ fingerprints: [Fingerprint.Result],
                          _ connection: KernelConnection) throws -> ApplyReport? {
         let generation = try connection.generation()
         let tables = try Self.families.map { try connection.tables(family: $0) }
@@ -61,7 +62,7 @@ struct Session {
         let untouched = zip(tables, desiredIndex).allSatisfy { tables, index in
             let record = KernelState.record(in: tables)
             guard let index else { return !tables.contains { $0.name == Ownership.stateTable } }
-            return record?.generation == generation && record?.fingerprint == fingerprints[index]
+            return record?.generation == generation && record?.fingerprint == fingerprints[index].fingerprint
         }
         if untouched && !options.alwaysReadBack && !options.dryRun {
             report(.unchanged)
@@ -72,17 +73,27 @@ struct Session {
         validated = desired
 
         var kernels: [KernelState] = []
+        var digests: [Planner.Digests] = []
         for (family, (familyTables, index)) in zip(Self.families, zip(tables, desiredIndex)) {
-            // Only chains that stay need their rules compared; new ones are written, stale ones deleted.
-            let wanted = index.map { desired.families[$0] }
+            let recorded = try ChainDigests.read(connection, family: family, tables: familyTables)
+            let wanted = index.map { Self.desiredDigests(desired.families[$0], fingerprints[$0]) } ?? [:]
+            digests.append(Planner.Digests(recorded: recorded, desired: wanted))
+            // Nobody committed since PacketPath did: the recorded digests are the kernel's.
+            let trusted = KernelState.record(in: familyTables)?.generation == generation && !options.alwaysReadBack
+            // Only chains that stay need their rules compared (new ones are written, stale ones
+            // deleted), and of those only the ones whose digest changed, when it can be trusted.
             kernels.append(try KernelState.read(connection, family: family, tables: familyTables) { chain in
-                Ownership.ownsChain(chain) && wanted?.table(named: chain.table)?.regularNames.contains(chain.name) == true
+                guard Ownership.ownsChain(chain), let digest = wanted[ChainDigests.nameHash(table: chain.table, chain: chain.name)] else {
+                    return false
+                }
+                return !(trusted && recorded?[ChainDigests.nameHash(table: chain.table, chain: chain.name)] == digest)
             })
         }
         report(.readingKernel(chains: kernels.reduce(0) { $0 + $1.chainCount }))
         var planner = Planner(desired: desired)
-        for (kernel, index) in zip(kernels, desiredIndex) {
-            try planner.plan(Planner.FamilyInput(kernel: kernel, desiredIndex: index, fingerprint: index.map { fingerprints[$0] }),
+        for ((kernel, index), digests) in zip(zip(kernels, desiredIndex), digests) {
+            try planner.plan(Planner.FamilyInput(kernel: kernel, desiredIndex: index,
+                                                 fingerprint: index.map { fingerprints[$0].fingerprint }, digests: digests),
                              generation: generation)
         }
         if planner.changes == 0 && !options.dryRun {
@@ -117,6 +128,19 @@ struct Session {
         result.bytes = statistics.bytes
         result.operations = planner.transaction.counts
         return result
+    }
+
+    /// The desired digest of every regular chain of the filter and nat tables, by name hash.
+    static func desiredDigests(_ family: DesiredState.Family, _ fingerprint: Fingerprint.Result) -> [UInt64: UInt64] {
+        var digests: [UInt64: UInt64] = [:]
+        for table in family.tables {
+            digests.reserveCapacity(digests.count + table.regularNames.count)
+            let chains = family.ruleset.tables[table.index].chains
+            for (index, chain) in chains.enumerated() where chain.attachment == nil {
+                digests[ChainDigests.nameHash(table: table.name, chain: ObjectName(chain.name))] = fingerprint.chainDigests[table.index][index]
+            }
+        }
+        return digests
     }
 
     static func translate(_ error: NetfilterError) -> ApplyError {

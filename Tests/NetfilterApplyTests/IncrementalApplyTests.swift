@@ -72,6 +72,31 @@ struct IncrementalApplyTests {
         #expect(Self.chainsSorted(after) == Self.chainsSorted(try Self.freshDump(changed)))
     }
 
+    @Test func onlyChainsWhoseDigestChangedAreRead() throws {
+        let kernel = FakeKernel()
+        let state = try FakeFixtures.state("upstream-overall-scenario")
+        let rulesets = FakeFixtures.services(state)
+        _ = try NetfilterApplier().apply(rulesets, connection: kernel)
+        let owned = try kernel.chains(family: .ipv4).filter { $0.comment == Ownership.chainComment && $0.base == nil }.count
+        let base = try kernel.chains(family: .ipv4).filter { $0.base != nil }.count
+
+        // Nobody else committed: of the regular chains only the changed Service chain is read.
+        var reads = kernel.chainsRead.count
+        _ = try NetfilterApplier().apply(FakeFixtures.services(Self.withOneMoreEndpoint(state)), connection: kernel)
+        let regularReads = kernel.chainsRead[reads...].filter { read in !["INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING"].contains("\(read.name)") }
+        #expect(regularReads.count == 1, "read \(regularReads.map(\.name))")
+        #expect(kernel.chainsRead.count - reads == base + 1)
+
+        // After someone else's commit the digests prove nothing: every owned chain is read.
+        try FakeFixtures.addForeignObjects(to: kernel)
+        reads = kernel.chainsRead.count
+        let result = try NetfilterApplier().apply(rulesets, connection: kernel)
+        #expect(result.outcome == .applied)
+        #expect(kernel.chainsRead.count - reads >= owned)
+        #expect(Self.chainsSorted(try kernel.rulesDump()).filter { !$0.contains("FOREIGN") && !$0.contains("chain INPUT") }
+                    == Self.chainsSorted(try Self.freshDump(rulesets)).filter { !$0.contains("chain INPUT") })
+    }
+
     @Test func aNewServiceInsertsOneDispatchRuleInPlace() throws {
         let kernel = FakeKernel()
         var state = try FakeFixtures.state("clusterip-2-endpoints")

@@ -37,6 +37,8 @@ public final class FakeKernel: KernelConnection {
     /// Commits so far, and the last committed transaction (for asserting on what was sent).
     public private(set) var commits = 0
     public private(set) var lastTransaction: Transaction?
+    /// Chains whose rules were listed, in order (to check what an apply had to read).
+    public private(set) var chainsRead: [ChainKey] = []
     /// Runs once at the start of the next commit, before the generation check: another
     /// writer committing between a plan and its commit.
     public var beforeNextCommit: ((FakeKernel) throws -> Void)?
@@ -59,6 +61,7 @@ public final class FakeKernel: KernelConnection {
     }
 
     public func rules(of chain: ChainKey) throws -> [RuleInfo] {
+        chainsRead.append(chain)
         guard let found = state.tables[chain.table]?.chains[chain.name] else {
             throw NetfilterError.request(operation: "listing rules of \(chain)", errno: ENOENT)
         }

@@ -25,7 +25,12 @@ enum DryRunText {
             case .addTable(let table, let comment):
                 if table.name == Ownership.stateTable { notes.append("# \(table.family) table \(table.name): \(comment ?? "")") }
             case .deleteTable(let table):
-                if table.name != Ownership.stateTable { emit(table, "# delete table \(table) (PacketPath created it)") }
+                if table.name != Ownership.stateTable && table.name != ChainDigests.table {
+                    emit(table, "# delete table \(table) (PacketPath created it)")
+                }
+            case .addSet(let table, _), .deleteSet(let table, _), .addElements(let table, _, _), .deleteElements(let table, _, _)
+                where table.name == ChainDigests.table:
+                continue
             case .addChain(let chain, let base, _):
                 emit(chain.table, base == nil ? ":\(chain.name) - [0:0]" : ":\(chain.name) ACCEPT [0:0]")
                 chains[chain] = []

@@ -12,6 +12,13 @@ struct Planner {
         let kernel: KernelState
         let desiredIndex: Int?
         let fingerprint: String?
+        let digests: Digests?
+    }
+
+    /// The chain digests recorded in the kernel (nil: no digest table) and the desired ones.
+    struct Digests {
+        let recorded: [UInt64: UInt64]?
+        let desired: [UInt64: UInt64]
     }
 
     let desired: DesiredState
@@ -191,6 +198,35 @@ struct Planner {
         } else if kernel.recordTableExists {
             transaction.append(.deleteTable(recordKey), tag: kernelTag(family, Ownership.stateTable, "", .deleteTable))
             changes += 1
+        }
+        recordDigests(input, family: family)
+    }
+
+    /// Brings the digest set up to date: elements of changed or gone chains out, new ones in.
+    private mutating func recordDigests(_ input: FamilyInput, family: NetfilterFamily) {
+        let key = TableKey(family, ChainDigests.table)
+        guard let index = input.desiredIndex, let digests = input.digests else {
+            if input.kernel.table(ChainDigests.table) != nil {
+                transaction.append(.deleteTable(key), tag: kernelTag(family, ChainDigests.table, "", .deleteTable))
+                changes += 1
+            }
+            return
+        }
+        let tag = MessageTag(.stateRecord, family: index).packed
+        let recorded = digests.recorded ?? [:]
+        if digests.recorded == nil {
+            transaction.append(.addTable(key, comment: Ownership.chainComment), tag: tag)
+            transaction.append(.addSet(key, ChainDigests.set), tag: tag)
+        }
+        let stale = recorded.filter { digests.desired[$0.key] != $0.value }.map { ChainDigests.element($0.key, $0.value) }
+        let fresh = digests.desired.filter { recorded[$0.key] != $0.value }.map { ChainDigests.element($0.key, $0.value) }
+        for start in stride(from: 0, to: stale.count, by: ChainDigests.elementsPerMessage) {
+            let chunk = Array(stale[start..<min(start + ChainDigests.elementsPerMessage, stale.count)])
+            transaction.append(.deleteElements(key, set: ChainDigests.set, chunk), tag: tag)
+        }
+        for start in stride(from: 0, to: fresh.count, by: ChainDigests.elementsPerMessage) {
+            let chunk = Array(fresh[start..<min(start + ChainDigests.elementsPerMessage, fresh.count)])
+            transaction.append(.addElements(key, set: ChainDigests.set, chunk), tag: tag)
         }
     }
 
