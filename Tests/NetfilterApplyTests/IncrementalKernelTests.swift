@@ -6,6 +6,9 @@ import PacketPath
 import RuleModel
 import Testing
 import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Incremental apply, reset and the generation guard against the real kernel. NEEDS ROOT:
 /// skipped otherwise (and failing when PACKETPATH_REQUIRE_PRIVILEGED=1 demands privileges).
@@ -112,5 +115,40 @@ struct IncrementalKernelTests {
         #expect(try scratch.save(ipv6: true) == foreign6)
         #expect(!(try scratch.ruleset()).contains("table ip6 packetpath"))
         #expect(try scratch.save().contains(":KUBE-SERVICES"))
+    }
+
+    @Test func foreignChainsInTheWayAreNamed() throws {
+        let scratch = try ScratchNamespace(tag: "blocked")
+        defer { scratch.remove() }
+        let state = try FakeFixtures.state("clusterip-1-endpoints")
+        // A chain of PacketPath's name that PacketPath did not create.
+        _ = try scratch.output(["iptables", "-t", "nat", "-N", "KUBE-MARK-MASQ"])
+        #expect {
+            try NetfilterApplier().apply(FakeFixtures.services(state), into: scratch.namespace)
+        } throws: { error in
+            "\(error)".contains("ip nat chain KUBE-MARK-MASQ exists and is not PacketPath's")
+        }
+        _ = try scratch.output(["iptables", "-t", "nat", "-X", "KUBE-MARK-MASQ"])
+
+        // A foreign rule jumping to a chain PacketPath no longer wants: EBUSY names the rule.
+        _ = try NetfilterApplier().apply(FakeFixtures.services(state), into: scratch.namespace)
+        let service = try #require(try scratch.save().split(separator: "\n").first { $0.hasPrefix(":KUBE-SVC-") })
+            .dropFirst().prefix { $0 != " " }
+        _ = try scratch.output(["iptables", "-t", "nat", "-N", "FOREIGN"])
+        _ = try scratch.output(["iptables", "-t", "nat", "-A", "FOREIGN", "-j", String(service)])
+        let before = try scratch.ruleset()
+        var empty = state
+        empty.services = []
+        empty.endpointSlices = []
+        do {
+            _ = try NetfilterApplier().apply(FakeFixtures.services(empty), into: scratch.namespace)
+            Issue.record("a chain still jumped to was deleted")
+        } catch ApplyError.rejected(let objects) {
+            let object = try #require(objects.first)
+            #expect(object.errno == EBUSY)
+            #expect(object.reason.contains("still referenced by ip nat chain FOREIGN rule 1: -A FOREIGN -j \(service)"),
+                    "\(object)")
+        }
+        #expect(try scratch.ruleset() == before)
     }
 }
