@@ -1,4 +1,7 @@
 import NetfilterNetlink
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the kernel holds for one family, as far as PacketPath needs to know: its tables, the
 /// chains of the filter and nat tables, the rules of their built-in chains and of the owned
@@ -38,6 +41,40 @@ struct KernelState {
                 } else if readRules(chain) {
                     regularRules[chain.table, default: [:]][chain.name] = try connection.rules(of: key)
                 }
+            }
+        }
+        return KernelState(family: family, tables: tables, chainsByTable: chainsByTable, baseRules: baseRules,
+                           regularRules: regularRules)
+    }
+
+    /// Like `read`, but without listing the chains: PacketPath's own are `owned` (from the
+    /// digest record, valid while nobody else has committed), the built-in ones are read by
+    /// name. Chains of others are not seen; new chains are created exclusively instead.
+    static func read(_ connection: KernelConnection, family: NetfilterFamily, tables: [TableInfo],
+                     owned: Dictionary<ChainDigests.Key, UInt64>.Keys, readRules: (ChainInfo) -> Bool) throws -> KernelState {
+        var chainsByTable: [ObjectName: [ChainInfo]] = [:]
+        var baseRules: [ObjectName: [ObjectName: [RuleInfo]]] = [:]
+        var regularRules: [ObjectName: [ObjectName: [RuleInfo]]] = [:]
+        let present = Set(tables.map(\.name))
+        for table in Ownership.tables.map({ ObjectName($0) }) where present.contains(table) {
+            for name in Ownership.builtinChains(of: "\(table)").map({ ObjectName($0) }) {
+                let rules: [RuleInfo]
+                do {
+                    rules = try connection.rules(of: ChainKey(TableKey(family, table), name))
+                } catch NetfilterError.request(_, let code) where code == ENOENT {
+                    continue
+                }
+                // Its hook and policy are not needed for planning, only that it is a base chain.
+                chainsByTable[table, default: []].append(ChainInfo(family: family, table: table, name: name, handle: 0,
+                                                                   base: BaseChainSpec(type: "filter", hook: .input, priority: 0)))
+                baseRules[table, default: [:]][name] = rules
+            }
+        }
+        for key in owned where present.contains(key.table) {
+            let chain = ChainInfo(family: family, table: key.table, name: key.chain, handle: 0, comment: Ownership.chainComment)
+            chainsByTable[key.table, default: []].append(chain)
+            if readRules(chain) {
+                regularRules[key.table, default: [:]][key.chain] = try connection.rules(of: ChainKey(TableKey(family, key.table), key.chain))
             }
         }
         return KernelState(family: family, tables: tables, chainsByTable: chainsByTable, baseRules: baseRules,

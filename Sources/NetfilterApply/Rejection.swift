@@ -10,6 +10,16 @@ enum Rejection {
         if failures.contains(where: { $0.errno == EPERM || $0.errno == EACCES }) {
             return .notPrivileged("the kernel refused netfilter changes (needs CAP_NET_ADMIN in the target namespace)")
         }
+        // A chain created exclusively that exists: someone else's chain has PacketPath's name.
+        for failure in failures where failure.errno == EEXIST {
+            guard let packed = failure.tag, let tag = MessageTag(packed: packed), tag.kind == .chain,
+                  desired.families.indices.contains(tag.family) else { continue }
+            let family = desired.families[tag.family]
+            guard family.ruleset.tables.indices.contains(tag.table),
+                  family.ruleset.tables[tag.table].chains.indices.contains(tag.chain) else { continue }
+            let table = family.ruleset.tables[tag.table]
+            return .foreignChain(family: "\(family.family)", table: table.name, chain: "\(table.chains[tag.chain].name)")
+        }
         var objects = failures.map { failure in
             describe(failure, desired: desired, kernelObjects: kernelObjects, connection: connection, transaction: transaction)
         }

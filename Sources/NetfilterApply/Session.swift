@@ -82,12 +82,20 @@ struct Session {
             let trusted = KernelState.record(in: familyTables)?.generation == generation && !options.alwaysReadBack
             // Only chains that stay need their rules compared (new ones are written, stale ones
             // deleted), and of those only the ones whose digest changed, when it can be trusted.
-            kernels.append(try KernelState.read(connection, family: family, tables: familyTables) { chain in
-                guard Ownership.ownsChain(chain), let digest = wanted[ChainDigests.nameHash(table: chain.table, chain: chain.name)] else {
-                    return false
-                }
-                return !(trusted && recorded?[ChainDigests.nameHash(table: chain.table, chain: chain.name)] == digest)
-            })
+            let mustRead = { (chain: ChainInfo) -> Bool in
+                let key = ChainDigests.Key(table: chain.table, chain: chain.name)
+                guard Ownership.ownsChain(chain), let digest = wanted[key] else { return false }
+                return !(trusted && recorded?[key] == digest)
+            }
+            let managedPresent = familyTables.map(\.name).filter { Ownership.tables.contains("\($0)") }
+            if trusted, let recorded, let index,
+               managedPresent.allSatisfy({ desired.families[index].table(named: $0) != nil }) {
+                // The chain list too is known: PacketPath's chains are the recorded ones.
+                kernels.append(try KernelState.read(connection, family: family, tables: familyTables, owned: recorded.keys,
+                                                    readRules: mustRead))
+            } else {
+                kernels.append(try KernelState.read(connection, family: family, tables: familyTables, readRules: mustRead))
+            }
         }
         report(.readingKernel(chains: kernels.reduce(0) { $0 + $1.chainCount }))
         var planner = Planner(desired: desired)
@@ -131,13 +139,13 @@ struct Session {
     }
 
     /// The desired digest of every regular chain of the filter and nat tables, by name hash.
-    static func desiredDigests(_ family: DesiredState.Family, _ fingerprint: Fingerprint.Result) -> [UInt64: UInt64] {
-        var digests: [UInt64: UInt64] = [:]
+    static func desiredDigests(_ family: DesiredState.Family, _ fingerprint: Fingerprint.Result) -> [ChainDigests.Key: UInt64] {
+        var digests: [ChainDigests.Key: UInt64] = [:]
         for table in family.tables {
             digests.reserveCapacity(digests.count + table.regularNames.count)
             let chains = family.ruleset.tables[table.index].chains
             for (index, chain) in chains.enumerated() where chain.attachment == nil {
-                digests[ChainDigests.nameHash(table: table.name, chain: ObjectName(chain.name))] = fingerprint.chainDigests[table.index][index]
+                digests[ChainDigests.Key(table: table.name, chain: ObjectName(chain.name))] = fingerprint.chainDigests[table.index][index]
             }
         }
         return digests

@@ -56,6 +56,28 @@ struct OwnershipFakeTests {
         #expect(try kernel.dump() == before)
     }
 
+    @Test func aForeignChainThePlanCannotSeeIsStillNamed() throws {
+        // The foreign chain exists before PacketPath's last commit, so the next plan works
+        // from the digest record and never lists it: the exclusive create catches it.
+        let kernel = FakeKernel()
+        let state = try FakeFixtures.state("clusterip-1-endpoints")
+        var without = state
+        without.services = []
+        without.endpointSlices = []
+        let wanted = FakeFixtures.services(state)
+        let service = try #require(wanted[0].tables.flatMap(\.chains).first { "\($0.name)".hasPrefix("KUBE-SVC-") })
+        try kernel.commitForeign([.addTable(TableKey(.ipv4, "nat"), comment: nil),
+                                  .addChain(ChainKey(TableKey(.ipv4, "nat"), ObjectName("\(service.name)")), base: nil, comment: nil)])
+        _ = try NetfilterApplier().apply(FakeFixtures.services(without), connection: kernel)
+        let before = try kernel.dump()
+        #expect {
+            try NetfilterApplier().apply(wanted, connection: kernel)
+        } throws: { error in
+            "\(error)".contains("ip nat chain \(service.name) exists and is not PacketPath's")
+        }
+        #expect(try kernel.dump() == before)
+    }
+
     @Test func aForeignRuleKeepingAStaleChainAliveIsNamed() throws {
         let kernel = FakeKernel()
         let state = try FakeFixtures.state("clusterip-1-endpoints")

@@ -75,6 +75,12 @@ public final class FakeKernel: KernelConnection {
         return found.elements
     }
 
+    public func forEachElementKey(of set: ObjectName, in table: TableKey, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        for element in try elements(of: set, in: table) {
+            element.key.withUnsafeBytes(body)
+        }
+    }
+
     // MARK: Committing
 
     public func commit(_ transaction: Transaction, generation: UInt32) throws -> CommitStatistics {
@@ -122,8 +128,9 @@ public final class FakeKernel: KernelConnection {
         case .deleteTable(let key):
             guard state.tables.removeValue(forKey: key) != nil else { return ENOENT }
             state.tableOrder.removeAll { $0 == key }
-        case .addChain(let key, let base, let comment):
+        case .addChain(let key, let base, let comment), .createChain(let key, let base, let comment):
             guard var table = state.tables[key.table] else { return ENOENT }
+            if case .createChain = operation, table.chains[key.name] != nil { return EEXIST }
             if table.chains[key.name] == nil {
                 let info = ChainInfo(family: key.family, table: key.table.name, name: key.name,
                                      handle: table.takeHandle(), base: base, comment: comment)

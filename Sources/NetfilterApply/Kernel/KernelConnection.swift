@@ -12,6 +12,8 @@ public protocol KernelConnection: AnyObject {
     /// The rules of one chain, in order, with their handles.
     func rules(of chain: ChainKey) throws -> [RuleInfo]
     func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement]
+    /// Only the keys of a set's elements, for large sets of plain keys.
+    func forEachElementKey(of set: ObjectName, in table: TableKey, _ body: (UnsafeRawBufferPointer) -> Void) throws
     /// Commits every operation or none, and only while the generation is still `generation`:
     /// throws `NetfilterError.generationChanged` if anyone committed since, and
     /// `NetfilterError.batchRejected` (failures tagged with the operation's tag) if the

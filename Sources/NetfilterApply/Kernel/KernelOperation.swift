@@ -56,6 +56,8 @@ public enum KernelOperation: Sendable {
     case deleteTable(TableKey)
     /// Creates the chain unless it exists (an existing chain keeps its comment and policy).
     case addChain(ChainKey, base: BaseChainSpec?, comment: String?)
+    /// Creates the chain; fails (EEXIST) if it exists.
+    case createChain(ChainKey, base: BaseChainSpec?, comment: String?)
     /// Deletes every rule of the chain.
     case flushChain(ChainKey)
     /// Deletes an empty, unreferenced chain.
@@ -72,7 +74,7 @@ public enum KernelOperation: Sendable {
         switch self {
         case .addTable: return .addTable
         case .deleteTable: return .deleteTable
-        case .addChain: return .addChain
+        case .addChain, .createChain: return .addChain
         case .flushChain: return .flushChain
         case .deleteChain: return .deleteChain
         case .addRule: return .addRule

@@ -23,6 +23,10 @@ public final class NetlinkConnection: KernelConnection {
         try socket.elements(family: table.family, table: table.name, set: set)
     }
 
+    public func forEachElementKey(of set: ObjectName, in table: TableKey, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        try socket.forEachElementKey(family: table.family, table: table.name, set: set, body)
+    }
+
     public func commit(_ transaction: Transaction, generation: UInt32) throws -> CommitStatistics {
         let batch = socket.makeBatch(generation: generation, pageSize: transaction.count > 200_000 ? 4 << 20 : 1 << 20)
         batch.reserveCapacity(messages: transaction.count)
@@ -36,6 +40,9 @@ public final class NetlinkConnection: KernelConnection {
             case .addChain(let chain, let base, let comment):
                 batch.addChain(family: chain.family, table: chain.table.name, name: chain.name, base: base,
                                comment: comment, tag: tag)
+            case .createChain(let chain, let base, let comment):
+                batch.addChain(family: chain.family, table: chain.table.name, name: chain.name, base: base,
+                               comment: comment, exclusive: true, tag: tag)
             case .flushChain(let chain):
                 batch.flushChain(family: chain.family, table: chain.table.name, name: chain.name, tag: tag)
             case .deleteChain(let chain):

@@ -11,40 +11,44 @@ enum ChainDigests {
     static let setName: ObjectName = "chains"
     /// Elements per message: a message must fit the batch page's 64 KiB overrun area.
     static let elementsPerMessage = 1_000
+    /// Table name, chain name, digest.
+    static let tableBytes = 8, chainBytes = 32, keyLength = 48
+
+    /// A chain, by table and name.
+    struct Key: Hashable {
+        let table: ObjectName
+        let chain: ObjectName
+    }
 
     static var set: NetfilterSet {
-        NetfilterSet(table: table, name: setName, keyType: NetfilterSet.DataType.integer, keyLength: 16)
+        NetfilterSet(table: table, name: setName, keyType: NetfilterSet.DataType.integer, keyLength: UInt32(keyLength))
     }
 
-    static func nameHash(table: ObjectName, chain: ObjectName) -> UInt64 {
-        var hasher = StableHasher()
-        hasher.combine(table)
-        hasher.combine(UInt64(0x2f))
-        hasher.combine(chain)
-        return hasher.value
+    static func element(_ key: Key, _ digest: UInt64) -> SetElement {
+        var bytes = [UInt8](repeating: 0, count: keyLength)
+        key.table.withUTF8 { for (index, byte) in $0.prefix(tableBytes).enumerated() { bytes[index] = byte } }
+        key.chain.withUTF8 { for (index, byte) in $0.prefix(chainBytes - 1).enumerated() { bytes[tableBytes + index] = byte } }
+        for index in 0..<8 { bytes[tableBytes + chainBytes + index] = UInt8(truncatingIfNeeded: digest >> UInt64(56 - 8 * index)) }
+        return SetElement(key: bytes)
     }
 
-    static func element(_ nameHash: UInt64, _ digest: UInt64) -> SetElement {
-        var key: [UInt8] = []
-        key.reserveCapacity(16)
-        for value in [nameHash, digest] {
-            for shift in stride(from: 56, through: 0, by: -8) { key.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    static func parse(_ key: UnsafeRawBufferPointer) -> (Key, UInt64)? {
+        guard key.count == keyLength else { return nil }
+        let bytes = key.bindMemory(to: UInt8.self)
+        func name(_ range: Range<Int>) -> ObjectName {
+            let field = UnsafeBufferPointer(rebasing: bytes[range])
+            return ObjectName(utf8: UnsafeBufferPointer(rebasing: field[0..<(field.firstIndex(of: 0) ?? field.count)]))
         }
-        return SetElement(key: key)
+        let digest = bytes[(tableBytes + chainBytes)...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return (Key(table: name(0..<tableBytes), chain: name(tableBytes..<tableBytes + chainBytes)), digest)
     }
 
-    static func parse(_ element: SetElement) -> (UInt64, UInt64)? {
-        guard element.key.count == 16 else { return nil }
-        func word(_ start: Int) -> UInt64 { element.key[start..<start + 8].reduce(0) { $0 << 8 | UInt64($1) } }
-        return (word(0), word(8))
-    }
-
-    /// The recorded digests by name hash; nil when the family has no digest table.
-    static func read(_ connection: KernelConnection, family: NetfilterFamily, tables: [TableInfo]) throws -> [UInt64: UInt64]? {
+    /// The recorded digests; nil when the family has no digest table.
+    static func read(_ connection: KernelConnection, family: NetfilterFamily, tables: [TableInfo]) throws -> [Key: UInt64]? {
         guard tables.contains(where: { $0.name == table }) else { return nil }
-        var recorded: [UInt64: UInt64] = [:]
-        for element in try connection.elements(of: setName, in: TableKey(family, table)) {
-            if let (name, digest) = parse(element) { recorded[name] = digest }
+        var recorded: [Key: UInt64] = [:]
+        try connection.forEachElementKey(of: setName, in: TableKey(family, table)) { bytes in
+            if let (key, digest) = parse(bytes) { recorded[key] = digest }
         }
         return recorded
     }

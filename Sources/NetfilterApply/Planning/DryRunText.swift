@@ -31,7 +31,7 @@ enum DryRunText {
             case .addSet(let table, _), .deleteSet(let table, _), .addElements(let table, _, _), .deleteElements(let table, _, _)
                 where table.name == ChainDigests.table:
                 continue
-            case .addChain(let chain, let base, _):
+            case .addChain(let chain, let base, _), .createChain(let chain, let base, _):
                 emit(chain.table, base == nil ? ":\(chain.name) - [0:0]" : ":\(chain.name) ACCEPT [0:0]")
                 chains[chain] = []
             case .flushChain(let chain):

@@ -17,8 +17,8 @@ struct Planner {
 
     /// The chain digests recorded in the kernel (nil: no digest table) and the desired ones.
     struct Digests {
-        let recorded: [UInt64: UInt64]?
-        let desired: [UInt64: UInt64]
+        let recorded: [ChainDigests.Key: UInt64]?
+        let desired: [ChainDigests.Key: UInt64]
     }
 
     let desired: DesiredState
@@ -154,7 +154,9 @@ struct Planner {
                 }
                 for chain in desiredFamily.regularChains(table) where !existingNames.contains(chain.name) {
                     let key = ChainKey(tableKey, chain.name)
-                    phases.create.append((.addChain(key, base: nil, comment: Ownership.chainComment),
+                    // Exclusive: a foreign chain of that name (which a plan from the digests cannot
+                    // see) makes the kernel refuse the batch instead of mixing rules into it.
+                    phases.create.append((.createChain(key, base: nil, comment: Ownership.chainComment),
                                           MessageTag(.chain, family: index, table: table.index, chain: chain.index).packed))
                     report.chainsCreated += 1
                     let count = desiredFamily.chain(table, chain).rules.count

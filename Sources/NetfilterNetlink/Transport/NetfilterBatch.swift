@@ -87,9 +87,10 @@ public final class NetfilterBatch {
     // MARK: Chains
 
     /// Creates a chain if it does not exist (an existing chain is left as it is, including
-    /// its comment and, for base chains, its policy).
+    /// its comment and, for base chains, its policy). With `exclusive`, an existing chain
+    /// makes the kernel refuse the batch (EEXIST).
     public func addChain(family: NetfilterFamily, table: ObjectName, name: ObjectName, base: BaseChainSpec? = nil,
-                         comment: String? = nil, tag: Int) {
+                         comment: String? = nil, exclusive: Bool = false, tag: Int) {
         let chain = nftnl_chain_alloc()!
         defer { nftnl_chain_free(chain) }
         setNames(chain, table: table, name: name)
@@ -104,7 +105,7 @@ public final class NetfilterBatch {
                 _ = nftnl_chain_set_data(chain, UInt16(NFTNL_CHAIN_USERDATA.rawValue), raw.baseAddress, UInt32(raw.count))
             }
         }
-        let header = beginMessage(NFT_MSG_NEWCHAIN, family: family, flags: NLM_F_CREATE, tag: tag)
+        let header = beginMessage(NFT_MSG_NEWCHAIN, family: family, flags: NLM_F_CREATE | (exclusive ? NLM_F_EXCL : 0), tag: tag)
         nftnl_chain_nlmsg_build_payload(header, chain)
         endMessage(header)
     }
