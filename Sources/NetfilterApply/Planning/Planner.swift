@@ -218,17 +218,26 @@ struct Planner {
         let recorded = digests.recorded ?? [:]
         if digests.recorded == nil {
             transaction.append(.addTable(key, comment: Ownership.chainComment), tag: tag)
-            transaction.append(.addSet(key, ChainDigests.set), tag: tag)
+            for shard in 0..<ChainDigests.shards {
+                transaction.append(.addSet(key, ChainDigests.set(shard)), tag: tag)
+            }
         }
-        let stale = recorded.filter { digests.desired[$0.key] != $0.value }.map { ChainDigests.element($0.key, $0.value) }
-        let fresh = digests.desired.filter { recorded[$0.key] != $0.value }.map { ChainDigests.element($0.key, $0.value) }
-        for start in stride(from: 0, to: stale.count, by: ChainDigests.elementsPerMessage) {
-            let chunk = Array(stale[start..<min(start + ChainDigests.elementsPerMessage, stale.count)])
-            transaction.append(.deleteElements(key, set: ChainDigests.set, chunk), tag: tag)
+        var stale = [[SetElement]](repeating: [], count: ChainDigests.shards)
+        var fresh = stale
+        for (chain, digest) in recorded where digests.desired[chain] != digest {
+            stale[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, digest))
         }
-        for start in stride(from: 0, to: fresh.count, by: ChainDigests.elementsPerMessage) {
-            let chunk = Array(fresh[start..<min(start + ChainDigests.elementsPerMessage, fresh.count)])
-            transaction.append(.addElements(key, set: ChainDigests.set, chunk), tag: tag)
+        for (chain, digest) in digests.desired where recorded[chain] != digest {
+            fresh[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, digest))
+        }
+        for (elements, delete) in [(stale, true), (fresh, false)] {
+            for (shard, elements) in elements.enumerated() {
+                for start in stride(from: 0, to: elements.count, by: ChainDigests.elementsPerMessage) {
+                    let chunk = Array(elements[start..<min(start + ChainDigests.elementsPerMessage, elements.count)])
+                    transaction.append(delete ? .deleteElements(key, set: ChainDigests.set(shard), chunk)
+                                              : .addElements(key, set: ChainDigests.set(shard), chunk), tag: tag)
+                }
+            }
         }
     }
 
