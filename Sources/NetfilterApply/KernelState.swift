@@ -95,7 +95,7 @@ struct KernelState {
     }
 
     /// PacketPath's rules in a base chain, in chain order.
-    func ownedRules(table: ObjectName, baseChain: ObjectName, ownedChains: Set<ObjectName>) -> [RuleInfo] {
-        (baseRules[table]?[baseChain] ?? []).filter { Ownership.ownsBaseChainRule($0, ownedChains: ownedChains) }
+    func ownedRules(table: ObjectName, baseChain: ObjectName, isOwned: (ObjectName) -> Bool) -> [RuleInfo] {
+        (baseRules[table]?[baseChain] ?? []).filter { Ownership.ownsBaseChainRule($0, isOwned: isOwned) }
     }
 }

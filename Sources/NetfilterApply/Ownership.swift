@@ -36,11 +36,11 @@ public enum Ownership {
     }
 
     /// Whether a rule of a base chain is PacketPath's: its verdict targets an owned chain.
-    static func ownsBaseChainRule(_ rule: RuleInfo, ownedChains: Set<ObjectName>) -> Bool {
+    static func ownsBaseChainRule(_ rule: RuleInfo, isOwned: (ObjectName) -> Bool) -> Bool {
         guard case .immediate(let immediate)? = rule.expressions.last,
               case .verdict(let verdict) = immediate.value else { return false }
         switch verdict {
-        case .jump(let target), .goto(let target): return ownedChains.contains(target)
+        case .jump(let target), .goto(let target): return isOwned(target)
         default: return false
         }
     }

@@ -119,7 +119,7 @@ struct Session {
     }
 
     private func commit(_ planner: Planner, generation: UInt32, connection: KernelConnection) throws -> ApplyReport? {
-        report(.sending(messages: planner.transaction.count, bytes: 0))
+        report(.sending(messages: planner.transaction.messageCount, bytes: 0))
         let statistics: CommitStatistics
         do {
             statistics = try connection.commit(planner.transaction, generation: generation)

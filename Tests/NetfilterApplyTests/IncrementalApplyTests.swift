@@ -57,7 +57,7 @@ struct IncrementalApplyTests {
         var touched = Set<String>()
         for operation in transaction.operations {
             switch operation {
-            case .addRule(let chain, _, _), .deleteRule(let chain, _): touched.insert("\(chain.name)")
+            case .addRule(let chain, _, _), .appendRules(let chain, _), .deleteRule(let chain, _): touched.insert("\(chain.name)")
             default: break
             }
         }
@@ -147,6 +147,22 @@ struct IncrementalApplyTests {
         }
         // Table comments say whether PacketPath created the table, which depends on history.
         return blocks.map { $0.hasPrefix("table ") ? $0.split(separator: " ").prefix(3).joined(separator: " ") : $0 }.sorted()
+    }
+
+    @Test func aRefusedRuleInANewChainIsNamedByItsNumber() throws {
+        let kernel = FakeKernel()
+        var rulesets = FakeFixtures.services(try FakeFixtures.state("clusterip-1-endpoints"))
+        let nat = try #require(rulesets[0].tables.firstIndex { $0.name == "nat" })
+        rulesets[0].tables[nat].chains.append(Chain("KUBE-NEW", rules: [Rule([], .jump("KUBE-MARK-MASQ")),
+                                                                        Rule([], .jump("KUBE-MISSING"))]))
+        do {
+            _ = try NetfilterApplier().apply(rulesets, connection: kernel)
+            Issue.record("a jump to a missing chain was accepted")
+        } catch ApplyError.rejected(let objects) {
+            #expect(objects.first?.object == "ip nat chain KUBE-NEW rule 2")
+            #expect(objects.first?.rule == "-A KUBE-NEW -j KUBE-MISSING")
+        }
+        #expect(kernel.commits == 0)
     }
 
     @Test func aDryRunPrintsTheChangesAndSendsNothing() throws {

@@ -92,10 +92,17 @@ public final class FakeKernel: KernelConnection {
         var next = state
         var encoder = Transaction.RuleEncoder(transaction)
         for (index, (operation, tag)) in zip(transaction.operations, transaction.tags).enumerated() {
-            if let code = try Self.apply(operation, to: &next, encoder: &encoder) {
-                // The kernel aborts the whole batch; nothing of `next` is kept.
-                throw NetfilterError.batchRejected([MessageFailure(sequence: UInt32(index + 1), tag: tag, errno: code)],
-                                                   repliesLost: false)
+            // One operation may stand for several messages (`appendRules`), each with its tag.
+            var parts: [(KernelOperation, Int)] = [(operation, tag)]
+            if case .appendRules(let chain, let rules) = operation {
+                parts = rules.rules.map { (.addRule(chain, .desired(rules.rule($0)), .append), tag + $0) }
+            }
+            for (part, partTag) in parts {
+                if let code = try Self.apply(part, to: &next, encoder: &encoder) {
+                    // The kernel aborts the whole batch; nothing of `next` is kept.
+                    throw NetfilterError.batchRejected([MessageFailure(sequence: UInt32(index + 1), tag: partTag, errno: code)],
+                                                       repliesLost: false)
+                }
             }
         }
         next.generation &+= 1
@@ -163,6 +170,8 @@ public final class FakeKernel: KernelConnection {
             }
             table.chains[key.name] = chain
             state.tables[key.table] = table
+        case .appendRules:
+            preconditionFailure("expanded by commit")
         case .deleteRule(let key, let handle):
             guard var chain = state.tables[key.table]?.chains[key.name],
                   let index = chain.rules.firstIndex(where: { $0.handle == handle }) else { return ENOENT }

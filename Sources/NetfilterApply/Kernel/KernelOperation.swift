@@ -46,6 +46,16 @@ public struct DesiredRuleRef: Hashable, Sendable {
     let rule: Int
 }
 
+/// Consecutive rules of one chain of the desired model.
+public struct DesiredRules: Hashable, Sendable {
+    let family: Int
+    let table: Int
+    let chain: Int
+    let rules: Range<Int>
+
+    func rule(_ index: Int) -> DesiredRuleRef { DesiredRuleRef(family: family, table: table, chain: chain, rule: index) }
+}
+
 /// One change to the kernel's ruleset. A transaction is an ordered list of these, committed
 /// all or nothing. Objects are named, never referenced by pointer, so the same operations
 /// serve a netlink batch, an in-memory fake and a printed dry run; sets and elements are
@@ -63,11 +73,20 @@ public enum KernelOperation: Sendable {
     /// Deletes an empty, unreferenced chain.
     case deleteChain(ChainKey)
     case addRule(ChainKey, RuleSource, RulePlacement)
+    /// Appends the rules of a desired chain in order: one operation for a whole new chain, so
+    /// that a 300,000-rule transaction stays small. Rule `i` is sent with the tag plus `i`.
+    case appendRules(ChainKey, DesiredRules)
     case deleteRule(ChainKey, handle: UInt64)
     case addSet(TableKey, NetfilterSet)
     case deleteSet(TableKey, name: ObjectName)
     case addElements(TableKey, set: NetfilterSet, [SetElement])
     case deleteElements(TableKey, set: NetfilterSet, [SetElement])
+
+    /// Operations this stands for (the rules of `appendRules`).
+    public var messageCount: Int {
+        if case .appendRules(_, let rules) = self { return rules.rules.count }
+        return 1
+    }
 
     /// The kind of operation, for counts.
     public var kind: Kind {
@@ -77,7 +96,7 @@ public enum KernelOperation: Sendable {
         case .addChain, .createChain: return .addChain
         case .flushChain: return .flushChain
         case .deleteChain: return .deleteChain
-        case .addRule: return .addRule
+        case .addRule, .appendRules: return .addRule
         case .deleteRule: return .deleteRule
         case .addSet: return .addSet
         case .deleteSet: return .deleteSet

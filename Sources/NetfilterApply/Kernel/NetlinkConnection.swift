@@ -28,8 +28,10 @@ public final class NetlinkConnection: KernelConnection {
     }
 
     public func commit(_ transaction: Transaction, generation: UInt32) throws -> CommitStatistics {
-        let batch = socket.makeBatch(generation: generation, pageSize: transaction.count > 200_000 ? 4 << 20 : 1 << 20)
-        batch.reserveCapacity(messages: transaction.count)
+        let messages = transaction.messageCount
+        // Large pages keep the iovec of a huge batch short (sendmsg takes at most 1024).
+        let batch = socket.makeBatch(generation: generation, pageSize: messages > 200_000 ? 4 << 20 : 1 << 20)
+        batch.reserveCapacity(messages: messages)
         var encoder = Transaction.RuleEncoder(transaction)
         for (operation, tag) in zip(transaction.operations, transaction.tags) {
             switch operation {
@@ -51,6 +53,13 @@ public final class NetlinkConnection: KernelConnection {
                 try encoder.withRule(source) { expressions, compat in
                     try batch.addRule(family: chain.family, table: chain.table.name, chain: chain.name,
                                       expressions: expressions, compat: compat, position: placement, tag: tag)
+                }
+            case .appendRules(let chain, let rules):
+                for index in rules.rules {
+                    try encoder.withRule(.desired(rules.rule(index))) { expressions, compat in
+                        try batch.addRule(family: chain.family, table: chain.table.name, chain: chain.name,
+                                          expressions: expressions, compat: compat, position: .append, tag: tag + index)
+                    }
                 }
             case .deleteRule(let chain, let handle):
                 batch.deleteRule(family: chain.family, table: chain.table.name, chain: chain.name, handle: handle, tag: tag)

@@ -37,9 +37,12 @@ public struct Transaction: Sendable {
     /// Operations per kind.
     public var counts: [KernelOperation.Kind: Int] {
         var counts: [KernelOperation.Kind: Int] = [:]
-        for operation in operations { counts[operation.kind, default: 0] += 1 }
+        for operation in operations { counts[operation.kind, default: 0] += operation.messageCount }
         return counts
     }
+
+    /// Netlink messages the transaction takes (one per rule and per other operation).
+    public var messageCount: Int { operations.reduce(0) { $0 + $1.messageCount } }
 
     /// Encodes rules for sending, reusing one buffer and one encoder per family.
     struct RuleEncoder {

@@ -20,7 +20,15 @@ enum DryRunText {
             if lines[table] == nil { order.append(table) }
             lines[table, default: []].append(line)
         }
+        var expanded: [KernelOperation] = []
         for operation in transaction.operations {
+            if case .appendRules(let chain, let rules) = operation {
+                expanded += rules.rules.map { .addRule(chain, .desired(rules.rule($0)), .append) }
+            } else {
+                expanded.append(operation)
+            }
+        }
+        for operation in expanded {
             switch operation {
             case .addTable(let table, let comment):
                 if table.name == Ownership.stateTable { notes.append("# \(table.family) table \(table.name): \(comment ?? "")") }
@@ -60,6 +68,8 @@ enum DryRunText {
                 emit(chain.table, index == handles.count ? "-A \(chain.name) \(text)" : "-I \(chain.name) \(index + 1) \(text)")
                 handles.insert(nextHandle, at: index)
                 chains[chain] = handles
+            case .appendRules:
+                continue
             case .addSet, .deleteSet, .addElements, .deleteElements:
                 notes.append("# \(operation.kind.rawValue) (not expressible in iptables-restore input)")
             }
