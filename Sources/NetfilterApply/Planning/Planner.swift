@@ -33,6 +33,8 @@ struct Planner {
     init(desired: DesiredState) {
         self.desired = desired
         transaction = Transaction(rulesets: desired.families.map(\.ruleset))
+        // Two operations per new chain at most, and no regrowth of a 100,000-entry array.
+        transaction.reserveCapacity(2 * desired.chainCount + 256)
     }
 
     /// The operations of one table, gathered by phase so that nothing is referenced before it
@@ -41,12 +43,10 @@ struct Planner {
         var deleteRules: [(KernelOperation, Int)] = []
         var flushStale: [(KernelOperation, Int)] = []
         var create: [(KernelOperation, Int)] = []
-        /// Rules of new chains: after every new chain exists, since they jump to each other.
-        var fill: [(KernelOperation, Int)] = []
         var insert: [(KernelOperation, Int)] = []
         var deleteStale: [(KernelOperation, Int)] = []
 
-        var all: [[(KernelOperation, Int)]] { [deleteRules, flushStale, create, fill, insert, deleteStale] }
+        var all: [[(KernelOperation, Int)]] { [deleteRules, flushStale, create, insert, deleteStale] }
     }
 
     mutating func plan(_ input: FamilyInput, generation: UInt32) throws {
@@ -160,19 +160,30 @@ struct Planner {
                                           MessageTag(.rule, family: index, table: table.index, chain: chain.index).packed))
                     report.rulesWritten += count
                 }
+                // New regular chains go straight into the transaction (a full apply has 100,000
+                // of them): everything before them in phase order is known by now.
+                for phase in [phases.deleteRules, phases.flushStale, phases.create] {
+                    for (operation, tag) in phase { transaction.append(operation, tag: tag) }
+                    changes += phase.count
+                }
+                phases.deleteRules = []
+                phases.flushStale = []
+                phases.create = []
                 for chain in newChains {
-                    let key = ChainKey(tableKey, chain.name)
                     // Exclusive: a foreign chain of that name (which a plan from the digests cannot
                     // see) makes the kernel refuse the batch instead of mixing rules into it.
-                    phases.create.append((.createChain(key, base: nil, comment: Ownership.chainComment),
-                                          MessageTag(.chain, family: index, table: table.index, chain: chain.index).packed))
-                    report.chainsCreated += 1
+                    transaction.append(.createChain(ChainKey(tableKey, chain.name), base: nil, comment: Ownership.chainComment),
+                                       tag: MessageTag(.chain, family: index, table: table.index, chain: chain.index).packed)
+                }
+                for chain in newChains {
                     let count = desiredFamily.chain(table, chain).rules.count
-                    phases.fill.append((.appendRules(key, DesiredRules(family: index, table: table.index, chain: chain.index,
-                                                                       rules: 0..<count)),
-                                        MessageTag(.rule, family: index, table: table.index, chain: chain.index).packed))
+                    transaction.append(.appendRules(ChainKey(tableKey, chain.name),
+                                                    DesiredRules(family: index, table: table.index, chain: chain.index, rules: 0..<count)),
+                                       tag: MessageTag(.rule, family: index, table: table.index, chain: chain.index).packed)
                     report.rulesWritten += count
                 }
+                report.chainsCreated += newChains.count
+                changes += 2 * newChains.count
             } else {
                 // Nothing wanted here: built-in chains and the table PacketPath created go too,
                 // when nothing foreign is left in them.
