@@ -85,11 +85,6 @@ struct KernelState {
 
     func table(_ name: ObjectName) -> TableInfo? { tables.first { $0.name == name } }
 
-    /// PacketPath's regular chains in a table (see `Ownership`).
-    func ownedChains(table: ObjectName) -> [ChainInfo] {
-        (chainsByTable[table] ?? []).filter(Ownership.ownsChain)
-    }
-
     func baseChains(table: ObjectName) -> [ChainInfo] {
         (chainsByTable[table] ?? []).filter { $0.base != nil }
     }

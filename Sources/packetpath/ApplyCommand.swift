@@ -9,10 +9,11 @@ struct ApplyCommand: ParsableCommand {
         abstract: "Program the rules for the given manifests into a network namespace, over netlink.",
         discussion: """
             Compiles the manifests as `compile` does and writes the result as iptables-nft rules in \
-            one atomic nf_tables batch: PacketPath's own chains (KUBE-* and any chain it created \
-            earlier) are replaced, chains it no longer needs are deleted, and its jump rules in the \
-            built-in chains are renewed; every other table, chain and rule is left alone. If the \
-            kernel refuses the batch nothing changes. Applying an unchanged state sends nothing.
+            one atomic nf_tables batch holding only the changes: new chains, chains PacketPath no \
+            longer needs, and in a changed chain only the rules that changed; its jump rules in the \
+            built-in chains are renewed when they changed. Every other table, chain and rule is left \
+            alone. If the kernel refuses the batch, or another program changed the ruleset meanwhile \
+            (then it plans again), nothing changes. Applying an unchanged state sends nothing.
             """)
 
     @Argument(help: "Manifest files (YAML or JSON, multi-document, 'kind: List' allowed); '-' reads stdin.")

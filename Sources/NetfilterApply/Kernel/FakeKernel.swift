@@ -156,7 +156,7 @@ public final class FakeKernel: KernelConnection {
         case .addRule(let key, let source, let placement):
             guard var table = state.tables[key.table], var chain = table.chains[key.name] else { return ENOENT }
             let expressions = try encoder.withRule(source) { buffer, _ in Array(buffer) }
-            for target in Self.targets(expressions) {
+            for target in JumpTargets.of(expressions) {
                 guard table.chains[target] != nil else { return ENOENT }
                 if target == key.name || table.reaches(from: target, to: key.name) { return ELOOP }
             }
@@ -205,18 +205,11 @@ public final class FakeKernel: KernelConnection {
         return nil
     }
 
-    /// The chains a rule jumps or goes to.
-    static func targets(_ expressions: [Expression]) -> [ObjectName] {
-        expressions.compactMap { expression in
-            guard case .immediate(let immediate) = expression, case .verdict(let verdict) = immediate.value else { return nil }
-            return verdict.chain
-        }
-    }
 }
 
 extension FakeKernel.Table {
     func isReferenced(_ name: ObjectName) -> Bool {
-        chains.values.contains { chain in chain.rules.contains { FakeKernel.targets($0.expressions).contains(name) } }
+        chains.values.contains { chain in chain.rules.contains { JumpTargets.of($0.expressions).contains(name) } }
             || sets.values.contains { $0.elements.contains { $0.verdict?.chain == name } }
     }
 
@@ -226,13 +219,23 @@ extension FakeKernel.Table {
         var pending = [from]
         while let name = pending.popLast() {
             for rule in chains[name]?.rules ?? [] {
-                for target in FakeKernel.targets(rule.expressions) {
+                for target in JumpTargets.of(rule.expressions) {
                     if target == to { return true }
                     if seen.insert(target).inserted { pending.append(target) }
                 }
             }
         }
         return false
+    }
+}
+
+/// The chains a rule jumps or goes to (the kernel's view of references, for EBUSY and ELOOP).
+enum JumpTargets {
+    static func of(_ expressions: [Expression]) -> [ObjectName] {
+        expressions.compactMap { expression in
+            guard case .immediate(let immediate) = expression, case .verdict(let verdict) = immediate.value else { return nil }
+            return verdict.chain
+        }
     }
 }
 

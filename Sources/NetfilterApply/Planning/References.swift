@@ -23,7 +23,7 @@ enum References {
         for chain in chains where chain.table == object.table
             && !flushed.contains(ChainKey(TableKey(object.family, chain.table), chain.name)) {
             guard let rules = try? connection.rules(of: ChainKey(TableKey(object.family, chain.table), chain.name)) else { continue }
-            for (index, rule) in rules.enumerated() where FakeKernel.targets(rule.expressions).contains(object.chain) && !deleted.contains(rule.handle) {
+            for (index, rule) in rules.enumerated() where JumpTargets.of(rule.expressions).contains(object.chain) && !deleted.contains(rule.handle) {
                 var text = "\(object.family) \(chain.table) chain \(chain.name) rule \(index + 1)"
                 if let decoded = try? IPTablesNFTDecoder(family: ipFamily).decode(rule.expressions) {
                     text += ": " + RulePrinter.text(decoded, chain: ChainName("\(chain.name)"), table: "\(chain.table)", family: ipFamily)
