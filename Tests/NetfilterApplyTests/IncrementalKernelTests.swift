@@ -151,4 +151,22 @@ struct IncrementalKernelTests {
         }
         #expect(try scratch.ruleset() == before)
     }
+
+    @Test func everyCaseFollowsTheLastOneInOneNamespace() throws {
+        // Case after case into one namespace: each minimal transaction ends where a fresh
+        // apply of the same case does, in the real kernel (handles and positions included).
+        let scratch = try ScratchNamespace(tag: "seq")
+        defer { scratch.remove() }
+        for name in SharedCases.names {
+            let rulesets = FakeFixtures.services(try FakeFixtures.state(name))
+            _ = try NetfilterApplier().apply(rulesets, into: scratch.namespace)
+            let fresh = try ScratchNamespace(tag: "seqf")
+            defer { fresh.remove() }
+            _ = try NetfilterApplier().apply(rulesets, into: fresh.namespace)
+            for ipv6 in [false, true] {
+                #expect(Self.rulesByChain(try scratch.save(ipv6: ipv6)) == Self.rulesByChain(try fresh.save(ipv6: ipv6)),
+                        "after \(name), \(ipv6 ? "IPv6" : "IPv4")")
+            }
+        }
+    }
 }
