@@ -15,6 +15,10 @@ public enum ApplyError: Error, CustomStringConvertible, Sendable {
     case rejected([RejectedObject])
     /// The kernel could not be read or written.
     case netfilter(String)
+    /// A chain PacketPath needs exists and is not PacketPath's.
+    case foreignChain(family: String, table: String, chain: String)
+    /// The ruleset kept changing between reading and committing.
+    case concurrentChanges(attempts: Int)
 
     public var description: String {
         switch self {
@@ -34,6 +38,10 @@ public enum ApplyError: Error, CustomStringConvertible, Sendable {
             return "the kernel rejected the batch, nothing was changed: \(first)\(more)"
         case .netfilter(let reason):
             return reason
+        case .foreignChain(let family, let table, let chain):
+            return "\(family) \(table) chain \(chain) exists and is not PacketPath's (it has no \"packetpath\" comment): remove or rename it; nothing was changed"
+        case .concurrentChanges(let attempts):
+            return "the ruleset kept changing while applying (another program is writing it); gave up after \(attempts) attempts, nothing was changed"
         }
     }
 }

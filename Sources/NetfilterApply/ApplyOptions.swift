@@ -6,12 +6,16 @@ public struct ApplyOptions: Sendable {
     /// Skip the generation shortcut and always read the kernel state back to decide whether
     /// anything changed.
     public var alwaysReadBack: Bool
+    /// Plan the changes and report them (`ApplyReport.dryRunText`) without sending anything.
+    public var dryRun: Bool
     /// Called with progress updates, on the thread doing the work.
     public var progress: (@Sendable (ApplyProgress) -> Void)?
 
-    public init(host: Bool = false, alwaysReadBack: Bool = false, progress: (@Sendable (ApplyProgress) -> Void)? = nil) {
+    public init(host: Bool = false, alwaysReadBack: Bool = false, dryRun: Bool = false,
+                progress: (@Sendable (ApplyProgress) -> Void)? = nil) {
         self.host = host
         self.alwaysReadBack = alwaysReadBack
+        self.dryRun = dryRun
         self.progress = progress
     }
 }
@@ -34,7 +38,8 @@ public enum ApplyProgress: Sendable, Equatable, CustomStringConvertible {
         case .encoding(let rules): return "encoding \(rules) rules"
         case .readingKernel(let chains): return "reading \(chains) chains back from the kernel"
         case .building(let done, let total): return "building the batch: \(done)/\(total) rules"
-        case .sending(let messages, let bytes): return "sending \(messages) messages (\(bytes / 1024) KiB)"
+        case .sending(let messages, let bytes):
+            return bytes == 0 ? "sending \(messages) operations" : "sending \(messages) messages (\(bytes / 1024) KiB)"
         case .committed: return "committed"
         case .unchanged: return "already up to date"
         }

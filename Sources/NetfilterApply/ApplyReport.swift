@@ -8,6 +8,10 @@ public struct ApplyReport: Sendable, Equatable {
         case unchangedSinceLastApply
         /// Nothing was sent: reading the kernel back showed exactly the desired state.
         case unchangedAfterReadBack
+        /// Nothing was sent: the changes were only planned (`ApplyOptions.dryRun`).
+        case dryRun
+        /// `reset` found nothing of PacketPath's.
+        case nothingOwned
     }
 
     public var outcome: Outcome
@@ -17,15 +21,24 @@ public struct ApplyReport: Sendable, Equatable {
     public var chainsCreated: Int
     public var chainsDeleted: Int
     public var rulesWritten: Int
+    public var rulesDeleted: Int
+    /// Operations per kind in the transaction (committed, or only printed for a dry run).
+    public var operations: [KernelOperation.Kind: Int]
+    /// For a dry run: the change set as `iptables-restore --noflush` input.
+    public var dryRunText: String?
 
     public init(outcome: Outcome, messages: Int = 0, bytes: Int = 0, chainsCreated: Int = 0, chainsDeleted: Int = 0,
-                rulesWritten: Int = 0) {
+                rulesWritten: Int = 0, rulesDeleted: Int = 0, operations: [KernelOperation.Kind: Int] = [:],
+                dryRunText: String? = nil) {
         self.outcome = outcome
         self.messages = messages
         self.bytes = bytes
         self.chainsCreated = chainsCreated
         self.chainsDeleted = chainsDeleted
         self.rulesWritten = rulesWritten
+        self.rulesDeleted = rulesDeleted
+        self.operations = operations
+        self.dryRunText = dryRunText
     }
 
     public var changedAnything: Bool { outcome == .applied }

@@ -8,10 +8,18 @@ import RuleModel
 enum Fingerprint {
     static let scheme = "packetpath iptables-nft 1.8.9 v1"
 
+    /// The fingerprint of a family, and a digest of each chain's encoded rules (by table and
+    /// chain index) that lets a later apply skip reading chains that did not change.
+    struct Result {
+        let fingerprint: String
+        let chainDigests: [[UInt64]]
+    }
+
     /// Walks the ruleset itself, not a validated `DesiredState`, so that an unchanged apply
     /// costs no more than encoding the rules once.
-    static func compute(_ ruleset: Ruleset) throws -> String {
+    static func compute(_ ruleset: Ruleset) throws -> Result {
         var hasher = StableHasher()
+        var digests: [[UInt64]] = []
         hasher.combine(scheme)
         hasher.combine(UInt32(NetfilterFamily(ruleset.family).rawValue))
         var encoder = IPTablesNFTEncoder(family: ruleset.family)
@@ -19,8 +27,11 @@ enum Fingerprint {
         scratch.reserveCapacity(16)
         for table in ruleset.tables {
             hasher.combine(table.name)
+            var tableDigests: [UInt64] = []
+            tableDigests.reserveCapacity(table.chains.count)
             for chain in table.chains {
                 hasher.combine(ObjectName(chain.name))
+                var chainHasher = StableHasher()
                 if let attachment = chain.attachment {
                     let base = IPTablesNFTLayout.baseChain(table: table.name, attachment: attachment)
                     hasher.combine(base.type)
@@ -33,14 +44,18 @@ enum Fingerprint {
                 for (index, rule) in chain.rules.enumerated() {
                     let compat = try RuleEncoding.encode(rule, index: index, chain: chain.name, table: table.name,
                                                          family: ruleset.family, encoder: &encoder, into: &scratch)
-                    hasher.combine(compat.protocolNumber)
-                    hasher.combine(scratch.count)
-                    for expression in scratch { hasher.combine(expression) }
+                    chainHasher.combine(compat.protocolNumber)
+                    chainHasher.combine(scratch.count)
+                    for expression in scratch { chainHasher.combine(expression) }
                 }
+                let digest = chainHasher.value
+                tableDigests.append(digest)
+                hasher.combine(digest)
                 hasher.combine(UInt64(0xc4a1))
             }
+            digests.append(tableDigests)
         }
-        return hasher.hex
+        return Result(fingerprint: hasher.hex, chainDigests: digests)
     }
 }
 

@@ -4,12 +4,14 @@ import NetfilterNetlink
 ///
 /// * **Tables** `ip`/`ip6` `filter` and `nat` are shared with iptables-nft and everybody else:
 ///   PacketPath creates them when missing and never deletes them.
+///   A table PacketPath created carries the comment `packetpath` and is deleted by `reset`
+///   when nothing else is left in it.
+/// * **Built-in chains** PacketPath created carry the comment too; `reset` deletes them when
+///   no foreign rule is left in them.
 /// * **Regular chains** in those tables are PacketPath's when their nft comment (chain user
-///   data) is `packetpath` — every chain PacketPath creates carries it — or when the desired
-///   ruleset names them (PacketPath then takes them over: flushes and refills them; a chain
-///   that existed before without the comment keeps lacking it, since the kernel does not
-///   update the user data of an existing chain). Owned chains that are no longer wanted are
-///   deleted; only commented ones can be recognised for that.
+///   data) is `packetpath` — every chain PacketPath creates carries it. A chain the desired
+///   ruleset names that exists without the comment is someone else's: the apply fails and
+///   names it. Owned chains that are no longer wanted are deleted.
 /// * **Rules in built-in (base) chains** are PacketPath's when they jump or go to a chain
 ///   PacketPath owns. Those are deleted and re-inserted, at the head of the chain and in the
 ///   ruleset's order; every other rule there is left alone. A desired rule in a built-in
@@ -29,16 +31,16 @@ public enum Ownership {
         table == "nat" ? ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"] : ["INPUT", "FORWARD", "OUTPUT"]
     }
 
-    static func ownsChain(_ chain: ChainInfo, desired: Set<ObjectName>) -> Bool {
-        chain.base == nil && (chain.comment == chainComment || desired.contains(chain.name))
+    static func ownsChain(_ chain: ChainInfo) -> Bool {
+        chain.base == nil && chain.comment == chainComment
     }
 
     /// Whether a rule of a base chain is PacketPath's: its verdict targets an owned chain.
-    static func ownsBaseChainRule(_ rule: RuleInfo, ownedChains: Set<ObjectName>) -> Bool {
+    static func ownsBaseChainRule(_ rule: RuleInfo, isOwned: (ObjectName) -> Bool) -> Bool {
         guard case .immediate(let immediate)? = rule.expressions.last,
               case .verdict(let verdict) = immediate.value else { return false }
         switch verdict {
-        case .jump(let target), .goto(let target): return ownedChains.contains(target)
+        case .jump(let target), .goto(let target): return isOwned(target)
         default: return false
         }
     }

@@ -38,6 +38,9 @@ struct StableHasher {
         copy.withUTF8 { combine(bytes: $0) }
     }
 
+    /// 64 bits of the hash.
+    var value: UInt64 { first ^ (second &* 0x9e37_79b9_7f4a_7c15) }
+
     var hex: String {
         func pad(_ value: UInt64) -> String {
             let digits = String(value, radix: 16)

@@ -46,7 +46,7 @@ enum ApplyBenchmark {
             throw NamespaceError("unexpected outcomes: \(report.outcome), \(unchanged.outcome), \(verified.outcome)")
         }
 
-        // (d) One Service's endpoints move: a sync with a real change replaces every owned chain.
+        // (d) One Service's endpoint moves: only its chains are rewritten (see `incremental`).
         var changed = state
         changed.endpointSlices[0].endpoints[0].address = .v4(0x0aff_ff01)
         changed.endpointSlices[0].endpoints[0].addressText = "10.255.255.1"

@@ -10,12 +10,13 @@ struct ApplyCommand: ParsableCommand {
         abstract: "Program the rules for the given manifests into a network namespace, over netlink.",
         discussion: """
             Compiles the manifests as `compile` does and writes the result as iptables-nft rules in \
-            one atomic nf_tables batch: PacketPath's own chains (KUBE-* and any chain it created \
-            earlier) are replaced, chains it no longer needs are deleted, and its jump rules in the \
-            built-in chains are renewed; every other table, chain and rule is left alone. If the \
-            kernel refuses the batch nothing changes. Applying an unchanged state sends nothing.
+            one atomic nf_tables batch holding only the changes: new chains, chains PacketPath no \
+            longer needs, and in a changed chain only the rules that changed; its jump rules in the \
+            built-in chains are renewed when they changed. Every other table, chain and rule is left \
+            alone. If the kernel refuses the batch, or another program changed the ruleset meanwhile \
+            (then it plans again), nothing changes. Applying an unchanged state sends nothing.
               packetpath apply examples/shop.yaml --netns node-1
-              packetpath apply manifests/ --netns-path /proc/4242/ns/net
+              packetpath apply manifests/ --netns-path /proc/4242/ns/net --dry-run
             """)
 
     @Argument(help: "Manifest files or directories (YAML or JSON, multi-document, lists allowed); '-' reads stdin.")
@@ -23,40 +24,30 @@ struct ApplyCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: "Target network namespace by name (as `ip netns` lists it; a path goes to --netns-path).")
-    var netns: String?
-
-    @Option(name: .customLong("netns-path"), help: "Target network namespace by path, e.g. /proc/PID/ns/net.")
-    var netnsPath: String?
-
-    @Flag(help: "Allow applying into this process's own network namespace (without --netns: the host's).")
-    var host = false
+    @OptionGroup var target: NamespaceTarget
 
     @Option(help: "IP family: ipv4, ipv6 or both. Default: the NodeConfig's ipFamily, else every family in the input.")
     var family: FamilySelection?
 
+    @Flag(name: .customLong("dry-run"), help: "Print the changes as iptables-restore --noflush input; send nothing.")
+    var dryRun = false
+
+    @Option(name: [.customShort("o"), .long], help: "Output format: text or json (counts per kind of operation).")
+    var output: OutputFormat = .text
+
     func run() throws {
-        let namespace = try CLIInput.run { try target() }
+        let namespace = try CLIInput.run { try target.namespace() }
         let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
         let rulesets = Pipeline.compile(loaded.state, families: families)
         let ruleCount = rulesets.reduce(0) { $0 + $1.ruleCount }
         // Large applies report their steps on stderr.
-        let applier = NetfilterApplier(options: ApplyOptions(host: host, progress: ruleCount >= 10_000 ? Self.printProgress : nil))
+        let applier = NetfilterApplier(options: ApplyOptions(host: target.host, dryRun: dryRun,
+                                                             progress: ruleCount >= 10_000 ? Self.printProgress : nil))
         let report = try CLIInput.run { try applier.apply(rulesets, into: namespace) }
+        if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
+        if let text = report.dryRunText { return StandardStreams.writeOut(Array(text.utf8)) }
         StandardStreams.writeOut(Array((Self.summary(report, rules: ruleCount, namespace: namespace) + "\n").utf8))
-    }
-
-    private func target() throws -> NetworkNamespace {
-        switch (netns, netnsPath) {
-        case (let name?, nil):
-            if let problem = NetworkNamespace.nameProblem(name) { throw ValidationError("--netns \(SafeText.quoted(name)): \(problem)") }
-            return NetworkNamespace(name: name)
-        case (nil, let path?): return NetworkNamespace(path: path)
-        case (nil, nil) where host: return NetworkNamespace(path: "/proc/self/ns/net")
-        case (nil, nil): throw ValidationError("name the target: --netns NAME, --netns-path PATH, or --host for this namespace")
-        default: throw ValidationError("give either --netns or --netns-path, not both")
-        }
     }
 
     @Sendable static func printProgress(_ step: ApplyProgress) {
@@ -67,9 +58,14 @@ struct ApplyCommand: ParsableCommand {
         switch report.outcome {
         case .applied:
             return "applied \(rules) rules to \(namespace): \(report.chainsCreated) chains created, "
-                + "\(report.chainsDeleted) deleted, one batch of \(report.messages) messages"
+                + "\(report.chainsDeleted) deleted, \(report.rulesWritten) rules written, \(report.rulesDeleted) deleted, "
+                + "one batch of \(report.messages) messages"
         case .unchangedSinceLastApply, .unchangedAfterReadBack:
             return "\(namespace) is already up to date (\(rules) rules); nothing sent"
+        case .dryRun:
+            return "dry run for \(namespace): nothing sent"
+        case .nothingOwned:
+            return "PacketPath owns nothing in \(namespace); nothing sent"
         }
     }
 }

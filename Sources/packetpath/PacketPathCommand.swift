@@ -14,8 +14,8 @@ struct PacketPathCommand: ParsableCommand {
               packetpath lint manifests/
             Shell completion: packetpath --generate-completion-script bash|zsh|fish
             """,
-        version: "packetpath 0.1.0 (kube-proxy v1.30 iptables layout)",
-        subcommands: [CompileCommand.self, ApplyCommand.self, LabCommand.self, DiffCommand.self, TraceCommand.self,
+        version: "packetpath 0.1.0 (kube-proxy v1.30 iptables and nftables layouts)",
+        subcommands: [CompileCommand.self, ApplyCommand.self, ResetCommand.self, LabCommand.self, DiffCommand.self, TraceCommand.self,
                       LintCommand.self, GraphCommand.self])
 
     /// Runs the command; a malformed command line is bad input like any other and exits 2

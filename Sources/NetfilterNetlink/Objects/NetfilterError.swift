@@ -61,6 +61,14 @@ public struct MessageFailure: Sendable, CustomStringConvertible {
     /// The kernel's extended-ack text, when it sent one.
     public let message: String?
 
+    public init(sequence: UInt32, tag: Int?, errno: Int32, attribute: AttributeLocation? = nil, message: String? = nil) {
+        self.sequence = sequence
+        self.tag = tag
+        self.errno = errno
+        self.attribute = attribute
+        self.message = message
+    }
+
     public var description: String {
         var text = tag.map { "message tagged \($0): " } ?? "batch marker: "
         text += errorText(errno)

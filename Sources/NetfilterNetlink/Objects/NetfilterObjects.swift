@@ -6,6 +6,14 @@ public struct TableInfo: Hashable, Sendable {
     public let flags: UInt32
     /// The nft comment in the table's user data.
     public let comment: String?
+
+    public init(family: NetfilterFamily, name: ObjectName, handle: UInt64, flags: UInt32 = 0, comment: String? = nil) {
+        self.family = family
+        self.name = name
+        self.handle = handle
+        self.flags = flags
+        self.comment = comment
+    }
 }
 
 /// Hook, type, priority and policy of a base chain.
@@ -39,10 +47,25 @@ public struct ChainInfo: Hashable, Sendable {
     public let base: BaseChainSpec?
     /// The nft comment in the chain's user data.
     public let comment: String?
+
+    public init(family: NetfilterFamily, table: ObjectName, name: ObjectName, handle: UInt64, base: BaseChainSpec? = nil,
+                comment: String? = nil) {
+        self.family = family
+        self.table = table
+        self.name = name
+        self.handle = handle
+        self.base = base
+        self.comment = comment
+    }
 }
 
 /// A rule as read from the kernel.
 public struct RuleInfo: Hashable, Sendable {
     public let handle: UInt64
     public let expressions: [Expression]
+
+    public init(handle: UInt64, expressions: [Expression]) {
+        self.handle = handle
+        self.expressions = expressions
+    }
 }

@@ -26,6 +26,16 @@ extension NetfilterBatch {
         endMessage(header)
     }
 
+    /// Removes the given elements (by key) from a set.
+    public func deleteElements(family: NetfilterFamily, _ set: NetfilterSet, _ elements: [SetElement], tag: Int) {
+        let object = NftnlSet(family: family, set)
+        defer { object.free() }
+        for element in elements { object.add(SetElement(key: element.key, keyEnd: element.keyEnd)) }
+        let header = beginMessage(NFT_MSG_DELSETELEM, family: family, flags: 0, tag: tag)
+        nftnl_set_elems_nlmsg_build_payload(header, object.pointer)
+        endMessage(header)
+    }
+
     /// Removes every element of a set.
     public func flushSet(family: NetfilterFamily, table: ObjectName, name: ObjectName, tag: Int) {
         let object = NftnlSet(family: family, table: table, name: name)

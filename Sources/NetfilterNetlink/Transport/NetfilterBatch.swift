@@ -87,9 +87,10 @@ public final class NetfilterBatch {
     // MARK: Chains
 
     /// Creates a chain if it does not exist (an existing chain is left as it is, including
-    /// its comment and, for base chains, its policy).
+    /// its comment and, for base chains, its policy). With `exclusive`, an existing chain
+    /// makes the kernel refuse the batch (EEXIST).
     public func addChain(family: NetfilterFamily, table: ObjectName, name: ObjectName, base: BaseChainSpec? = nil,
-                         comment: String? = nil, tag: Int) {
+                         comment: String? = nil, exclusive: Bool = false, tag: Int) {
         let chain = nftnl_chain_alloc()!
         defer { nftnl_chain_free(chain) }
         setNames(chain, table: table, name: name)
@@ -104,7 +105,7 @@ public final class NetfilterBatch {
                 _ = nftnl_chain_set_data(chain, UInt16(NFTNL_CHAIN_USERDATA.rawValue), raw.baseAddress, UInt32(raw.count))
             }
         }
-        let header = beginMessage(NFT_MSG_NEWCHAIN, family: family, flags: NLM_F_CREATE, tag: tag)
+        let header = beginMessage(NFT_MSG_NEWCHAIN, family: family, flags: NLM_F_CREATE | (exclusive ? NLM_F_EXCL : 0), tag: tag)
         nftnl_chain_nlmsg_build_payload(header, chain)
         endMessage(header)
     }
@@ -136,11 +137,15 @@ public final class NetfilterBatch {
 
     // MARK: Rules
 
-    public enum RulePosition: Sendable {
+    public enum RulePosition: Sendable, Hashable {
         /// After the chain's last rule.
         case append
         /// Before the chain's first rule.
         case prepend
+        /// Right after the rule with this handle.
+        case after(handle: UInt64)
+        /// Right before the rule with this handle.
+        case before(handle: UInt64)
     }
 
     /// The rule's layer-4 protocol as the xt compatibility layer sees it: xt matches and
@@ -174,7 +179,19 @@ public final class NetfilterBatch {
         for expression in expressions {
             nftnl_rule_add_expr(rule, try expression.makeNftnl(family: family))
         }
-        let flags = NLM_F_CREATE | (position == .append ? NLM_F_APPEND : 0)
+        // The kernel places a rule after its position handle with NLM_F_APPEND, before it without.
+        let append: Bool
+        switch position {
+        case .append: append = true
+        case .prepend: append = false
+        case .after(let handle):
+            append = true
+            nftnl_rule_set_u64(rule, UInt16(NFTNL_RULE_POSITION.rawValue), handle)
+        case .before(let handle):
+            append = false
+            nftnl_rule_set_u64(rule, UInt16(NFTNL_RULE_POSITION.rawValue), handle)
+        }
+        let flags = NLM_F_CREATE | (append ? NLM_F_APPEND : 0)
         let header = beginMessage(NFT_MSG_NEWRULE, family: family, flags: flags, tag: tag)
         nftnl_rule_nlmsg_build_payload(header, rule)
         endMessage(header)

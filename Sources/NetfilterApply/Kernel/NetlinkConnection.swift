@@ -1,0 +1,79 @@
+import NetfilterNetlink
+
+/// `KernelConnection` over an nf_tables netlink socket: one batch per transaction, guarded by
+/// the generation id in its begin message (the kernel answers ERESTART if it moved).
+public final class NetlinkConnection: KernelConnection {
+    let socket: NetfilterSocket
+
+    public init(_ socket: NetfilterSocket) {
+        self.socket = socket
+    }
+
+    public func generation() throws -> UInt32 { try socket.generation() }
+
+    public func tables(family: NetfilterFamily) throws -> [TableInfo] { try socket.tables(family: family) }
+
+    public func chains(family: NetfilterFamily) throws -> [ChainInfo] { try socket.chains(family: family) }
+
+    public func rules(of chain: ChainKey) throws -> [RuleInfo] {
+        try socket.rules(family: chain.family, table: chain.table.name, chain: chain.name)
+    }
+
+    public func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement] {
+        try socket.elements(family: table.family, table: table.name, set: set)
+    }
+
+    public func forEachElementKey(of set: ObjectName, in table: TableKey, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        try socket.forEachElementKey(family: table.family, table: table.name, set: set, body)
+    }
+
+    public func commit(_ transaction: Transaction, generation: UInt32) throws -> CommitStatistics {
+        let messages = transaction.messageCount
+        // Large pages keep the iovec of a huge batch short (sendmsg takes at most 1024).
+        let batch = socket.makeBatch(generation: generation, pageSize: messages > 200_000 ? 4 << 20 : 1 << 20)
+        batch.reserveCapacity(messages: messages)
+        var encoder = Transaction.RuleEncoder(transaction)
+        for (operation, tag) in zip(transaction.operations, transaction.tags) {
+            switch operation {
+            case .addTable(let table, let comment):
+                batch.addTable(family: table.family, name: table.name, comment: comment, tag: tag)
+            case .deleteTable(let table):
+                batch.deleteTable(family: table.family, name: table.name, tag: tag)
+            case .addChain(let chain, let base, let comment):
+                batch.addChain(family: chain.family, table: chain.table.name, name: chain.name, base: base,
+                               comment: comment, tag: tag)
+            case .createChain(let chain, let base, let comment):
+                batch.addChain(family: chain.family, table: chain.table.name, name: chain.name, base: base,
+                               comment: comment, exclusive: true, tag: tag)
+            case .flushChain(let chain):
+                batch.flushChain(family: chain.family, table: chain.table.name, name: chain.name, tag: tag)
+            case .deleteChain(let chain):
+                batch.deleteChain(family: chain.family, table: chain.table.name, name: chain.name, tag: tag)
+            case .addRule(let chain, let source, let placement):
+                try encoder.withRule(source) { expressions, compat in
+                    try batch.addRule(family: chain.family, table: chain.table.name, chain: chain.name,
+                                      expressions: expressions, compat: compat, position: placement, tag: tag)
+                }
+            case .appendRules(let chain, let rules):
+                for index in rules.rules {
+                    try encoder.withRule(.desired(rules.rule(index))) { expressions, compat in
+                        try batch.addRule(family: chain.family, table: chain.table.name, chain: chain.name,
+                                          expressions: expressions, compat: compat, position: .append, tag: tag + index)
+                    }
+                }
+            case .deleteRule(let chain, let handle):
+                batch.deleteRule(family: chain.family, table: chain.table.name, chain: chain.name, handle: handle, tag: tag)
+            case .addSet(let table, let set):
+                batch.addSet(family: table.family, set, tag: tag)
+            case .deleteSet(let table, let name):
+                batch.deleteSet(family: table.family, table: table.name, name: name, tag: tag)
+            case .addElements(let table, let set, let elements):
+                batch.addElements(family: table.family, set, elements, tag: tag)
+            case .deleteElements(let table, let set, let elements):
+                batch.deleteElements(family: table.family, set, elements, tag: tag)
+            }
+        }
+        try socket.commit(batch)
+        return CommitStatistics(messages: batch.messageCount, bytes: batch.byteCount)
+    }
+}

@@ -1,0 +1,160 @@
+import NetfilterNetlink
+import RuleModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One apply or reset through one connection: read, plan, commit on the generation read,
+/// and read and plan again when someone else committed in between.
+struct Session {
+    let options: ApplyOptions
+    static let attempts = 3
+    static let families: [NetfilterFamily] = [.ipv4, .ipv6]
+
+    func report(_ progress: ApplyProgress) {
+        options.progress?(progress)
+    }
+
+    func apply(_ rulesets: [Ruleset], connection: KernelConnection) throws -> ApplyReport {
+        guard Set(rulesets.map(\.family)).count == rulesets.count else {
+            throw ApplyError.invalidRuleset("two rulesets for the same IP family")
+        }
+        report(.encoding(rules: rulesets.reduce(0) { $0 + $1.ruleCount }))
+        let fingerprints = try rulesets.map(Fingerprint.compute)
+        var desired: DesiredState?
+        return try retrying {
+            try attempt(rulesets, &desired, fingerprints, connection)
+        }
+    }
+
+    /// Plans with nothing desired in any family and without a new state record.
+    func reset(connection: KernelConnection) throws -> ApplyReport {
+        let desired = try DesiredState([])
+        return try retrying {
+            let generation = try connection.generation()
+            var planner = Planner(desired: desired)
+            for family in Self.families {
+                let tables = try connection.tables(family: family)
+                let kernel = try KernelState.read(connection, family: family, tables: tables) { _ in false }
+                try planner.plan(Planner.FamilyInput(kernel: kernel, desiredIndex: nil, fingerprint: nil, digests: nil),
+                                 generation: generation)
+            }
+            if planner.changes == 0 { return ApplyReport(outcome: .nothingOwned) }
+            return try commit(planner, generation: generation, connection: connection)
+        }
+    }
+
+    private func retrying(_ body: () throws -> ApplyReport?) throws -> ApplyReport {
+        for _ in 0..<Self.attempts {
+            if let report = try body() { return report }
+        }
+        throw ApplyError.concurrentChanges(attempts: Self.attempts)
+    }
+
+    /// One read-plan-commit round; nil when the kernel changed under it and it must retry.
+    private func attempt(_ rulesets: [Ruleset], _ validated: inout DesiredState?, _ fingerprints: [Fingerprint.Result],
+                         _ connection: KernelConnection) throws -> ApplyReport? {
+        let generation = try connection.generation()
+        let tables = try Self.families.map { try connection.tables(family: $0) }
+        let desiredIndex = Self.families.map { family in rulesets.firstIndex { NetfilterFamily($0.family) == family } }
+        // Nothing committed since PacketPath's own last commit, which carried these
+        // fingerprints, and no record in a family the input leaves out: nothing to do.
+        let untouched = zip(tables, desiredIndex).allSatisfy { tables, index in
+            let record = KernelState.record(in: tables)
+            guard let index else { return !tables.contains { $0.name == Ownership.stateTable } }
+            return record?.generation == generation && record?.fingerprint == fingerprints[index].fingerprint
+        }
+        if untouched && !options.alwaysReadBack && !options.dryRun {
+            report(.unchanged)
+            return ApplyReport(outcome: .unchangedSinceLastApply)
+        }
+        // Validated only now: a state matching the record was validated when it was applied.
+        let desired = try validated ?? DesiredState(rulesets)
+        validated = desired
+
+        var kernels: [KernelState] = []
+        var digests: [Planner.Digests] = []
+        for (family, (familyTables, index)) in zip(Self.families, zip(tables, desiredIndex)) {
+            let recorded = try ChainDigests.read(connection, family: family, tables: familyTables)
+            let wanted = index.map { Self.desiredDigests(desired.families[$0], fingerprints[$0]) } ?? [:]
+            digests.append(Planner.Digests(recorded: recorded, desired: wanted))
+            // Nobody committed since PacketPath did: the recorded digests are the kernel's.
+            let trusted = KernelState.record(in: familyTables)?.generation == generation && !options.alwaysReadBack
+            // Only chains that stay need their rules compared (new ones are written, stale ones
+            // deleted), and of those only the ones whose digest changed, when it can be trusted.
+            let mustRead = { (chain: ChainInfo) -> Bool in
+                let key = ChainDigests.Key(table: chain.table, chain: chain.name)
+                guard Ownership.ownsChain(chain), let digest = wanted[key] else { return false }
+                return !(trusted && recorded?[key] == digest)
+            }
+            let managedPresent = familyTables.map(\.name).filter { Ownership.tables.contains("\($0)") }
+            if trusted, let recorded, let index,
+               managedPresent.allSatisfy({ desired.families[index].table(named: $0) != nil }) {
+                // The chain list too is known: PacketPath's chains are the recorded ones.
+                kernels.append(try KernelState.read(connection, family: family, tables: familyTables, owned: recorded.keys,
+                                                    readRules: mustRead))
+            } else {
+                kernels.append(try KernelState.read(connection, family: family, tables: familyTables, readRules: mustRead))
+            }
+        }
+        report(.readingKernel(chains: kernels.reduce(0) { $0 + $1.chainCount }))
+        var planner = Planner(desired: desired)
+        for ((kernel, index), digests) in zip(zip(kernels, desiredIndex), digests) {
+            try planner.plan(Planner.FamilyInput(kernel: kernel, desiredIndex: index,
+                                                 fingerprint: index.map { fingerprints[$0].fingerprint }, digests: digests),
+                             generation: generation)
+        }
+        if planner.changes == 0 && !options.dryRun {
+            report(.unchanged)
+            return ApplyReport(outcome: .unchangedAfterReadBack)
+        }
+        if options.dryRun {
+            var result = planner.report
+            result.outcome = .dryRun
+            result.operations = planner.transaction.counts
+            result.dryRunText = try DryRunText.render(planner.transaction, kernels: kernels)
+            return result
+        }
+        return try commit(planner, generation: generation, connection: connection)
+    }
+
+    private func commit(_ planner: Planner, generation: UInt32, connection: KernelConnection) throws -> ApplyReport? {
+        report(.sending(messages: planner.transaction.messageCount, bytes: 0))
+        let statistics: CommitStatistics
+        do {
+            statistics = try connection.commit(planner.transaction, generation: generation)
+        } catch NetfilterError.generationChanged {
+            return nil
+        } catch NetfilterError.batchRejected(let failures, let lost) {
+            throw Rejection.describe(failures, repliesLost: lost, desired: planner.desired,
+                                     kernelObjects: planner.kernelObjects, connection: connection,
+                                     transaction: planner.transaction)
+        }
+        report(.committed)
+        var result = planner.report
+        result.messages = statistics.messages
+        result.bytes = statistics.bytes
+        result.operations = planner.transaction.counts
+        return result
+    }
+
+    /// The desired digest of every regular chain of the filter and nat tables, by name hash.
+    static func desiredDigests(_ family: DesiredState.Family, _ fingerprint: Fingerprint.Result) -> [ChainDigests.Key: UInt64] {
+        var digests: [ChainDigests.Key: UInt64] = [:]
+        for table in family.tables {
+            digests.reserveCapacity(digests.count + table.regularNames.count)
+            let chains = family.ruleset.tables[table.index].chains
+            for (index, chain) in chains.enumerated() where chain.attachment == nil {
+                digests[ChainDigests.Key(table: table.name, chain: ObjectName(chain.name))] = fingerprint.chainDigests[table.index][index]
+            }
+        }
+        return digests
+    }
+
+    static func translate(_ error: NetfilterError) -> ApplyError {
+        if error.isPermissionDenied {
+            return .notPrivileged("the kernel refused netfilter access (needs CAP_NET_ADMIN in the target namespace)")
+        }
+        return .netfilter(error.description)
+    }
+}
