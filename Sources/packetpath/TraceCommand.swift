@@ -50,6 +50,9 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
 
+    @Option(name: .customLong("max-paths"), help: "Branches one trace may explore before it stops with a 'bound hit' note.")
+    var maxPaths: Int = TraceLimits().maximumPaths
+
     func run() throws {
         let result = try CLIInput.run { () -> TraceResult in
             guard let destination = IPAddress(dst) else { throw SideError("--dst \(dst) is not an IP address") }
@@ -73,7 +76,8 @@ struct TraceCommand: ParsableCommand {
             for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
             return try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto,
                                                        destinationPort: dport, sourcePort: sport),
-                                    nodeAddresses: addresses.isEmpty ? nil : addresses)
+                                    nodeAddresses: addresses.isEmpty ? nil : addresses,
+                                    limits: TraceLimits(maximumPaths: maxPaths))
         }
         switch output {
         case .text: StandardStreams.writeOut(Array(result.text(maximumPaths: paths).utf8))
