@@ -123,6 +123,10 @@ public struct IPTablesNFTEncoder {
                 }
             case .inSet:
                 throw EncodingError("set lookups have no iptables form")
+            case .interface:
+                throw EncodingError("interface matches are not encoded (PacketPath compiles none)")
+            case .unrecognized(let text):
+                throw EncodingError("a match the rule model does not know (\(text)) cannot be encoded")
             }
         }
     }
@@ -161,6 +165,8 @@ public struct IPTablesNFTEncoder {
             throw EncodingError("verdict maps have no iptables form")
         case .randomChoice:
             throw EncodingError("numgen random choices have no iptables form")
+        case .unrecognized(let text):
+            throw EncodingError("a target the rule model does not know (\(text)) cannot be encoded")
         }
     }
 

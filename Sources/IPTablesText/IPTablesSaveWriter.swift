@@ -78,16 +78,31 @@ struct LiveRuleSpelling {
             if case .destination(let address, let negated) = match { writeAddress("-d", address, negated, to: &out) }
         }
         for match in rule.matches {
+            if case .interface(.input, let name, let negated) = match { SharedSpelling.interface(.input, name, negated: negated, to: &out) }
+        }
+        for match in rule.matches {
+            if case .interface(.output, let name, let negated) = match { SharedSpelling.interface(.output, name, negated: negated, to: &out) }
+        }
+        for match in rule.matches {
             if case .l4Protocol(let value) = match {
                 proto = value
                 out.append(" -p " as StaticString)
                 out.append(value.rawValue)
             }
+            if case .unrecognized(let text) = match, SharedSpelling.isHeader(text) {
+                out.append(UInt8(ascii: " "))
+                out.append(text)
+            }
         }
         for match in rule.matches {
             switch match {
-            case .source, .destination:
+            case .source, .destination, .interface:
                 continue
+            case .unrecognized(let text):
+                if !SharedSpelling.isHeader(text) {
+                    out.append(UInt8(ascii: " "))
+                    out.append(text)
+                }
             case .destinationPort, .sourcePort:
                 if proto == nil { throw UnrepresentableRule(table: table, chain: chain, reason: "a port match without a protocol") }
             case .l4Protocol(let value):
@@ -203,6 +218,9 @@ struct LiveRuleSpelling {
             throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
         case .randomChoice:
             throw UnrepresentableRule(table: table, chain: chain, reason: "a numgen random choice")
+        case .unrecognized(let text):
+            out.append(UInt8(ascii: " "))
+            out.append(text)
         default:
             break
         }

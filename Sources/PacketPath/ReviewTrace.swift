@@ -16,6 +16,9 @@ public struct TraceRequest: Sendable {
     public var proto: L4Protocol
     public var destinationPort: UInt16
     public var sourcePort: UInt16
+    /// The interfaces the packet arrives on and leaves by (`-i`/`-o` matches); nil: unknown.
+    public var inInterface: String?
+    public var outInterface: String?
 
     public init(source: Source, destination: IPAddress, proto: L4Protocol, destinationPort: UInt16, sourcePort: UInt16 = 40000) {
         self.source = source
@@ -89,8 +92,11 @@ extension Review {
             source = address
         }
         guard source.family == family else { throw SideError("source \(source) and destination \(request.destination) are of different families") }
-        return TracePacket(source: source, destination: request.destination, proto: request.proto,
-                           sourcePort: request.sourcePort, destinationPort: request.destinationPort)
+        var packet = TracePacket(source: source, destination: request.destination, proto: request.proto,
+                                 sourcePort: request.sourcePort, destinationPort: request.destinationPort)
+        packet.inInterface = request.inInterface
+        packet.outInterface = request.outInterface
+        return packet
     }
 
     /// The share of new connections each endpoint of a Service port should get, from a trace

@@ -17,13 +17,14 @@ struct ChainWalker {
     private let memo = WalkMemo()
     static let maximumDepth = 64
 
-    init(table: Table, family: IPFamily, environment: TraceEnvironment, budget: WalkBudget) {
+    init(table: Table, family: IPFamily, environment: TraceEnvironment, budget: WalkBudget,
+         interfaces: (input: InterfaceState, output: InterfaceState) = (.unknown, .unknown)) {
         self.table = table
         self.family = family
         self.environment = environment
         self.budget = budget
         index = table.chainIndex()
-        evaluator = MatchEvaluator(environment: environment, table: table)
+        evaluator = MatchEvaluator(environment: environment, table: table, interfaces: interfaces)
     }
 
     func walk(_ chain: ChainName, _ state: WalkState, depth: Int = 0) -> [(WalkState, Flow)] {
@@ -95,8 +96,10 @@ struct ChainWalker {
                        stopped: inout [(WalkState, Flow)]) -> (WalkState?, WalkState?) {
         var chance = Probability.one
         var recorded: [ChainName] = []
+        var unknown: [String] = []
         for match in rule.matches {
             switch evaluator.evaluate(match, state) {
+            case .unknown(let reason): unknown.append(reason)
             case .no:
                 var missed = state
                 if case .recent(_, .check(let seconds, _)) = match {
@@ -108,6 +111,29 @@ struct ChainWalker {
             case .random(let probability): chance = chance.multiplied(by: probability)
             case .recordsClient(let list): recorded.append(list)
             }
+        }
+        if !unknown.isEmpty {
+            let where_ = "\(table.name) \(chain) rule \(number)"
+            // Whether it matches changes nothing when all it does is observe the packet.
+            if UnmodelledTargets.onlyObserves(rule.verdict) {
+                var skipped = state
+                skipped.note("\(where_) may \(rule.verdict == nil ? "count" : "log") the packet (\(unknown.joined(separator: "; ")))")
+                return (nil, skipped)
+            }
+            guard budget.admit(1) else {
+                stopped.append((state, .unresolved(WalkBudget.reason)))
+                return (nil, nil)
+            }
+            var missed = state
+            missed.note(UnmodelledTargets.assumption + "\(where_) does not match (\(unknown.joined(separator: "; ")))")
+            var skipped = step(rule, chain: chain, number: number, effect: "assumed not to match (may match: \(unknown.joined(separator: "; ")))")
+            skipped.taken = false
+            missed.steps.append(skipped)
+            var matched = state
+            matched.note(UnmodelledTargets.assumption + "\(where_) matches (\(unknown.joined(separator: "; ")))")
+            for list in recorded { matched.recordedClients.insert(RecentEntry(list: list, client: state.packet.source)) }
+            matched.probability = state.probability.multiplied(by: chance)
+            return (matched, missed)
         }
         var matched = state
         for list in recorded {
@@ -201,6 +227,24 @@ struct ChainWalker {
             }
             record("verdict map \(mapName) -> \(entry.verdict)")
             return apply(Rule([], entry.verdict), chain: chain, number: number, state, depth: depth)
+        case .unrecognized(let text):
+            let name = verdict.unrecognizedTarget ?? text
+            switch UnmodelledTargets.kind(name) {
+            case .observes:
+                record("\(name) (not modelled; it only observes, the packet goes on)")
+                return [(state, .next)]
+            case .changesState:
+                record("\(name) (not modelled; the packet goes on)")
+                state.note("\(table.name) \(chain) rule \(number): -j \(name) may change packet or connection state the trace does not follow")
+                return [(state, .next)]
+            case .translates:
+                record("\(name) (address translation not modelled; the table's traversal ends)")
+                state.note("\(table.name) \(chain) rule \(number): -j \(name) rewrites addresses in a way the trace does not follow")
+                return [(state, .accepted)]
+            case .unknown:
+                record("\(name) (not modelled)")
+                return [(state, .unresolved("\(table.name) \(chain) rule \(number): what -j \(name) does with the packet is not modelled"))]
+            }
         case .randomChoice(let targets):
             guard !targets.isEmpty else { return [(state, .next)] }
             guard budget.admit(targets.count - 1) else { return [(state, .unresolved(WalkBudget.reason))] }

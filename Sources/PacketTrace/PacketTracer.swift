@@ -30,18 +30,23 @@ public struct PacketTracer: Sendable {
         let budget = WalkBudget(environment.limits)
         var finished: [(WalkState, Disposition)] = []
         let first: [Hook] = origin == .network ? [.prerouting] : [.output, .postrouting]
-        var states = run(first, [WalkState(packet: packet)], budget: budget, finished: &finished)
+        var states = run(first, [WalkState(packet: packet)], origin: origin, budget: budget, finished: &finished)
         var delivered: [WalkState] = []
         var forwarded: [WalkState] = []
         for state in states {
             if environment.isLocal(state.packet.destination) { delivered.append(state) } else { forwarded.append(state) }
         }
-        delivered = run([.input], delivered, budget: budget, finished: &finished)
-        forwarded = origin == .network ? run([.forward, .postrouting], forwarded, budget: budget, finished: &finished) : forwarded
+        delivered = run([.input], delivered, origin: origin, budget: budget, finished: &finished)
+        forwarded = origin == .network
+            ? run([.forward, .postrouting], forwarded, origin: origin, budget: budget, finished: &finished) : forwarded
         states = []
         finished += delivered.map { ($0, .delivered) }
         finished += forwarded.map { ($0, .forwarded) }
         let outcomes = merged(finished).map { outcome($0.0, $0.1) }
+        if outcomes.contains(where: { $0.notes.contains { $0.hasPrefix(UnmodelledTargets.assumption) } }) {
+            notes.append("some rules could not be evaluated (kept verbatim, or an interface not given): both ways were "
+                + "followed at each, so an outcome's probability holds only under the assumptions its notes list")
+        }
         if budget.hit {
             let left = outcomes.filter { $0.disposition == .unresolved(WalkBudget.reason) }
                 .reduce(Probability.zero) { $0.adding($1.probability) }
@@ -81,7 +86,7 @@ public struct PacketTracer: Sendable {
     }
 
     /// Runs the hooks in order; branches that are dropped or rejected end up in `finished`.
-    private func run(_ hooks: [Hook], _ states: [WalkState], budget: WalkBudget,
+    private func run(_ hooks: [Hook], _ states: [WalkState], origin: PacketOrigin, budget: WalkBudget,
                      finished: inout [(WalkState, Disposition)]) -> [WalkState] {
         var current = states
         for hook in hooks {
@@ -92,7 +97,8 @@ public struct PacketTracer: Sendable {
                 return l != r ? l < r : lhs.offset < rhs.offset
             }.map(\.element)
             for (table, chain) in chains {
-                let walker = ChainWalker(table: table, family: ruleset.family, environment: environment, budget: budget)
+                let walker = ChainWalker(table: table, family: ruleset.family, environment: environment, budget: budget,
+                                         interfaces: interfaces(at: hook, origin: origin, packet: current.first?.packet))
                 var survivors: [WalkState] = []
                 for state in current {
                     for (next, flow) in walker.walk(chain.name, state) {
@@ -122,6 +128,15 @@ public struct PacketTracer: Sendable {
             }
         }
         return current
+    }
+
+    /// The interfaces a packet has at `hook`: an input one where it arrived from the network
+    /// (not for the node's own packets), an output one once routed (not at PREROUTING/INPUT).
+    private func interfaces(at hook: Hook, origin: PacketOrigin, packet: TracePacket?) -> (input: InterfaceState, output: InterfaceState) {
+        func known(_ name: String?) -> InterfaceState { name.map(InterfaceState.named) ?? .unknown }
+        let hasInput = origin == .network && [.prerouting, .input, .forward].contains(hook)
+        let hasOutput = [.forward, .output, .postrouting].contains(hook)
+        return (hasInput ? known(packet?.inInterface) : .absent, hasOutput ? known(packet?.outInterface) : .absent)
     }
 
     private func outcome(_ state: WalkState, _ disposition: Disposition) -> TraceOutcome {

@@ -27,14 +27,14 @@ struct RuleKey: Hashable, Sendable {
     private static func rank(_ match: Match) -> Int {
         switch match {
         case .source: return 0
-        case .destination: return 1
+        case .destination, .interface: return 1
         case .l4Protocol: return 2
         case .sourcePort, .destinationPort: return 3
         case .comment: return 4
         case .addressType: return 5
         case .conntrackState: return 6
         case .mark: return 7
-        case .inSet: return 8
+        case .inSet, .unrecognized: return 8
         case .statistic, .recent: return 9
         }
     }

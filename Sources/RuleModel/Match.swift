@@ -154,6 +154,12 @@ public enum Match: Sendable, Hashable {
     case recent(name: ChainName, RecentOperation)
     /// nftables: the packet's key (one field or a concatenation) is in the named set.
     case inSet(fields: [PacketField], set: ChainName, negated: Bool = false)
+    /// The packet's input or output interface (`-i`/`-o`, `+` wildcards).
+    case interface(InterfaceDirection, InterfaceName, negated: Bool = false)
+    /// A condition the model cannot evaluate (another match module or option), kept as the
+    /// dump spelt it (`-m set --match-set cali40all-hosts dst`) so it can be shown and
+    /// compared; a trace takes both ways at it.
+    case unrecognized(String)
 
     /// The comment carried by this match, if it is one.
     public var comment: Comment? {

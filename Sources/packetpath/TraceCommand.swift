@@ -50,6 +50,12 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
 
+    @Option(name: .customLong("in-interface"), help: ArgumentHelp("The interface the packet arrives on (for -i matches).", valueName: "name"))
+    var inInterface: String?
+
+    @Option(name: .customLong("out-interface"), help: ArgumentHelp("The interface it leaves by (for -o matches).", valueName: "name"))
+    var outInterface: String?
+
     @Option(name: .customLong("max-paths"), help: "Branches one trace may explore before it stops with a 'bound hit' note.")
     var maxPaths: Int = TraceLimits().maximumPaths
 
@@ -74,8 +80,10 @@ struct TraceCommand: ParsableCommand {
             }
             let side = try SideLoader(liveReader: NetlinkNamespaceReader()).load(try SideInput(inputs))
             for warning in side.cluster?.warnings ?? [] { StandardStreams.writeError("warning: \(warning)") }
-            return try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto,
-                                                       destinationPort: dport, sourcePort: sport),
+            var request = TraceRequest(source: source, destination: destination, proto: proto, destinationPort: dport, sourcePort: sport)
+            request.inInterface = inInterface
+            request.outInterface = outInterface
+            return try Review.trace(side, request,
                                     nodeAddresses: addresses.isEmpty ? nil : addresses,
                                     limits: TraceLimits(maximumPaths: maxPaths))
         }
