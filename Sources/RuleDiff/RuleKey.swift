@@ -24,6 +24,10 @@ struct RuleKey: Hashable, Sendable {
         key = (try? IPTablesSaveWriter.ruleText(canonical, family: family)) ?? text
     }
 
+    // Equal by what the kernel holds: two spellings of one rule are the same rule.
+    static func == (lhs: RuleKey, rhs: RuleKey) -> Bool { lhs.key == rhs.key }
+    func hash(into hasher: inout Hasher) { hasher.combine(key) }
+
     private static func rank(_ match: Match) -> Int {
         switch match {
         case .source: return 0
