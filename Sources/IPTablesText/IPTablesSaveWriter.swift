@@ -89,6 +89,9 @@ struct LiveRuleSpelling {
                 out.append(" -p " as StaticString)
                 out.append(value.rawValue)
             }
+        }
+        // iptables prints a fragment test after the protocol.
+        for match in rule.matches {
             if case .unrecognized(let text) = match, SharedSpelling.isHeader(text) {
                 out.append(UInt8(ascii: " "))
                 out.append(text)

@@ -95,4 +95,16 @@ import Testing
         #expect(try IPTablesSaveParser(sourceName: "save").parseOne(saved) == ruleset)
         #expect(saved.contains(#"-A FORWARD -i cali+ -m comment --comment "cali:x y" -m set --match-set "cali40s:a b" src -j cali-fw-cali1"#))
     }
+
+    /// Found by scripts/fuzz-smoke: what parses prints in the kernel's spelling, and that text
+    /// parses back to rules that print the same.
+    @Test(arguments: [
+        "-A X -p tcp -f -m tcp -m multiport --dports 22,80:90 -m conntrack --cts -j DROP",
+    ])
+    func printingIsStable(rule: String) throws {
+        let ruleset = try IPTablesSaveParser(sourceName: "t").parseOne("*filter\n:X - [0:0]\n\(rule)\nCOMMIT\n")
+        let saved = try IPTablesSaveWriter().text(ruleset)
+        let again = try IPTablesSaveWriter().text(try IPTablesSaveParser(sourceName: "saved").parseOne(saved))
+        #expect(again == saved)
+    }
 }
