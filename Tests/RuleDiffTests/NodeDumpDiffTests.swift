@@ -68,6 +68,21 @@ import TestSupport
         #expect(ports.first?.endpointsAdded.map(\.endpoint) == ["10.180.1.1:8081"])
     }
 
+    /// An endpoint chain left behind with no dispatch rule choosing it: its share is gone.
+    @Test func anEndpointNoLongerChosen() throws {
+        var lines = try SharedCases.read(NodeDumps.canalDocker).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let before = lines.count
+        lines.removeAll { $0.hasPrefix("-A KUBE-SVC-") && $0.hasSuffix("-j KUBE-SEP-UHEIDYYTQAJXCRXL") }
+        try #require(lines.count == before - 1)
+        let report = try Self.diff(lines.joined(separator: "\n"))
+        let port = try #require(report.families.first?.servicePorts.first)
+        #expect(report.families.first?.servicePorts.count == 1)
+        #expect(port.name == "prod/api:http")
+        let entries = try #require(port.probabilityChanges.first?.endpoints)
+        #expect(entries.first { $0.endpoint == "10.180.1.1:8080" }?.shareB == nil)
+        #expect(entries.first { $0.endpoint == "10.180.1.1:8080" }?.shareA == "1/2 (50.00%)")
+    }
+
     /// The same node's verbatim rules compare equal to themselves and unequal once changed.
     @Test func verbatimRulesAreCompared() throws {
         let text = try SharedCases.read(NodeDumps.canalDocker)
