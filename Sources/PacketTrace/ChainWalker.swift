@@ -45,7 +45,7 @@ struct ChainWalker {
                !seed.policyChains.contains(chain.description) {
                 seed.policyChains.append(chain.description)
             }
-            relative = walkRules(table.chains[position], from: 0, seed, depth: depth)
+            relative = walkRules(table.chains[position], seed, depth: depth)
             memo.results[key] = relative
         }
         return relative.map { result, flow in
@@ -63,10 +63,10 @@ struct ChainWalker {
 
     /// Walks the chain's rules with every state standing at the same rule together, merging
     /// those that agree before the next rule.
-    private func walkRules(_ chain: Chain, from start: Int, _ state: WalkState, depth: Int) -> [(WalkState, Flow)] {
+    private func walkRules(_ chain: Chain, _ state: WalkState, depth: Int) -> [(WalkState, Flow)] {
         var results: [(WalkState, Flow)] = []
         var current = [state]
-        var ruleIndex = start
+        var ruleIndex = 0
         while ruleIndex < chain.rules.count, !current.isEmpty {
             let rule = chain.rules[ruleIndex]
             var following: [WalkState] = []
@@ -113,11 +113,11 @@ struct ChainWalker {
             }
         }
         if !unknown.isEmpty {
-            let where_ = "\(table.name) \(chain) rule \(number)"
+            let place = "\(table.name) \(chain) rule \(number)"
             // Whether it matches changes nothing when all it does is observe the packet.
             if UnmodelledTargets.onlyObserves(rule.verdict) {
                 var skipped = state
-                skipped.note("\(where_) may \(rule.verdict == nil ? "count" : "log") the packet (\(unknown.joined(separator: "; ")))")
+                skipped.note("\(place) may \(rule.verdict == nil ? "count" : "log") the packet (\(unknown.joined(separator: "; ")))")
                 return (nil, skipped)
             }
             guard budget.admit(1) else {
@@ -125,12 +125,12 @@ struct ChainWalker {
                 return (nil, nil)
             }
             var missed = state
-            missed.note(UnmodelledTargets.assumption + "\(where_) does not match (\(unknown.joined(separator: "; ")))")
+            missed.note(UnmodelledTargets.assumption + "\(place) does not match (\(unknown.joined(separator: "; ")))")
             var skipped = step(rule, chain: chain, number: number, effect: "assumed not to match (may match: \(unknown.joined(separator: "; ")))")
             skipped.taken = false
             missed.steps.append(skipped)
             var matched = state
-            matched.note(UnmodelledTargets.assumption + "\(where_) matches (\(unknown.joined(separator: "; ")))")
+            matched.note(UnmodelledTargets.assumption + "\(place) matches (\(unknown.joined(separator: "; ")))")
             for list in recorded { matched.recordedClients.insert(RecentEntry(list: list, client: state.packet.source)) }
             matched.probability = state.probability.multiplied(by: chance)
             return (matched, missed)
