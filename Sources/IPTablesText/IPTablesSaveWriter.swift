@@ -102,7 +102,7 @@ struct LiveRuleSpelling {
             case .source, .destination, .interface:
                 continue
             case .unrecognized(let text):
-                if !SharedSpelling.isHeader(text) {
+                if !SharedSpelling.isHeader(text) && !(proto.map { text.hasPrefix(LiveRuleSpelling.moduleText($0)) } ?? false) {
                     out.append(UInt8(ascii: " "))
                     out.append(text)
                 }
@@ -112,6 +112,10 @@ struct LiveRuleSpelling {
                 out.append(" -m " as StaticString)
                 out.append(value.rawValue)
                 writePorts(of: rule, native: value != .sctp, to: &out)
+                // Options of the protocol's module the model keeps verbatim print inside it.
+                for case .unrecognized(let text) in rule.matches where text.hasPrefix(LiveRuleSpelling.moduleText(value)) {
+                    out.append(String(text.dropFirst(LiveRuleSpelling.moduleText(value).count - 1)))
+                }
             case .comment(let comment):
                 out.append(" -m comment --comment " as StaticString)
                 writeSaveString(comment.description, to: &out)
@@ -151,6 +155,9 @@ struct LiveRuleSpelling {
         }
         if let verdict = rule.verdict { try write(verdict, chain: chain, table: table, to: &out) }
     }
+
+    /// `-m tcp ` (with the blank): how a verbatim option of the protocol's module begins.
+    static func moduleText(_ proto: L4Protocol) -> String { "-m \(proto.rawValue) " }
 
     /// Kernel bit order of conntrack states, which is the order iptables prints them in.
     static let stateOrder: [ConntrackState] = [.invalid, .new, .related, .established, .untracked, .snat, .dnat]

@@ -194,7 +194,8 @@ struct RuleOptionParser {
             contextWords += words
             target.opaque = true
         case .none:
-            matches.append(.unrecognized(RuleOptionParser.verbatim(words)))
+            // After -p, iptables hands unknown options to the protocol's module.
+            matches.append(.unrecognized(RuleOptionParser.verbatim((l4.map { ["-m", $0.rawValue] } ?? []) + words)))
         }
     }
 
