@@ -194,8 +194,10 @@ struct RuleOptionParser {
             contextWords += words
             target.opaque = true
         case .none:
-            // After -p, iptables hands unknown options to the protocol's module.
-            matches.append(.unrecognized(RuleOptionParser.verbatim((l4.map { ["-m", $0.rawValue] } ?? []) + words)))
+            // After -p, iptables hands unknown options to the protocol's module; with no
+            // module at all it refuses them, so no dump holds one.
+            guard let l4 else { throw RuleSyntaxError(problem.message) }
+            matches.append(.unrecognized(RuleOptionParser.verbatim(["-m", l4.rawValue] + words)))
         }
     }
 

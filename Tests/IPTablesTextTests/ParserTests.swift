@@ -118,6 +118,7 @@ import RuleModel
         #expect(error("-A KUBE-X -i eth0/1 -j KUBE-Y")?.message == "'eth0/1' is not an interface name")
         #expect(error("-A KUBE-X -i averyveryverylongname -j KUBE-Y")?.message == "'averyveryverylongname' is not an interface name")
         #expect(error("-A KUBE-X -m tcp --dport 80 -j KUBE-Y")?.message == "-m tcp needs -p tcp")
+        #expect(error("-A KUBE-X --comment x -j KUBE-Y")?.message == "unknown option --comment")
         #expect(error("-A KUBE-X -m comment --comment \"open -j KUBE-Y")?.message.contains("quote") == true)
         #expect(error("-A KUBE-Z -j KUBE-Y")?.message == "chain KUBE-Z is not declared in table nat")
         #expect(error("-A KUBE-X -m statistic --probability 2 -j KUBE-Y")?.message == "'2' is not a probability between 0 and 1")
