@@ -46,9 +46,7 @@ public struct IPTablesSaveWriter {
     static func chainsInSaveOrder(_ table: Table) -> [Chain] {
         var builtins: [Chain] = []
         for hook in BuiltinChains.hooks(of: table.name) {
-            let name = ChainName(hook.rawValue)
-            builtins.append(table.chain(named: name)
-                ?? Chain(name, attachment: BuiltinChains.attachment(table: table.name, chain: hook.rawValue)))
+            builtins.append(table.chain(named: ChainName(hook.rawValue)) ?? BuiltinChains.emptyChain(table: table.name, hook: hook))
         }
         let builtinNames = Set(builtins.map(\.name))
         let others = table.chains.filter { !builtinNames.contains($0.name) }.sorted { $0.name < $1.name }

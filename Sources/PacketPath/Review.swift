@@ -49,9 +49,7 @@ public enum Review {
                 return result.count - 1
             }()
             for table in wanted.tables where result[index][table: table.name] == nil {
-                let chains = BuiltinChains.hooks(of: table.name).map { hook in
-                    Chain(ChainName(hook.rawValue), attachment: BuiltinChains.attachment(table: table.name, chain: hook.rawValue))
-                }
+                let chains = BuiltinChains.hooks(of: table.name).map { BuiltinChains.emptyChain(table: table.name, hook: $0) }
                 result[index].tables.append(Table(table.name, chains: chains))
             }
         }
