@@ -132,3 +132,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (libFuzzer entry points, no main): only when scripts/fuzz-smoke asks, in its own
+// scratch path, so the normal build needs no sanitizer. Adding one: a line here, a directory
+// Tests/Fuzz/<name>/, a seed corpus Tests/Fuzz/corpus/<name>/ and a line in the script.
+if Context.environment["PACKETPATH_FUZZ"] != nil {
+    for (name, dependencies) in [
+        ("fuzz-manifests", ["ClusterState"]),
+        ("fuzz-iptables-save", ["IPTablesText", "RuleModel"]),
+    ] as [(String, [Target.Dependency])] {
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["FuzzDriver"], path: "Tests/Fuzz/\(name)"))
+    }
+    package.targets.append(.target(name: "FuzzDriver", path: "Tests/Fuzz/FuzzDriver"))
+}

@@ -37,9 +37,7 @@ enum BuiltinChainDecoding {
     /// missing one lets every packet pass exactly as an empty accepting one does.
     static func missing(from chains: [Chain], table: String) -> [Chain] {
         let present = Set(chains.compactMap { $0.attachment?.hook })
-        return BuiltinChains.hooks(of: table).filter { !present.contains($0) }.map { hook in
-            Chain(ChainName(hook.rawValue), attachment: BuiltinChains.attachment(table: table, chain: hook.rawValue))
-        }
+        return BuiltinChains.hooks(of: table).filter { !present.contains($0) }.map { BuiltinChains.emptyChain(table: table, hook: $0) }
     }
 }
 

@@ -38,6 +38,8 @@ public struct IPTablesNFTDecoder: Sendable {
             switch expression {
             case .meta(let meta) where meta.source == nil && meta.key == .l4proto:
                 try assembly.setProtocol(try MetaDecoding.l4Protocol(meta, at: index, reader: &reader), at: index)
+            case .meta(let meta) where meta.source == nil && (meta.key == .iifname || meta.key == .oifname):
+                try assembly.setInterface(try InterfaceEncoding.decode(meta, at: index, reader: &reader), at: index)
             case .meta(let meta) where meta.source == nil && meta.key == .mark:
                 assembly.append(try MetaDecoding.mark(meta, at: index, reader: &reader))
             case .payload(let payload) where payload.base == .network:
@@ -58,7 +60,7 @@ public struct IPTablesNFTDecoder: Sendable {
             case .meta(let meta) where meta.source != nil:
                 throw ExpressionProblem("sets packet metadata natively; iptables-nft does that only through xt targets", at: index)
             case .meta:
-                throw ExpressionProblem("tests packet metadata the rule model has no match for (it has -p and -m mark)", at: index)
+                throw ExpressionProblem("tests packet metadata the rule model has no match for (it has -i, -o, -p and -m mark)", at: index)
             default:
                 throw ExpressionProblem("a \(expression.kindName) expression, which iptables-nft does not write for any match or target the rule model has", at: index)
             }

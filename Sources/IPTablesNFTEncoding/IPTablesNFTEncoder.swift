@@ -5,8 +5,9 @@ import RuleModel
 /// Encodes rule-model rules into nf_tables expressions exactly as iptables-nft 1.8.9 does, so
 /// that `iptables-save` prints them back as iptables rules:
 ///
-/// 1. the "IP header" part first — protocol (`meta l4proto` + `cmp`), then source, then
-///    destination address (`payload` [+ `bitwise`] + `cmp`);
+/// 1. the "IP header" part first — input and output interface (`meta iifname`/`oifname` +
+///    `cmp`), protocol (`meta l4proto` + `cmp`), then source, then destination address
+///    (`payload` [+ `bitwise`] + `cmp`);
 /// 2. then every other match in rule order: native `payload`/`cmp`/`range` for tcp/udp ports,
 ///    native `meta mark` for marks, xt `match`es for comment, sctp, addrtype, conntrack,
 ///    statistic, recent (and bare tcp/udp);
@@ -31,8 +32,13 @@ public struct IPTablesNFTEncoder {
         var proto: L4Protocol?
         var source: (AddressMatch, Bool)?
         var destination: (AddressMatch, Bool)?
+        var interfaces: [InterfaceDirection: (InterfaceName, Bool)] = [:]
         for match in rule.matches {
             switch match {
+            case .interface(let direction, let name, let negated):
+                if interfaces.updateValue((name, negated), forKey: direction) != nil {
+                    throw EncodingError("more than one \(direction.option) in one rule")
+                }
             case .l4Protocol(let value):
                 if proto != nil { throw EncodingError("more than one protocol (-p) in one rule") }
                 proto = value
@@ -47,6 +53,11 @@ public struct IPTablesNFTEncoder {
             }
         }
 
+        for direction in [InterfaceDirection.input, .output] {
+            if let (name, negated) = interfaces[direction] {
+                try InterfaceEncoding.append(direction, name, negated: negated, to: &out)
+            }
+        }
         if let proto {
             out.append(.meta(Meta(key: .l4proto)))
             out.append(.cmp(Cmp(.eq, .byte(proto.number))))
@@ -86,7 +97,7 @@ public struct IPTablesNFTEncoder {
         try PortEncoding.check(ports)
         for match in matches {
             switch match {
-            case .source, .destination, .destinationPort, .sourcePort:
+            case .source, .destination, .destinationPort, .sourcePort, .interface:
                 continue
             case .l4Protocol(let value):
                 PortEncoding.append(value, ports, to: &out)
@@ -125,6 +136,8 @@ public struct IPTablesNFTEncoder {
                 throw EncodingError("set lookups have no iptables form")
             case .updateSet:
                 throw EncodingError("set updates have no iptables form")
+            case .unrecognized(let text):
+                throw EncodingError("a match the rule model does not know (\(text)) cannot be encoded")
             }
         }
     }
@@ -163,6 +176,8 @@ public struct IPTablesNFTEncoder {
             throw EncodingError("verdict maps have no iptables form")
         case .randomChoice:
             throw EncodingError("numgen random choices have no iptables form")
+        case .unrecognized(let text):
+            throw EncodingError("a target the rule model does not know (\(text)) cannot be encoded")
         }
     }
 

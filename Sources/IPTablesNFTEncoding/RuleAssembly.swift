@@ -1,7 +1,7 @@
 import RuleModel
 
 /// The parts of a rule as the decoder finds them, put back in the order iptables-save prints
-/// them and the iptables-save parser builds them: `-s`, `-d`, then the other matches in
+/// them and the iptables-save parser builds them: `-s`, `-d`, `-i`, `-o`, then the other matches in
 /// expression order, with `-p` standing where its port match (`-m tcp --sport … --dport …`)
 /// is, or right after the addresses when the rule has none. The decoded rule then equals the
 /// parse of the live dump, whatever order the rule was first written in.
@@ -14,6 +14,7 @@ struct RuleAssembly {
 
     private var source: Match?
     private var destination: Match?
+    private var interfaces: [Match] = []
     private(set) var proto: L4Protocol?
     private var items: [Item] = []
     /// Whether the port match came from native expressions (which merge) or an xt match.
@@ -31,6 +32,15 @@ struct RuleAssembly {
             guard destination == nil else { throw ExpressionProblem("a second destination address (-d) in one rule", at: index) }
             destination = match
         }
+    }
+
+    mutating func setInterface(_ match: Match, at index: Int) throws(ExpressionProblem) {
+        guard case .interface(let direction, _, _) = match else { return }
+        if interfaces.contains(where: { if case .interface(direction, _, _) = $0 { return true } else { return false } }) {
+            throw ExpressionProblem("a second \(direction.option) in one rule", at: index)
+        }
+        // -i before -o, as iptables-save prints them.
+        if direction == .input { interfaces.insert(match, at: 0) } else { interfaces.append(match) }
     }
 
     mutating func setProtocol(_ value: L4Protocol, at index: Int) throws(ExpressionProblem) {
@@ -78,6 +88,7 @@ struct RuleAssembly {
         matches.reserveCapacity(items.count + 5)
         if let source { matches.append(source) }
         if let destination { matches.append(destination) }
+        matches += interfaces
         if let proto, portMatchIsNative == nil { matches.append(.l4Protocol(proto)) }
         for item in items {
             switch item {

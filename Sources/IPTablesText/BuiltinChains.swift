@@ -21,6 +21,11 @@ public enum BuiltinChains {
         return BaseChainAttachment(hook: hook, priority: priority(table: table, hook: hook), policyAccepts: policyAccepts)
     }
 
+    /// Built-in chain `hook` of `table` as a table without it behaves: empty, policy ACCEPT.
+    public static func emptyChain(table: String, hook: Hook) -> Chain {
+        Chain(ChainName(hook.rawValue), attachment: attachment(table: table, chain: hook.rawValue))
+    }
+
     /// The standard priority of the table at the hook (nat splits: destination NAT before
     /// filter, source NAT after).
     static func priority(table: String, hook: Hook) -> ChainPriority {

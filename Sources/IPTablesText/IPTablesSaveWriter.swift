@@ -46,9 +46,7 @@ public struct IPTablesSaveWriter {
     static func chainsInSaveOrder(_ table: Table) -> [Chain] {
         var builtins: [Chain] = []
         for hook in BuiltinChains.hooks(of: table.name) {
-            let name = ChainName(hook.rawValue)
-            builtins.append(table.chain(named: name)
-                ?? Chain(name, attachment: BuiltinChains.attachment(table: table.name, chain: hook.rawValue)))
+            builtins.append(table.chain(named: ChainName(hook.rawValue)) ?? BuiltinChains.emptyChain(table: table.name, hook: hook))
         }
         let builtinNames = Set(builtins.map(\.name))
         let others = table.chains.filter { !builtinNames.contains($0.name) }.sorted { $0.name < $1.name }
@@ -78,22 +76,44 @@ struct LiveRuleSpelling {
             if case .destination(let address, let negated) = match { writeAddress("-d", address, negated, to: &out) }
         }
         for match in rule.matches {
+            if case .interface(.input, let name, let negated) = match { SharedSpelling.interface(.input, name, negated: negated, to: &out) }
+        }
+        for match in rule.matches {
+            if case .interface(.output, let name, let negated) = match { SharedSpelling.interface(.output, name, negated: negated, to: &out) }
+        }
+        for match in rule.matches {
             if case .l4Protocol(let value) = match {
                 proto = value
                 out.append(" -p " as StaticString)
                 out.append(value.rawValue)
             }
         }
+        // iptables prints a fragment test after the protocol.
+        for match in rule.matches {
+            if case .unrecognized(let text) = match, SharedSpelling.isHeader(text) {
+                out.append(UInt8(ascii: " "))
+                out.append(text)
+            }
+        }
         for match in rule.matches {
             switch match {
-            case .source, .destination:
+            case .source, .destination, .interface:
                 continue
+            case .unrecognized(let text):
+                if !SharedSpelling.isHeader(text) && !(proto.map { text.hasPrefix(LiveRuleSpelling.moduleText($0)) } ?? false) {
+                    out.append(UInt8(ascii: " "))
+                    out.append(text)
+                }
             case .destinationPort, .sourcePort:
                 if proto == nil { throw UnrepresentableRule(table: table, chain: chain, reason: "a port match without a protocol") }
             case .l4Protocol(let value):
                 out.append(" -m " as StaticString)
                 out.append(value.rawValue)
                 writePorts(of: rule, native: value != .sctp, to: &out)
+                // Options of the protocol's module the model keeps verbatim print inside it.
+                for case .unrecognized(let text) in rule.matches where text.hasPrefix(LiveRuleSpelling.moduleText(value)) {
+                    out.append(String(text.dropFirst(LiveRuleSpelling.moduleText(value).count - 1)))
+                }
             case .comment(let comment):
                 out.append(" -m comment --comment " as StaticString)
                 writeSaveString(comment.description, to: &out)
@@ -137,6 +157,9 @@ struct LiveRuleSpelling {
         }
         if let verdict = rule.verdict { try write(verdict, chain: chain, table: table, to: &out) }
     }
+
+    /// `-m tcp ` (with the blank): how a verbatim option of the protocol's module begins.
+    static func moduleText(_ proto: L4Protocol) -> String { "-m \(proto.rawValue) " }
 
     /// Kernel bit order of conntrack states, which is the order iptables prints them in.
     static let stateOrder: [ConntrackState] = [.invalid, .new, .related, .established, .untracked, .snat, .dnat]
@@ -207,6 +230,9 @@ struct LiveRuleSpelling {
             throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
         case .randomChoice:
             throw UnrepresentableRule(table: table, chain: chain, reason: "a numgen random choice")
+        case .unrecognized(let text):
+            out.append(UInt8(ascii: " "))
+            out.append(text)
         default:
             break
         }

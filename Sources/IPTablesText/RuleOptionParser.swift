@@ -7,12 +7,20 @@ struct RuleSyntaxError: Error {
     init(_ message: String) { self.message = message }
 }
 
+/// Valid iptables the rule model has no form for: the option is kept verbatim instead.
+struct Unmodelled: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
 /// Turns the words of one rule (everything after `-A CHAIN`) into a `Rule`.
 ///
 /// Accepts both spellings of a rule: kube-proxy's restore text (`-m tcp -p tcp -d 10.96.0.1
 /// --dport 80`, options in emission order) and iptables-save's (`-d 10.96.0.1/32 -p tcp -m tcp
-/// --dport 80`, header options first). Anything the rule model cannot hold is an error rather
-/// than being dropped, so a diff never silently ignores part of a rule.
+/// --dport 80`, header options first). Valid iptables the rule model cannot hold (another
+/// match module or option, another target, a fragment or protocol test) is kept verbatim as
+/// an `unrecognized` match or verdict, never dropped, so a diff still compares it and a trace
+/// can say it met it; malformed text is an error.
 struct RuleOptionParser {
     private var matches: [Match] = []
     private var verdict: Verdict?
@@ -23,6 +31,13 @@ struct RuleOptionParser {
     private var statistic = PendingStatistic()
     private var recent = PendingRecent()
     private var target = PendingTarget()
+    /// The words of the open module or target, for keeping it verbatim.
+    private var contextWords: [String] = []
+    /// The open module is kept verbatim as a whole (an unknown module, or a statistic or
+    /// recent match with options the model lacks).
+    private var moduleOpaque = false
+    /// Index in `matches` of the verbatim part of the open known module, to extend.
+    private var opaquePart: Int?
     /// Families of the addresses in the rule, for the caller's consistency check.
     private(set) var families: Set<IPFamily> = []
 
@@ -64,8 +79,12 @@ struct RuleOptionParser {
             case "-d", "--destination", "--dst":
                 matches.append(.destination(try address(try value(after: word)), negated: negated))
             case "-p", "--protocol":
-                if negated { throw RuleSyntaxError("a negated protocol (! -p) is not supported by the rule model") }
-                try useProtocol(try protocolValue(try value(after: word)), option: true)
+                let text = try value(after: word)
+                if !negated, let proto = RuleOptionParser.protocolValue(text) {
+                    try useProtocol(proto, option: true)
+                } else {
+                    matches.append(.unrecognized(RuleOptionParser.verbatim((negated ? ["!"] : []) + ["-p", text])))
+                }
             case "-m", "--match":
                 if negated { throw RuleSyntaxError("'!' cannot precede -m") }
                 try enterModule(try value(after: word))
@@ -76,12 +95,25 @@ struct RuleOptionParser {
                 if negated { throw RuleSyntaxError("'!' cannot precede -g") }
                 try enterTarget(try value(after: word), goto: true)
             case "-i", "--in-interface", "-o", "--out-interface":
-                throw RuleSyntaxError("interface matches (\(word)) are not supported by the rule model")
+                let text = try value(after: word)
+                guard let name = InterfaceName(text) else { throw RuleSyntaxError("'\(text)' is not an interface name") }
+                matches.append(.interface(word == "-i" || word == "--in-interface" ? .input : .output, name, negated: negated))
             case "-f", "--fragment":
-                throw RuleSyntaxError("fragment matches (\(word)) are not supported by the rule model")
+                matches.append(.unrecognized(negated ? "! -f" : "-f"))
             default:
                 guard word.hasPrefix("--") else { throw RuleSyntaxError("unexpected word '\(word)'") }
-                try option(word, negated: negated) { try value(after: word) }
+                let start = index
+                do {
+                    try option(word, negated: negated) { try value(after: word) }
+                } catch let problem as Unmodelled {
+                    // Its values are the words up to the next option.
+                    while index + 1 < words.endIndex, !words[index + 1].hasPrefix("-"), words[index + 1] != "!" { index += 1 }
+                    try keepVerbatim((negated ? ["!"] : []) + Array(words[start...index]), problem)
+                    negated = false
+                    index += 1
+                    continue
+                }
+                if context != .none { contextWords += (negated ? ["!"] : []) + Array(words[start...index]) }
             }
             negated = false
             index += 1
@@ -121,12 +153,51 @@ struct RuleOptionParser {
         throw RuleSyntaxError("'\(text)' has an invalid prefix length or mask")
     }
 
-    private func protocolValue(_ text: String) throws -> L4Protocol {
+    private static func protocolValue(_ text: String) -> L4Protocol? {
         switch text.lowercased() {
         case "tcp", "6": return .tcp
         case "udp", "17": return .udp
         case "sctp", "132": return .sctp
-        default: throw RuleSyntaxError("protocol '\(text)' is not supported by the rule model (tcp, udp, sctp)")
+        default: return nil
+        }
+    }
+
+    /// Words joined as iptables-save prints them: quoted when they hold blanks or quotes.
+    static func verbatim(_ words: [String]) -> String {
+        words.map { word in
+            let plain = !word.isEmpty && !word.contains { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" }
+            if plain { return word }
+            var quoted = "\""
+            for character in word {
+                if character == "\"" || character == "\\" { quoted.append("\\") }
+                quoted.append(character)
+            }
+            return quoted + "\""
+        }.joined(separator: " ")
+    }
+
+    /// An option (with its values) the model cannot hold: the open module or target is kept
+    /// verbatim, in whole (unknown modules, statistic, recent, targets) or as this part.
+    private mutating func keepVerbatim(_ words: [String], _ problem: Unmodelled) throws {
+        switch context {
+        case .module(let module):
+            contextWords += words
+            if moduleOpaque || module == "statistic" || module == "recent" {
+                moduleOpaque = true
+            } else if let part = opaquePart, case .unrecognized(let text) = matches[part] {
+                matches[part] = .unrecognized(text + " " + RuleOptionParser.verbatim(words))
+            } else {
+                opaquePart = matches.count
+                matches.append(.unrecognized(RuleOptionParser.verbatim(["-m", module] + words)))
+            }
+        case .target:
+            contextWords += words
+            target.opaque = true
+        case .none:
+            // After -p, iptables hands unknown options to the protocol's module; with no
+            // module at all it refuses them, so no dump holds one.
+            guard let l4 else { throw RuleSyntaxError(problem.message) }
+            matches.append(.unrecognized(RuleOptionParser.verbatim(["-m", l4.rawValue] + words)))
         }
     }
 
@@ -153,14 +224,15 @@ struct RuleOptionParser {
 
     private mutating func enterModule(_ name: String) throws {
         try leaveContext()
-        guard RuleOptionParser.modules.contains(name) else {
-            throw RuleSyntaxError("match module -m \(name) is not supported by the rule model")
-        }
-        if let proto = RuleOptionParser.l4Modules[name] { try useProtocol(proto, option: false) }
         context = .module(name)
+        contextWords = ["-m", name]
+        // A module the model does not know is kept whole, options and all.
+        moduleOpaque = !RuleOptionParser.modules.contains(name)
+        if let proto = RuleOptionParser.l4Modules[name] { try useProtocol(proto, option: false) }
     }
 
     private mutating func option(_ option: String, negated: Bool, value: () throws -> String) throws {
+        if moduleOpaque { throw Unmodelled("kept with its module") }
         switch context {
         case .module(let module):
             if try moduleOption(module, option, negated: negated, value: value) { return }
@@ -172,9 +244,9 @@ struct RuleOptionParser {
         // iptables loads the protocol's match implicitly for port options (`-p tcp --dport 80`).
         if l4 != nil, try portOption(option, negated: negated, value: value) { return }
         switch context {
-        case .module(let module): throw RuleSyntaxError("unknown option \(option) for -m \(module)")
-        case .target(let name): throw RuleSyntaxError("unknown option \(option) for -j \(name)")
-        case .none: throw RuleSyntaxError("unknown option \(option)")
+        case .module(let module): throw Unmodelled("unknown option \(option) for -m \(module)")
+        case .target(let name): throw Unmodelled("unknown option \(option) for -j \(name)")
+        case .none: throw Unmodelled("unknown option \(option)")
         }
     }
 
@@ -193,7 +265,7 @@ struct RuleOptionParser {
         case ("addrtype", "--src-type"), ("addrtype", "--dst-type"):
             let text = try value()
             guard let type = AddressType(rawValue: text) else {
-                throw RuleSyntaxError("address type \(text) is not supported by the rule model (LOCAL)")
+                throw Unmodelled("address type \(text) is not in the rule model (LOCAL)")
             }
             matches.append(.addressType(option == "--src-type" ? .source : .destination, type, negated: negated))
         case ("conntrack", "--ctstate"):
@@ -213,7 +285,7 @@ struct RuleOptionParser {
         case ("statistic", "--mode"):
             try noNegation()
             let mode = try value()
-            guard mode == "random" else { throw RuleSyntaxError("statistic mode \(mode) is not supported by the rule model (random)") }
+            guard mode == "random" else { throw Unmodelled("statistic mode \(mode) is not in the rule model (random)") }
             statistic.randomMode = true
         case ("statistic", "--probability"):
             try noNegation()
@@ -262,21 +334,21 @@ struct RuleOptionParser {
             verdict = .goto(ChainName(name))
             return
         }
-        if PendingTarget.unsupported.contains(name) {
-            throw RuleSyntaxError("target -j \(name) is not supported by the rule model")
-        }
         target = PendingTarget(name: name)
+        target.opaque = PendingTarget.unsupported.contains(name)
         context = .target(name)
+        contextWords = ["-j", name]
     }
 
     private mutating func targetOption(_ name: String, _ option: String, negated: Bool,
                                        value: () throws -> String) throws -> Bool {
+        if target.opaque { throw Unmodelled("kept with its target") }
         if negated { throw RuleSyntaxError("\(option) cannot be negated") }
         switch (name, option) {
         case ("REJECT", "--reject-with"):
             let text = try value()
             guard let kind = RejectSpelling.kind(text) else {
-                throw RuleSyntaxError("REJECT --reject-with \(text) is not supported by the rule model")
+                throw Unmodelled("REJECT --reject-with \(text) is not in the rule model")
             }
             if let family = RejectSpelling.family(of: text) { families.insert(family) }
             target.reject = kind
@@ -316,12 +388,12 @@ struct RuleOptionParser {
             hostText = hostText[..<colon]
         }
         guard let address = IPAddress(hostText) else {
-            throw RuleSyntaxError("DNAT destination '\(text)' is not an address[:port] (ranges are not supported)")
+            throw Unmodelled("DNAT destination '\(text)' is not an address[:port] (ranges are not in the rule model)")
         }
         families.insert(address.family)
         guard let portText else { return (address, nil) }
         guard let port = UInt16(portText), port > 0 else {
-            throw RuleSyntaxError("DNAT destination '\(text)' has an invalid port (ranges are not supported)")
+            throw Unmodelled("DNAT destination '\(text)' has a port range or an invalid port")
         }
         return (address, port)
     }
@@ -336,6 +408,23 @@ struct RuleOptionParser {
     // MARK: finishing a module or target
 
     private mutating func leaveContext() throws {
+        defer {
+            contextWords = []
+            moduleOpaque = false
+            opaquePart = nil
+        }
+        if case .module = context, moduleOpaque {
+            matches.append(.unrecognized(RuleOptionParser.verbatim(contextWords)))
+            statistic = PendingStatistic()
+            recent = PendingRecent()
+            context = .none
+            return
+        }
+        if case .target = context, target.opaque {
+            verdict = .unrecognized(RuleOptionParser.verbatim(contextWords))
+            context = .none
+            return
+        }
         switch context {
         case .module("statistic"):
             guard statistic.randomMode, let probability = statistic.probability else {
@@ -344,7 +433,11 @@ struct RuleOptionParser {
             matches.append(.statistic(probability))
             statistic = PendingStatistic()
         case .module("recent"):
-            matches.append(try recent.match(families: families))
+            do {
+                matches.append(try recent.match(families: families))
+            } catch is Unmodelled {
+                matches.append(.unrecognized(RuleOptionParser.verbatim(contextWords)))
+            }
             recent = PendingRecent()
         case .target(let name):
             verdict = try target.verdict(name)
@@ -383,7 +476,7 @@ private struct PendingRecent {
         case "--mask": mask = try value()
         case "--rsource": break
         default:
-            throw RuleSyntaxError("recent option \(option) is not supported by the rule model (--set, --rcheck --seconds --reap)")
+            throw Unmodelled("recent option \(option) is not in the rule model (--set, --rcheck --seconds --reap)")
         }
     }
 
@@ -392,7 +485,7 @@ private struct PendingRecent {
         if let mask {
             // Only a full host mask keeps one entry per client address, which is all the model knows.
             guard let address = IPAddress(mask), address.bytes.allSatisfy({ $0 == 0xff }) else {
-                throw RuleSyntaxError("recent --mask \(mask) is not supported by the rule model (full host mask only)")
+                throw Unmodelled("recent --mask \(mask) is not in the rule model (full host mask only)")
             }
         }
         switch (set, check) {
@@ -400,7 +493,7 @@ private struct PendingRecent {
             if seconds != nil || reap { throw RuleSyntaxError("recent --seconds/--reap need --rcheck") }
             return .recent(name: ChainName(name), .set)
         case (false, true):
-            guard let seconds else { throw RuleSyntaxError("recent --rcheck without --seconds is not supported by the rule model") }
+            guard let seconds else { throw Unmodelled("recent --rcheck without --seconds is not in the rule model") }
             return .recent(name: ChainName(name), .check(seconds: seconds, reap: reap))
         default:
             throw RuleSyntaxError("-m recent needs exactly one of --set and --rcheck")
@@ -415,6 +508,8 @@ private struct PendingTarget {
     var dnat: (IPAddress, UInt16?)?
     var randomFully = false
     var mark: MarkOperation?
+    /// Kept verbatim: a target the model lacks, or options of one it has that it cannot hold.
+    var opaque = false
 
     /// Targets iptables knows that the rule model has no form for.
     static let unsupported: Set<String> = [

@@ -90,6 +90,11 @@ struct RuleWriter {
             throw UnrepresentableRule(table: table, chain: chain, reason: "an anonymous set lookup")
         case .updateSet:
             throw UnrepresentableRule(table: table, chain: chain, reason: "a set update")
+        case .interface(let direction, let name, let negated):
+            SharedSpelling.interface(direction, name, negated: negated, to: &out)
+        case .unrecognized(let text):
+            out.append(UInt8(ascii: " "))
+            out.append(text)
         }
     }
 
@@ -117,6 +122,9 @@ struct RuleWriter {
             throw UnrepresentableRule(table: table, chain: chain, reason: "a verdict map")
         case .randomChoice:
             throw UnrepresentableRule(table: table, chain: chain, reason: "a numgen random choice")
+        case .unrecognized(let text):
+            out.append(UInt8(ascii: " "))
+            out.append(text)
         default:
             break
         }
@@ -289,6 +297,17 @@ enum RejectSpelling {
 
 /// Options both dump spellings (restore input and live iptables-save) write the same way.
 enum SharedSpelling {
+    static func interface(_ direction: InterfaceDirection, _ name: InterfaceName, negated: Bool, to out: inout ByteBuffer) {
+        out.append(negated ? " ! " as StaticString : " ")
+        out.append(direction == .input ? "-i " as StaticString : "-o ")
+        out.append(name.text)
+    }
+
+    /// Verbatim matches iptables-save prints among the header options (`-p icmp`, `-f`).
+    static func isHeader(_ text: String) -> Bool {
+        text.hasPrefix("-p ") || text.hasPrefix("! -p ") || text == "-f" || text == "! -f"
+    }
+
     static func addressType(_ direction: PacketDirection, _ type: AddressType, negated: Bool, to out: inout ByteBuffer) {
         out.append(" -m addrtype" as StaticString)
         if negated { out.append(" !" as StaticString) }

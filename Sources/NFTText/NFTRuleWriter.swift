@@ -117,6 +117,16 @@ struct NFTRuleWriter {
             out.append(" { " as StaticString)
             writeFields(fields, to: &out)
             out.append(" }" as StaticString)
+        case .interface(let direction, let name, let negated):
+            // nft spells iptables' trailing `+` wildcard as `*`.
+            out.append(direction == .input ? "iifname " as StaticString : "oifname ")
+            if negated { out.append("!= " as StaticString) }
+            out.append(UInt8(ascii: "\""))
+            out.append(String(name.stem))
+            if name.isWildcard { out.append(UInt8(ascii: "*")) }
+            out.append(UInt8(ascii: "\""))
+        case .unrecognized(let text):
+            throw Problem(reason: "an iptables match kept verbatim (\(text))")
         case .statistic:
             throw Problem(reason: "a statistic match (use numgen)")
         case .recent:
@@ -216,6 +226,8 @@ struct NFTRuleWriter {
                 target.write(to: &out)
             }
             out.append(" }" as StaticString)
+        case .unrecognized(let text):
+            throw Problem(reason: "an iptables target kept verbatim (\(text))")
         }
     }
 

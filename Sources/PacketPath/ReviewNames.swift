@@ -42,7 +42,8 @@ extension Review {
     public static func trace(_ side: LoadedSide, name: String, port: String, source: TraceRequest.Source,
                              proto: L4Protocol? = nil, sourcePort: UInt16 = 40000, namespace: String? = nil,
                              clusterDomain: String = ServiceDNSName.defaultClusterDomain,
-                             nodeAddresses: [IPPrefix]? = nil) throws -> NameTraceResult {
+                             nodeAddresses: [IPPrefix]? = nil, interfaces: (input: String?, output: String?) = (nil, nil),
+                             limits: TraceLimits = TraceLimits()) throws -> NameTraceResult {
         guard let state = side.cluster?.state else {
             throw SideError("a Service name needs the manifests with the Service (rules alone hold no names): give --dst an IP address")
         }
@@ -52,12 +53,14 @@ extension Review {
         if case .pod(let key) = source { clientNamespace = key.split(separator: "/").first.map(String.init) }
         let dnsName = try ServiceDNSName(parsing: name, clientNamespace: clientNamespace, clusterDomain: clusterDomain)
         let destination = try DestinationResolver(state: state).resolve(dnsName, port: port, proto: proto.map(KubeProtocol.init))
-        return try trace(side, destination, source: source, sourcePort: sourcePort, nodeAddresses: nodeAddresses)
+        return try trace(side, destination, source: source, sourcePort: sourcePort, nodeAddresses: nodeAddresses,
+                         interfaces: interfaces, limits: limits)
     }
 
     /// Traces each resolved address the client has a family for.
     static func trace(_ side: LoadedSide, _ destination: ResolvedDestination, source: TraceRequest.Source,
-                      sourcePort: UInt16, nodeAddresses: [IPPrefix]?) throws -> NameTraceResult {
+                      sourcePort: UInt16, nodeAddresses: [IPPrefix]?, interfaces: (input: String?, output: String?) = (nil, nil),
+                      limits: TraceLimits = TraceLimits()) throws -> NameTraceResult {
         let families = try sourceFamilies(side, source)
         var result = NameTraceResult(destination: destination, traces: [], notes: [])
         for target in destination.targets {
@@ -65,9 +68,12 @@ extension Review {
                 result.notes.append("\(target.address) not traced: the client has no \(target.address.family.rawValue) address")
                 continue
             }
-            let request = TraceRequest(source: source, destination: target.address, proto: L4Protocol(target.protocol),
+            var request = TraceRequest(source: source, destination: target.address, proto: L4Protocol(target.protocol),
                                        destinationPort: UInt16(target.port), sourcePort: sourcePort)
-            result.traces.append(TargetTrace(target: target, result: try trace(side, request, nodeAddresses: nodeAddresses)))
+            request.inInterface = interfaces.input
+            request.outInterface = interfaces.output
+            result.traces.append(TargetTrace(target: target, result: try trace(side, request, nodeAddresses: nodeAddresses,
+                                                                               limits: limits)))
         }
         return result
     }

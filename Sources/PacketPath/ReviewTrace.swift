@@ -16,6 +16,9 @@ public struct TraceRequest: Sendable {
     public var proto: L4Protocol
     public var destinationPort: UInt16
     public var sourcePort: UInt16
+    /// The interfaces the packet arrives on and leaves by (`-i`/`-o` matches); nil: unknown.
+    public var inInterface: String?
+    public var outInterface: String?
 
     public init(source: Source, destination: IPAddress, proto: L4Protocol, destinationPort: UInt16, sourcePort: UInt16 = 40000) {
         self.source = source
@@ -36,10 +39,10 @@ extension Review {
     /// NodeConfig; for a side of rules, `nodeAddresses` (kube-proxy's test node addresses when
     /// nil, which the result notes).
     public static func trace(_ side: LoadedSide, _ request: TraceRequest, nodeAddresses: [IPPrefix]? = nil,
-                             recentEntries: [ChainName: Set<IPAddress>] = [:]) throws -> TraceResult {
+                             recentEntries: [ChainName: Set<IPAddress>] = [:], limits: TraceLimits = TraceLimits()) throws -> TraceResult {
         let packet = try self.packet(side, request)
         let (tracer, notes) = try self.tracer(side, family: packet.destination.family, nodeAddresses: nodeAddresses,
-                                              recentEntries: recentEntries)
+                                              recentEntries: recentEntries, limits: limits)
         var result = tracer.trace(packet)
         result.notes = notes + result.notes
         return result
@@ -48,26 +51,28 @@ extension Review {
     /// A tracer over a side's rules of one family (compile once, trace many packets), and notes
     /// about assumptions made.
     public static func tracer(_ side: LoadedSide, family: IPFamily, nodeAddresses: [IPPrefix]? = nil,
-                              recentEntries: [ChainName: Set<IPAddress>] = [:]) throws -> (PacketTracer, notes: [String]) {
+                              recentEntries: [ChainName: Set<IPAddress>] = [:],
+                              limits: TraceLimits = TraceLimits()) throws -> (PacketTracer, notes: [String]) {
         if let state = side.cluster?.state {
-            return (tracer(state, family: family, nodeAddresses: nodeAddresses, recentEntries: recentEntries), [])
+            return (tracer(state, family: family, nodeAddresses: nodeAddresses, recentEntries: recentEntries, limits: limits), [])
         }
         guard let ruleset = side.rulesets().first(where: { $0.family == family }) else {
             throw SideError("\(side.label) has no \(family.rawValue) rules")
         }
+        if let loop = JumpLoop.find(in: ruleset) { throw SideError("\(side.label): \(loop)") }
         let notes = nodeAddresses == nil
             ? ["node addresses unknown for a rules file: using kube-proxy's test node's (--node-address to set them)"] : []
         let environment = TraceEnvironment(interfaceAddresses: nodeAddresses ?? NodeSettings.testDefaults.interfaceAddresses,
-                                           recentEntries: recentEntries, policyChains: policyChains)
+                                           recentEntries: recentEntries, policyChains: policyChains, limits: limits)
         return (PacketTracer(ruleset: ruleset, environment: environment), notes)
     }
 
     /// A tracer over everything PacketPath compiles for `state` (Service and NetworkPolicy
     /// chains), with the node's addresses from its settings.
     public static func tracer(_ state: ClusterState, family: IPFamily, nodeAddresses: [IPPrefix]? = nil,
-                              recentEntries: [ChainName: Set<IPAddress>] = [:]) -> PacketTracer {
+                              recentEntries: [ChainName: Set<IPAddress>] = [:], limits: TraceLimits = TraceLimits()) -> PacketTracer {
         let environment = TraceEnvironment(interfaceAddresses: nodeAddresses ?? state.settings.interfaceAddresses,
-                                           recentEntries: recentEntries, policyChains: policyChains)
+                                           recentEntries: recentEntries, policyChains: policyChains, limits: limits)
         return PacketTracer(ruleset: Pipeline.compile(state, families: [family])[0], environment: environment)
     }
 
@@ -87,8 +92,11 @@ extension Review {
             source = address
         }
         guard source.family == family else { throw SideError("source \(source) and destination \(request.destination) are of different families") }
-        return TracePacket(source: source, destination: request.destination, proto: request.proto,
-                           sourcePort: request.sourcePort, destinationPort: request.destinationPort)
+        var packet = TracePacket(source: source, destination: request.destination, proto: request.proto,
+                                 sourcePort: request.sourcePort, destinationPort: request.destinationPort)
+        packet.inInterface = request.inInterface
+        packet.outInterface = request.outInterface
+        return packet
     }
 
     /// The share of new connections each endpoint of a Service port should get, from a trace

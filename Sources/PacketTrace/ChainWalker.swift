@@ -5,64 +5,101 @@ import RuleModel
 /// Walks the chains of one table the way the kernel does for one packet: rules in order,
 /// jumps return to the next rule, gotos return to the caller's caller, RETURN or the end of a
 /// regular chain goes back, terminal verdicts stop the table. Statistic matches split the
-/// walk into branches carrying exact probabilities.
+/// walk into branches carrying exact probabilities. Branches that meet again at the same rule
+/// with the same packet state are merged, and the budget bounds what one trace explores.
 struct ChainWalker {
     let table: Table
     let family: IPFamily
     let environment: TraceEnvironment
     private let index: [ChainName: Int]
     private let evaluator: MatchEvaluator
+    private let budget: WalkBudget
+    private let memo = WalkMemo()
     static let maximumDepth = 64
 
-    init(table: Table, family: IPFamily, environment: TraceEnvironment) {
+    init(table: Table, family: IPFamily, environment: TraceEnvironment, budget: WalkBudget,
+         interfaces: (input: InterfaceState, output: InterfaceState) = (.unknown, .unknown)) {
         self.table = table
         self.family = family
         self.environment = environment
+        self.budget = budget
         index = table.chainIndex()
-        evaluator = MatchEvaluator(environment: environment, table: table)
+        evaluator = MatchEvaluator(environment: environment, table: table, interfaces: interfaces)
     }
 
     func walk(_ chain: ChainName, _ state: WalkState, depth: Int = 0) -> [(WalkState, Flow)] {
         guard depth < ChainWalker.maximumDepth else { return [(state, .unresolved("more than \(ChainWalker.maximumDepth) nested jumps at \(chain)"))] }
         guard let position = index[chain] else { return [(state, .unresolved("jump to \(table.name) \(chain), which does not exist"))] }
-        var state = state
-        if let recognizer = environment.policyChains, recognizer.isPolicyChain(table: table.name, chain: chain),
-           !state.policyChains.contains(chain.description) {
-            state.policyChains.append(chain.description)
+        // A chain entered again with the same packet state ends the same ways: the walk is
+        // done once, from probability one and no steps, and replayed onto each caller.
+        let key = WalkMemo.Key(chain: chain, depth: depth, state: state.key)
+        let relative: [(WalkState, Flow)]
+        if let cached = memo.results[key] {
+            relative = cached
+        } else {
+            var seed = state
+            seed.probability = .one
+            seed.steps = []
+            seed.paths = 1
+            if let recognizer = environment.policyChains, recognizer.isPolicyChain(table: table.name, chain: chain),
+               !seed.policyChains.contains(chain.description) {
+                seed.policyChains.append(chain.description)
+            }
+            relative = walkRules(table.chains[position], seed, depth: depth)
+            memo.results[key] = relative
         }
-        return walkRules(table.chains[position], from: 0, state, depth: depth)
+        return relative.map { result, flow in
+            var next = result
+            next.probability = state.probability.multiplied(by: result.probability)
+            next.paths = WalkState.saturated(state.paths.multipliedReportingOverflow(by: result.paths))
+            guard budget.allows(steps: state.steps.count + result.steps.count) else {
+                next.steps = state.steps + result.steps.prefix(max(0, budget.maximumSteps - state.steps.count))
+                return (next, .unresolved(WalkBudget.reason))
+            }
+            next.steps = state.steps + result.steps
+            return (next, flow)
+        }
     }
 
-    private func walkRules(_ chain: Chain, from start: Int, _ state: WalkState, depth: Int) -> [(WalkState, Flow)] {
+    /// Walks the chain's rules with every state standing at the same rule together, merging
+    /// those that agree before the next rule.
+    private func walkRules(_ chain: Chain, _ state: WalkState, depth: Int) -> [(WalkState, Flow)] {
         var results: [(WalkState, Flow)] = []
-        var current = state
-        var ruleIndex = start
-        while ruleIndex < chain.rules.count {
+        var current = [state]
+        var ruleIndex = 0
+        while ruleIndex < chain.rules.count, !current.isEmpty {
             let rule = chain.rules[ruleIndex]
-            let (matched, missed) = split(rule, chain: chain.name, number: ruleIndex + 1, current)
-            if let matched {
-                for (next, flow) in apply(rule, chain: chain.name, number: ruleIndex + 1, matched, depth: depth) {
-                    if case .next = flow {
-                        results += walkRules(chain, from: ruleIndex + 1, next, depth: depth)
-                    } else {
-                        results.append((next, flow))
+            var following: [WalkState] = []
+            for state in current {
+                guard budget.allows(steps: state.steps.count) else {
+                    results.append((state, .unresolved(WalkBudget.reason)))
+                    continue
+                }
+                let (matched, missed) = split(rule, chain: chain.name, number: ruleIndex + 1, state, stopped: &results)
+                if let matched {
+                    for (next, flow) in apply(rule, chain: chain.name, number: ruleIndex + 1, matched, depth: depth) {
+                        if case .next = flow { following.append(next) } else { results.append((next, flow)) }
                     }
                 }
+                if let missed { following.append(missed) }
             }
-            guard let missed else { return results }
-            current = missed
+            current = StateMerging.merged(following)
             ruleIndex += 1
         }
-        results.append((current, .returned))
-        return results
+        results += current.map { ($0, .returned) }
+        return StateMerging.merged(results)
     }
 
     /// The branch where the rule matches and the branch where it does not (nil when impossible).
-    private func split(_ rule: Rule, chain: ChainName, number: Int, _ state: WalkState) -> (WalkState?, WalkState?) {
+    /// When the rule would branch but the budget is spent, the state ends in `stopped`.
+    private func split(_ rule: Rule, chain: ChainName, number: Int, _ state: WalkState,
+                       stopped: inout [(WalkState, Flow)]) -> (WalkState?, WalkState?) {
         var chance = Probability.one
         var recorded: [ChainName] = []
+        var unknown: [String] = []
         for match in rule.matches {
             switch evaluator.evaluate(match, state) {
+            case .unknown(let reason): unknown.append(reason)
             case .no:
                 var missed = state
                 if case .recent(_, .check(let seconds, _)) = match {
@@ -75,6 +112,29 @@ struct ChainWalker {
             case .recordsClient(let list): recorded.append(list)
             }
         }
+        if !unknown.isEmpty {
+            let place = "\(table.name) \(chain) rule \(number)"
+            // Whether it matches changes nothing when all it does is observe the packet.
+            if UnmodelledTargets.onlyObserves(rule.verdict) {
+                var skipped = state
+                skipped.note("\(place) may \(rule.verdict == nil ? "count" : "log") the packet (\(unknown.joined(separator: "; ")))")
+                return (nil, skipped)
+            }
+            guard budget.admit(1) else {
+                stopped.append((state, .unresolved(WalkBudget.reason)))
+                return (nil, nil)
+            }
+            var missed = state
+            missed.note(UnmodelledTargets.assumption + "\(place) does not match (\(unknown.joined(separator: "; ")))")
+            var skipped = step(rule, chain: chain, number: number, effect: "assumed not to match (may match: \(unknown.joined(separator: "; ")))")
+            skipped.taken = false
+            missed.steps.append(skipped)
+            var matched = state
+            matched.note(UnmodelledTargets.assumption + "\(place) matches (\(unknown.joined(separator: "; ")))")
+            for list in recorded { matched.recordedClients.insert(RecentEntry(list: list, client: state.packet.source)) }
+            matched.probability = state.probability.multiplied(by: chance)
+            return (matched, missed)
+        }
         var matched = state
         for list in recorded {
             matched.recordedClients.insert(RecentEntry(list: list, client: state.packet.source))
@@ -82,6 +142,10 @@ struct ChainWalker {
         }
         if chance == .one { return (matched, nil) }
         if chance == .zero { return (nil, state) }
+        guard budget.admit(1) else {
+            stopped.append((state, .unresolved(WalkBudget.reason)))
+            return (nil, nil)
+        }
         matched.probability = state.probability.multiplied(by: chance)
         var missed = state
         missed.probability = state.probability.multiplied(by: chance.complement)
@@ -163,8 +227,27 @@ struct ChainWalker {
             }
             record("verdict map \(mapName) -> \(entry.verdict)")
             return apply(Rule([], entry.verdict), chain: chain, number: number, state, depth: depth)
+        case .unrecognized(let text):
+            let name = verdict.unrecognizedTarget ?? text
+            switch UnmodelledTargets.kind(name) {
+            case .observes:
+                record("\(name) (not modelled; it only observes, the packet goes on)")
+                return [(state, .next)]
+            case .changesState:
+                record("\(name) (not modelled; the packet goes on)")
+                state.note("\(table.name) \(chain) rule \(number): -j \(name) may change packet or connection state the trace does not follow")
+                return [(state, .next)]
+            case .translates:
+                record("\(name) (address translation not modelled; the table's traversal ends)")
+                state.note("\(table.name) \(chain) rule \(number): -j \(name) rewrites addresses in a way the trace does not follow")
+                return [(state, .accepted)]
+            case .unknown:
+                record("\(name) (not modelled)")
+                return [(state, .unresolved("\(table.name) \(chain) rule \(number): what -j \(name) does with the packet is not modelled"))]
+            }
         case .randomChoice(let targets):
             guard !targets.isEmpty else { return [(state, .next)] }
+            guard budget.admit(targets.count - 1) else { return [(state, .unresolved(WalkBudget.reason))] }
             return targets.flatMap { target -> [(WalkState, Flow)] in
                 var branch = state
                 let share = Probability.oneIn(targets.count)
@@ -180,4 +263,15 @@ struct ChainWalker {
         return TraceStep(table: table.name, chain: chain, ruleNumber: number, ruleText: text, effect: effect,
                          target: target ?? rule.verdict?.targetChains.first)
     }
+}
+
+/// The ways each chain walk ended, by where it started (`ChainWalker.walk`).
+final class WalkMemo {
+    struct Key: Hashable {
+        let chain: ChainName
+        let depth: Int
+        let state: WalkState.Key
+    }
+
+    var results: [Key: [(WalkState, Flow)]] = [:]
 }

@@ -9,12 +9,25 @@ enum MatchResult {
     case random(Probability)
     /// Holds, and records the client in a recent list.
     case recordsClient(ChainName)
+    /// Cannot be told (a verbatim match, an interface not given): both ways are followed.
+    case unknown(String)
+}
+
+/// What the packet's interfaces are at one hook.
+enum InterfaceState: Equatable {
+    /// The hook has none (no input interface for the node's own packets, no output one before routing).
+    case absent
+    case named(String)
+    /// There is one, but the trace was not told which.
+    case unknown
 }
 
 /// Evaluates matches against the packet, its conntrack state and the node.
 struct MatchEvaluator {
     let environment: TraceEnvironment
     let table: Table
+    /// The input and output interface at the hook being walked.
+    var interfaces: (input: InterfaceState, output: InterfaceState) = (.unknown, .unknown)
 
     func evaluate(_ match: Match, _ state: WalkState) -> MatchResult {
         let packet = state.packet
@@ -59,6 +72,16 @@ struct MatchEvaluator {
             return holds(found != negated)
         case .updateSet(_, let setName):
             return .recordsClient(setName)
+        case .interface(let direction, let name, let negated):
+            switch direction == .input ? interfaces.input : interfaces.output {
+            case .absent: return holds(negated)
+            case .named(let interface): return holds(name.matches(interface) != negated)
+            case .unknown:
+                return .unknown("the \(direction == .input ? "input" : "output") interface is not known "
+                    + "(--\(direction == .input ? "in" : "out")-interface)")
+            }
+        case .unrecognized(let text):
+            return .unknown("'\(text)' is not in the rule model")
         }
     }
 

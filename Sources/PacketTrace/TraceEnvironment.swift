@@ -22,9 +22,13 @@ public struct TraceEnvironment: Sendable {
     /// Says which chains come from the NetworkPolicy compiler, so a trace can report the
     /// policy verdict; nil when the model has no policy chains.
     public var policyChains: (any PolicyChainRecognizer)?
+    /// How much one trace may explore.
+    public var limits: TraceLimits
 
     public init(interfaceAddresses: [IPPrefix], origin: PacketOrigin? = nil,
-                recentEntries: [ChainName: Set<IPAddress>] = [:], policyChains: (any PolicyChainRecognizer)? = nil) {
+                recentEntries: [ChainName: Set<IPAddress>] = [:], policyChains: (any PolicyChainRecognizer)? = nil,
+                limits: TraceLimits = TraceLimits()) {
+        self.limits = limits
         self.interfaceAddresses = interfaceAddresses
         self.origin = origin
         self.recentEntries = recentEntries

@@ -10,6 +10,10 @@ public struct TracePacket: Sendable, Hashable, CustomStringConvertible {
     public var destinationPort: UInt16
     /// The packet mark (`-m mark`, `-j MARK`).
     public var mark: UInt32 = 0
+    /// The interface it arrives on (`-i`) and the one routing sends it out of (`-o`); nil when
+    /// not known, which makes a trace follow both ways at every interface match.
+    public var inInterface: String?
+    public var outInterface: String?
 
     public init(source: IPAddress, destination: IPAddress, proto: L4Protocol, sourcePort: UInt16 = 40000,
                 destinationPort: UInt16, mark: UInt32 = 0) {
@@ -22,7 +26,9 @@ public struct TracePacket: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(proto.rawValue) \(TracePacket.endpoint(source, sourcePort)) -> \(TracePacket.endpoint(destination, destinationPort))"
+        let interfaces = [inInterface.map { "in " + $0 }, outInterface.map { "out " + $0 }].compactMap { $0 }
+        return "\(proto.rawValue) \(TracePacket.endpoint(source, sourcePort)) -> \(TracePacket.endpoint(destination, destinationPort))"
+            + (interfaces.isEmpty ? "" : " (\(interfaces.joined(separator: ", ")))")
     }
 
     /// `IP:port`, `[IPv6]:port`.

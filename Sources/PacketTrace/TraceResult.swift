@@ -94,8 +94,19 @@ public struct TraceResult: Sendable, Encodable {
     public var origin: PacketOrigin
     public var outcomes: [TraceOutcome]
     public var notes: [String]
+    /// Whether the trace stopped at its bounds (`TraceLimits`); the unexplored rest is one
+    /// outcome, and a note says how much.
+    public var boundHit: Bool
 
-    enum CodingKeys: String, CodingKey { case packet, origin, outcomes, notes }
+    public init(packet: TracePacket, origin: PacketOrigin, outcomes: [TraceOutcome], notes: [String], boundHit: Bool = false) {
+        self.packet = packet
+        self.origin = origin
+        self.outcomes = outcomes
+        self.notes = notes
+        self.boundHit = boundHit
+    }
+
+    enum CodingKeys: String, CodingKey { case packet, origin, outcomes, notes, boundHit }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -103,6 +114,7 @@ public struct TraceResult: Sendable, Encodable {
         try container.encode(origin.rawValue, forKey: .origin)
         try container.encode(outcomes, forKey: .outcomes)
         try container.encode(notes, forKey: .notes)
+        try container.encode(boundHit, forKey: .boundHit)
     }
 
     /// The outcomes' probabilities add up to one.

@@ -24,17 +24,21 @@ struct RuleKey: Hashable, Sendable {
         key = (try? IPTablesSaveWriter.ruleText(canonical, family: family)) ?? text
     }
 
+    // Equal by what the kernel holds: two spellings of one rule are the same rule.
+    static func == (lhs: RuleKey, rhs: RuleKey) -> Bool { lhs.key == rhs.key }
+    func hash(into hasher: inout Hasher) { hasher.combine(key) }
+
     private static func rank(_ match: Match) -> Int {
         switch match {
         case .source: return 0
-        case .destination: return 1
+        case .destination, .interface: return 1
         case .l4Protocol: return 2
         case .sourcePort, .destinationPort: return 3
         case .comment: return 4
         case .addressType: return 5
         case .conntrackState: return 6
         case .mark: return 7
-        case .inSet, .inAnonymousSet: return 8
+        case .inSet, .inAnonymousSet, .unrecognized: return 8
         // Updates record state, so like draws they stay where they were.
         case .statistic, .recent, .updateSet: return 9
         }

@@ -56,7 +56,8 @@ struct ServicePortComparison {
             switch (left.chains[key], right.chains[key]) {
             case (let l?, let r?):
                 if ChainRole.of(l.name)?.0.isDispatch == true {
-                    compareDispatch(l, r, key: key, into: &diff)
+                    compareDispatch(l, r, key: key, endpointsOnBothSides: Set(leftEndpoints.keys).intersection(rightEndpoints.keys),
+                                    into: &diff)
                 } else if let change = ruleDiff(l.rules, r.rules, key: key) {
                     diff.ruleChanges.append(change)
                 }
@@ -106,14 +107,17 @@ struct ServicePortComparison {
 
     /// The split over the endpoints both sides have is compared after renormalising, so that
     /// adding or removing an endpoint is reported once, not also as a change of every other
-    /// endpoint's probability.
-    private func compareDispatch(_ l: Chain, _ r: Chain, key: ChainKey, into diff: inout ServicePortDiff) {
+    /// endpoint's probability. An endpoint whose chain both sides have but only one side's
+    /// dispatch chooses is a change of the split.
+    private func compareDispatch(_ l: Chain, _ r: Chain, key: ChainKey, endpointsOnBothSides: Set<String>,
+                                 into diff: inout ServicePortDiff) {
         let left = Dispatch(l, table: key.table, family: family, endpointOfChain: a.endpointOfChain)
         let right = Dispatch(r, table: key.table, family: family, endpointOfChain: b.endpointOfChain)
         let common = left.endpoints.intersection(right.endpoints)
         let storedLeft = left.storedShares(), storedRight = right.storedShares()
         let totalLeft = common.reduce(0) { $0 + storedLeft[$1]! }, totalRight = common.reduce(0) { $0 + storedRight[$1]! }
-        let splitDiffers = common.contains { endpoint in
+        let chosenOnOneSide = !left.endpoints.symmetricDifference(right.endpoints).isDisjoint(with: endpointsOnBothSides)
+        let splitDiffers = chosenOnOneSide || common.contains { endpoint in
             let l = totalLeft > 0 ? storedLeft[endpoint]! / totalLeft : 0
             let r = totalRight > 0 ? storedRight[endpoint]! / totalRight : 0
             return abs(l - r) > 1e-9

@@ -160,6 +160,12 @@ public enum Match: Sendable, Hashable {
     /// nftables statement: add the packet's key to the named set, or refresh its timeout
     /// (`update @set { ip saddr }`); always holds. The nft form of `recent(name:, .set)`.
     case updateSet(fields: [PacketField], set: ChainName)
+    /// The packet's input or output interface (`-i`/`-o`, `+` wildcards).
+    case interface(InterfaceDirection, InterfaceName, negated: Bool = false)
+    /// A condition the model cannot evaluate (another match module or option), kept as the
+    /// dump spelt it (`-m set --match-set cali40all-hosts dst`) so it can be shown and
+    /// compared; a trace takes both ways at it.
+    case unrecognized(String)
 
     /// The comment carried by this match, if it is one.
     public var comment: Comment? {

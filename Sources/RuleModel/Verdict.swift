@@ -39,6 +39,14 @@ public enum Verdict: Sendable, Hashable {
     /// nftables: `numgen random mod N vmap { 0: goto A, 1: goto B, ... }` — a uniform choice
     /// among `targets` with a single random number.
     case randomChoice([ChainName])
+    /// A target the model has no form for, kept as the dump spelt it (`-j LOG --log-prefix x`).
+    case unrecognized(String)
+
+    /// The target's name of an unrecognized verdict (`LOG`), nil for others.
+    public var unrecognizedTarget: String? {
+        guard case .unrecognized(let text) = self else { return nil }
+        return text.split(separator: " ").dropFirst().first.map(String.init)
+    }
 
     /// The chains this verdict may continue in.
     public var targetChains: [ChainName] {

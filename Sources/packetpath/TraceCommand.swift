@@ -57,6 +57,15 @@ struct TraceCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Output format: text or json.")
     var output: OutputFormat = .text
 
+    @Option(name: .customLong("in-interface"), help: ArgumentHelp("The interface the packet arrives on (for -i matches).", valueName: "name"))
+    var inInterface: String?
+
+    @Option(name: .customLong("out-interface"), help: ArgumentHelp("The interface it leaves by (for -o matches).", valueName: "name"))
+    var outInterface: String?
+
+    @Option(name: .customLong("max-paths"), help: "Branches one trace may explore before it stops with a 'bound hit' note.")
+    var maxPaths: Int = TraceLimits().maximumPaths
+
     @OptionGroup var names: NameOptions
     @OptionGroup var input: InputOptions
 
@@ -90,16 +99,20 @@ struct TraceCommand: ParsableCommand {
             }
             let side = try CLIInput.loadSide(SideLoader(liveReader: NetlinkNamespaceReader(), options: input.loadOptions()),
                                              try SideInput(inputs), input)
+            let limits = TraceLimits(maximumPaths: maxPaths)
             guard let destination = IPAddress(dst) else {
                 return TraceOutput.name(try Review.trace(side, name: dst, port: dport, source: source, proto: proto, sourcePort: sport,
                                                          namespace: names.namespace, clusterDomain: names.clusterDomain,
-                                                         nodeAddresses: addresses.isEmpty ? nil : addresses))
+                                                         nodeAddresses: addresses.isEmpty ? nil : addresses,
+                                                         interfaces: (inInterface, outInterface), limits: limits))
                     .addingFindings(from: side)
             }
             guard let port = UInt16(dport) else { throw SideError("--dport \(dport) is not a port number (names need --dst NAME)") }
-            return .address(try Review.trace(side, TraceRequest(source: source, destination: destination, proto: proto ?? .tcp,
-                                                                destinationPort: port, sourcePort: sport),
-                                             nodeAddresses: addresses.isEmpty ? nil : addresses))
+            var request = TraceRequest(source: source, destination: destination, proto: proto ?? .tcp,
+                                       destinationPort: port, sourcePort: sport)
+            request.inInterface = inInterface
+            request.outInterface = outInterface
+            return .address(try Review.trace(side, request, nodeAddresses: addresses.isEmpty ? nil : addresses, limits: limits))
         }
         try result.write(output, maximumPaths: paths)
     }

@@ -24,8 +24,10 @@ struct DecoderErrorTests {
 
     /// (expressions, the expression the error must name, words the message must contain)
     static let cases: [(String, [Expression], String?, String)] = [
-        ("interface match", [.meta(Meta(key: .iifname)), .cmp(Cmp(.eq, RegisterData(Array("eth0".utf8)))), accept],
-         "[ meta load iifname => reg 1 ]", "packet metadata the rule model has no match for"),
+        ("interface index match", [.meta(Meta(key: .iif)), .cmp(Cmp(.eq, .hostOrder(2))), accept],
+         "[ meta load iif => reg 1 ]", "packet metadata the rule model has no match for"),
+        ("interface name compared with a range", [.meta(Meta(key: .iifname)), .cmp(Cmp(.gt, RegisterData(Array("eth0".utf8)))), accept],
+         "[ cmp gt reg 1 0x30687465 ]", "compares the interface name with"),
         ("ct state", [.ct(Ct(key: .state)), .cmp(Cmp(.neq, .hostOrder(0))), accept], "[ ct load state => reg 1 ]", "a ct expression, which iptables-nft does not write"),
         ("set lookup", [.payload(Payload(base: .network, offset: 16, length: 4)), .lookup(Lookup(set: "s")), accept],
          "[ lookup reg 1 set s ]", "not compared"),

@@ -44,6 +44,12 @@ struct MatchesIPTablesRestoreTests {
             Rule([], nil),
             Rule([.l4Protocol(.tcp)], .reject(.tcpReset)),
             Rule([], .reject(.adminProhibited)),
+            // Interfaces: exact names with their NUL, wildcards as a prefix compare, negations.
+            Rule([.destination(.host(host)), .interface(.input, InterfaceName("docker0")!, negated: true),
+                  .interface(.output, InterfaceName("docker0")!), .l4Protocol(.tcp), .destinationPort(PortRange(80))], .accept),
+            Rule([.interface(.output, InterfaceName("cali+")!), .comment("cali:jdEuaPBe14V2hutn")], .jump("KUBE-SERVICES")),
+            Rule([.interface(.input, InterfaceName("eth+")!, negated: true), .source(.prefix(wide))], .accept),
+            Rule([.interface(.input, InterfaceName("averylongname15")!)], .drop),
         ]
     }
 

@@ -105,7 +105,7 @@ struct ReadBackTests {
         let restore = """
             *filter
             :X - [0:0]
-            -A INPUT -i lo -j ACCEPT
+            -A INPUT -i lo -m limit --limit 1/sec -j ACCEPT
             -A X -p tcp -m tcp --dport 80 -j ACCEPT
             -A X -p tcp -m multiport --dports 1,2 -j ACCEPT
             COMMIT
@@ -130,7 +130,8 @@ struct ReadBackTests {
         let places = problems.map { "\($0.table ?? "") \($0.chain ?? "") \($0.rule.map(String.init) ?? "-")" }
         // In iptables-save's chain order: base chains by hook, then the others by name.
         #expect(places == ["filter INPUT 1", "filter weird -", "filter X 2", "nat KUBE-SERVICES 1"])
-        #expect(problems[0].expression?.hasPrefix("[ meta load iifname") == true, "\(problems[0])")
+        // The interface match decodes; the limit (native in iptables-nft) after it does not.
+        #expect(problems[0].expression?.hasPrefix("[ limit") == true, "\(problems[0])")
         #expect(problems[1].message.contains("not one of iptables' built-in chains"), "\(problems[1])")
         #expect(problems[2].expression == "[ match name multiport rev 1 ]", "\(problems[2])")
         #expect(problems[3].expression == "[ ct load state => reg 1 ]", "\(problems[3])")

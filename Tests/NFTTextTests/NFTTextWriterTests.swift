@@ -32,6 +32,16 @@ import Testing
         ])
     }
 
+    /// iptables' `-i`/`-o` (from a node dump) in nft's spelling: `+` becomes `*`; a rule kept
+    /// verbatim from iptables has no nft form and is refused, never dropped.
+    @Test func interfacesPrintAsIfnameAndVerbatimRulesAreRefused() throws {
+        let rules = [Rule([.interface(.input, InterfaceName("cali+")!), .interface(.output, InterfaceName("eth0")!, negated: true)], .accept)]
+        let output = try Self.lines(Table("t", chains: [Chain("c", rules: rules)], family: .ip))
+        #expect(output.contains("add rule ip t c iifname \"cali*\" oifname != \"eth0\" accept"))
+        let verbatim = Table("t", chains: [Chain("c", rules: [Rule([.unrecognized("-m set --match-set x dst")], .accept)])], family: .ip)
+        #expect(throws: (any Error).self) { try Self.lines(verbatim) }
+    }
+
     /// Large tables print on two threads and sort their chains in two halves: the text must be
     /// the one-thread text, and in order.
     @Test func twoThreadsPrintWhatOneThreadPrints() throws {

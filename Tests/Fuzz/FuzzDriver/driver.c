@@ -1,0 +1,2 @@
+// Declarations only (FuzzDriver.h); libFuzzer itself comes with -sanitize=fuzzer.
+#include "FuzzDriver.h"
