@@ -19,11 +19,10 @@ struct PeerSets {
         return name
     }
 
-    /// An interval set of `prefixes`, for an ipBlock's CIDR (`kind` "block") or its
-    /// exceptions ("except"). Exceptions inside other exceptions are left out: an interval
+    /// An interval set of `prefixes`, for an ipBlock's CIDR or its exceptions. Exceptions inside other exceptions are left out: an interval
     /// set rejects overlapping elements, and they add nothing. Host bits are cleared (nft
     /// accepts only networks).
-    mutating func prefixes(_ kind: String, _ prefixes: [IPPrefix]) -> ChainName {
+    mutating func prefixes(_ kind: PolicyNFTNames.PrefixSet, _ prefixes: [IPPrefix]) -> ChainName {
         let networks = Set(prefixes.map(\.network))
         let outermost = networks.filter { prefix in
             !networks.contains { $0 != prefix && $0.contains(prefix) }

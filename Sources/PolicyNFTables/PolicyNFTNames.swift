@@ -50,9 +50,16 @@ public enum PolicyNFTNames {
         named("pods-", hashOf: members, readable: nil)
     }
 
-    /// An interval set of prefixes (ipBlock CIDRs, or their exceptions).
-    static func prefixes(_ kind: String, _ text: String) -> ChainName {
-        named(kind == "except" ? "except-" : "block-", hashOf: text, readable: nil)
+    /// What an interval set of prefixes holds.
+    enum PrefixSet: String {
+        /// An ipBlock's CIDR.
+        case block
+        /// Its exceptions.
+        case except
+    }
+
+    static func prefixes(_ kind: PrefixSet, _ text: String) -> ChainName {
+        named(kind.rawValue + "-", hashOf: text, readable: nil)
     }
 
     private static func named(_ prefix: String, hashOf input: String, readable: String?) -> ChainName {

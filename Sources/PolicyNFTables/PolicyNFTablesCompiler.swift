@@ -119,9 +119,9 @@ public struct PolicyNFTablesCompiler: Sendable {
         case .pods(let members):
             return [.inSet(fields: [field], set: sets.pods(members))]
         case .block(let cidr, let except):
-            let inBlock = Match.inSet(fields: [field], set: sets.prefixes("block", [cidr]))
+            let inBlock = Match.inSet(fields: [field], set: sets.prefixes(.block, [cidr]))
             guard !except.isEmpty else { return [inBlock] }
-            return [.inSet(fields: [field], set: sets.prefixes("except", except), negated: true), inBlock]
+            return [.inSet(fields: [field], set: sets.prefixes(.except, except), negated: true), inBlock]
         }
     }
 }
