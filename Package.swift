@@ -98,7 +98,9 @@ let package = Package(
         .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ServiceCompiler", "PacketPath", "IPTablesText"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath", "TestSupport"]),
-        .testTarget(name: "PolicyNFTablesTests", dependencies: ["PolicyNFTables", "PolicyCompiler", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses"]),
+        .testTarget(name: "PolicyNFTablesTests", dependencies: [
+            "PolicyNFTables", "PolicyCompiler", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
+        ]),
         .testTarget(name: "NFTTextTests", dependencies: ["NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText"]),
         .testTarget(name: "KubeProxyNFTablesTests", dependencies: [
             "KubeProxyNFTables", "NFTText", "PacketPath", "ClusterState", "ServiceCompiler", "RuleModel",
