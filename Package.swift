@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch"]),
         // NetworkPolicies + Pods + Namespaces -> filter chains in the same rule model.
         .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler"]),
+        // The same policy plan -> PacketPath's own nftables table (sets, verdict maps).
+        .target(name: "PolicyNFTables", dependencies: ["ClusterState", "RuleModel", "PolicyCompiler", "ServiceCompiler", "NetworkAddresses"]),
         // A prefetch hint (Swift has none), for walks over huge rulesets.
         .target(name: "CPrefetch"),
         // Rule model <-> iptables-save text.
@@ -75,7 +77,7 @@ let package = Package(
         .target(name: "PacketPath", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
-            "TextOutput", "CLinuxShims", "ServiceNames", "KubeProxyNFTables", "NFTText",
+            "TextOutput", "CLinuxShims", "ServiceNames", "KubeProxyNFTables", "NFTText", "PolicyNFTables",
         ]),
         .executableTarget(name: "packetpath", dependencies: [
             "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint", "TextOutput", "ServiceNames",
@@ -96,6 +98,9 @@ let package = Package(
         .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ServiceCompiler", "PacketPath", "IPTablesText"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath", "TestSupport"]),
+        .testTarget(name: "PolicyNFTablesTests", dependencies: [
+            "PolicyNFTables", "PolicyCompiler", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
+        ]),
         .testTarget(name: "NFTTextTests", dependencies: ["NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText"]),
         .testTarget(name: "KubeProxyNFTablesTests", dependencies: [
             "KubeProxyNFTables", "NFTText", "PacketPath", "ClusterState", "ServiceCompiler", "RuleModel",

@@ -4,6 +4,7 @@ import KubeProxyNFTables
 import NetworkAddresses
 import NFTText
 import PolicyCompiler
+import PolicyNFTables
 import RuleModel
 import ServiceCompiler
 import TextOutput
@@ -71,9 +72,17 @@ public enum Pipeline {
 
     /// kube-proxy's nftables table per family (`ip kube-proxy`, `ip6 kube-proxy`): Services
     /// only, as kube-proxy in nftables mode programs them.
+    /// kube-proxy's nftables table, then PacketPath's own NetworkPolicy table (when a local
+    /// pod is isolated), per family.
     public static func compileNFTables(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
         let compiler = KubeProxyNFTablesCompiler(settings: state.settings)
-        return families.map { compiler.compile(state, family: $0) }
+        return families.map { family in
+            var ruleset = compiler.compile(state, family: family)
+            if !state.networkPolicies.isEmpty, let policies = PolicyNFTablesCompiler().compile(state, family: family) {
+                ruleset.tables.append(policies)
+            }
+            return ruleset
+        }
     }
 
     /// `nft -f` text per family, in kube-proxy's dump order.

@@ -18,20 +18,14 @@ enum PolicyChains {
     /// Sets the "allowed" mark bit; policy rules `goto` it.
     static let allow: ChainName = "PP-ALLOW"
 
-    static func podEgress(_ pod: Pod) -> ChainName {
-        ChainHash.chainName(prefix: "PP-POD-E-", input: pod.metadata.key)
+    /// A pod's chain for one direction; `key` is the pod's `namespace/name`.
+    static func pod(_ key: String, _ type: PolicyType) -> ChainName {
+        ChainHash.chainName(prefix: type == .egress ? "PP-POD-E-" : "PP-POD-I-", input: key)
     }
 
-    static func podIngress(_ pod: Pod) -> ChainName {
-        ChainHash.chainName(prefix: "PP-POD-I-", input: pod.metadata.key)
-    }
-
-    static func policyEgress(_ policy: NetworkPolicy) -> ChainName {
-        ChainHash.chainName(prefix: "PP-POL-E-", input: policy.metadata.key)
-    }
-
-    static func policyIngress(_ policy: NetworkPolicy) -> ChainName {
-        ChainHash.chainName(prefix: "PP-POL-I-", input: policy.metadata.key)
+    /// A policy's chain for one direction.
+    static func policy(_ policy: PolicyPlan.PolicyReference) -> ChainName {
+        ChainHash.chainName(prefix: policy.type == .egress ? "PP-POL-E-" : "PP-POL-I-", input: policy.key)
     }
 
     /// A group of pod addresses, matched as destinations (egress peers) or sources (ingress peers).
@@ -40,8 +34,8 @@ enum PolicyChains {
     }
 
     /// An ipBlock with `except` entries.
-    static func block(_ direction: PacketDirection, _ block: IPBlock) -> ChainName {
-        let text = ([block.cidr] + block.except).map(\.description).joined(separator: ",")
+    static func block(_ direction: PacketDirection, cidr: IPPrefix, except: [IPPrefix]) -> ChainName {
+        let text = ([cidr] + except).map(\.description).joined(separator: ",")
         return ChainHash.chainName(prefix: direction == .destination ? "PP-BLK-D-" : "PP-BLK-S-", input: text)
     }
 }

@@ -40,10 +40,8 @@ public struct PolicyCompiler: Sendable {
     /// Adds the policy chains for `state` to the filter table of `ruleset` and hooks them in
     /// front of everything else in FORWARD and INPUT. Adds nothing when no pod is isolated.
     public func addPolicies(_ state: ClusterState, to ruleset: inout Ruleset) {
-        let index = PodIndex(state: state, family: ruleset.family)
-        var builder = PolicyRuleBuilder(index: index, family: ruleset.family, allowMark: allowMark)
-        let policies = state.networkPolicies.sorted { $0.metadata.key < $1.metadata.key }
-        let chains = builder.build(policies)
+        var builder = PolicyRuleBuilder(plan: PolicyPlan(state, family: ruleset.family), allowMark: allowMark)
+        let chains = builder.build()
         guard !chains.isEmpty else { return }
 
         let tableIndex = ruleset.tables.firstIndex { $0.name == "filter" } ?? {

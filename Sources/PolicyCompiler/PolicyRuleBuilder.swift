@@ -3,19 +3,17 @@ import NetworkAddresses
 import RuleModel
 import ServiceCompiler
 
-/// Builds the policy chains for one IP family (see `PolicyCompiler` for the layout).
+/// Lays a `PolicyPlan` out as iptables filter chains (see `PolicyCompiler` for the layout).
 struct PolicyRuleBuilder {
-    let index: PodIndex
-    let family: IPFamily
+    let plan: PolicyPlan
     let allowMark: MarkValue
 
     /// Shared chains made on demand (address groups, ipBlocks with exceptions), by name.
     private var sharedChains: [ChainName: Chain] = [:]
     private var sharedOrder: [ChainName] = []
 
-    init(index: PodIndex, family: IPFamily, allowMark: MarkValue) {
-        self.index = index
-        self.family = family
+    init(plan: PolicyPlan, allowMark: MarkValue) {
+        self.plan = plan
         self.allowMark = allowMark
     }
 
@@ -24,27 +22,16 @@ struct PolicyRuleBuilder {
         type == .egress ? .destination : .source
     }
 
-    mutating func build(_ policies: [NetworkPolicy]) -> [Chain] {
-        // Which local pods each policy isolates, per direction.
-        var selectingPolicies: [PolicyType: [Int: [NetworkPolicy]]] = [.ingress: [:], .egress: [:]]
+    mutating func build() -> [Chain] {
+        guard !plan.isEmpty else { return [] }
         var policyChains: [Chain] = []
         // Policies whose rules allow nothing in this family: they isolate, but a pod's chain
         // need not jump to an empty chain for them.
         var allowsNothing: Set<ChainName> = []
-        for policy in policies {
-            let selected = index.pods(in: policy.metadata.namespace, matching: policy.podSelector)
-                .filter { index.entries[$0].isLocal }
-            for type in [PolicyType.egress, .ingress] where policy.policyTypes.contains(type) {
-                for position in selected { selectingPolicies[type]![position, default: []].append(policy) }
-                if !selected.isEmpty {
-                    let chain = policyChain(policy, type: type, selected: selected)
-                    if chain.rules.isEmpty { allowsNothing.insert(chain.name) } else { policyChains.append(chain) }
-                }
-            }
+        for rules in plan.policies {
+            let chain = policyChain(rules)
+            if chain.rules.isEmpty { allowsNothing.insert(chain.name) } else { policyChains.append(chain) }
         }
-        let egress = selectingPolicies[.egress]!
-        let ingress = selectingPolicies[.ingress]!
-        guard !egress.isEmpty || !ingress.isEmpty else { return [] }
 
         var chains: [Chain] = []
         let established = Rule([.comment("replies and related packets of allowed connections"),
@@ -55,12 +42,12 @@ struct PolicyRuleBuilder {
             Rule([], .jump(PolicyChains.ingressPods)),
         ]))
         chains.append(Chain(PolicyChains.input, rules: [established, Rule([], .jump(PolicyChains.egressPods))]))
-        chains.append(dispatchChain(PolicyChains.egressPods, egress, type: .egress))
-        chains.append(dispatchChain(PolicyChains.ingressPods, ingress, type: .ingress))
+        chains.append(dispatchChain(PolicyChains.egressPods, plan.egress, type: .egress))
+        chains.append(dispatchChain(PolicyChains.ingressPods, plan.ingress, type: .ingress))
         chains.append(Chain(PolicyChains.allow, rules: [Rule([], .setMark(.set(allowMark, mask: allowMark)))]))
-        for (type, selections) in [(PolicyType.egress, egress), (.ingress, ingress)] {
-            for position in selections.keys.sorted() {
-                chains.append(podChain(position, type: type, policies: selections[position]!, skipping: allowsNothing))
+        for type in [PolicyType.egress, .ingress] {
+            for isolated in plan.isolated(type) {
+                chains.append(podChain(isolated, type: type, skipping: allowsNothing))
             }
         }
         chains += policyChains
@@ -69,175 +56,112 @@ struct PolicyRuleBuilder {
     }
 
     /// One rule per isolated pod, sending its new connections to the pod's chain.
-    private func dispatchChain(_ name: ChainName, _ selections: [Int: [NetworkPolicy]], type: PolicyType) -> Chain {
-        Chain(name, rules: selections.keys.sorted().map { position in
-            let entry = index.entries[position]
-            let address = AddressMatch.host(entry.address)
+    private func dispatchChain(_ name: ChainName, _ pods: [PolicyPlan.IsolatedPod], type: PolicyType) -> Chain {
+        Chain(name, rules: pods.map { isolated in
+            let address = AddressMatch.host(isolated.pod.address)
             let match: Match = type == .egress ? .source(address) : .destination(address)
-            let target = type == .egress ? PolicyChains.podEgress(entry.pod) : PolicyChains.podIngress(entry.pod)
-            return Rule([.comment(Comment(entry.pod.metadata.key, type == .egress ? " egress" : " ingress")), match],
-                        .jump(target))
+            return Rule([.comment(Comment(isolated.pod.key, type == .egress ? " egress" : " ingress")), match],
+                        .jump(PolicyChains.pod(isolated.pod.key, type)))
         })
     }
 
     /// A pod's chain: its own traffic to itself passes; otherwise the union of the policies
     /// selecting it decides, and nothing allowed means DROP.
-    private func podChain(_ position: Int, type: PolicyType, policies: [NetworkPolicy], skipping empty: Set<ChainName>) -> Chain {
-        let entry = index.entries[position]
-        let key = entry.pod.metadata.key
-        let itself = AddressMatch.host(entry.address)
+    private func podChain(_ isolated: PolicyPlan.IsolatedPod, type: PolicyType, skipping empty: Set<ChainName>) -> Chain {
+        let key = isolated.pod.key
+        let itself = AddressMatch.host(isolated.pod.address)
         var rules: [Rule] = [
             Rule([.comment(Comment(key, " to itself")), type == .egress ? .destination(itself) : .source(itself)], .return),
             Rule([], .setMark(.set(MarkValue(0), mask: allowMark))),
         ]
-        for policy in policies {
-            let chain = type == .egress ? PolicyChains.policyEgress(policy) : PolicyChains.policyIngress(policy)
+        for policy in isolated.policies {
+            let chain = PolicyChains.policy(policy)
             if empty.contains(chain) { continue }
-            rules.append(Rule([.comment(Comment("policy ", policy.metadata.key))], .jump(chain)))
+            rules.append(Rule([.comment(Comment("policy ", policy.key))], .jump(chain)))
             rules.append(Rule([.mark(allowMark, mask: allowMark)], .return))
         }
         let direction = type == .egress ? "egress" : "ingress"
         rules.append(Rule([.comment(Comment(key, ": no \(direction) policy allows this connection"))], .drop))
-        return Chain(type == .egress ? PolicyChains.podEgress(entry.pod) : PolicyChains.podIngress(entry.pod), rules: rules)
+        return Chain(PolicyChains.pod(key, type), rules: rules)
     }
 
     /// A policy's chain for one direction: a rule per (rule, port, peer) that allows.
-    private mutating func policyChain(_ policy: NetworkPolicy, type: PolicyType, selected: [Int]) -> Chain {
-        let rules = type == .egress ? policy.egress : policy.ingress
+    private mutating func policyChain(_ rules: PolicyPlan.PolicyRules) -> Chain {
+        let type = rules.policy.type
         let label = type == .egress ? "egress" : "ingress"
         var output: [Rule] = []
-        for (ruleIndex, rule) in rules.enumerated() {
-            let comment = Match.comment(Comment(policy.metadata.key, " \(label)[\(ruleIndex)]"))
-            let peers = rule.peers.isEmpty ? [ResolvedPeer.any] : rule.peers.map { resolve($0, namespace: policy.metadata.namespace) }
-            let ports: [NetworkPolicyPort?] = rule.ports.isEmpty ? [nil] : rule.ports
-            for port in ports {
-                for peer in peers {
-                    output += allowRules(comment: comment, port: port, peer: peer, type: type, selected: selected)
-                }
-            }
+        for allow in rules.allows {
+            let comment = Match.comment(Comment(rules.policy.key, " \(label)[\(allow.ruleIndex)]"))
+            output += allowRules(comment: comment, allow, type: type)
         }
-        return Chain(type == .egress ? PolicyChains.policyEgress(policy) : PolicyChains.policyIngress(policy), rules: output)
+        return Chain(PolicyChains.policy(rules.policy), rules: output)
     }
 
-    /// A peer resolved in this family.
-    enum ResolvedPeer {
-        case any
-        case pods([Int])
-        case block(IPBlock)
-        /// An ipBlock of the other family: matches nothing here.
-        case nothing
-    }
-
-    private func resolve(_ peer: NetworkPolicyPeer, namespace: String) -> ResolvedPeer {
-        if let block = peer.ipBlock {
-            return block.cidr.family == family ? .block(block) : .nothing
-        }
-        let namespaces = peer.namespaceSelector.map { index.namespaces(matching: $0) } ?? [namespace]
-        let podSelector = peer.podSelector ?? LabelSelector()
-        return .pods(namespaces.flatMap { index.pods(in: $0, matching: podSelector) }.sorted())
-    }
-
-    /// The rules allowing `peer` on `port` (nil = every port and protocol).
-    private mutating func allowRules(comment: Match, port: NetworkPolicyPort?, peer: ResolvedPeer,
-                                     type: PolicyType, selected: [Int]) -> [Rule] {
-        let allow = Verdict.goto(PolicyChains.allow)
+    /// The rules allowing one (port, peer) pair.
+    private mutating func allowRules(comment: Match, _ allow: PolicyPlan.Allow, type: PolicyType) -> [Rule] {
         let direction = peerDirection(type)
-        if case .string(let name)? = port?.port {
-            return namedPortRules(comment: comment, name: name, proto: port!.protocol, peer: peer, type: type, selected: selected)
+        let portMatches: [Match]
+        switch allow.ports {
+        case .named(let l4, let targets):
+            return namedPortRules(comment: comment, l4: l4, targets: targets, peer: allow.peer, type: type)
+        case .all:
+            portMatches = []
+        case .numbered(let l4, let range):
+            portMatches = [.l4Protocol(l4)] + (range.map { [.destinationPort($0)] } ?? [])
         }
-        let portMatches = PolicyRuleBuilder.portMatches(port)
+        guard let verdict = peerVerdict(allow.peer, direction: direction) else { return [] }
+        return [Rule([comment] + peerMatches(allow.peer, direction: direction) + portMatches, verdict)]
+    }
+
+    /// Matches a rule needs before its ports for `peer` (an ipBlock's CIDR).
+    private func peerMatches(_ peer: PolicyPlan.Peer, direction: PacketDirection) -> [Match] {
+        guard case .block(let cidr, _) = peer else { return [] }
+        return [direction == .destination ? .destination(.prefix(cidr)) : .source(.prefix(cidr))]
+    }
+
+    /// Where a rule allowing `peer` goes: straight to the allow chain, or through a shared
+    /// chain that checks the addresses; nil when the peer is nobody.
+    private mutating func peerVerdict(_ peer: PolicyPlan.Peer, direction: PacketDirection) -> Verdict? {
         switch peer {
         case .nothing:
-            return []
+            return nil
         case .any:
-            return [Rule([comment] + portMatches, allow)]
-        case .block(let block):
-            let cidr = AddressMatch.prefix(block.cidr)
-            let inBlock: Match = direction == .destination ? .destination(cidr) : .source(cidr)
-            let excepts = block.except.filter { $0.family == family }
-            if excepts.isEmpty { return [Rule([comment, inBlock] + portMatches, allow)] }
-            return [Rule([comment, inBlock] + portMatches, .jump(blockChain(direction, block, excepts)))]
+            return .goto(PolicyChains.allow)
+        case .block(let cidr, let except):
+            return except.isEmpty ? .goto(PolicyChains.allow) : .jump(blockChain(direction, cidr: cidr, except: except))
         case .pods(let members):
-            if members.isEmpty { return [] }
-            return [Rule([comment] + portMatches, .jump(addressGroup(direction, members)))]
+            return .jump(addressGroup(direction, members))
         }
     }
 
-    /// Named ports resolve on the destination pod: for ingress, each selected pod; for
-    /// egress, each destination pod the peer covers. An external address never matches.
-    private mutating func namedPortRules(comment: Match, name: String, proto: KubeProtocol, peer: ResolvedPeer,
-                                         type: PolicyType, selected: [Int]) -> [Rule] {
-        let l4 = L4Protocol(proto)
-        func resolvedPort(_ position: Int) -> UInt16? {
-            index.entries[position].pod.containerPorts
-                .first { $0.name == name && $0.protocol == proto }
-                .map { UInt16(clamping: $0.containerPort) }
-        }
-        let allow = Verdict.goto(PolicyChains.allow)
-        if type == .ingress {
-            // Destination = the selected pod; the peer is matched on the source as usual.
-            var rules: [Rule] = []
-            for position in selected {
-                guard let number = resolvedPort(position) else { continue }
-                let destination = Match.destination(.host(index.entries[position].address))
-                let portMatches: [Match] = [.l4Protocol(l4), .destinationPort(PortRange(number))]
-                switch peer {
-                case .nothing:
-                    break
-                case .any:
-                    rules.append(Rule([comment, destination] + portMatches, allow))
-                case .block(let block):
-                    let excepts = block.except.filter { $0.family == family }
-                    let source = Match.source(.prefix(block.cidr))
-                    let verdict = excepts.isEmpty ? allow : .jump(blockChain(.source, block, excepts))
-                    rules.append(Rule([comment, destination, source] + portMatches, verdict))
-                case .pods(let members):
-                    if !members.isEmpty {
-                        rules.append(Rule([comment, destination] + portMatches, .jump(addressGroup(.source, members))))
-                    }
-                }
-            }
-            return rules
-        }
-        // Egress: the peer's destination pods, each with its own resolution of the name.
-        let destinations: [Int]
-        switch peer {
-        case .nothing: destinations = []
-        case .any: destinations = Array(index.entries.indices)
-        case .pods(let members): destinations = members
-        case .block(let block):
-            destinations = index.entries.indices.filter { position in
-                let address = index.entries[position].address
-                return block.cidr.contains(address) && !block.except.contains { $0.contains(address) }
+    /// Named ports resolve on the destination pod: for ingress, each selected pod, with the
+    /// peer matched on the source as usual; for egress, each destination pod the peer covers.
+    private mutating func namedPortRules(comment: Match, l4: L4Protocol, targets: [PolicyPlan.NamedPortTarget],
+                                         peer: PolicyPlan.Peer, type: PolicyType) -> [Rule] {
+        if type == .egress {
+            return targets.map { target in
+                Rule([comment, .destination(.host(target.destination.address)), .l4Protocol(l4),
+                      .destinationPort(PortRange(target.port))], .goto(PolicyChains.allow))
             }
         }
-        return destinations.compactMap { position in
-            resolvedPort(position).map { number in
-                Rule([comment, .destination(.host(index.entries[position].address)), .l4Protocol(l4),
-                      .destinationPort(PortRange(number))], allow)
-            }
+        var rules: [Rule] = []
+        for target in targets {
+            guard let verdict = peerVerdict(peer, direction: .source) else { continue }
+            let destination = Match.destination(.host(target.destination.address))
+            rules.append(Rule([comment, destination] + peerMatches(peer, direction: .source)
+                              + [.l4Protocol(l4), .destinationPort(PortRange(target.port))], verdict))
         }
-    }
-
-    static func portMatches(_ port: NetworkPolicyPort?) -> [Match] {
-        guard let port else { return [] }
-        var matches: [Match] = [.l4Protocol(L4Protocol(port.protocol))]
-        if case .int(let first)? = port.port {
-            let last = port.endPort ?? first
-            matches.append(.destinationPort(PortRange(first: UInt16(clamping: first), last: UInt16(clamping: last))!))
-        }
-        return matches
+        return rules
     }
 
     /// A chain matching any of `members` (as sources or destinations), shared by every policy
     /// rule with the same members.
-    private mutating func addressGroup(_ direction: PacketDirection, _ members: [Int]) -> ChainName {
-        let addresses = members.map { index.entries[$0].address }
-        let name = PolicyChains.addressGroup(direction, members: addresses.map(\.description).joined(separator: ","))
+    private mutating func addressGroup(_ direction: PacketDirection, _ members: [PolicyPlan.Pod]) -> ChainName {
+        let name = PolicyChains.addressGroup(direction, members: members.map(\.address.description).joined(separator: ","))
         if sharedChains[name] == nil {
-            sharedChains[name] = Chain(name, rules: zip(members, addresses).map { position, address in
-                let match: Match = direction == .destination ? .destination(.host(address)) : .source(.host(address))
-                return Rule([.comment(Comment(index.entries[position].pod.metadata.key)), match], .goto(PolicyChains.allow))
+            sharedChains[name] = Chain(name, rules: members.map { member in
+                let match: Match = direction == .destination ? .destination(.host(member.address)) : .source(.host(member.address))
+                return Rule([.comment(Comment(member.key)), match], .goto(PolicyChains.allow))
             })
             sharedOrder.append(name)
         }
@@ -246,10 +170,10 @@ struct PolicyRuleBuilder {
 
     /// A chain for an ipBlock with exceptions: excepted addresses return unmarked, the rest
     /// of the CIDR (already matched by the caller) is allowed.
-    private mutating func blockChain(_ direction: PacketDirection, _ block: IPBlock, _ excepts: [IPPrefix]) -> ChainName {
-        let name = PolicyChains.block(direction, block)
+    private mutating func blockChain(_ direction: PacketDirection, cidr: IPPrefix, except: [IPPrefix]) -> ChainName {
+        let name = PolicyChains.block(direction, cidr: cidr, except: except)
         if sharedChains[name] == nil {
-            var rules = excepts.map { except -> Rule in
+            var rules = except.map { except -> Rule in
                 let match: Match = direction == .destination ? .destination(.prefix(except)) : .source(.prefix(except))
                 return Rule([.comment(Comment("except ", except.description)), match], .return)
             }

@@ -12,8 +12,8 @@ struct CompileCommand: ParsableCommand {
             prints what kube-proxy v1.30 would program, byte for byte. With both families, each \
             block starts with a '#' line naming its family (iptables-restore and ip6tables-restore input). \
             With --backend nftables (or a KubeProxyConfiguration with mode: nftables) it prints \
-            the 'ip'/'ip6' kube-proxy tables of kube-proxy's nftables mode as an nft -f script \
-            (Services only).
+            the 'ip'/'ip6' kube-proxy tables of kube-proxy's nftables mode as an nft -f script, \
+            followed by PacketPath's own 'packetpath-policy' table for the NetworkPolicies.
               packetpath compile examples/shop.yaml > node-1.rules
               packetpath compile examples/shop.yaml --backend nftables > node-1.nft
               kubectl get svc,endpointslices,pods,networkpolicies -A -o yaml | packetpath compile - --node node-1
@@ -34,9 +34,6 @@ struct CompileCommand: ParsableCommand {
         let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
         let nftables = (backend ?? Pipeline.defaultBackend(for: loaded.state)) == .nftables
-        if nftables && !loaded.state.networkPolicies.isEmpty {
-            StandardStreams.writeError("warning: the nftables backend compiles Services only; NetworkPolicies are left out")
-        }
         let rulesets = ProgressLine.during("compiling", quiet: input.quiet) {
             nftables ? Pipeline.compileNFTables(loaded.state, families: families) : Pipeline.compile(loaded.state, families: families)
         }

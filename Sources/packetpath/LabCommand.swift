@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterState
 import NetnsLab
 
 /// `packetpath lab ...`: prove compiled rules with real packets in network namespaces.
@@ -22,6 +23,7 @@ struct NetpolLabCommand: ParsableCommand {
             Prints the observed verdicts in the expected.txt grammar and 'N passed, N failed, N skipped'. \
             Exits 1 when any line failed or was skipped, 2 on an error.
               packetpath lab netpol golden/netpol-cases/001-default-deny-ingress
+              packetpath lab netpol --backend nftables golden/netpol-cases/*/
             """)
 
     @Argument(help: "Case directories.")
@@ -39,8 +41,11 @@ struct NetpolLabCommand: ParsableCommand {
     @Option(help: "Cases run at once (each in its own namespaces).")
     var jobs = 8
 
+    @Option(help: "Backend whose rules are installed: iptables (applied over netlink) or nftables (loaded with nft -f).")
+    var backend: ProxyMode = .iptables
+
     func run() throws {
-        let lab = NetpolLab(installer: LabInstallers.netpol, probeOptions: ProbeOptions(timeout: timeout, maxInFlight: parallel))
+        let lab = NetpolLab(installer: LabInstallers.netpol(backend), probeOptions: ProbeOptions(timeout: timeout, maxInFlight: parallel))
         let cases = try CLIInput.run { try caseDirectories.map { try NetpolCase.load(directory: $0) } }
         for netpolCase in cases {
             for warning in netpolCase.warnings { StandardStreams.writeError("warning: \(netpolCase.name): \(warning)") }
@@ -90,10 +95,12 @@ struct ServiceLabCommand: ParsableCommand {
     }
 }
 
-/// Which rules the labs install: everything `compile` produces, applied over netlink as
-/// `packetpath apply` does.
+/// Which rules the labs install: everything `compile` produces for the backend, applied
+/// over netlink as `packetpath apply` does (iptables), or loaded with `nft -f` (nftables).
 enum LabInstallers {
-    static let netpol: any RuleInstaller = NetlinkInstaller()
+    static func netpol(_ backend: ProxyMode) -> any RuleInstaller {
+        backend == .nftables ? NFTScriptInstaller() : NetlinkInstaller()
+    }
 }
 
 func format(_ seconds: Double) -> String {
