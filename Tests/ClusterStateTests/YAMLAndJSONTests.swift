@@ -107,6 +107,19 @@ import Testing
         #expect(Self.error("s.json", text) == "s.json: document 2 (line 4): Service default/b: spec.ports[0].port: 70000 is not a valid port (1-65535)")
     }
 
+    /// A long List is decoded in two halves; the first error in item order is the one reported.
+    @Test func longListsReportTheFirstError() {
+        func list(badPorts: Set<Int>) -> String {
+            let items = (0..<3000).map { index in
+                #"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s\#(index)"}, "spec": {"clusterIP": "10.96.\#(index / 200).\#(index % 200 + 1)", "ports": [{"port": \#(badPorts.contains(index) ? 0 : 80)}]}}"#
+            }
+            return "{\"kind\": \"List\", \"apiVersion\": \"v1\", \"items\": [\n" + items.joined(separator: ",\n") + "\n]}"
+        }
+        #expect(Self.error("l.json", list(badPorts: [2500])) == "l.json: document 1 (line 2502): Service default/s2500: spec.ports[0].port: 0 is not a valid port (1-65535)")
+        #expect(Self.error("l.json", list(badPorts: [10, 2900])) == "l.json: document 1 (line 12): Service default/s10: spec.ports[0].port: 0 is not a valid port (1-65535)")
+        #expect(Self.error("l.json", list(badPorts: [])) == "no error")
+    }
+
     /// A repeated key is refused, in YAML and in JSON, where decoding reaches it.
     @Test func duplicateKeys() {
         #expect(Self.error("d.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n")
