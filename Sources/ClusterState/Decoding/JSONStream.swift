@@ -49,6 +49,7 @@ enum JSONStream {
         init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
             self.bytes = bytes
             self.file = file
+            tree.reserveCapacity(forInputBytes: bytes.count)
         }
 
         mutating func documents() throws -> Documents {

@@ -54,6 +54,15 @@ struct YAMLTree {
         let mark: SourceMark
     }
 
+    /// Reserves room for the tree of `count` input bytes read at once (a JSON stream), from
+    /// what `kubectl get -o json` output holds per byte: growing a tree of millions of nodes
+    /// copies it again and again. Untouched room costs address space, not memory.
+    mutating func reserveCapacity(forInputBytes count: Int) {
+        nodes.reserveCapacity(count / 16)
+        children.reserveCapacity(count / 16)
+        text.reserveCapacity(count / 4)
+    }
+
     mutating func reset() {
         nodes.removeAll(keepingCapacity: true)
         text.removeAll(keepingCapacity: true)
