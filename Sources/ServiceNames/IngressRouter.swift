@@ -1,3 +1,4 @@
+import Foundation
 import ClusterState
 
 /// A request as an Ingress sees it: host and path.

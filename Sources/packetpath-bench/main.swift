@@ -14,8 +14,12 @@ import Yams
 ///   packetpath-bench nft-compile N         the same for kube-proxy's nftables layout (nft -f text),
 ///                                          with the model → text step timed on its own
 ///   packetpath-bench generate N FILE       write the same cluster as YAML manifests
-///   packetpath-bench yaml-parse FILE       parse FILE with Yams only (the YAML front-end floor)
-///   packetpath-bench run-cli BINARY FILE   run `BINARY compile FILE`, report wall time and peak RSS
+///   packetpath-bench generate-json N FILE  the same cluster as one JSON List (`kubectl get -o json`)
+///   packetpath-bench yaml-parse FILE       parse FILE with Yams only (the composer the front end replaced)
+///   packetpath-bench load FILE             read and decode FILE in this process (the front end alone)
+///   packetpath-bench run-cli BINARY FILE [RUNS]
+///                                          run `BINARY compile FILE` RUNS times (default 1): median
+///                                          wall and CPU time, largest peak RSS
 ///   packetpath-bench policies 0            1,000 policies over 10,000 pods in 100 namespaces
 ///   packetpath-bench apply N               netlink apply vs iptables-restore of N services × 10 (root)
 ///   packetpath-bench netlink N             the netlink part of `apply` only (for profiling)
@@ -153,6 +157,16 @@ case "generate":
     guard let file = fopen(arguments[3], "w") else { fail("cannot write \(arguments[3])") }
     fputs(text, file)
     fclose(file)
+case "generate-json":
+    guard let count = Int(arguments[2]), arguments.count >= 4 else { fail("generate-json N FILE") }
+    let text = SyntheticCluster.json(services: count)
+    guard let file = fopen(arguments[3], "w") else { fail("cannot write \(arguments[3])") }
+    fputs(text, file)
+    fclose(file)
+case "load":
+    let start = Measure.now()
+    let loaded = try ManifestLoader.load(paths: [arguments[2]])
+    print("load services=\(loaded.state.services.count) seconds=\(Measure.now() - start) peak_mb=\(Measure.peakRSSOfSelf())")
 case "yaml-parse":
     let source = try ManifestLoader.readSource(arguments[2])
     let start = Measure.now()
@@ -161,10 +175,17 @@ case "yaml-parse":
     while try parser.nextRoot() != nil { documents += 1 }
     print("yaml-parse documents=\(documents) seconds=\(Measure.now() - start) peak_mb=\(Measure.peakRSSOfSelf())")
 case "run-cli":
-    guard arguments.count >= 4 else { fail("run-cli BINARY FILE") }
-    let result = try Measure.command([arguments[2], "compile", arguments[3]])
-    guard result.status == 0 else { fail("compile exited with \(result.status)") }
-    print("run-cli seconds=\(result.seconds) peak_mb=\(result.peakMB)")
+    guard arguments.count >= 4 else { fail("run-cli BINARY FILE [RUNS]") }
+    let runs = arguments.count >= 5 ? Int(arguments[4]) ?? 1 : 1
+    var results: [(seconds: Double, cpuSeconds: Double, peakMB: Double, status: Int32)] = []
+    for _ in 0..<max(1, runs) {
+        let result = try Measure.command([arguments[2], "compile", arguments[3]])
+        guard result.status == 0 else { fail("compile exited with \(result.status)") }
+        results.append(result)
+    }
+    let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+    print("run-cli seconds=\(median(results.map(\.seconds))) cpu_seconds=\(median(results.map(\.cpuSeconds)))",
+          "peak_mb=\(results.map(\.peakMB).max()!)")
 case "apply":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try ApplyBenchmark.run(services: count))

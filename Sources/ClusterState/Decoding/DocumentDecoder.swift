@@ -1,4 +1,4 @@
-import Yams
+import Dispatch
 
 /// An object decoded from a document, before it joins the cluster state.
 enum DecodedObject {
@@ -43,44 +43,70 @@ struct DocumentDecoder {
         let line: Int
     }
 
+    /// Parses YAML text and decodes its documents.
     func decode(_ text: String) -> DecodedChunk {
         var chunk = DecodedChunk()
-        do {
-            // The basic resolver: scalars are typed by YAMLValue, per field, as Kubernetes
-            // does; Yams' default resolver runs regular expressions on every scalar.
-            let parser = try Parser(yaml: text, resolver: .basic)
-            while true {
-                let root: YAMLNode?
-                do {
-                    root = try parser.nextRoot()
-                } catch {
-                    throw syntaxError(error, document: chunk.documentCount + 1)
+        var text = text
+        text.withUTF8 { bytes in
+            do {
+                let reader = try YAMLEventReader(bytes)
+                // The tree is reused per document, so a document is decoded as soon as it is read.
+                var tree = YAMLTree()
+                while let root = try reader.nextDocument(into: &tree) {
+                    chunk.documentCount += 1
+                    try tree.withView { view in
+                        let value = YAMLValue(tree: view, index: root)
+                        if value.isNull { return }
+                        try decodeDocument(value, DocumentContext(index: chunk.documentCount, line: line(value.mark)), into: &chunk)
+                    }
                 }
-                guard let root else { break }
-                chunk.documentCount += 1
-                let value = YAMLValue(node: root)
-                if value.isNull { continue }
-                try decodeDocument(value, DocumentContext(index: chunk.documentCount, line: line(root.mark)), into: &chunk)
+            } catch let error as ManifestError {
+                chunk.error = error
+            } catch let error as YAMLEventReader.Failure {
+                chunk.error = syntaxError(error, document: chunk.documentCount + 1)
+            } catch {
+                chunk.error = ManifestError(file: file, document: chunk.documentCount + 1, message: "YAML syntax error: \(error)")
             }
-        } catch let error as ManifestError {
-            chunk.error = error
-        } catch {
-            chunk.error = syntaxError(error, document: chunk.documentCount + 1)
         }
         return chunk
     }
 
-    private func line(_ mark: Mark?) -> Int { (mark?.line ?? 1) + lineOffset }
+    /// Decodes documents already read into `tree` (a JSON stream's values). `duplicateKeys`: the
+    /// first mapping with a repeated key, by document number, which stops decoding there.
+    func decode(tree: YAMLTree, roots: [Int], duplicateKeys: (document: Int, error: YAMLTree.DuplicateKeys)? = nil)
+        -> DecodedChunk {
+        var chunk = DecodedChunk()
+        do {
+            try tree.withView { view in
+                for root in roots {
+                    if let duplicateKeys, duplicateKeys.document == chunk.documentCount + 1 {
+                        throw syntaxError(.duplicateKeys(duplicateKeys.error), document: duplicateKeys.document)
+                    }
+                    chunk.documentCount += 1
+                    let value = YAMLValue(tree: view, index: root)
+                    if value.isNull { continue }
+                    try decodeDocument(value, DocumentContext(index: chunk.documentCount, line: line(value.mark)), into: &chunk)
+                }
+            }
+        } catch let error as ManifestError {
+            chunk.error = error
+        } catch {
+            chunk.error = ManifestError(file: file, document: chunk.documentCount + 1, message: "\(error)")
+        }
+        return chunk
+    }
+
+    private func line(_ mark: SourceMark?) -> Int { (mark?.line ?? 1) + lineOffset }
 
     /// `inherited`: the kind and apiVersion a typed list (`ServiceList`) gives items that leave
     /// them out.
     private func decodeDocument(_ value: YAMLValue, _ context: DocumentContext, inherited: ObjectType? = nil,
                                 into chunk: inout DecodedChunk) throws {
-        guard case .mapping(let mapping) = value.node else {
+        guard value.kind == .mapping else {
             throw ManifestError(file: file, document: context.index, line: context.line,
                                 message: "expected an object (a mapping with apiVersion and kind), got \(value.kindDescription)")
         }
-        let root = YAMLMapping(mapping: mapping)
+        let root = try value.mapping()
         let kind = try wrap(context, object: nil) { () -> String in
             if let inherited, root["kind"] == nil { return inherited.kind }
             return try root.required("kind") { try root.string($0) }
@@ -94,6 +120,10 @@ struct DocumentDecoder {
         if kind == "List" || (kind.hasSuffix("List") && root.hasKey("items")) {
             let itemType = kind == "List" ? nil : ObjectType(apiVersion: apiVersion, kind: String(kind.dropLast(4)))
             let items = try wrap(context, object: nil) { try root.list("items") { $0 } }
+            if items.count >= DocumentDecoder.parallelListItems {
+                try decodeInHalves(items, context, inherited: itemType, into: &chunk)
+                return
+            }
             for item in items where !item.isNull {
                 try decodeDocument(item, DocumentContext(index: context.index, line: line(item.mark)), inherited: itemType, into: &chunk)
             }
@@ -114,6 +144,41 @@ struct DocumentDecoder {
         chunk.items.append(DecodedItem(id: id, location: location, object: object))
     }
 
+    /// Lists with this many items or more are decoded in two halves on two threads: a List
+    /// (`kubectl get … -o json`) is one document, which the split of large files into runs of
+    /// documents cannot share out.
+    static let parallelListItems = 2000
+
+    /// Decodes the items as the loop in `decodeDocument` does, each half on its own thread;
+    /// the halves are joined in order, up to the first error, so the result is the same.
+    private func decodeInHalves(_ items: [YAMLValue], _ context: DocumentContext, inherited: ObjectType?,
+                                into chunk: inout DecodedChunk) throws {
+        let middle = items.count / 2
+        nonisolated(unsafe) let halves = [items[..<middle], items[middle...]]
+        let results = UnsafeMutableBufferPointer<DecodedChunk>.allocate(capacity: 2)
+        results.initialize(repeating: DecodedChunk())
+        defer { results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let output = results
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            var part = DecodedChunk()
+            do {
+                for item in halves[half] where !item.isNull {
+                    try decodeDocument(item, DocumentContext(index: context.index, line: line(item.mark)), inherited: inherited, into: &part)
+                }
+            } catch let error as ManifestError {
+                part.error = error
+            } catch {
+                part.error = ManifestError(file: file, document: context.index, message: "\(error)")
+            }
+            output[half] = part
+        }
+        for part in results {
+            chunk.items += part.items
+            chunk.warnings += part.warnings
+            if let error = part.error { throw error }
+        }
+    }
+
     /// Turns a FieldError from inside an object into a ManifestError that names it all.
     private func wrap<T>(_ context: DocumentContext, object: ObjectID?, _ body: () throws -> T) throws -> T {
         do {
@@ -124,22 +189,20 @@ struct DocumentDecoder {
         }
     }
 
-    private func syntaxError(_ error: Error, document: Int) -> ManifestError {
+    private func syntaxError(_ error: YAMLEventReader.Failure, document: Int) -> ManifestError {
         switch error {
-        case YamlError.scanner(let context, let problem, let mark, _),
-             YamlError.parser(let context, let problem, let mark, _),
-             YamlError.composer(let context, let problem, let mark, _):
-            let detail = context.map { "\(problem) \($0.text)" } ?? problem
+        case .syntax(let problem, let context, let mark):
+            let detail = context.map { "\(problem) \($0)" } ?? problem
             return ManifestError(file: file, document: document, line: mark.line + lineOffset, column: mark.column,
                                  message: "YAML syntax error: \(detail)")
-        case YamlError.duplicatedKeysInMapping(let duplicates, let context):
-            return ManifestError(file: file, document: document, line: context.mark.line + lineOffset,
-                                 column: context.mark.column,
-                                 message: "duplicate key\(duplicates.count == 1 ? "" : "s") in a mapping: \(duplicates.joined(separator: ", "))")
-        case YamlError.reader(let problem, _, _, _):
+        case .duplicateKeys(let duplicates):
+            return ManifestError(file: file, document: document, line: duplicates.mark.line + lineOffset,
+                                 column: duplicates.mark.column,
+                                 message: "duplicate key\(duplicates.keys.count == 1 ? "" : "s") in a mapping: \(duplicates.keys.joined(separator: ", "))")
+        case .reader(let problem):
             return ManifestError(file: file, document: document, message: "cannot read YAML: \(problem)")
-        default:
-            return ManifestError(file: file, document: document, message: "YAML syntax error: \(error)")
+        case .outOfMemory:
+            return ManifestError(file: file, document: document, message: "YAML syntax error: out of memory")
         }
     }
 }

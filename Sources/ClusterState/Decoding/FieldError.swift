@@ -1,5 +1,3 @@
-import Yams
-
 /// A step in a field path: a mapping key or a sequence index.
 enum PathStep: Sendable, Equatable {
     case key(String)
@@ -12,9 +10,9 @@ enum PathStep: Sendable, Equatable {
 struct FieldError: Error {
     var path: [PathStep]
     var message: String
-    var mark: Mark?
+    var mark: SourceMark?
 
-    init(_ message: String, at mark: Mark? = nil) {
+    init(_ message: String, at mark: SourceMark? = nil) {
         self.path = []
         self.message = message
         self.mark = mark

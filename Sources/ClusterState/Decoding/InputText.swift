@@ -22,8 +22,16 @@ enum InputText {
     /// than tab, newline and carriage return, or DEL): checked while reading, so that reading
     /// stops early.
     static func hasControlByte(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        for byte in bytes where (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F {
-            return true
+        var index = 0
+        while index < bytes.count {
+            // Eight printable ASCII bytes at a time, the rest one by one (as in `check`).
+            if index + 8 <= bytes.count, isPlainASCII(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+                continue
+            }
+            let byte = bytes[index]
+            if (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F { return true }
+            index += 1
         }
         return false
     }
@@ -42,41 +50,65 @@ enum InputText {
     }
 
     /// Finds the first position that is not text; throws an error naming its line and column
-    /// (columns count characters, from 1).
+    /// (columns count characters, from 1). Lines and columns are counted only once a problem
+    /// is found: the scan itself skips eight plain ASCII bytes at a time (every byte of every
+    /// input passes here, and JSON is mostly indentation).
     static func check(utf8 bytes: ArraySlice<UInt8>, file: String) throws {
         try bytes.withUnsafeBufferPointer { buffer in
+            guard let (index, message) = firstProblem(buffer) else { return }
             var line = 1
-            var column = 1
-            var index = 0
-            let count = buffer.count
-            while index < count {
-                let byte = buffer[index]
-                if byte < 0x80 {
-                    if byte == 0x0A {
-                        line += 1
-                        column = 1
-                    } else if (byte < 0x20 && byte != 0x09 && byte != 0x0D) || byte == 0x7F {
-                        throw notText(file, line, column, "byte \(hex(byte)) (\(controlName(UInt32(byte)))) cannot be text",
-                                      hint: byte == 0 ? utf16Hint(buffer) : "")
-                    } else {
-                        column += 1
-                    }
-                    index += 1
-                    continue
-                }
-                guard let (scalar, length) = decodeScalar(buffer, at: index) else {
-                    throw notText(file, line, column, "byte \(hex(byte)) is not valid UTF-8", hint: "")
-                }
-                if (0x80...0x9F).contains(scalar) && scalar != 0x85 {
-                    throw notText(file, line, column, "control character U+\(String(scalar, radix: 16, uppercase: true).leftPadded(4)) cannot be text", hint: "")
-                }
-                if scalar == 0xFFFE || scalar == 0xFFFF {
-                    throw notText(file, line, column, "U+\(String(scalar, radix: 16, uppercase: true)) is not a character", hint: "")
-                }
-                column += 1
-                index += length
+            var lineStart = 0
+            for position in 0..<index where buffer[position] == 0x0A {
+                line += 1
+                lineStart = position + 1
             }
+            // Everything before the problem is valid UTF-8: a character per non-continuation byte.
+            let column = 1 + buffer[lineStart..<index].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+            throw notText(file, line, column, message, hint: buffer[index] == 0 ? utf16Hint(buffer) : "")
         }
+    }
+
+    /// Where the first byte that cannot be text is, and what is wrong with it.
+    private static func firstProblem(_ buffer: UnsafeBufferPointer<UInt8>) -> (Int, String)? {
+        let count = buffer.count
+        var index = 0
+        while index < count {
+            if index + 8 <= count, isPlainASCII(UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
+                index += 8
+                continue
+            }
+            let byte = buffer[index]
+            if byte < 0x80 {
+                if (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F {
+                    return (index, "byte \(hex(byte)) (\(controlName(UInt32(byte)))) cannot be text")
+                }
+                index += 1
+                continue
+            }
+            guard let (scalar, length) = decodeScalar(buffer, at: index) else {
+                return (index, "byte \(hex(byte)) is not valid UTF-8")
+            }
+            if (0x80...0x9F).contains(scalar) && scalar != 0x85 {
+                return (index, "control character U+\(String(scalar, radix: 16, uppercase: true).leftPadded(4)) cannot be text")
+            }
+            if scalar == 0xFFFE || scalar == 0xFFFF {
+                return (index, "U+\(String(scalar, radix: 16, uppercase: true)) is not a character")
+            }
+            index += length
+        }
+        return nil
+    }
+
+    /// Whether eight bytes are all printable ASCII (0x20-0x7E), with no tab or line break
+    /// (those take the byte-wise path, which allows them).
+    @inline(__always)
+    private static func isPlainASCII(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below0x20 = (word &- ones &* 0x20) & ~word & highs
+        let del = word ^ (ones &* 0x7F)
+        let is0x7F = (del &- ones) & ~del & highs
+        return (word | below0x20 | is0x7F) & highs == 0
     }
 
     /// One UTF-8 sequence at `index`: its scalar and length, or nil when malformed (overlong,

@@ -1,12 +1,15 @@
 /// JSON input as kubectl reads it: a stream of JSON values (`cat a.json b.json`), each checked
 /// against strict JSON — a trailing comma, a comment or a single quote is an error with its line
-/// and column, as Go's decoder makes it — and handed to the YAML parser one value at a time
-/// (JSON is YAML, so the field typing stays the same).
+/// and column, as Go's decoder makes it — and read straight into a YAMLTree, where strings are
+/// quoted scalars and numbers, booleans and null plain ones: the field typing is the YAML
+/// path's, without a YAML parser.
 enum JSONStream {
-    /// One top-level value: its text and the lines before it.
-    struct Value {
-        let text: String
-        let lineOffset: Int
+    /// The stream's values, each a document.
+    struct Documents {
+        let tree: YAMLTree
+        let roots: [Int]
+        /// The first mapping with a repeated key (an error once decoding reaches its document).
+        let duplicateKeys: (document: Int, error: YAMLTree.DuplicateKeys)?
     }
 
     /// Whether text is read as JSON: like kubectl, when it starts with `{` (after whitespace).
@@ -18,10 +21,13 @@ enum JSONStream {
         return bytes.first == UInt8(ascii: "\"") || bytes.first == UInt8(ascii: "}")
     }
 
-    /// Splits and checks the stream; the first syntax error is thrown with its document number.
-    static func split(_ text: String, file: String) throws -> [Value] {
-        var scanner = Scanner(bytes: Array(text.utf8), file: file)
-        return try scanner.values()
+    /// Reads and checks the whole stream; the first syntax error is thrown with its document number.
+    static func read(_ text: String, file: String) throws -> Documents {
+        var text = text
+        return try text.withUTF8 { bytes in
+            var scanner = Scanner(bytes: bytes, file: file)
+            return try scanner.documents()
+        }
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {
@@ -29,50 +35,51 @@ enum JSONStream {
     }
 
     private struct Scanner {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         let file: String
+        var tree = YAMLTree()
         var index = 0
         var line = 1
         var lineStart = 0
+        /// UTF-8 continuation bytes on the current line before `index` (columns count characters).
+        var continuationBytes = 0
         var document = 1
-        /// Escaped surrogate pairs (`\ud83d\ude00`) in the current value, which the YAML parser
-        /// refuses: rewritten as one `\UXXXXXXXX` escape.
-        var surrogatePairs: [(range: Range<Int>, scalar: UInt32)] = []
+        var duplicateKeys: (document: Int, error: YAMLTree.DuplicateKeys)?
 
-        init(bytes: [UInt8], file: String) {
+        init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
             self.bytes = bytes
             self.file = file
+            tree.reserveCapacity(forInputBytes: bytes.count)
         }
 
-        mutating func values() throws -> [Value] {
-            var result: [Value] = []
+        mutating func documents() throws -> Documents {
+            var roots: [Int] = []
             while true {
                 skipSpace()
-                guard index < bytes.count else { return result }
-                let start = index, startLine = line
-                surrogatePairs = []
+                guard index < bytes.count else {
+                    return Documents(tree: tree, roots: roots, duplicateKeys: duplicateKeys)
+                }
                 guard bytes[index] == UInt8(ascii: "{") else {
                     throw error(bytes[index] == UInt8(ascii: "[")
                         ? "expected an object, got a list (a JSON stream holds objects)"
                         : "expected an object (`{`), got \(describe(bytes[index]))")
                 }
+                roots.append(tree.nodes.count)
                 try value(depth: 0)
-                result.append(Value(text: text(start..<index), lineOffset: startLine - 1))
                 document += 1
             }
         }
 
-        private func text(_ range: Range<Int>) -> String {
-            guard !surrogatePairs.isEmpty else { return String(decoding: bytes[range], as: UTF8.self) }
-            var out: [UInt8] = []
-            var position = range.lowerBound
-            for pair in surrogatePairs {
-                out += bytes[position..<pair.range.lowerBound]
-                out += Array("\\U".utf8) + Array(String(pair.scalar, radix: 16).leftPadded(8).utf8)
-                position = pair.range.upperBound
+        private var column: Int { index - lineStart + 1 - continuationBytes }
+
+        /// Ends a mapping or list; a repeated key is remembered, not thrown: it is reported when
+        /// decoding reaches its document, as the YAML parser reported it.
+        private mutating func close() {
+            do {
+                try tree.close()
+            } catch {
+                if duplicateKeys == nil { duplicateKeys = (document, error) }
             }
-            out += bytes[position..<range.upperBound]
-            return String(decoding: out, as: UTF8.self)
         }
 
         private mutating func skipSpace() {
@@ -80,6 +87,7 @@ enum JSONStream {
                 if bytes[index] == 0x0A {
                     line += 1
                     lineStart = index + 1
+                    continuationBytes = 0
                 }
                 index += 1
             }
@@ -114,10 +122,12 @@ enum JSONStream {
             guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
             switch bytes[index] {
             case UInt8(ascii: "{"):
+                tree.open(.mapping, line: line, column: column)
                 index += 1
                 skipSpace()
                 if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                     index += 1
+                    close()
                     return
                 }
                 while true {
@@ -133,14 +143,16 @@ enum JSONStream {
                     skipSpace()
                     guard index < bytes.count else { throw error("unexpected end of input inside an object") }
                     if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "}") { index += 1; return }
+                    if bytes[index] == UInt8(ascii: "}") { index += 1; close(); return }
                     throw error("expected ',' or '}' after a field, got \(describe(bytes[index]))")
                 }
             case UInt8(ascii: "["):
+                tree.open(.sequence, line: line, column: column)
                 index += 1
                 skipSpace()
                 if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
                     index += 1
+                    close()
                     return
                 }
                 while true {
@@ -150,7 +162,7 @@ enum JSONStream {
                     skipSpace()
                     guard index < bytes.count else { throw error("unexpected end of input inside a list") }
                     if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "]") { index += 1; return }
+                    if bytes[index] == UInt8(ascii: "]") { index += 1; close(); return }
                     throw error("expected ',' or ']' after a list item, got \(describe(bytes[index]))")
                 }
             case UInt8(ascii: "\""):
@@ -159,35 +171,55 @@ enum JSONStream {
                 try number()
             default:
                 for word in ["true", "false", "null"] where bytes[index...].starts(with: word.utf8) {
-                    index += word.utf8.count
+                    let count = word.utf8.count
+                    tree.addScalar(UnsafeBufferPointer(rebasing: bytes[index..<index + count]), plain: true, line: line, column: column)
+                    index += count
                     return
                 }
                 throw error("expected a value, got \(describe(bytes[index]))")
             }
         }
 
+        /// A string (a value or a field name) as a quoted scalar, unescaped: runs without escapes
+        /// are copied whole.
         private mutating func string() throws {
+            tree.addScalar(UnsafeBufferPointer(start: nil, count: 0), plain: false, line: line, column: column)
             index += 1
+            var run = index
             while index < bytes.count {
                 let byte = bytes[index]
                 switch byte {
                 case UInt8(ascii: "\""):
+                    tree.appendToLastScalar(UnsafeBufferPointer(rebasing: bytes[run..<index]))
                     index += 1
                     return
                 case UInt8(ascii: "\\"):
-                    guard index + 1 < bytes.count else { break }
+                    tree.appendToLastScalar(UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                    guard index + 1 < bytes.count else { index += 1; run = index; continue }
                     let escape = bytes[index + 1]
                     if escape == UInt8(ascii: "u") {
                         try unicodeEscape()
+                        run = index
                         continue
                     }
-                    guard Array("\"\\/bfnrt".utf8).contains(escape) else {
+                    let unescaped: UInt8
+                    switch escape {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): unescaped = escape
+                    case UInt8(ascii: "b"): unescaped = 0x08
+                    case UInt8(ascii: "f"): unescaped = 0x0C
+                    case UInt8(ascii: "n"): unescaped = 0x0A
+                    case UInt8(ascii: "r"): unescaped = 0x0D
+                    case UInt8(ascii: "t"): unescaped = 0x09
+                    default:
                         throw error("invalid escape '\\\(Character(Unicode.Scalar(escape)))' in a string")
                     }
+                    tree.appendToLastScalar(unescaped)
                     index += 2
+                    run = index
                 case 0..<0x20:
                     throw error(byte == 0x0A ? "a string may not span lines (write \\n)" : "control character in a string (escape it)")
                 default:
+                    if byte & 0xC0 == 0x80 { continuationBytes += 1 }
                     index += 1
                 }
             }
@@ -204,24 +236,28 @@ enum JSONStream {
             return value
         }
 
+        /// `\uXXXX`, or an escaped surrogate pair, appended as UTF-8.
         private mutating func unicodeEscape() throws {
             guard let unit = hexQuad(at: index + 2) else { throw error("\\u needs four hex digits") }
+            var scalar = unit
+            var length = 6
             if (0xD800...0xDBFF).contains(unit) {
-                guard bytes[(index + 6)...].starts(with: Array("\\u".utf8)), let low = hexQuad(at: index + 8),
+                guard index + 6 <= bytes.count, bytes[(index + 6)...].starts(with: "\\u".utf8), let low = hexQuad(at: index + 8),
                       (0xDC00...0xDFFF).contains(low) else {
                     throw error("a high surrogate escape must be followed by a low one")
                 }
-                let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                surrogatePairs.append((index..<index + 12, scalar))
-                index += 12
-                return
+                scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                length = 12
+            } else if (0xDC00...0xDFFF).contains(unit) {
+                throw error("a low surrogate escape without a high one")
             }
-            if (0xDC00...0xDFFF).contains(unit) { throw error("a low surrogate escape without a high one") }
-            index += 6
+            for byte in UTF8.encode(Unicode.Scalar(scalar)!)! { tree.appendToLastScalar(byte) }
+            index += length
         }
 
         private mutating func number() throws {
             let start = index
+            let startColumn = column
             if bytes[index] == UInt8(ascii: "-") { index += 1 }
             func digits() -> Int {
                 var count = 0
@@ -246,6 +282,7 @@ enum JSONStream {
                 if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
                 guard digits() > 0 else { throw error("a number needs digits in its exponent") }
             }
+            tree.addScalar(UnsafeBufferPointer(rebasing: bytes[start..<index]), plain: true, line: line, column: startColumn)
         }
     }
 }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Yams
 
 /// One input: a file's name (for messages) and its text.
 public struct ManifestSource: Sendable {

@@ -20,23 +20,19 @@ struct ObjectCollector {
     static let parallelThreshold = 1 << 20
 
     mutating func read(_ source: ManifestSource) throws {
-        let runs: [DocumentRuns.Run]
+        let results: [DecodedChunk]
         if JSONStream.looksLikeJSON(source.text) {
-            // One run per JSON value of the stream: each is a document.
-            runs = try JSONStream.split(source.text, file: source.name).map { DocumentRuns.Run(text: $0.text, lineOffset: $0.lineOffset) }
+            // The whole stream is checked and read first: a syntax error anywhere comes before
+            // what its documents hold.
+            let documents = try JSONStream.read(source.text, file: source.name)
+            results = [DocumentDecoder(file: source.name, lineOffset: 0)
+                .decode(tree: documents.tree, roots: documents.roots, duplicateKeys: documents.duplicateKeys)]
         } else {
-            runs = DocumentRuns.split(source.text, parts: source.text.utf8.count >= ObjectCollector.parallelThreshold ? 2 : 1)
-        }
-        let results = UnsafeMutableBufferPointer<DecodedChunk>.allocate(capacity: runs.count)
-        results.initialize(repeating: DecodedChunk())
-        defer { results.deinitialize(); results.deallocate() }
-        nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: runs.count) { index in
-            output[index] = DocumentDecoder(file: source.name, lineOffset: runs[index].lineOffset).decode(runs[index].text)
+            let runs = DocumentRuns.split(source.text, parts: source.text.utf8.count >= ObjectCollector.parallelThreshold ? 2 : 1)
+            results = ObjectCollector.decodeInParallel(runs, file: source.name)
         }
         var documentOffset = 0
-        for index in 0..<runs.count {
-            let chunk = results[index]
+        for chunk in results {
             for warning in chunk.warnings {
                 var shifted = warning
                 shifted.document += documentOffset
@@ -52,6 +48,18 @@ struct ObjectCollector {
             }
             documentOffset += chunk.documentCount
         }
+    }
+
+    /// Each run decoded on its own thread.
+    private static func decodeInParallel(_ runs: [DocumentRuns.Run], file: String) -> [DecodedChunk] {
+        let results = UnsafeMutableBufferPointer<DecodedChunk>.allocate(capacity: runs.count)
+        results.initialize(repeating: DecodedChunk())
+        defer { results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let output = results
+        DispatchQueue.concurrentPerform(iterations: runs.count) { index in
+            output[index] = DocumentDecoder(file: file, lineOffset: runs[index].lineOffset).decode(runs[index].text)
+        }
+        return Array(results)
     }
 
     private mutating func add(_ item: DecodedItem) throws {

@@ -1,18 +1,20 @@
 import NetworkAddresses
-import Yams
-
-/// Yams' node type; `Node` alone is the Kubernetes kind in this module.
-typealias YAMLNode = Yams.Node
 
 /// A YAML (or JSON) value read with Kubernetes' typing rules. Like the API machinery's
 /// YAML-to-JSON step, an unquoted scalar is read according to the field it lands in: a string
 /// field takes its text as written (`name: y` is the string "y", `name: 80` is "80"), an
 /// integer or boolean field needs a plain scalar of that type (YAML 1.1: `yes`/`on` are true),
 /// and a quoted scalar is always a string — so `port: "80"` is an error, never converted.
+///
+/// A node of a YAMLTree: the typing reads the scalar's bytes; only the text a decoder keeps
+/// becomes a String.
 struct YAMLValue {
-    let node: YAMLNode
+    let tree: YAMLTree.View
+    let index: Int
 
-    var mark: Mark? { node.mark }
+    var mark: SourceMark? { tree.mark(index) }
+
+    var kind: YAMLTree.Kind { tree.nodes[index].kind }
 
     enum Scalar {
         case null
@@ -22,34 +24,42 @@ struct YAMLValue {
         case string(String)
     }
 
-    /// A scalar's text, and whether it was written unquoted (only plain scalars have types).
-    private var raw: (text: String, plain: Bool)? {
-        guard case .scalar(let scalar) = node else { return nil }
-        return (scalar.string, scalar.style == .plain || scalar.style == .any)
+    private var isPlainScalar: Bool {
+        let node = tree.nodes[index]
+        return node.kind == .scalar && node.plain
     }
+
+    /// A scalar's text as written, or nil for mappings and sequences.
+    var text: String? { kind == .scalar ? tree.string(index) : nil }
 
     /// The scalar as YAML 1.1 types it when written plain, or nil for mappings and sequences.
     var scalar: Scalar? {
-        guard let (text, plain) = raw else { return nil }
-        guard plain else { return .string(text) }
-        if YAMLValue.isNullWord(text) { return .null }
-        if let value = YAMLValue.boolWord(text) { return .bool(value) }
-        if let value = YAMLValue.integer(text) { return .int(value) }
-        if YAMLValue.looksLikeFloat(text) || YAMLValue.isOversizedInteger(text) { return .float }
+        guard kind == .scalar else { return nil }
+        guard isPlainScalar else { return .string(tree.string(index)) }
+        let bytes = tree.bytes(index)
+        if YAMLValue.isNullWord(bytes) { return .null }
+        if let value = YAMLValue.boolWord(bytes) { return .bool(value) }
+        if let value = YAMLValue.integer(bytes) { return .int(value) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        if YAMLValue.looksLikeFloat(text) || YAMLValue.isOversizedInteger(bytes) { return .float }
         return .string(text)
     }
 
     var isNull: Bool {
-        guard let (text, plain) = raw else { return false }
-        return plain && YAMLValue.isNullWord(text)
+        isPlainScalar && YAMLValue.isNullWord(tree.bytes(index))
+    }
+
+    /// The items of a sequence (empty for anything else).
+    var items: [YAMLValue] {
+        guard kind == .sequence else { return [] }
+        return (0..<tree.nodes[index].count).map { YAMLValue(tree: tree, index: tree.child(index, $0)) }
     }
 
     /// How errors name the type found.
     var kindDescription: String {
-        switch node {
+        switch kind {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         case .scalar:
             switch scalar! {
             case .null: return "null"
@@ -66,16 +76,15 @@ struct YAMLValue {
 
     /// Any non-null scalar, as written.
     func string() throws -> String {
-        guard let (text, plain) = raw, !(plain && YAMLValue.isNullWord(text)) else { throw typeError("a string") }
-        return text
+        guard kind == .scalar, !isNull else { throw typeError("a string") }
+        return tree.string(index)
     }
 
     func int() throws -> Int {
-        guard let (text, plain) = raw, plain, let value = YAMLValue.integer(text) else {
-            if let (text, plain) = raw, plain, YAMLValue.isOversizedInteger(text) { throw outOfRange(text) }
-            throw typeError("an integer")
-        }
-        return value
+        guard isPlainScalar else { throw typeError("an integer") }
+        if let value = YAMLValue.integer(tree.bytes(index)) { return value }
+        if YAMLValue.isOversizedInteger(tree.bytes(index)) { throw outOfRange(tree.string(index)) }
+        throw typeError("an integer")
     }
 
     private func outOfRange(_ text: String) -> FieldError {
@@ -92,16 +101,17 @@ struct YAMLValue {
         case .string(let text)?: return text
         case .null?: return ""
         case .bool?:
-            guard let (text, _) = raw, ["true", "True", "TRUE", "false", "False", "FALSE"].contains(text) else { return raw?.text ?? "" }
+            let text = tree.string(index)
+            guard ["true", "True", "TRUE", "false", "False", "FALSE"].contains(text) else { return text }
             throw FieldError("expected a string, got \(kindDescription) (quote it: \(quoted(text)))", at: mark)
         case .int?, .float?:
-            throw FieldError("expected a string, got \(kindDescription) (quote it: \(quoted(raw?.text ?? "")))", at: mark)
+            throw FieldError("expected a string, got \(kindDescription) (quote it: \(quoted(tree.string(index))))", at: mark)
         case nil: throw typeError("a string")
         }
     }
 
     func bool() throws -> Bool {
-        guard let (text, plain) = raw, plain, let value = YAMLValue.boolWord(text) else {
+        guard isPlainScalar, let value = YAMLValue.boolWord(tree.bytes(index)) else {
             throw typeError("a boolean (true or false)")
         }
         return value
@@ -113,24 +123,26 @@ struct YAMLValue {
         case .int(let value)?: return .int(value)
         case .string(let text)?: return .string(text)
         default:
-            if let (text, plain) = raw, plain, YAMLValue.isOversizedInteger(text) { throw outOfRange(text) }
+            if isPlainScalar, YAMLValue.isOversizedInteger(tree.bytes(index)) { throw outOfRange(tree.string(index)) }
             throw typeError("an integer or a string")
         }
     }
 
     func mapping() throws -> YAMLMapping {
-        guard case .mapping(let mapping) = node else { throw typeError("a mapping") }
-        return YAMLMapping(mapping: mapping)
+        guard kind == .mapping else { throw typeError("a mapping") }
+        return YAMLMapping(tree: tree, index: index)
     }
 
     /// The items of a list, each decoded by `each`; errors get the item's index in their path.
     func list<T>(_ each: (YAMLValue) throws -> T) throws -> [T] {
         if isNull { return [] }
-        guard case .sequence(let sequence) = node else { throw typeError("a list") }
+        guard kind == .sequence else { throw typeError("a list") }
+        let count = tree.nodes[index].count
         var result: [T] = []
-        result.reserveCapacity(sequence.count)
-        for (index, item) in sequence.enumerated() {
-            result.append(try within(.index(index)) { try each(YAMLValue(node: item)) })
+        result.reserveCapacity(count)
+        for position in 0..<count {
+            let item = YAMLValue(tree: tree, index: tree.child(index, position))
+            result.append(try within(.index(position)) { try each(item) })
         }
         return result
     }
@@ -159,14 +171,37 @@ struct YAMLValue {
         return prefix
     }
 
-    static func isNullWord(_ text: String) -> Bool {
-        switch text {
-        case "", "~", "null", "Null", "NULL": return true
+    static func isNullWord(_ text: String) -> Bool { withUTF8(text, isNullWord) }
+    static func boolWord(_ text: String) -> Bool? { withUTF8(text, boolWord) }
+    static func integer(_ text: String) -> Int? { withUTF8(text, integer) }
+    static func isOversizedInteger(_ text: String) -> Bool { withUTF8(text, isOversizedInteger) }
+
+    private static func withUTF8<T>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        var text = text
+        return text.withUTF8(body)
+    }
+
+    static func isNullWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch bytes.count {
+        case 0: return true
+        case 1: return bytes[0] == UInt8(ascii: "~")
+        case 4: return bytes.elementsEqual("null".utf8) || bytes.elementsEqual("Null".utf8) || bytes.elementsEqual("NULL".utf8)
         default: return false
         }
     }
 
-    static func boolWord(_ text: String) -> Bool? {
+    /// YAML 1.1's boolean words. Every plain scalar a boolean or integer field reads passes
+    /// here: the length and first letter rule out most text before any comparison.
+    static func boolWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard (1...5).contains(bytes.count) else { return nil }
+        switch bytes[0] | 0x20 {
+        case UInt8(ascii: "t"), UInt8(ascii: "y"), UInt8(ascii: "o"), UInt8(ascii: "f"), UInt8(ascii: "n"): break
+        default: return nil
+        }
+        return boolWordText(String(decoding: bytes, as: UTF8.self))
+    }
+
+    private static func boolWordText(_ text: String) -> Bool? {
         switch text {
         case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y": return true
         case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N": return false
@@ -176,8 +211,8 @@ struct YAMLValue {
 
     /// YAML 1.1 integers: decimal with optional sign and `_`, `0x` hex, `0o`/leading-zero
     /// octal. Reads the bytes directly: every scalar of a large file passes through here.
-    static func integer(_ text: String) -> Int? {
-        var bytes = text.utf8[...]
+    static func integer(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        var bytes = text[...]
         guard let first = bytes.first else { return nil }
         var negative = false
         if first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
@@ -218,8 +253,8 @@ struct YAMLValue {
     }
 
     /// Digits (with sign and `_`) beyond what an Int holds: a number, out of range.
-    static func isOversizedInteger(_ text: String) -> Bool {
-        var bytes = text.utf8[...]
+    static func isOversizedInteger(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var bytes = text[...]
         if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
         return bytes.count > 18 && bytes.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_") }
             && integer(text) == nil
@@ -231,38 +266,49 @@ struct YAMLValue {
     }
 }
 
-/// A YAML mapping read by key.
-///
-/// The pairs are copied out of Yams' mapping once: each access to a Yams node copies it (a
-/// string, a tag object and a weak anchor reference), and a decoder looks up most keys of
-/// every mapping.
+/// A YAML mapping read by key: lookups compare the key's bytes with each key of the mapping
+/// in turn (mappings are small, and a decoder looks up most of their keys).
 struct YAMLMapping {
-    private let pairs: [(key: String?, value: YAMLNode, keyMark: Mark?)]
-    let mark: Mark?
+    let tree: YAMLTree.View
+    let index: Int
 
-    init(mapping: YAMLNode.Mapping) {
-        mark = mapping.mark
-        pairs = mapping.map { pair in
-            if case .scalar(let key) = pair.key { return (key.string, pair.value, key.mark) }
-            return (nil, pair.value, pair.key.mark)
-        }
-    }
+    /// Nil for `empty`, which stands for a mapping the input left out.
+    var mark: SourceMark? { tree.mark(index) }
+
+    /// A mapping with no keys and no place in the input.
+    static func empty() -> YAMLMapping { YAMLMapping(tree: .emptyMapping, index: 0) }
+
+    private var pairCount: Int { tree.nodes[index].count / 2 }
+
+    /// Key nodes and value nodes of the pairs, in document order.
+    private func keyNode(_ pair: Int) -> Int { tree.child(index, 2 * pair) }
+    private func valueNode(_ pair: Int) -> Int { tree.child(index, 2 * pair + 1) }
 
     /// Key/value pairs in document order; non-string keys are an error.
     func entries() throws -> [(String, YAMLValue)] {
-        try pairs.map { pair in
-            guard let key = pair.key else { throw FieldError("mapping keys must be strings", at: pair.keyMark) }
-            return (key, YAMLValue(node: pair.value))
+        try (0..<pairCount).map { pair in
+            let key = keyNode(pair)
+            guard tree.nodes[key].kind == .scalar else { throw FieldError("mapping keys must be strings", at: tree.mark(key)) }
+            return (tree.string(key), YAMLValue(tree: tree, index: valueNode(pair)))
+        }
+    }
+
+    /// The pairs with a scalar key: the key's text and mark, and the value.
+    func scalarKeyedPairs() -> [(key: String, keyMark: SourceMark?, value: YAMLValue)] {
+        (0..<pairCount).compactMap { pair in
+            let key = keyNode(pair)
+            guard tree.nodes[key].kind == .scalar else { return nil }
+            return (tree.string(key), tree.mark(key), YAMLValue(tree: tree, index: valueNode(pair)))
         }
     }
 
     /// Whether `key` is present (even with a null value, as an empty list may print `items: null`).
-    func hasKey(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+    func hasKey(_ key: String) -> Bool { (0..<pairCount).contains { tree.scalar(keyNode($0), equals: key) } }
 
     /// The value under `key`, or nil when absent or null.
     subscript(key: String) -> YAMLValue? {
-        for index in pairs.indices where pairs[index].key == key {
-            let value = YAMLValue(node: pairs[index].value)
+        for pair in 0..<pairCount where tree.scalar(keyNode(pair), equals: key) {
+            let value = YAMLValue(tree: tree, index: valueNode(pair))
             return value.isNull ? nil : value
         }
         return nil

@@ -1,5 +1,4 @@
 import NetworkAddresses
-import Yams
 
 /// Field readers shared by several kinds.
 extension YAMLValue {
@@ -54,17 +53,16 @@ extension YAMLValue {
     /// Labels or a selector map, with Kubernetes' key and value rules.
     func labels() throws -> [String: String] {
         let map = try stringMap()
-        guard case .mapping(let mapping) = node else { return map }
-        for pair in mapping {
-            guard case .scalar(let key) = pair.key else { continue }
-            if let problem = NameRules.labelKeyProblem(key.string) {
-                var error = FieldError("invalid label key \(quoted(key.string)): \(problem)", at: pair.key.mark)
-                error.path = [.key(key.string)]
+        guard kind == .mapping else { return map }
+        for pair in YAMLMapping(tree: tree, index: index).scalarKeyedPairs() {
+            if let problem = NameRules.labelKeyProblem(pair.key) {
+                var error = FieldError("invalid label key \(quoted(pair.key)): \(problem)", at: pair.keyMark)
+                error.path = [.key(pair.key)]
                 throw error
             }
-            if let value = map[key.string], let problem = NameRules.labelValueProblem(value) {
+            if let value = map[pair.key], let problem = NameRules.labelValueProblem(value) {
                 var error = FieldError("invalid label value \(quoted(value)): \(problem)", at: pair.value.mark)
-                error.path = [.key(key.string)]
+                error.path = [.key(pair.key)]
                 throw error
             }
         }
@@ -79,7 +77,7 @@ extension YAMLMapping {
 }
 
 /// A name checked with `rule`; the problem becomes the error message.
-func checkName(_ name: String, _ rule: (String) -> String?, at mark: Yams.Mark?) throws {
+func checkName(_ name: String, _ rule: (String) -> String?, at mark: SourceMark?) throws {
     if let problem = rule(name) {
         throw FieldError("\(quoted(name)) is not a valid name: \(problem)", at: mark)
     }

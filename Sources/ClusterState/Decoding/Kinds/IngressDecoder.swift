@@ -3,7 +3,7 @@
 enum IngressDecoder {
     static func decode(_ root: YAMLMapping) throws -> Ingress {
         let metadata = try MetadataDecoder.decode(root, namespaced: true) { NameRules.dns1123SubdomainProblem($0) }
-        let spec = try root.mapping("spec") ?? YAMLMapping(mapping: [:])
+        let spec = try root.mapping("spec") ?? YAMLMapping.empty()
         return try within("spec") {
             let className = try spec.string("ingressClassName")
             if let className {
@@ -28,7 +28,7 @@ enum IngressDecoder {
 
     static func decodeClass(_ root: YAMLMapping) throws -> IngressClass {
         let metadata = try MetadataDecoder.decode(root, namespaced: false) { NameRules.dns1123SubdomainProblem($0) }
-        let spec = try root.mapping("spec") ?? YAMLMapping(mapping: [:])
+        let spec = try root.mapping("spec") ?? YAMLMapping.empty()
         let controller = try within("spec") {
             let controller = try spec.required("controller") { try spec.string($0) }
             // A domain-prefixed path such as example.com/ingress-controller.

@@ -1,5 +1,3 @@
-import Yams
-
 /// Reads `metadata`: name, namespace (defaulted to `default` for namespaced kinds), labels
 /// and annotations.
 enum MetadataDecoder {

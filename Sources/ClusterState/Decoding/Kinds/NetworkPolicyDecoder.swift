@@ -5,7 +5,7 @@ import NetworkAddresses
 enum NetworkPolicyDecoder {
     static func decode(_ root: YAMLMapping) throws -> NetworkPolicy {
         let metadata = try MetadataDecoder.decode(root, namespaced: true) { NameRules.dns1123SubdomainProblem($0) }
-        let spec = try root.mapping("spec") ?? YAMLMapping(mapping: [:])
+        let spec = try root.mapping("spec") ?? YAMLMapping.empty()
         return try within("spec") {
             let podSelector = try spec.decode("podSelector", decodeSelector) ?? LabelSelector()
             let ingress = try spec.list("ingress") { try decodeRule($0, peersKey: "from") }

@@ -74,8 +74,8 @@ enum NodeConfigDecoder {
     static func decodeMark(_ root: YAMLMapping) throws -> String? {
         if let value = root["masqueradeMark"] {
             let text: String
-            if case .scalar(let scalar) = value.node, case .int? = value.scalar {
-                text = scalar.string
+            if case .int? = value.scalar, let written = value.text {
+                text = written
             } else {
                 text = try within("masqueradeMark") { try value.string() }
             }
@@ -98,7 +98,7 @@ enum NodeConfigDecoder {
 
     /// A CIDR, a comma-separated list of CIDRs (kube-proxy's dual-stack spelling), or a list.
     static func decodeCIDRList(_ value: YAMLValue) throws -> [IPPrefix] {
-        if case .sequence = value.node { return try value.list { try $0.ipPrefix() } }
+        if value.kind == .sequence { return try value.list { try $0.ipPrefix() } }
         let text = try value.string()
         if text.isEmpty { return [] }
         return try text.split(separator: ",").map { part in

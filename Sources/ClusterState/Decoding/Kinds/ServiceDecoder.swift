@@ -1,4 +1,3 @@
-import Yams
 import NetworkAddresses
 
 /// Decodes a v1 Service, applying the API server's defaults and the validation that matters
@@ -6,7 +5,7 @@ import NetworkAddresses
 enum ServiceDecoder {
     static func decode(_ root: YAMLMapping) throws -> Service {
         let metadata = try MetadataDecoder.decode(root, namespaced: true) { NameRules.dns1035LabelProblem($0) }
-        let spec = try root.mapping("spec") ?? YAMLMapping(mapping: [:])
+        let spec = try root.mapping("spec") ?? YAMLMapping.empty()
         var service = try within("spec") { try decodeSpec(spec, metadata: metadata) }
         if service.type != .externalName, let status = try root.mapping("status") {
             service.loadBalancerIngress = try within("status") {
@@ -130,10 +129,7 @@ enum ServiceDecoder {
                 } ?? nil,
                 nodePort: nodePort)
         }
-        let marks = spec["ports"].map { value -> [Yams.Mark?] in
-            guard case .sequence(let items) = value.node else { return [] }
-            return items.map(\.mark)
-        } ?? []
+        let marks = spec["ports"].map { $0.items.map(\.mark) } ?? []
         var seenNames = Set<String>()
         var seenPorts = Set<String>()
         for (index, port) in ports.enumerated() {

@@ -1,0 +1,26 @@
+import Testing
+@testable import ClusterState
+
+/// The text check skips plain ASCII eight bytes at a time: a problem anywhere in or after
+/// such a block, after tabs, line breaks and multi-byte characters, is still found at its
+/// line and character column.
+@Suite struct InputTextScanTests {
+    static func problem(_ bytes: [UInt8]) -> String {
+        do {
+            try InputText.check(utf8: bytes[...], file: "f")
+            return "none"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test(arguments: 0..<20)
+    func controlByteIsFoundAtEveryOffset(offset: Int) {
+        let prefix = Array("key: value\n\té".utf8) + Array(repeating: UInt8(ascii: "x"), count: offset)
+        #expect(Self.problem(prefix + [0x1B] + Array(" tail\n".utf8))
+            == "f: line 2, column \(offset + 3): not text: byte 0x1B (ESC) cannot be text")
+        #expect(Self.problem(prefix + [0x7F]) == "f: line 2, column \(offset + 3): not text: byte 0x7F (DEL) cannot be text")
+        #expect(Self.problem(prefix + [0xC0, 0x80]) == "f: line 2, column \(offset + 3): not text: byte 0xC0 is not valid UTF-8")
+        #expect(Self.problem(prefix + Array("\r\n~ok €\u{85}".utf8)) == "none")
+    }
+}
