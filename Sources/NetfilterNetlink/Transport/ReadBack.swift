@@ -99,17 +99,20 @@ extension NetfilterSocket {
         defer { nftnl_table_free(table) }
         guard nftnl_table_nlmsg_parse(header, table) == 0 else { return nil }
         var comment: String?
+        var userData: [UInt8]?
         if nftnl_table_is_set(table, UInt16(NFTNL_TABLE_USERDATA.rawValue)) {
             var length: UInt32 = 0
             if let data = nftnl_table_get_data(table, UInt16(NFTNL_TABLE_USERDATA.rawValue), &length) {
-                comment = UserDataComment.decode(UnsafeRawBufferPointer(start: data, count: Int(length)))
+                let raw = UnsafeRawBufferPointer(start: data, count: Int(length))
+                comment = UserDataComment.decode(raw)
+                userData = Array(raw)
             }
         }
         return TableInfo(family: family,
                          name: ObjectName(cString: nftnl_table_get_str(table, UInt16(NFTNL_TABLE_NAME.rawValue))),
                          handle: nftnl_table_get_u64(table, UInt16(NFTNL_TABLE_HANDLE.rawValue)),
                          flags: nftnl_table_get_u32(table, UInt16(NFTNL_TABLE_FLAGS.rawValue)),
-                         comment: comment)
+                         comment: comment, userData: userData)
     }
 
     private static func chainInfo(_ chain: OpaquePointer, family: NetfilterFamily, table: ObjectName) -> ChainInfo {
