@@ -114,7 +114,7 @@ let package = Package(
         ]),
         .testTarget(name: "NetfilterApplyTests", dependencies: [
             "NetfilterApply", "NetfilterNetlink", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses",
-            "NetworkNamespaces", "IPTablesText", "TestSupport",
+            "NetworkNamespaces", "IPTablesText", "TestSupport", "NFTablesEncoding",
         ]),
         .testTarget(name: "NFTablesEncodingTests", dependencies: [
             "NFTablesEncoding", "NetfilterNetlink", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "PacketPath",

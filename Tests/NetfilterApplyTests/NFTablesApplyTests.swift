@@ -1,0 +1,137 @@
+import ClusterState
+import Foundation
+import NetfilterApply
+import NetfilterNetlink
+import NetworkNamespaces
+import NFTablesEncoding
+import PacketPath
+import RuleModel
+import Testing
+import TestSupport
+
+/// The nftables layout applied natively: ownership of `ip|ip6 kube-proxy`, full replacement
+/// without duplicates, refusal of someone else's table, and all-or-nothing commits.
+enum NFTablesCase {
+    static func path(_ name: String, _ file: String) -> String {
+        ProjectPaths.kubeProxyCases + "/" + name + "/" + file
+    }
+
+    static func rulesets(_ name: String) throws -> [Ruleset] {
+        let loaded = try ManifestLoader.load(paths: [path(name, "input.yaml")])
+        return Pipeline.compileNFTables(loaded.state, families: Pipeline.defaultFamilies(for: loaded.state))
+    }
+
+    static func programs(_ name: String) throws -> [NFTablesProgram] {
+        try NFTablesApplier.programs(try rulesets(name))
+    }
+
+    static func text(_ name: String, _ file: String) throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path(name, file))), as: UTF8.self)
+    }
+}
+
+/// In memory, no root needed.
+@Suite struct NFTablesApplyFakeTests {
+    @Test func reapplyingReplacesTheTableWithoutDuplicating() throws {
+        let kernel = FakeKernel()
+        let programs = try NFTablesCase.programs("session-affinity-clientip")
+        _ = try NFTablesApplier().apply(programs, connection: kernel)
+        let table = TableKey(.ipv4, "kube-proxy")
+        let chain = ChainKey(table, "nat-prerouting")
+        let firstRules = try kernel.rules(of: chain).count
+        _ = try NFTablesApplier().apply(programs, connection: kernel)
+        let operations = try #require(kernel.lastTransaction?.operations)
+        guard case .deleteTable(let deleted)? = operations.first else {
+            Issue.record("the second apply must start by deleting PacketPath's table")
+            return
+        }
+        #expect(deleted == table)
+        #expect(try kernel.rules(of: chain).count == firstRules)
+        #expect(firstRules == programs[0].rules.filter { $0.chain == "nat-prerouting" }.count)
+        #expect(try kernel.tables(family: .ipv4).filter { $0.name == "kube-proxy" }.count == 1)
+    }
+
+    @Test func someoneElsesTableIsRefusedUnlessTakingOver() throws {
+        let kernel = FakeKernel()
+        try kernel.commitForeign([.addTable(TableKey(.ipv4, "kube-proxy"), comment: "rules for kube-proxy")])
+        let generation = try kernel.generation()
+        let programs = try NFTablesCase.programs("clusterip-1-endpoints")
+        #expect {
+            _ = try NFTablesApplier().apply(programs, connection: kernel)
+        } throws: { error in
+            guard case ApplyError.foreignTable(let family, let table) = error else { return false }
+            return family == "ip" && table == "kube-proxy" && "\(error)".contains("--take-over")
+        }
+        #expect(try kernel.generation() == generation, "a refused apply must commit nothing")
+        let report = try NFTablesApplier(takeOver: true).apply(programs, connection: kernel)
+        #expect(report.outcome == .applied)
+        let owned = try #require(try kernel.tables(family: .ipv4).first { $0.name == "kube-proxy" })
+        #expect(NFTablesOwnership.isOwned(owned))
+    }
+}
+
+/// ROOT TESTS: real namespaces and netlink. Without the privileges the suite is reported as
+/// SKIPPED (not passed); PACKETPATH_REQUIRE_PRIVILEGED=1 makes it fail instead.
+@Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
+struct NFTablesApplyKernelTests {
+    static func apply(_ programs: [NFTablesProgram], in scratch: ScratchNamespace, takeOver: Bool = false) throws -> ApplyReport {
+        try NetfilterSocket.withSocket(in: scratch.namespace) { socket in
+            try NFTablesApplier(takeOver: takeOver).apply(programs, connection: NetlinkConnection(socket))
+        }
+    }
+
+    static func list(_ scratch: ScratchNamespace) throws -> String {
+        try scratch.output(["nft", "list", "table", "ip", "kube-proxy"])
+    }
+
+    @Test func reapplyingAnUnchangedStateListsTheSame() throws {
+        let scratch = try ScratchNamespace(tag: "nfta")
+        defer { scratch.remove() }
+        let programs = try NFTablesCase.programs("upstream-overall-scenario")
+        _ = try Self.apply(programs, in: scratch)
+        _ = try Self.apply(programs, in: scratch)
+        let expected = try NFTablesCase.text("upstream-overall-scenario", "live-nft-list.txt")
+        #expect(try Self.list(scratch) == expected)
+    }
+
+    @Test func kubeProxysOwnTableIsRefusedThenTakenOver() throws {
+        let scratch = try ScratchNamespace(tag: "nftf")
+        defer { scratch.remove() }
+        // The table as kube-proxy (nft -f) leaves it, not written by PacketPath.
+        let loaded = try scratch.exec(["nft", "-f", NFTablesCase.path("clusterip-1-endpoints", "kube-proxy.nft")])
+        try #require(loaded.status == 0, "\(loaded.stderr)")
+        let before = try scratch.ruleset()
+        let programs = try NFTablesCase.programs("nodeport-cluster")
+        #expect {
+            _ = try Self.apply(programs, in: scratch)
+        } throws: { error in
+            if case ApplyError.foreignTable = error { return true }
+            return false
+        }
+        #expect(try scratch.ruleset() == before, "a refused apply must change nothing")
+        _ = try Self.apply(programs, in: scratch, takeOver: true)
+        #expect(try Self.list(scratch) == (try NFTablesCase.text("nodeport-cluster", "live-nft-list.txt")))
+    }
+
+    @Test func aRejectedApplyLeavesTheRulesetByteIdentical() throws {
+        let scratch = try ScratchNamespace(tag: "nftr")
+        defer { scratch.remove() }
+        _ = try Self.apply(try NFTablesCase.programs("loadbalancer-source-ranges"), in: scratch)
+        let before = try scratch.ruleset()
+        // Another case's state with one injected rule the kernel must refuse (its jump target
+        // does not exist): the whole batch, delete of the old table included, is rolled back.
+        var programs = try NFTablesCase.programs("session-affinity-clientip")
+        var rule = try #require(programs[0].rules.last)
+        rule.expressions = [.immediate(Immediate(verdict: .jump("no-such-chain")))]
+        rule.anonymousSets = []
+        rule.userData = nil
+        programs[0].rules.append(rule)
+        #expect {
+            _ = try Self.apply(programs, in: scratch)
+        } throws: { error in
+            guard case ApplyError.rejected(let objects) = error else { return false }
+            return objects.contains { $0.object.hasPrefix("rule ") }
+        }
+        #expect(try scratch.ruleset() == before)
+    }
+}
