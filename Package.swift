@@ -121,7 +121,9 @@ let package = Package(
             "ClusterState", "TestSupport", "NetfilterApply",
         ]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath", "TestSupport"]),
-        .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState", "PacketPath", "PacketTrace", "TestSupport"]),
+        .testTarget(name: "NetnsLabTests", dependencies: [
+            "NetnsLab", "NetworkNamespaces", "ClusterState", "PacketPath", "PacketTrace", "TestSupport", "NetfilterApply",
+        ]),
         // What several test targets share: project and reference-data paths, parsed dumps.
         .target(name: "TestSupport", dependencies: ["IPTablesText", "RuleModel", "NetworkAddresses"],
                 path: "Tests/TestSupport"),
