@@ -188,7 +188,16 @@ extension NetfilterSocket {
             keyType: u32(NFTNL_SET_KEY_TYPE), keyLength: u32(NFTNL_SET_KEY_LEN),
             dataType: isSet(NFTNL_SET_DATA_TYPE) ? u32(NFTNL_SET_DATA_TYPE) : nil,
             dataLength: isSet(NFTNL_SET_DATA_LEN) ? u32(NFTNL_SET_DATA_LEN) : nil,
-            timeout: isSet(NFTNL_SET_TIMEOUT) ? nftnl_set_get_u64(set, UInt16(NFTNL_SET_TIMEOUT.rawValue)) : nil)
+            timeout: isSet(NFTNL_SET_TIMEOUT) ? nftnl_set_get_u64(set, UInt16(NFTNL_SET_TIMEOUT.rawValue)) : nil,
+            userData: userData(set),
+            descriptionSize: isSet(NFTNL_SET_DESC_SIZE) ? u32(NFTNL_SET_DESC_SIZE) : nil)
+    }
+
+    private static func userData(_ set: OpaquePointer) -> [UInt8]? {
+        guard nftnl_set_is_set(set, UInt16(NFTNL_SET_USERDATA.rawValue)) else { return nil }
+        var length: UInt32 = 0
+        guard let raw = nftnl_set_get_data(set, UInt16(NFTNL_SET_USERDATA.rawValue), &length) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: raw, count: Int(length)))
     }
 
     private static func elementValue(_ item: OpaquePointer) -> SetElement {
@@ -205,7 +214,10 @@ extension NetfilterSocket {
             verdict = NetfilterVerdict(code: Int32(bitPattern: nftnl_set_elem_get_u32(item, UInt16(NFTNL_SET_ELEM_VERDICT))),
                                        chain: chain)
         }
+        let flags = nftnl_set_elem_is_set(item, UInt16(NFTNL_SET_ELEM_FLAGS))
+            ? nftnl_set_elem_get_u32(item, UInt16(NFTNL_SET_ELEM_FLAGS)) : 0
         return SetElement(key: bytes(NFTNL_SET_ELEM_KEY) ?? [], keyEnd: bytes(NFTNL_SET_ELEM_KEY_END), verdict: verdict,
-                          data: bytes(NFTNL_SET_ELEM_DATA))
+                          data: bytes(NFTNL_SET_ELEM_DATA), userData: bytes(NFTNL_SET_ELEM_USERDATA),
+                          intervalEnd: flags & UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue) != 0)
     }
 }
