@@ -34,6 +34,8 @@ public struct NFTablesProgram: Sendable, Hashable {
     /// Named sets, then named maps; their elements are added after all rules.
     public var sets: [SetDefinition]
     public var rules: [Rule]
+    /// The first anonymous-set ID this program left unused.
+    public var nextSetID: UInt32
 
     public var ruleCount: Int { rules.count }
 }

@@ -5,7 +5,10 @@ import RuleModel
 public struct NFTablesEncoder {
     public init() {}
 
-    public func program(for table: Table, family tableFamily: TableFamily) throws(NFTablesEncodingError) -> NFTablesProgram {
+    /// `firstSetID` numbers the anonymous sets: programs committed in one batch need IDs
+    /// of their own (the kernel matches an ID with the set it names within the batch).
+    public func program(for table: Table, family tableFamily: TableFamily,
+                        firstSetID: UInt32 = 1) throws(NFTablesEncodingError) -> NFTablesProgram {
         let family: NetfilterFamily
         switch tableFamily {
         case .ip: family = .ipv4
@@ -34,7 +37,7 @@ public struct NFTablesEncoder {
 
         var rules: [NFTablesProgram.Rule] = []
         rules.reserveCapacity(table.chains.reduce(0) { $0 + $1.rules.count })
-        var nextID: UInt32 = 1
+        var nextID = firstSetID
         for index in chainOrder {
             let chain = table.chains[index]
             let chainName = objectName(chain.name)
@@ -57,7 +60,7 @@ public struct NFTablesEncoder {
             }
         }
         return NFTablesProgram(family: family, table: name, tableComment: table.comment, chains: chains, sets: sets,
-                               rules: rules)
+                               rules: rules, nextSetID: nextID)
     }
 
     /// Indices in byte order of the names (ties keep their order).

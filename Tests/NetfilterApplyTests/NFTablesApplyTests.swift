@@ -113,6 +113,53 @@ struct NFTablesApplyKernelTests {
         #expect(try Self.list(scratch) == (try NFTablesCase.text("nodeport-cluster", "live-nft-list.txt")))
     }
 
+    @Test func dualStackAppliesBothTablesInOneBatch() throws {
+        let manifest = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: prod}
+            spec:
+              clusterIP: 172.30.0.20
+              clusterIPs: [172.30.0.20, "fd00:172:30::20"]
+              ipFamilies: [IPv4, IPv6]
+              ipFamilyPolicy: RequireDualStack
+              ports: [{name: http, port: 80, targetPort: 8080, protocol: TCP}]
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: web-v4, namespace: prod, labels: {kubernetes.io/service-name: web}}
+            addressType: IPv4
+            endpoints: [{addresses: [10.1.0.5]}, {addresses: [10.1.0.6]}]
+            ports: [{name: http, port: 8080, protocol: TCP}]
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: web-v6, namespace: prod, labels: {kubernetes.io/service-name: web}}
+            addressType: IPv6
+            endpoints: [{addresses: ["fd00:10::5"]}, {addresses: ["fd00:10::6"]}]
+            ports: [{name: http, port: 8080, protocol: TCP}]
+            """
+        let state = try ManifestLoader.load(sources: [ManifestSource(name: "dual.yaml", text: manifest)]).state
+        let rulesets = Pipeline.compileNFTables(state, families: [.ipv4, .ipv6])
+        let programs = try NFTablesApplier.programs(rulesets)
+        // Each table's anonymous maps have IDs of their own within the one batch.
+        let ids = programs.flatMap { $0.rules.flatMap { $0.anonymousSets.compactMap(\.set.id) } }
+        #expect(ids.count == 2 && Set(ids).count == 2)
+        let scratch = try ScratchNamespace(tag: "nftd")
+        defer { scratch.remove() }
+        _ = try Self.apply(programs, in: scratch)
+        // Each family's table lists as nft -f of its own text leaves it.
+        let texts = try Pipeline.nftText(rulesets)
+        for (text, family) in zip(texts, ["ip", "ip6"]) {
+            let reference = try ScratchNamespace(tag: "nftd")
+            defer { reference.remove() }
+            _ = try reference.output(["nft", "-f", "-"], input: Array(text.text.string.utf8))
+            let expected = try reference.output(["nft", "list", "table", family, "kube-proxy"])
+            #expect(try scratch.output(["nft", "list", "table", family, "kube-proxy"]) == expected)
+            #expect(expected.contains("numgen random mod 2 vmap"))
+        }
+    }
+
     @Test func aRejectedApplyLeavesTheRulesetByteIdentical() throws {
         let scratch = try ScratchNamespace(tag: "nftr")
         defer { scratch.remove() }

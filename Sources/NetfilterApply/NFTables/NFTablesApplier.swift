@@ -22,11 +22,14 @@ public struct NFTablesApplier: Sendable {
     /// Encodes the rulesets' tables (before anything is read or sent).
     public static func programs(_ rulesets: [Ruleset]) throws -> [NFTablesProgram] {
         var programs: [NFTablesProgram] = []
+        var setID: UInt32 = 1
         for ruleset in rulesets {
             for table in ruleset.tables {
                 do {
-                    programs.append(try NFTablesEncoder().program(for: table,
-                                                                  family: table.family ?? (ruleset.family == .ipv4 ? .ip : .ip6)))
+                    let family = table.family ?? (ruleset.family == .ipv4 ? .ip : .ip6)
+                    let program = try NFTablesEncoder().program(for: table, family: family, firstSetID: setID)
+                    setID = program.nextSetID
+                    programs.append(program)
                 } catch {
                     throw ApplyError.invalidRuleset("table \(table.name): \(error.description)")
                 }
