@@ -74,9 +74,13 @@ struct ApplyCommand: ParsableCommand {
         let report = try CLIInput.run { try applier.apply(rulesets, into: namespace) }
         if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
         let tables = rulesets.flatMap { $0.tables.map { "\($0.family?.rawValue ?? "ip") \($0.name)" } }.joined(separator: ", ")
-        let text = report.outcome == .dryRun
-            ? "dry run for \(namespace): would replace \(tables) (\(ruleCount) rules); nothing sent"
-            : "applied \(ruleCount) rules to \(namespace) as nftables table \(tables): one batch of \(report.messages) messages"
+        let text: String
+        switch report.outcome {
+        case .dryRun: text = "dry run for \(namespace): would replace \(tables) (\(ruleCount) rules); nothing sent"
+        case .unchangedSinceLastApply, .unchangedAfterReadBack:
+            text = "\(namespace) is already up to date (\(tables), \(ruleCount) rules); nothing sent"
+        default: text = "applied \(ruleCount) rules to \(namespace) as nftables table \(tables): one batch of \(report.messages) messages"
+        }
         StandardStreams.writeOut(Array((text + "\n").utf8))
     }
 

@@ -32,23 +32,32 @@ enum NFTablesCase {
 
 /// In memory, no root needed.
 @Suite struct NFTablesApplyFakeTests {
-    @Test func reapplyingReplacesTheTableWithoutDuplicating() throws {
+    @Test func reapplyingSendsNothingUntilSomeoneElseCommits() throws {
         let kernel = FakeKernel()
         let programs = try NFTablesCase.programs("session-affinity-clientip")
-        _ = try NFTablesApplier().apply(programs, connection: kernel)
+        #expect(try NFTablesApplier().apply(programs, connection: kernel).outcome == .applied)
         let table = TableKey(.ipv4, "kube-proxy")
         let chain = ChainKey(table, "nat-prerouting")
         let firstRules = try kernel.rules(of: chain).count
-        _ = try NFTablesApplier().apply(programs, connection: kernel)
+        #expect(firstRules == programs[0].rules.filter { $0.chain == "nat-prerouting" }.count)
+        // Same state, nothing committed since: nothing is sent.
+        let commits = kernel.commits
+        #expect(try NFTablesApplier().apply(programs, connection: kernel).outcome == .unchangedSinceLastApply)
+        #expect(kernel.commits == commits)
+        // After anyone else's commit the table is replaced whole, never duplicated.
+        try kernel.commitForeign([.addTable(TableKey(.ipv4, "other"), comment: nil)])
+        #expect(try NFTablesApplier().apply(programs, connection: kernel).outcome == .applied)
         let operations = try #require(kernel.lastTransaction?.operations)
         guard case .deleteTable(let deleted)? = operations.first else {
-            Issue.record("the second apply must start by deleting PacketPath's table")
+            Issue.record("a replacing apply must start by deleting PacketPath's table")
             return
         }
         #expect(deleted == table)
         #expect(try kernel.rules(of: chain).count == firstRules)
-        #expect(firstRules == programs[0].rules.filter { $0.chain == "nat-prerouting" }.count)
         #expect(try kernel.tables(family: .ipv4).filter { $0.name == "kube-proxy" }.count == 1)
+        // A changed state is applied even while the generation has not moved.
+        #expect(try NFTablesApplier().apply(try NFTablesCase.programs("clusterip-1-endpoints"), connection: kernel).outcome
+            == .applied)
     }
 
     @Test func someoneElsesTableIsRefusedUnlessTakingOver() throws {
@@ -88,10 +97,16 @@ struct NFTablesApplyKernelTests {
         let scratch = try ScratchNamespace(tag: "nfta")
         defer { scratch.remove() }
         let programs = try NFTablesCase.programs("upstream-overall-scenario")
-        _ = try Self.apply(programs, in: scratch)
-        _ = try Self.apply(programs, in: scratch)
+        #expect(try Self.apply(programs, in: scratch).outcome == .applied)
+        #expect(try Self.apply(programs, in: scratch).outcome == .unchangedSinceLastApply)
         let expected = try NFTablesCase.text("upstream-overall-scenario", "live-nft-list.txt")
         #expect(try Self.list(scratch) == expected)
+        // Someone else commits: the next apply replaces the table, without duplicates, and
+        // leaves the other table alone.
+        _ = try scratch.output(["nft", "add", "table", "ip", "other"])
+        #expect(try Self.apply(programs, in: scratch).outcome == .applied)
+        #expect(try Self.list(scratch) == expected)
+        #expect(try scratch.output(["nft", "list", "tables"]).contains("table ip other"))
     }
 
     @Test func kubeProxysOwnTableIsRefusedThenTakenOver() throws {

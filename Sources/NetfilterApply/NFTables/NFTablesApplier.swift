@@ -61,7 +61,17 @@ public struct NFTablesApplier: Sendable {
             let generation = try connection.generation()
             var existing: [TableInfo] = []
             for family in Set(programs.map(\.family)) { existing += try connection.tables(family: family) }
-            let planned = try NFTablesPlan.plan(programs, existing: existing, takeOver: takeOver)
+            // Unchanged since PacketPath's last commit: every table carries this fingerprint
+            // and the generation that commit produced, and no one has committed since.
+            let fingerprint = NFTablesFingerprint.of(programs)
+            let unchanged = !programs.isEmpty && programs.allSatisfy { program in
+                existing.first { $0.family == program.family && $0.name == program.table }
+                    .flatMap(NFTablesOwnership.state) == NFTablesOwnership.State(fingerprint: fingerprint, generation: generation)
+            }
+            if unchanged { return ApplyReport(outcome: .unchangedSinceLastApply) }
+            // The guarded commit is the next one, so it produces the next generation.
+            let state = NFTablesOwnership.State(fingerprint: fingerprint, generation: generation &+ 1)
+            let planned = try NFTablesPlan.plan(programs, existing: existing, takeOver: takeOver, state: state)
             steps = planned.steps
             let report = ApplyReport(outcome: options.dryRun ? .dryRun : .applied,
                                      chainsCreated: programs.reduce(0) { $0 + $1.chains.count },

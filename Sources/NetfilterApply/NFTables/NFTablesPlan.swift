@@ -19,7 +19,9 @@ public enum NFTablesPlan {
     /// Plans against `existing` (the kernel's tables of each program's family). Throws
     /// `ApplyError.foreignTable` when a table exists that PacketPath did not write, unless
     /// `takeOver`.
-    public static func plan(_ programs: [NFTablesProgram], existing: [TableInfo], takeOver: Bool) throws -> Planned {
+    /// `state` is recorded in every table (what a later apply compares against).
+    public static func plan(_ programs: [NFTablesProgram], existing: [TableInfo], takeOver: Bool,
+                            state: NFTablesOwnership.State = .init(fingerprint: 0, generation: 0)) throws -> Planned {
         var transaction = Transaction()
         var steps: [NFTablesProgram.Step] = []
         var replaced = 0
@@ -36,7 +38,7 @@ public enum NFTablesPlan {
                 append(.deleteTable(table), .table)
                 replaced += 1
             }
-            append(.addNFTTable(table, comment: program.tableComment, userData: NFTablesOwnership.record), .table)
+            append(.addNFTTable(table, comment: program.tableComment, userData: NFTablesOwnership.records(state)), .table)
             for chain in program.chains {
                 append(.addChain(ChainKey(table, chain.name), base: chain.base, comment: chain.comment), .chain(chain.name))
             }
