@@ -144,4 +144,36 @@ import Testing
             "[ immediate reg 0 drop ]",
         ])
     }
+
+    @Test func fibLocalAndRejects() throws {
+        let local = Rule([.addressType(.source, .local), .comment("masquerade local traffic")], .jump("mark-for-masquerade"))
+        #expect(try Self.expressions(local) == [
+            "[ fib saddr type => reg 1 ]",
+            "[ cmp eq reg 1 0x00000002 ]",
+            "[ immediate reg 0 jump -> mark-for-masquerade ]",
+        ])
+        // A bare `reject` is port unreachable: ICMP code 3, ICMPv6 code 4.
+        #expect(try Self.expressions(Rule([], .reject())) == ["[ reject type 0 code 3 ]"])
+        #expect(try Self.expressions(Rule([], .reject()), family: .ip6) == ["[ reject type 0 code 4 ]"])
+    }
+
+    @Test func ruleCommentsBecomeUserData() throws {
+        let rule = Rule([.inSet(fields: [.destinationAddress], set: "cluster-ips"),
+                         .comment("Reject traffic to invalid ports of ClusterIPs")], .reject())
+        let table = Table("kube-proxy", chains: [Chain("cluster-ips-check", rules: [rule])], family: .ip)
+        let encoded = try NFTablesEncoder().program(for: table, family: .ip).rules[0]
+        #expect(encoded.expressions.map(\.description) == [
+            "[ payload load 4b @ network header + 16 => reg 1 ]",
+            "[ lookup reg 1 set cluster-ips ]",
+            "[ reject type 0 code 3 ]",
+        ])
+        // nft's rule comment record: type 0, length with the NUL, text, NUL.
+        let text = "Reject traffic to invalid ports of ClusterIPs"
+        #expect(encoded.userData == [0, UInt8(text.utf8.count + 1)] + Array(text.utf8) + [0])
+    }
+
+    @Test func constructsWithoutAnNftablesFormAreRefusedByName() throws {
+        let rule = Rule([.statistic(Probability.oneIn(2))], .accept)
+        #expect(throws: NFTablesEncodingError.self) { try Self.expressions(rule) }
+    }
 }
