@@ -60,6 +60,16 @@ enum NFTablesCase {
             == .applied)
     }
 
+    @Test func resetDeletesOnlyTheTablesPacketPathWrote() throws {
+        let kernel = FakeKernel()
+        try kernel.commitForeign([.addTable(TableKey(.ipv6, "kube-proxy"), comment: "rules for kube-proxy")])
+        #expect(try NFTablesApplier().reset(connection: kernel).outcome == .nothingOwned)
+        _ = try NFTablesApplier().apply(try NFTablesCase.programs("clusterip-1-endpoints"), connection: kernel)
+        #expect(try NFTablesApplier().reset(connection: kernel).outcome == .applied)
+        #expect(try kernel.tables(family: .ipv4).isEmpty)
+        #expect(try kernel.tables(family: .ipv6).map(\.name) == ["kube-proxy"], "someone else's table stays")
+    }
+
     @Test func someoneElsesTableIsRefusedUnlessTakingOver() throws {
         let kernel = FakeKernel()
         try kernel.commitForeign([.addTable(TableKey(.ipv4, "kube-proxy"), comment: "rules for kube-proxy")])
@@ -107,6 +117,12 @@ struct NFTablesApplyKernelTests {
         #expect(try Self.apply(programs, in: scratch).outcome == .applied)
         #expect(try Self.list(scratch) == expected)
         #expect(try scratch.output(["nft", "list", "tables"]).contains("table ip other"))
+        // Reset removes PacketPath's table and only that.
+        let reset = try NetfilterSocket.withSocket(in: scratch.namespace) { socket in
+            try NFTablesApplier().reset(connection: NetlinkConnection(socket))
+        }
+        #expect(reset.outcome == .applied)
+        #expect(try scratch.output(["nft", "list", "tables"]) == "table ip other\n")
     }
 
     @Test func kubeProxysOwnTableIsRefusedThenTakenOver() throws {

@@ -92,6 +92,29 @@ public struct NFTablesApplier: Sendable {
         }
     }
 
+    /// Deletes the nftables-layout tables PacketPath wrote (any name, both families) in one
+    /// batch; tables it did not write are left alone.
+    public func reset(connection: KernelConnection) throws -> ApplyReport {
+        do {
+            let generation = try connection.generation()
+            var transaction = Transaction()
+            for family in [NetfilterFamily.ipv4, .ipv6] {
+                for table in try connection.tables(family: family) where NFTablesOwnership.isOwned(table) {
+                    transaction.append(.deleteTable(TableKey(family, table.name)))
+                }
+            }
+            guard !transaction.isEmpty else { return ApplyReport(outcome: .nothingOwned) }
+            if options.dryRun { return ApplyReport(outcome: .dryRun, operations: transaction.counts) }
+            let statistics = try connection.commit(transaction, generation: generation)
+            return ApplyReport(outcome: .applied, messages: statistics.messages, bytes: statistics.bytes,
+                               operations: transaction.counts)
+        } catch NetfilterError.generationChanged {
+            throw ApplyError.concurrentChanges(attempts: 1)
+        } catch let error as NetfilterError {
+            throw ApplyError.netfilter(error.description)
+        }
+    }
+
     /// Names the objects the kernel refused, from the tags (steps) of their messages.
     static func rejection(_ failures: [MessageFailure], repliesLost: Bool, steps: [NFTablesProgram.Step]) -> ApplyError {
         if failures.contains(where: { $0.errno == EPERM || $0.errno == EACCES }) {
