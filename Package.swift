@@ -65,10 +65,12 @@ let package = Package(
         .target(name: "NetfilterNetlink", dependencies: ["CNetfilter", "CNetfilterShims", "NetworkNamespaces"]),
         // Rule model -> nf_tables expressions exactly as iptables-nft 1.8.9 writes them.
         .target(name: "IPTablesNFTEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses", "IPTablesText"]),
+        // Rule model (nftables tables) -> nf_tables objects and expressions exactly as nft 1.0.6 makes them.
+        .target(name: "NFTablesEncoding", dependencies: ["NetfilterNetlink", "RuleModel", "NetworkAddresses"]),
         // Atomic apply of rulesets into a namespace: ownership, read-back, no-op detection.
         .target(name: "NetfilterApply", dependencies: [
             "NetfilterNetlink", "IPTablesNFTEncoding", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
-            "IPTablesText",
+            "IPTablesText", "NFTablesEncoding",
         ]),
         // Namespace labs that prove compiled rules with real packets (netpol cases, Services).
         .target(name: "NetnsLab", dependencies: [
@@ -120,10 +122,16 @@ let package = Package(
         ]),
         .testTarget(name: "NetfilterApplyTests", dependencies: [
             "NetfilterApply", "NetfilterNetlink", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses",
-            "NetworkNamespaces", "IPTablesText", "TestSupport",
+            "NetworkNamespaces", "IPTablesText", "TestSupport", "NFTablesEncoding",
+        ]),
+        .testTarget(name: "NFTablesEncodingTests", dependencies: [
+            "NFTablesEncoding", "NetfilterNetlink", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "PacketPath",
+            "ClusterState", "TestSupport", "NetfilterApply",
         ]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath", "TestSupport"]),
-        .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab", "NetworkNamespaces", "ClusterState", "PacketPath", "PacketTrace", "TestSupport"]),
+        .testTarget(name: "NetnsLabTests", dependencies: [
+            "NetnsLab", "NetworkNamespaces", "ClusterState", "PacketPath", "PacketTrace", "TestSupport", "NetfilterApply",
+        ]),
         // What several test targets share: project and reference-data paths, parsed dumps.
         .target(name: "TestSupport", dependencies: ["IPTablesText", "RuleModel", "NetworkAddresses"],
                 path: "Tests/TestSupport"),

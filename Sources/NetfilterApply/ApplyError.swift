@@ -19,6 +19,8 @@ public enum ApplyError: Error, CustomStringConvertible, Sendable {
     case foreignChain(family: String, table: String, chain: String)
     /// The ruleset kept changing between reading and committing.
     case concurrentChanges(attempts: Int)
+    /// An nftables table PacketPath would replace exists and PacketPath did not write it.
+    case foreignTable(family: String, table: String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,8 @@ public enum ApplyError: Error, CustomStringConvertible, Sendable {
             return "\(family) \(table) chain \(chain) exists and is not PacketPath's (it has no \"packetpath\" comment): remove or rename it; nothing was changed"
         case .concurrentChanges(let attempts):
             return "the ruleset kept changing while applying (another program is writing it); gave up after \(attempts) attempts, nothing was changed"
+        case .foreignTable(let family, let table):
+            return "table \(family) \(table) exists and PacketPath did not write it (kube-proxy's?); refusing to replace it, nothing was changed (--take-over replaces it)"
         }
     }
 }

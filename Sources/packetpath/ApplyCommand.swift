@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClusterState
 import NetfilterApply
+import NetworkAddresses
 import NetworkNamespaces
 import PacketPath
 
@@ -15,6 +16,10 @@ struct ApplyCommand: ParsableCommand {
             built-in chains are renewed when they changed. Every other table, chain and rule is left \
             alone. If the kernel refuses the batch, or another program changed the ruleset meanwhile \
             (then it plans again), nothing changes. Applying an unchanged state sends nothing.
+            With --backend nftables (or a KubeProxyConfiguration with mode: nftables) it programs \
+            kube-proxy's nftables layout natively, as `nft -f` of `compile --backend nftables` would: \
+            table ip/ip6 kube-proxy, replaced whole in one atomic batch. A kube-proxy table PacketPath \
+            did not write is refused unless --take-over is given.
               packetpath apply examples/shop.yaml --netns node-1
               packetpath apply manifests/ --netns-path /proc/4242/ns/net --dry-run
             """)
@@ -29,6 +34,12 @@ struct ApplyCommand: ParsableCommand {
     @Option(help: "IP family: ipv4, ipv6 or both. Default: the NodeConfig's ipFamily, else every family in the input.")
     var family: FamilySelection?
 
+    @Option(help: "Backend: iptables or nftables. Default: the KubeProxyConfiguration's mode, else iptables.")
+    var backend: ProxyMode?
+
+    @Flag(name: .customLong("take-over"), help: "nftables backend: replace a kube-proxy table PacketPath did not write.")
+    var takeOver = false
+
     @Flag(name: .customLong("dry-run"), help: "Print the changes as iptables-restore --noflush input; send nothing.")
     var dryRun = false
 
@@ -39,6 +50,9 @@ struct ApplyCommand: ParsableCommand {
         let namespace = try CLIInput.run { try target.namespace() }
         let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
+        if (backend ?? Pipeline.defaultBackend(for: loaded.state)) == .nftables {
+            return try runNFTables(loaded.state, families: families, namespace: namespace)
+        }
         let rulesets = Pipeline.compile(loaded.state, families: families)
         let ruleCount = rulesets.reduce(0) { $0 + $1.ruleCount }
         // Large applies report their steps on stderr.
@@ -48,6 +62,26 @@ struct ApplyCommand: ParsableCommand {
         if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
         if let text = report.dryRunText { return StandardStreams.writeOut(Array(text.utf8)) }
         StandardStreams.writeOut(Array((Self.summary(report, rules: ruleCount, namespace: namespace) + "\n").utf8))
+    }
+
+    private func runNFTables(_ state: ClusterState, families: [IPFamily], namespace: NetworkNamespace) throws {
+        if !state.networkPolicies.isEmpty {
+            StandardStreams.writeError("warning: the nftables backend compiles Services only; NetworkPolicies are left out")
+        }
+        let rulesets = Pipeline.compileNFTables(state, families: families)
+        let ruleCount = rulesets.reduce(0) { $0 + $1.ruleCount }
+        let applier = NFTablesApplier(options: ApplyOptions(host: target.host, dryRun: dryRun), takeOver: takeOver)
+        let report = try CLIInput.run { try applier.apply(rulesets, into: namespace) }
+        if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
+        let tables = rulesets.flatMap { $0.tables.map { "\($0.family?.rawValue ?? "ip") \($0.name)" } }.joined(separator: ", ")
+        let text: String
+        switch report.outcome {
+        case .dryRun: text = "dry run for \(namespace): would replace \(tables) (\(ruleCount) rules); nothing sent"
+        case .unchangedSinceLastApply, .unchangedAfterReadBack:
+            text = "\(namespace) is already up to date (\(tables), \(ruleCount) rules); nothing sent"
+        default: text = "applied \(ruleCount) rules to \(namespace) as nftables table \(tables): one batch of \(report.messages) messages"
+        }
+        StandardStreams.writeOut(Array((text + "\n").utf8))
     }
 
     @Sendable static func printProgress(_ step: ApplyProgress) {

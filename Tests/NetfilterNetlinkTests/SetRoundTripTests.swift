@@ -53,4 +53,35 @@ struct SetRoundTripTests {
         #expect(portElements == [SetElement(key: [0, 80], verdict: .goto("a"))])
         #expect(rules.first?.expressions == rule)
     }
+
+    /// What nft needs to print a set as it wrote it comes back as sent: set user data, the
+    /// announced size of an anonymous interval set, element comments and interval ends.
+    @Test func userDataAndIntervalElementsComeBack() throws {
+        let comment = NetfilterUserData.comment("prod/web:http")
+        let setUserData: [UInt8] = [0, 4, 2, 0, 0, 0]
+        let named = NetfilterSet(table: "t", name: "ips", keyType: NetfilterSet.DataType.ipv4Address, keyLength: 4,
+                                 userData: setUserData)
+        let ranges = NetfilterSet(table: "t", name: "ranges", flags: [.interval], keyType: NetfilterSet.DataType.ipv4Address,
+                                  keyLength: 4, descriptionSize: 3)
+        let intervals = [SetElement(key: [0, 0, 0, 0], intervalEnd: true), SetElement(key: [10, 0, 0, 0]),
+                         SetElement(key: [11, 0, 0, 0], intervalEnd: true)]
+        let result = try NamespaceThread.runInNewNamespace { () throws -> ([NetfilterSet], [SetElement], [SetElement]) in
+            let socket = try NetfilterSocket()
+            let batch = socket.makeBatch()
+            batch.addTable(family: .ipv4, name: "t", tag: 0)
+            batch.addSet(family: .ipv4, named, elements: [SetElement(key: [10, 96, 0, 1], userData: comment)], tag: 1)
+            batch.addSet(family: .ipv4, ranges, elements: intervals, tag: 2)
+            try socket.commit(batch)
+            return (try socket.sets(family: .ipv4, table: "t"),
+                    try socket.elements(family: .ipv4, table: "t", set: "ips"),
+                    try socket.elements(family: .ipv4, table: "t", set: "ranges"))
+        }
+        let (sets, namedElements, rangeElements) = result
+        #expect(sets.first { $0.name == "ips" }?.userData == setUserData)
+        #expect(namedElements == [SetElement(key: [10, 96, 0, 1], userData: comment)])
+        #expect(NetfilterUserData.comment(in: namedElements[0].userData ?? []) == "prod/web:http")
+        // The kernel keeps an interval set's elements as sent, ends flagged.
+        #expect(Set(rangeElements.map { [$0.key, [$0.intervalEnd ? 1 : 0]] })
+            == Set(intervals.map { [$0.key, [$0.intervalEnd ? 1 : 0]] }))
+    }
 }

@@ -132,6 +132,14 @@ public final class FakeKernel: KernelConnection {
                 state.tables[key] = Table(info: TableInfo(family: key.family, name: key.name, handle: handle, comment: comment))
                 state.tableOrder.append(key)
             }
+        case .addNFTTable(let key, let comment, let userData):
+            if state.tables[key] == nil {
+                let handle = UInt64(state.tableOrder.count + 1)
+                let info = TableInfo(family: key.family, name: key.name, handle: handle, comment: comment,
+                                     userData: (comment.map(NetfilterUserData.comment) ?? []) + userData)
+                state.tables[key] = Table(info: info)
+                state.tableOrder.append(key)
+            }
         case .deleteTable(let key):
             guard state.tables.removeValue(forKey: key) != nil else { return ENOENT }
             state.tableOrder.removeAll { $0 == key }
@@ -177,13 +185,15 @@ public final class FakeKernel: KernelConnection {
                   let index = chain.rules.firstIndex(where: { $0.handle == handle }) else { return ENOENT }
             chain.rules.remove(at: index)
             state.tables[key.table]!.chains[key.name] = chain
-        case .addSet(let key, let set):
+        case .addSet(let key, var set):
             guard state.tables[key] != nil else { return ENOENT }
+            set.name = FakeKernel.anonymousName(set)
             if state.tables[key]!.sets[set.name] == nil { state.tables[key]!.sets[set.name] = (set, []) }
         case .deleteSet(let key, let name):
             guard state.tables[key]?.sets[name] != nil else { return ENOENT }
             state.tables[key]!.sets[name] = nil
-        case .addElements(let key, let set, let elements):
+        case .addElements(let key, var set, let elements):
+            set.name = FakeKernel.anonymousName(set)
             guard var stored = state.tables[key]?.sets[set.name] else { return ENOENT }
             for element in elements {
                 if let chain = element.verdict?.chain, state.tables[key]!.chains[chain] == nil { return ENOENT }
@@ -246,5 +256,15 @@ extension NetfilterVerdict {
         case .jump(let chain), .goto(let chain): return chain
         default: return nil
         }
+    }
+}
+
+extension FakeKernel {
+    /// The kernel numbers anonymous sets (`__map%d` becomes `__map0`); the fake numbers them
+    /// by their set ID, which every message about them in the same transaction carries.
+    static func anonymousName(_ set: NetfilterSet) -> ObjectName {
+        let name = set.name.description
+        guard name.hasSuffix("%d"), let id = set.id else { return set.name }
+        return ObjectName(String(name.dropLast(2)) + String(id))
     }
 }

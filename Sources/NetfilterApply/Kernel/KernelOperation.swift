@@ -35,6 +35,8 @@ public typealias RulePlacement = NetfilterBatch.RulePosition
 /// connection encodes while sending (so that a 300,000-rule apply keeps no second copy).
 public enum RuleSource: Sendable {
     case expressions([Expression], compat: NetfilterBatch.Compat?)
+    /// A native nftables rule (the nftables layout) with nft's rule user data (its comment).
+    case nft([Expression], userData: [UInt8]?)
     case desired(DesiredRuleRef)
 }
 
@@ -63,6 +65,9 @@ public struct DesiredRules: Hashable, Sendable {
 public enum KernelOperation: Sendable {
     /// Creates the table unless it exists (an existing table keeps its comment).
     case addTable(TableKey, comment: String?)
+    /// Creates the table with `userData` after nft's comment record (PacketPath's ownership
+    /// record for the nftables layout, which nft does not print).
+    case addNFTTable(TableKey, comment: String?, userData: [UInt8])
     case deleteTable(TableKey)
     /// Creates the chain unless it exists (an existing chain keeps its comment and policy).
     case addChain(ChainKey, base: BaseChainSpec?, comment: String?)
@@ -91,7 +96,7 @@ public enum KernelOperation: Sendable {
     /// The kind of operation, for counts.
     public var kind: Kind {
         switch self {
-        case .addTable: return .addTable
+        case .addTable, .addNFTTable: return .addTable
         case .deleteTable: return .deleteTable
         case .addChain, .createChain: return .addChain
         case .flushChain: return .flushChain

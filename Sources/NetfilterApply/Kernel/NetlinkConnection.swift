@@ -37,6 +37,8 @@ public final class NetlinkConnection: KernelConnection {
             switch operation {
             case .addTable(let table, let comment):
                 batch.addTable(family: table.family, name: table.name, comment: comment, tag: tag)
+            case .addNFTTable(let table, let comment, let userData):
+                batch.addTable(family: table.family, name: table.name, comment: comment, extraUserData: userData, tag: tag)
             case .deleteTable(let table):
                 batch.deleteTable(family: table.family, name: table.name, tag: tag)
             case .addChain(let chain, let base, let comment):
@@ -49,6 +51,9 @@ public final class NetlinkConnection: KernelConnection {
                 batch.flushChain(family: chain.family, table: chain.table.name, name: chain.name, tag: tag)
             case .deleteChain(let chain):
                 batch.deleteChain(family: chain.family, table: chain.table.name, name: chain.name, tag: tag)
+            case .addRule(let chain, .nft(let expressions, let userData), let placement):
+                try batch.addRule(family: chain.family, table: chain.table.name, chain: chain.name,
+                                  expressions: expressions, position: placement, userData: userData, tag: tag)
             case .addRule(let chain, let source, let placement):
                 try encoder.withRule(source) { expressions, compat in
                     try batch.addRule(family: chain.family, table: chain.table.name, chain: chain.name,

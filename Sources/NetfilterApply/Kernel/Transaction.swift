@@ -62,6 +62,8 @@ public struct Transaction: Sendable {
             switch source {
             case .expressions(let expressions, let compat):
                 return try expressions.withUnsafeBufferPointer { try body($0, compat) }
+            case .nft(let expressions, _):
+                return try expressions.withUnsafeBufferPointer { try body($0, nil) }
             case .desired(let ref):
                 let ruleset = rulesets[ref.family]
                 let table = ruleset.tables[ref.table]

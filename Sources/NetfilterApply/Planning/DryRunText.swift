@@ -32,6 +32,8 @@ enum DryRunText {
             switch operation {
             case .addTable(let table, let comment):
                 if table.name == Ownership.stateTable { notes.append("# \(table.family) table \(table.name): \(comment ?? "")") }
+            case .addNFTTable(let table, _, _):
+                notes.append("# \(table.family) table \(table.name) (nftables layout, replaced whole)")
             case .deleteTable(let table):
                 if table.name != Ownership.stateTable && table.name != ChainDigests.table {
                     emit(table, "# delete table \(table) (PacketPath created it)")
@@ -88,7 +90,7 @@ enum DryRunText {
 
     private static func ruleText(_ source: RuleSource, transaction: Transaction, chain: ChainKey) -> String {
         switch source {
-        case .expressions(let expressions, _):
+        case .expressions(let expressions, _), .nft(let expressions, _):
             return "# \(expressions.map(\.description).joined(separator: " "))"
         case .desired(let ref):
             let ruleset = transaction.rulesets[ref.family]

@@ -41,5 +41,19 @@ public struct Fib: ExpressionKind {
         destination = expr.register(NFTNL_EXPR_FIB_DREG)
     }
 
-    var text: String { "fib flags 0x\(String(flags.rawValue, radix: 16)) result \(result.rawValue) => \(destination)" }
+    /// nft's notation, e.g. `fib saddr type => reg 1`.
+    var text: String {
+        let names: [(Flags, String)] = [(.sourceAddress, "saddr"), (.destinationAddress, "daddr"), (.mark, "mark"),
+                                        (.inputInterface, "iif"), (.outputInterface, "oif")]
+        let keys = names.filter { flags.contains($0.0) }.map { $0.1 + " " }.joined()
+        let known = names.reduce(Flags()) { $0.union($1.0) }
+        let other = flags.subtracting(known).isEmpty ? "" : "flags 0x\(String(flags.subtracting(known).rawValue, radix: 16)) "
+        let kind: String
+        switch result {
+        case .outputInterface: kind = "oif"
+        case .outputInterfaceName: kind = "oifname"
+        case .addressType: kind = "type"
+        }
+        return "fib \(keys)\(other)\(kind) => \(destination)"
+    }
 }

@@ -6,8 +6,12 @@ public struct TableInfo: Hashable, Sendable {
     public let flags: UInt32
     /// The nft comment in the table's user data.
     public let comment: String?
+    /// The whole user data (nft's comment and any other records).
+    public let userData: [UInt8]?
 
-    public init(family: NetfilterFamily, name: ObjectName, handle: UInt64, flags: UInt32 = 0, comment: String? = nil) {
+    public init(family: NetfilterFamily, name: ObjectName, handle: UInt64, flags: UInt32 = 0, comment: String? = nil,
+                userData: [UInt8]? = nil) {
+        self.userData = userData
         self.family = family
         self.name = name
         self.handle = handle

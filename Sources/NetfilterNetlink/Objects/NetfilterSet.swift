@@ -37,9 +37,17 @@ public struct NetfilterSet: Hashable, Sendable {
     public var dataLength: UInt32?
     /// Default element timeout, in milliseconds.
     public var timeout: UInt64?
+    /// nft's own description of the set (key byte order, typeof, comment), which `nft list`
+    /// needs to print keys as addresses and ports rather than raw hex. Opaque to the kernel.
+    public var userData: [UInt8]?
+    /// `NFTA_SET_DESC_SIZE`: the number of elements nft announces for constant sets.
+    public var descriptionSize: UInt32?
 
     public init(table: ObjectName, name: ObjectName, id: UInt32? = nil, flags: Flags = [], keyType: UInt32,
-                keyLength: UInt32, dataType: UInt32? = nil, dataLength: UInt32? = nil, timeout: UInt64? = nil) {
+                keyLength: UInt32, dataType: UInt32? = nil, dataLength: UInt32? = nil, timeout: UInt64? = nil,
+                userData: [UInt8]? = nil, descriptionSize: UInt32? = nil) {
+        self.userData = userData
+        self.descriptionSize = descriptionSize
         self.table = table
         self.name = name
         self.id = id
@@ -74,8 +82,15 @@ public struct SetElement: Hashable, Sendable {
     public var verdict: NetfilterVerdict?
     /// For data maps.
     public var data: [UInt8]?
+    /// nft's element user data (the element comment).
+    public var userData: [UInt8]?
+    /// `NFT_SET_ELEM_INTERVAL_END`: this key closes the interval opened by the previous one.
+    public var intervalEnd: Bool
 
-    public init(key: [UInt8], keyEnd: [UInt8]? = nil, verdict: NetfilterVerdict? = nil, data: [UInt8]? = nil) {
+    public init(key: [UInt8], keyEnd: [UInt8]? = nil, verdict: NetfilterVerdict? = nil, data: [UInt8]? = nil,
+                userData: [UInt8]? = nil, intervalEnd: Bool = false) {
+        self.userData = userData
+        self.intervalEnd = intervalEnd
         self.key = key
         self.keyEnd = keyEnd
         self.verdict = verdict

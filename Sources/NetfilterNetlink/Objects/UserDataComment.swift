@@ -26,3 +26,16 @@ enum UserDataComment {
         return nil
     }
 }
+
+/// User-data TLVs as nft writes them, for callers that build objects nft must print back.
+public enum NetfilterUserData {
+    /// The comment TLV of tables, chains, rules and set elements (type 0 in each).
+    public static func comment(_ text: String) -> [UInt8] {
+        UserDataComment.encode(text)
+    }
+
+    /// The comment in table, chain, rule or element user data, if any.
+    public static func comment(in data: [UInt8]) -> String? {
+        data.withUnsafeBytes { UserDataComment.decode($0) }
+    }
+}

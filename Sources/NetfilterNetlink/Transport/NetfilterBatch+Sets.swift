@@ -78,6 +78,12 @@ struct NftnlSet {
         if let dataType = set.dataType { u32(NFTNL_SET_DATA_TYPE, dataType) }
         if let dataLength = set.dataLength { u32(NFTNL_SET_DATA_LEN, dataLength) }
         if let timeout = set.timeout { nftnl_set_set_u64(pointer, UInt16(NFTNL_SET_TIMEOUT.rawValue), timeout) }
+        if let size = set.descriptionSize { u32(NFTNL_SET_DESC_SIZE, size) }
+        if let userData = set.userData {
+            userData.withUnsafeBytes {
+                _ = nftnl_set_set_data(pointer, UInt16(NFTNL_SET_USERDATA.rawValue), $0.baseAddress, UInt32($0.count))
+            }
+        }
     }
 
     /// Hands an element to the set, which then owns it.
@@ -104,6 +110,14 @@ struct NftnlSet {
             data.withUnsafeBytes {
                 _ = nftnl_set_elem_set(item, UInt16(NFTNL_SET_ELEM_DATA), $0.baseAddress, UInt32($0.count))
             }
+        }
+        if let userData = element.userData {
+            userData.withUnsafeBytes {
+                _ = nftnl_set_elem_set(item, UInt16(NFTNL_SET_ELEM_USERDATA), $0.baseAddress, UInt32($0.count))
+            }
+        }
+        if element.intervalEnd {
+            nftnl_set_elem_set_u32(item, UInt16(NFTNL_SET_ELEM_FLAGS), UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue))
         }
         nftnl_set_elem_add(pointer, item)
     }

@@ -60,13 +60,18 @@ public final class NetfilterBatch {
 
     // MARK: Tables
 
-    public func addTable(family: NetfilterFamily, name: ObjectName, comment: String? = nil, tag: Int) {
+    /// `extraUserData` follows the comment record in the table's user data (nft ignores
+    /// record types it does not know, so other tools can mark a table without changing how
+    /// nft prints it).
+    public func addTable(family: NetfilterFamily, name: ObjectName, comment: String? = nil, extraUserData: [UInt8] = [],
+                         tag: Int) {
         let table = nftnl_table_alloc()!
         defer { nftnl_table_free(table) }
         name.withCString { nftnl_table_set_str(table, UInt16(NFTNL_TABLE_NAME.rawValue), $0) }
         nftnl_table_set_u32(table, UInt16(NFTNL_TABLE_FAMILY.rawValue), UInt32(family.rawValue))
-        if let comment {
-            UserDataComment.encode(comment).withUnsafeBytes { raw in
+        let userData = (comment.map(UserDataComment.encode) ?? []) + extraUserData
+        if !userData.isEmpty {
+            userData.withUnsafeBytes { raw in
                 _ = nftnl_table_set_data(table, UInt16(NFTNL_TABLE_USERDATA.rawValue), raw.baseAddress, UInt32(raw.count))
             }
         }
@@ -165,7 +170,7 @@ public final class NetfilterBatch {
     /// a caller can reuse one scratch array for every rule.
     public func addRule(family: NetfilterFamily, table: ObjectName, chain: ObjectName,
                         expressions: UnsafeBufferPointer<Expression>, compat: Compat? = nil,
-                        position: RulePosition = .append, tag: Int) throws {
+                        position: RulePosition = .append, userData: [UInt8]? = nil, tag: Int) throws {
         let rule = nftnl_rule_alloc()!
         defer { nftnl_rule_free(rule) }
         table.withCString { nftnl_rule_set_str(rule, UInt16(NFTNL_RULE_TABLE.rawValue), $0) }
@@ -178,6 +183,11 @@ public final class NetfilterBatch {
         }
         for expression in expressions {
             nftnl_rule_add_expr(rule, try expression.makeNftnl(family: family))
+        }
+        if let userData {
+            userData.withUnsafeBytes {
+                _ = nftnl_rule_set_data(rule, UInt16(NFTNL_RULE_USERDATA.rawValue), $0.baseAddress, UInt32($0.count))
+            }
         }
         // The kernel places a rule after its position handle with NLM_F_APPEND, before it without.
         let append: Bool
@@ -198,10 +208,11 @@ public final class NetfilterBatch {
     }
 
     public func addRule(family: NetfilterFamily, table: ObjectName, chain: ObjectName, expressions: [Expression],
-                        compat: Compat? = nil, position: RulePosition = .append, tag: Int) throws {
+                        compat: Compat? = nil, position: RulePosition = .append, userData: [UInt8]? = nil,
+                        tag: Int) throws {
         try expressions.withUnsafeBufferPointer {
             try addRule(family: family, table: table, chain: chain, expressions: $0, compat: compat,
-                        position: position, tag: tag)
+                        position: position, userData: userData, tag: tag)
         }
     }
 

@@ -99,17 +99,20 @@ extension NetfilterSocket {
         defer { nftnl_table_free(table) }
         guard nftnl_table_nlmsg_parse(header, table) == 0 else { return nil }
         var comment: String?
+        var userData: [UInt8]?
         if nftnl_table_is_set(table, UInt16(NFTNL_TABLE_USERDATA.rawValue)) {
             var length: UInt32 = 0
             if let data = nftnl_table_get_data(table, UInt16(NFTNL_TABLE_USERDATA.rawValue), &length) {
-                comment = UserDataComment.decode(UnsafeRawBufferPointer(start: data, count: Int(length)))
+                let raw = UnsafeRawBufferPointer(start: data, count: Int(length))
+                comment = UserDataComment.decode(raw)
+                userData = Array(raw)
             }
         }
         return TableInfo(family: family,
                          name: ObjectName(cString: nftnl_table_get_str(table, UInt16(NFTNL_TABLE_NAME.rawValue))),
                          handle: nftnl_table_get_u64(table, UInt16(NFTNL_TABLE_HANDLE.rawValue)),
                          flags: nftnl_table_get_u32(table, UInt16(NFTNL_TABLE_FLAGS.rawValue)),
-                         comment: comment)
+                         comment: comment, userData: userData)
     }
 
     private static func chainInfo(_ chain: OpaquePointer, family: NetfilterFamily, table: ObjectName) -> ChainInfo {
@@ -185,7 +188,16 @@ extension NetfilterSocket {
             keyType: u32(NFTNL_SET_KEY_TYPE), keyLength: u32(NFTNL_SET_KEY_LEN),
             dataType: isSet(NFTNL_SET_DATA_TYPE) ? u32(NFTNL_SET_DATA_TYPE) : nil,
             dataLength: isSet(NFTNL_SET_DATA_LEN) ? u32(NFTNL_SET_DATA_LEN) : nil,
-            timeout: isSet(NFTNL_SET_TIMEOUT) ? nftnl_set_get_u64(set, UInt16(NFTNL_SET_TIMEOUT.rawValue)) : nil)
+            timeout: isSet(NFTNL_SET_TIMEOUT) ? nftnl_set_get_u64(set, UInt16(NFTNL_SET_TIMEOUT.rawValue)) : nil,
+            userData: userData(set),
+            descriptionSize: isSet(NFTNL_SET_DESC_SIZE) ? u32(NFTNL_SET_DESC_SIZE) : nil)
+    }
+
+    private static func userData(_ set: OpaquePointer) -> [UInt8]? {
+        guard nftnl_set_is_set(set, UInt16(NFTNL_SET_USERDATA.rawValue)) else { return nil }
+        var length: UInt32 = 0
+        guard let raw = nftnl_set_get_data(set, UInt16(NFTNL_SET_USERDATA.rawValue), &length) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: raw, count: Int(length)))
     }
 
     private static func elementValue(_ item: OpaquePointer) -> SetElement {
@@ -202,7 +214,10 @@ extension NetfilterSocket {
             verdict = NetfilterVerdict(code: Int32(bitPattern: nftnl_set_elem_get_u32(item, UInt16(NFTNL_SET_ELEM_VERDICT))),
                                        chain: chain)
         }
+        let flags = nftnl_set_elem_is_set(item, UInt16(NFTNL_SET_ELEM_FLAGS))
+            ? nftnl_set_elem_get_u32(item, UInt16(NFTNL_SET_ELEM_FLAGS)) : 0
         return SetElement(key: bytes(NFTNL_SET_ELEM_KEY) ?? [], keyEnd: bytes(NFTNL_SET_ELEM_KEY_END), verdict: verdict,
-                          data: bytes(NFTNL_SET_ELEM_DATA))
+                          data: bytes(NFTNL_SET_ELEM_DATA), userData: bytes(NFTNL_SET_ELEM_USERDATA),
+                          intervalEnd: flags & UInt32(NFT_SET_ELEM_INTERVAL_END.rawValue) != 0)
     }
 }

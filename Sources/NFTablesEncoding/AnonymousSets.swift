@@ -1,0 +1,125 @@
+import NetfilterNetlink
+import NetworkAddresses
+import RuleModel
+
+/// Anonymous sets and maps written inside a rule (`ip saddr != { … }`, `numgen … vmap { … }`).
+/// nft names them `__set%d` / `__map%d` (the kernel picks the number) and binds the rule to
+/// them by set ID within the batch.
+struct AnonymousSetEncoder {
+    let table: ObjectName
+    let family: NetfilterFamily
+
+    /// `numgen random mod N vmap { 0 : goto A, … }`: integer keys in host order.
+    func randomChoiceMap(_ targets: [ChainName], id: UInt32) -> NFTablesProgram.SetDefinition {
+        var userData = SetUserData.u32(SetUserData.keyByteOrder, 1)
+        userData += SetUserData.u32(SetUserData.dataByteOrder, 0)
+        userData += SetUserData.typeof(SetUserData.dataTypeof, kind: SetUserData.verdictKind, data: [])
+        userData += SetUserData.u32(SetUserData.dataInterval, 0)
+        let set = NetfilterSet(table: table, name: "__map%d", id: id, flags: [.anonymous, .constant, .map],
+                               keyType: NetfilterSet.DataType.integer, keyLength: 4,
+                               dataType: NetfilterSet.DataType.verdict, dataLength: 0, userData: userData,
+                               descriptionSize: UInt32(targets.count))
+        let elements = targets.enumerated().map { position, target in
+            KernelElement(key: withUnsafeBytes(of: UInt32(position).littleEndian) { Array($0) },
+                       verdict: .goto(objectName(target)))
+        }
+        return NFTablesProgram.SetDefinition(set: set, elements: elements)
+    }
+
+    /// An anonymous set of addresses (and prefixes, which make it an interval set).
+    func addressSet(field: PacketField, _ components: [KeyComponent],
+                    id: UInt32) throws(NFTablesEncodingError) -> NFTablesProgram.SetDefinition {
+        guard field == .sourceAddress || field == .destinationAddress else {
+            throw NFTablesEncodingError("anonymous sets of \(field) are not encoded yet")
+        }
+        let ipv6 = family == .ipv6
+        var prefixes: [IPPrefix] = []
+        for component in components {
+            switch component {
+            case .address(let address): prefixes.append(IPPrefix(host: address))
+            case .prefix(let prefix): prefixes.append(prefix.network)
+            default: throw NFTablesEncodingError("anonymous address set holds \(component)")
+            }
+        }
+        let interval = prefixes.contains { !$0.isHost }
+        var flags: NetfilterSet.Flags = [.anonymous, .constant]
+        var userData = SetUserData.u32(SetUserData.keyByteOrder, 2)
+        if interval {
+            flags.insert(.interval)
+            userData += SetUserData.u32(SetUserData.mergeElements, 1)
+        }
+        // typeof: a payload expression, described by nft's header and field numbers.
+        let header: UInt32 = ipv6 ? 13 : 12
+        let fieldNumber: UInt32 = field == .sourceAddress ? (ipv6 ? 8 : 11) : (ipv6 ? 9 : 12)
+        userData += SetUserData.typeof(SetUserData.keyTypeof, kind: SetUserData.payloadKind,
+                                       data: SetUserData.u32(0, header) + SetUserData.u32(1, fieldNumber))
+        let elements = interval ? IntervalElements.elements(prefixes) : prefixes.map { KernelElement(key: $0.address.bytes) }
+        let set = NetfilterSet(table: table, name: "__set%d", id: id, flags: flags,
+                               keyType: ipv6 ? NetfilterSet.DataType.ipv6Address : NetfilterSet.DataType.ipv4Address,
+                               keyLength: ipv6 ? 16 : 4, userData: userData, descriptionSize: UInt32(elements.count))
+        return NFTablesProgram.SetDefinition(set: set, elements: elements)
+    }
+}
+
+/// Prefixes as nft sends an interval set: ranges merged, each a start key and an end key
+/// (one past the range, flagged INTERVAL_END), and a leading end at zero when the first
+/// range does not start there.
+enum IntervalElements {
+    static func elements(_ prefixes: [IPPrefix]) -> [KernelElement] {
+        guard let first = prefixes.first else { return [] }
+        let width = first.address.bytes.count
+        // Ranges as big-endian byte arrays; `end` is exclusive, nil past the top.
+        var ranges: [(start: [UInt8], end: [UInt8]?)] = prefixes.map { prefix in
+            let start = prefix.address.bytes
+            return (start, increment(lastAddress(start, prefixLength: prefix.length)))
+        }
+        ranges.sort { $0.start.lexicographicallyPrecedes($1.start) }
+        var merged: [(start: [UInt8], end: [UInt8]?)] = []
+        for range in ranges {
+            if let last = merged.last {
+                guard let lastEnd = last.end else { continue }
+                if !lastEnd.lexicographicallyPrecedes(range.start) {
+                    if let end = range.end, end.lexicographicallyPrecedes(lastEnd) { continue }
+                    merged[merged.count - 1].end = range.end
+                    continue
+                }
+            }
+            merged.append(range)
+        }
+        var out: [KernelElement] = []
+        let zero = [UInt8](repeating: 0, count: width)
+        if merged[0].start != zero { out.append(KernelElement(key: zero, intervalEnd: true)) }
+        for range in merged {
+            out.append(KernelElement(key: range.start))
+            if let end = range.end { out.append(KernelElement(key: end, intervalEnd: true)) }
+        }
+        return out
+    }
+
+    static func lastAddress(_ start: [UInt8], prefixLength: Int) -> [UInt8] {
+        var bytes = start
+        for index in bytes.indices {
+            let bitsBefore = index * 8
+            if bitsBefore >= prefixLength {
+                bytes[index] = 0xff
+            } else if bitsBefore + 8 > prefixLength {
+                bytes[index] |= UInt8(0xff) >> UInt8(prefixLength - bitsBefore)
+            }
+        }
+        return bytes
+    }
+
+    /// One more, or nil when `bytes` is all ones.
+    static func increment(_ bytes: [UInt8]) -> [UInt8]? {
+        var out = bytes
+        for index in out.indices.reversed() {
+            if out[index] == 0xff {
+                out[index] = 0
+            } else {
+                out[index] += 1
+                return out
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,94 @@
+import NetfilterNetlink
+import RuleModel
+
+/// Rule-model nftables tables → the kernel objects `nft -f` would create for the same text.
+public struct NFTablesEncoder {
+    public init() {}
+
+    /// `firstSetID` numbers the anonymous sets: programs committed in one batch need IDs
+    /// of their own (the kernel matches an ID with the set it names within the batch).
+    public func program(for table: Table, family tableFamily: TableFamily,
+                        firstSetID: UInt32 = 1) throws(NFTablesEncodingError) -> NFTablesProgram {
+        let family: NetfilterFamily
+        switch tableFamily {
+        case .ip: family = .ipv4
+        case .ip6: family = .ipv6
+        case .inet: family = .inet
+        default: throw NFTablesEncodingError("table family \(tableFamily) is not encoded")
+        }
+        let name = ObjectName(table.name)
+        let anonymous = AnonymousSetEncoder(table: name, family: family)
+        let matches = MatchEncoder(family: family, anonymous: anonymous)
+        let verdicts = VerdictEncoder(family: family, anonymous: anonymous)
+        let named = NamedSetEncoder(table: name)
+
+        // kube-proxy's dump (and so `nft -f`) declares chains, sets and maps by name.
+        let chainOrder = Self.byName(table.chains.map(\.name))
+        var chains: [NFTablesProgram.Chain] = []
+        chains.reserveCapacity(chainOrder.count)
+        for index in chainOrder {
+            let chain = table.chains[index]
+            chains.append(NFTablesProgram.Chain(name: objectName(chain.name), base: try Self.base(chain.attachment),
+                                                comment: chain.comment))
+        }
+        var sets: [NFTablesProgram.SetDefinition] = []
+        for index in Self.byName(table.sets.map(\.name)) { sets.append(try named.definition(table.sets[index])) }
+        for index in Self.byName(table.maps.map(\.name)) { sets.append(try named.definition(table.maps[index])) }
+
+        var rules: [NFTablesProgram.Rule] = []
+        rules.reserveCapacity(table.chains.reduce(0) { $0 + $1.rules.count })
+        var nextID = firstSetID
+        for index in chainOrder {
+            let chain = table.chains[index]
+            let chainName = objectName(chain.name)
+            for rule in chain.rules {
+                var expressions: [Expression] = []
+                var anonymousSets: [NFTablesProgram.SetDefinition] = []
+                do {
+                    for match in rule.matches {
+                        try matches.append(match, to: &expressions, sets: &anonymousSets, nextID: &nextID)
+                    }
+                    if let verdict = rule.verdict {
+                        try verdicts.append(verdict, to: &expressions, sets: &anonymousSets, nextID: &nextID)
+                    }
+                } catch {
+                    throw NFTablesEncodingError("chain \(chain.name): \(error.description)")
+                }
+                rules.append(NFTablesProgram.Rule(chain: chainName, expressions: expressions,
+                                                  userData: rule.comment.map { NetfilterUserData.comment($0.description) },
+                                                  anonymousSets: anonymousSets))
+            }
+        }
+        return NFTablesProgram(family: family, table: name, tableComment: table.comment, chains: chains, sets: sets,
+                               rules: rules, nextSetID: nextID)
+    }
+
+    /// Indices in byte order of the names (ties keep their order).
+    static func byName(_ names: [ChainName]) -> [Int] {
+        names.indices.sorted { lhs, rhs in
+            let order = names[lhs].withUTF8 { left in names[rhs].withUTF8 { right in Self.compare(left, right) } }
+            return order != 0 ? order < 0 : lhs < rhs
+        }
+    }
+
+    private static func compare(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
+        for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+            return left[index] < right[index] ? -1 : 1
+        }
+        return left.count - right.count
+    }
+
+    static func base(_ attachment: BaseChainAttachment?) throws(NFTablesEncodingError) -> BaseChainSpec? {
+        guard let attachment else { return nil }
+        let hook: BaseChainSpec.Hook
+        switch attachment.hook {
+        case .prerouting: hook = .prerouting
+        case .input: hook = .input
+        case .forward: hook = .forward
+        case .output: hook = .output
+        case .postrouting: hook = .postrouting
+        }
+        return BaseChainSpec(type: (attachment.type ?? .filter).rawValue, hook: hook, priority: attachment.priority,
+                             policyAccepts: attachment.policyAccepts)
+    }
+}

@@ -1,0 +1,136 @@
+import NetfilterNetlink
+import NetworkNamespaces
+import NFTablesEncoding
+import RuleModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Programs kube-proxy's nftables layout natively (no `nft` process): the tables PacketPath
+/// owns there (`ip|ip6 kube-proxy`) replaced in one atomic batch, identical to what `nft -f`
+/// of the same text makes. Nothing else in the ruleset is touched.
+public struct NFTablesApplier: Sendable {
+    public var options: ApplyOptions
+    /// Replace a same-named table PacketPath did not write.
+    public var takeOver: Bool
+
+    public init(options: ApplyOptions = ApplyOptions(), takeOver: Bool = false) {
+        self.options = options
+        self.takeOver = takeOver
+    }
+
+    /// Encodes the rulesets' tables (before anything is read or sent).
+    public static func programs(_ rulesets: [Ruleset]) throws -> [NFTablesProgram] {
+        var programs: [NFTablesProgram] = []
+        var setID: UInt32 = 1
+        for ruleset in rulesets {
+            for table in ruleset.tables {
+                do {
+                    let family = table.family ?? (ruleset.family == .ipv4 ? .ip : .ip6)
+                    let program = try NFTablesEncoder().program(for: table, family: family, firstSetID: setID)
+                    setID = program.nextSetID
+                    programs.append(program)
+                } catch {
+                    throw ApplyError.invalidRuleset("table \(table.name): \(error.description)")
+                }
+            }
+        }
+        return programs
+    }
+
+    /// Applies into `namespace`, on a dedicated thread that enters it.
+    public func apply(_ rulesets: [Ruleset], into namespace: NetworkNamespace) throws -> ApplyReport {
+        let programs = try Self.programs(rulesets)
+        if let reason = Privileges.missingReason { throw ApplyError.notPrivileged(reason) }
+        do {
+            let target = try namespace.identity()
+            let own = try NetworkNamespace(path: "/proc/self/ns/net").identity()
+            if target == own && !options.host { throw ApplyError.refusingHostNamespace(namespace.description) }
+            return try NetfilterSocket.withSocket(in: namespace) { socket in
+                try self.apply(programs, connection: NetlinkConnection(socket))
+            }
+        } catch let error as NamespaceError {
+            throw ApplyError.namespace(error.description)
+        }
+    }
+
+    /// Applies through any connection (the in-memory `FakeKernel` in tests).
+    public func apply(_ programs: [NFTablesProgram], connection: KernelConnection) throws -> ApplyReport {
+        var steps: [NFTablesProgram.Step] = []
+        do {
+            let generation = try connection.generation()
+            var existing: [TableInfo] = []
+            for family in Set(programs.map(\.family)) { existing += try connection.tables(family: family) }
+            // Unchanged since PacketPath's last commit: every table carries this fingerprint
+            // and the generation that commit produced, and no one has committed since.
+            let fingerprint = NFTablesFingerprint.of(programs)
+            let unchanged = !programs.isEmpty && programs.allSatisfy { program in
+                existing.first { $0.family == program.family && $0.name == program.table }
+                    .flatMap(NFTablesOwnership.state) == NFTablesOwnership.State(fingerprint: fingerprint, generation: generation)
+            }
+            if unchanged { return ApplyReport(outcome: .unchangedSinceLastApply) }
+            // The guarded commit is the next one, so it produces the next generation.
+            let state = NFTablesOwnership.State(fingerprint: fingerprint, generation: generation &+ 1)
+            let planned = try NFTablesPlan.plan(programs, existing: existing, takeOver: takeOver, state: state)
+            steps = planned.steps
+            let report = ApplyReport(outcome: options.dryRun ? .dryRun : .applied,
+                                     chainsCreated: programs.reduce(0) { $0 + $1.chains.count },
+                                     rulesWritten: programs.reduce(0) { $0 + $1.ruleCount },
+                                     operations: planned.transaction.counts)
+            if options.dryRun { return report }
+            let statistics = try connection.commit(planned.transaction, generation: generation)
+            var committed = report
+            committed.messages = statistics.messages
+            committed.bytes = statistics.bytes
+            return committed
+        } catch NetfilterError.batchRejected(let failures, let repliesLost) {
+            throw Self.rejection(failures, repliesLost: repliesLost, steps: steps)
+        } catch NetfilterError.generationChanged {
+            throw ApplyError.concurrentChanges(attempts: 1)
+        } catch let error as NetfilterError {
+            throw ApplyError.netfilter(error.description)
+        }
+    }
+
+    /// Deletes the nftables-layout tables PacketPath wrote (any name, both families) in one
+    /// batch; tables it did not write are left alone.
+    public func reset(connection: KernelConnection) throws -> ApplyReport {
+        do {
+            let generation = try connection.generation()
+            var transaction = Transaction()
+            for family in [NetfilterFamily.ipv4, .ipv6] {
+                for table in try connection.tables(family: family) where NFTablesOwnership.isOwned(table) {
+                    transaction.append(.deleteTable(TableKey(family, table.name)))
+                }
+            }
+            guard !transaction.isEmpty else { return ApplyReport(outcome: .nothingOwned) }
+            if options.dryRun { return ApplyReport(outcome: .dryRun, operations: transaction.counts) }
+            let statistics = try connection.commit(transaction, generation: generation)
+            return ApplyReport(outcome: .applied, messages: statistics.messages, bytes: statistics.bytes,
+                               operations: transaction.counts)
+        } catch NetfilterError.generationChanged {
+            throw ApplyError.concurrentChanges(attempts: 1)
+        } catch let error as NetfilterError {
+            throw ApplyError.netfilter(error.description)
+        }
+    }
+
+    /// Names the objects the kernel refused, from the tags (steps) of their messages.
+    static func rejection(_ failures: [MessageFailure], repliesLost: Bool, steps: [NFTablesProgram.Step]) -> ApplyError {
+        if failures.contains(where: { $0.errno == EPERM || $0.errno == EACCES }) {
+            return .notPrivileged("the kernel refused netfilter changes (needs CAP_NET_ADMIN in the target namespace)")
+        }
+        var objects = failures.map { failure -> RejectedObject in
+            let reason = String(cString: strerror(failure.errno)) + (failure.message.map { " (\($0))" } ?? "")
+            let object = failure.tag.flatMap { steps.indices.contains($0) ? steps[$0].description : nil } ?? "a message"
+            return RejectedObject(object: object, rule: nil, errno: failure.errno, reason: reason,
+                                  attribute: failure.attribute?.description)
+        }
+        if objects.isEmpty {
+            objects.append(RejectedObject(object: "the batch", rule: nil, errno: 0,
+                                          reason: repliesLost ? "the kernel's replies were lost" : "no commit confirmation",
+                                          attribute: nil))
+        }
+        return .rejected(objects)
+    }
+}

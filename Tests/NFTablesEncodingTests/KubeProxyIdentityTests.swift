@@ -1,0 +1,70 @@
+import ClusterState
+import Foundation
+import NetfilterApply
+import NetfilterNetlink
+import NetworkAddresses
+import NetworkNamespaces
+import NFTablesEncoding
+import PacketPath
+import RuleModel
+import Testing
+import TestSupport
+
+/// The reference cases compiled and programmed natively (one batch over netlink, no `nft`
+/// process) into a fresh namespace must list exactly as `nft -f` of kube-proxy's dump did:
+/// `nft list table` equal to the case's `live-nft-list.txt`.
+///
+/// ROOT TEST: needs namespaces. Without the privileges the suite is reported as SKIPPED
+/// (not passed); PACKETPATH_REQUIRE_PRIVILEGED=1 makes it fail instead.
+@Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
+struct KubeProxyIdentityTests {
+    static let names: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: ProjectPaths.kubeProxyCases)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted()
+    }()
+
+    static func file(_ name: String, _ file: String) -> String {
+        ProjectPaths.kubeProxyCases + "/" + name + "/" + file
+    }
+
+    /// The case's one table, encoded.
+    static func program(_ name: String) throws -> NFTablesProgram {
+        let loaded = try ManifestLoader.load(paths: [file(name, "input.yaml")])
+        let families = Pipeline.defaultFamilies(for: loaded.state)
+        let rulesets = Pipeline.compileNFTables(loaded.state, families: families)
+        let table = try #require(rulesets.first?.tables.first)
+        return try NFTablesEncoder().program(for: table, family: table.family ?? .ip)
+    }
+
+    @Test func allThirtyCasesArePresent() {
+        #expect(Self.names.count == 30)
+    }
+
+    @Test(arguments: names)
+    func nativeApplyListsAsKubeProxys(caseName: String) throws {
+        let program = try Self.program(caseName)
+        let scratch = try ScratchNamespace(tag: "nfti")
+        defer { scratch.remove() }
+        let report = try NetfilterSocket.withSocket(in: scratch.namespace) { socket in
+            try NFTablesApplier().apply([program], connection: NetlinkConnection(socket))
+        }
+        #expect(report.outcome == .applied)
+        let family = program.family == .ipv6 ? "ip6" : "ip"
+        let listing = try scratch.exec(["nft", "list", "table", family, "kube-proxy"])
+        try #require(listing.status == 0, "nft list failed: \(listing.stderr)")
+        let expected = String(decoding: try Data(contentsOf: URL(fileURLWithPath: Self.file(caseName, "live-nft-list.txt"))),
+                              as: UTF8.self)
+        #expect(listing.stdout == expected, "first difference: \(Self.firstDifference(listing.stdout, expected))")
+    }
+
+    static func firstDifference(_ actual: String, _ expected: String) -> String {
+        let left = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        let right = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        for index in 0..<max(left.count, right.count) {
+            let a = index < left.count ? String(left[index]) : "<end>"
+            let b = index < right.count ? String(right[index]) : "<end>"
+            if a != b { return "line \(index + 1):\n  applied:  \(a)\n  expected: \(b)" }
+        }
+        return "none"
+    }
+}
