@@ -66,6 +66,11 @@ struct MatchEncoder {
             throw NFTablesEncodingError("a statistic match has no nftables form (use numgen)")
         case .recent:
             throw NFTablesEncodingError("a recent match has no nftables form (use a set)")
+        case .interface:
+            // Neither nftables layout writes one; they come only from iptables dumps.
+            throw NFTablesEncodingError("interface matches are not encoded natively yet")
+        case .unrecognized(let text):
+            throw NFTablesEncodingError("an iptables match kept verbatim (\(text)) has no nftables form")
         }
     }
 

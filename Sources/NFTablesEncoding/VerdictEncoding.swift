@@ -10,6 +10,8 @@ struct VerdictEncoder {
     func append(_ verdict: Verdict, to out: inout [Expression], sets: inout [NFTablesProgram.SetDefinition],
                 nextID: inout UInt32) throws(NFTablesEncodingError) {
         switch verdict {
+        case .unrecognized(let text):
+            throw NFTablesEncodingError("an iptables target kept verbatim (\(text)) has no nftables form")
         case .accept: out.append(.immediate(Immediate(verdict: .accept)))
         case .drop: out.append(.immediate(Immediate(verdict: .drop)))
         case .return: out.append(.immediate(Immediate(verdict: .return)))

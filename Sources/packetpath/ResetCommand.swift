@@ -20,13 +20,24 @@ struct ResetCommand: ParsableCommand {
 
     func run() throws {
         let namespace = try CLIInput.run { try target.namespace() }
-        let report = try CLIInput.run { try NetfilterApplier(options: ApplyOptions(host: target.host)).reset(namespace) }
-        if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
-        let text = report.outcome == .nothingOwned
-            ? "PacketPath owns nothing in \(namespace); nothing sent"
-            : "reset \(namespace): \(report.chainsDeleted) chains and \(report.rulesDeleted) built-in chain rules of PacketPath's removed, "
-                + "one batch of \(report.messages) messages"
-        StandardStreams.writeOut(Array((text + "\n").utf8))
+        let options = ApplyOptions(host: target.host)
+        // Both layouts: the iptables chains, then the nftables tables (one batch each).
+        let report = try CLIInput.run { try NetfilterApplier(options: options).reset(namespace) }
+        let tables = try CLIInput.run { try NFTablesApplier(options: options).reset(namespace) }
+        if output == .json {
+            return try StandardStreams.writeJSON(["iptables": ApplyJSON(report, namespace: namespace),
+                                                  "nftables": ApplyJSON(tables, namespace: namespace)])
+        }
+        var lines: [String] = []
+        if report.outcome != .nothingOwned {
+            lines.append("reset \(namespace): \(report.chainsDeleted) chains and \(report.rulesDeleted) built-in chain rules of "
+                + "PacketPath's removed, one batch of \(report.messages) messages")
+        }
+        if tables.outcome != .nothingOwned {
+            lines.append("reset \(namespace): PacketPath's nftables tables removed, one batch of \(tables.messages) messages")
+        }
+        if lines.isEmpty { lines.append("PacketPath owns nothing in \(namespace); nothing sent") }
+        StandardStreams.writeOut(Array((lines.joined(separator: "\n") + "\n").utf8))
     }
 }
 

@@ -68,4 +68,20 @@ struct ResetAndDryRunCommandTests {
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("--host"))
     }
+
+    /// Reset covers both layouts: after an iptables apply and an nftables apply, one reset
+    /// leaves the namespace as empty as it was; a foreign table survives it.
+    @Test func resetRemovesBothLayoutsAndNothingForeign() throws {
+        let scratch = try ScratchNamespace(tag: "rst2")
+        defer { scratch.remove() }
+        let foreign = try scratch.exec(["nft", "add table inet someone-else"])
+        try #require(foreign.succeeded, "\(foreign.stderr)")
+        let before = try scratch.exec(["nft", "list", "ruleset"]).stdout
+        _ = try run(["apply", Self.example, "--netns", scratch.name])
+        _ = try run(["apply", Self.example, "--netns", scratch.name, "--backend", "nftables"])
+        #expect(try scratch.exec(["nft", "list", "tables"]).stdout.contains("table ip kube-proxy"))
+        let output = try run(["reset", "--netns", scratch.name])
+        #expect(output.contains("nftables tables removed"))
+        #expect(try scratch.exec(["nft", "list", "ruleset"]).stdout == before)
+    }
 }

@@ -92,6 +92,21 @@ public struct NFTablesApplier: Sendable {
         }
     }
 
+    /// `reset(connection:)` in `namespace`, on a dedicated thread that enters it.
+    public func reset(_ namespace: NetworkNamespace) throws -> ApplyReport {
+        if let reason = Privileges.missingReason { throw ApplyError.notPrivileged(reason) }
+        do {
+            let target = try namespace.identity()
+            let own = try NetworkNamespace(path: "/proc/self/ns/net").identity()
+            if target == own && !options.host { throw ApplyError.refusingHostNamespace(namespace.description) }
+            return try NetfilterSocket.withSocket(in: namespace) { socket in
+                try self.reset(connection: NetlinkConnection(socket))
+            }
+        } catch let error as NamespaceError {
+            throw ApplyError.namespace(error.description)
+        }
+    }
+
     /// Deletes the nftables-layout tables PacketPath wrote (any name, both families) in one
     /// batch; tables it did not write are left alone.
     public func reset(connection: KernelConnection) throws -> ApplyReport {
