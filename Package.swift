@@ -96,7 +96,9 @@ let package = Package(
         .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ServiceCompiler", "PacketPath", "IPTablesText"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath", "TestSupport"]),
-        .testTarget(name: "NFTTextTests", dependencies: ["NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText"]),
+        .testTarget(name: "NFTTextTests", dependencies: [
+            "NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText", "TestSupport",
+        ]),
         .testTarget(name: "KubeProxyNFTablesTests", dependencies: [
             "KubeProxyNFTables", "NFTText", "PacketPath", "ClusterState", "ServiceCompiler", "RuleModel",
             "NetworkAddresses", "NetworkNamespaces", "PacketTrace", "TestSupport",
