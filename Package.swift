@@ -44,7 +44,9 @@ let package = Package(
         // A Service's packet path as a graph (DOT, Mermaid), drawn from traces.
         .target(name: "PathGraph", dependencies: ["PacketTrace", "RuleModel"]),
         // Semantic comparison of two rulesets, reported per Service port.
-        .target(name: "RuleDiff", dependencies: ["RuleModel", "IPTablesText", "ServiceCompiler"]),
+        .target(name: "RuleDiff", dependencies: [
+            "RuleModel", "IPTablesText", "ServiceCompiler", "PacketTrace", "KubeProxyNFTables",
+        ]),
         // Service DNS names and Ingress routes -> the Services, addresses and ports they lead to.
         .target(name: "ServiceNames", dependencies: ["ClusterState", "NetworkAddresses"]),
         // Findings about the manifests themselves, one check per file.
