@@ -123,7 +123,9 @@ let package = Package(
         // What several test targets share: project and reference-data paths, parsed dumps.
         .target(name: "TestSupport", dependencies: ["IPTablesText", "RuleModel", "NetworkAddresses"],
                 path: "Tests/TestSupport"),
-        .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "TestSupport"]),
+        .testTarget(name: "PacketTraceTests", dependencies: [
+            "PacketTrace", "PacketPath", "ClusterState", "TestSupport", "NetworkNamespaces", "RuleModel", "NetworkAddresses",
+        ]),
         .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
         .testTarget(name: "ServiceNamesTests", dependencies: [
