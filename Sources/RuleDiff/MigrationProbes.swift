@@ -16,11 +16,17 @@ struct MigrationProbes {
     let secondaryAddress: IPAddress
     let sources: [IPAddress]
     let environment: TraceEnvironment
+    /// Whether the sides are the modes' defaults for an empty `nodePortAddresses`: iptables on
+    /// every local address (`-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`), nftables on the
+    /// `nodeport-ips` set. Only then is a NodePort difference at another local address by design.
+    let nodePortDefaultsDiffer: Bool
 
     init(family: IPFamily, rulesets: [Ruleset]) {
         self.family = family
         var prefixes: [IPPrefix] = []
         var nodes: [IPAddress] = []
+        var iptablesOnEveryLocalAddress = false
+        var nftablesOnTheSet = false
         for ruleset in rulesets where ruleset.family == family {
             for table in ruleset.tables {
                 for set in table.sets where set.name == "nodeport-ips" {
@@ -36,8 +42,13 @@ struct MigrationProbes {
                             default: break
                             }
                         }
+                        if case .verdictMap(_, "service-nodeports")? = rule.verdict,
+                           rule.matches.contains(where: { if case .inSet(_, "nodeport-ips", false) = $0 { return true }; return false }) {
+                            nftablesOnTheSet = true
+                        }
                         // iptables with nodePortAddresses: `-d NODEIP -j KUBE-NODEPORTS`.
                         if case .jump("KUBE-NODEPORTS")? = rule.verdict {
+                            if rule.matches.contains(.addressType(.destination, .local)) { iptablesOnEveryLocalAddress = true }
                             for case .destination(let address, false) in rule.matches where address.asPrefix.isHost {
                                 nodes.append(address.asPrefix.address)
                             }
@@ -46,6 +57,7 @@ struct MigrationProbes {
                 }
             }
         }
+        nodePortDefaultsDiffer = iptablesOnEveryLocalAddress && nftablesOnTheSet
         let v4 = family == .ipv4
         let fallbackNode = IPAddress(v4 ? "192.0.2.2" : "2001:db8::2")!
         var seen = Set<IPAddress>()
@@ -97,7 +109,7 @@ struct MigrationProbes {
         }
         if key.address == nil {
             probes.append(Probe(packet: packet(sources[0], secondaryAddress), origin: .network,
-                                byDesign: MigrationByDesign.nodePortAddresses))
+                                byDesign: nodePortDefaultsDiffer ? MigrationByDesign.nodePortAddresses : nil))
             if family == .ipv4 {
                 let localhost = IPAddress("127.0.0.1")!
                 probes.append(Probe(packet: packet(localhost, localhost), origin: .node, byDesign: MigrationByDesign.localhostNodePorts))
