@@ -1,6 +1,7 @@
 import KubeProxyNFTables
 import NetworkAddresses
 import RuleModel
+import ServiceCompiler
 
 /// A way into a Service port: an address (ClusterIP, external IP, load-balancer IP) or any
 /// node address (NodePort), a protocol and a port.
@@ -123,7 +124,7 @@ enum MigrationEntryPoints {
                     if let _ = address {
                         kind = comment.hasSuffix(" cluster IP") ? .clusterIP : comment.hasSuffix(" external IP") ? .externalIP
                             : comment.hasSuffix(" loadbalancer IP") ? .loadBalancerIP : .externalOrLoadBalancerIP
-                    } else if chain.name == "KUBE-NODEPORTS" || localDestination {
+                    } else if chain.name == KubeProxyChains.nodePorts || localDestination {
                         kind = .nodePort
                     } else {
                         continue

@@ -1,6 +1,8 @@
+import KubeProxyNFTables
 import NetworkAddresses
 import PacketTrace
 import RuleModel
+import ServiceCompiler
 
 /// The packets a migration diff sends at each entry point, and the node they arrive at.
 /// Dumps do not say which addresses are the node's: the nftables side's `nodeport-ips` and
@@ -8,6 +10,8 @@ import RuleModel
 /// in. Sources are an outsider, one address inside every source prefix either side's rules
 /// test (cluster CIDR, load-balancer source ranges), and the node itself.
 struct MigrationProbes {
+    private typealias Naming = KubeProxyNFTablesNaming
+
     let family: IPFamily
     /// The node's addresses NodePorts are probed at (the first is the primary).
     let nodeAddresses: [IPAddress]
@@ -29,7 +33,7 @@ struct MigrationProbes {
         var nftablesOnTheSet = false
         for ruleset in rulesets where ruleset.family == family {
             for table in ruleset.tables {
-                for set in table.sets where set.name == "nodeport-ips" {
+                for set in table.sets where set.name == Naming.nodePortIPs {
                     for element in set.elements { if case .address(let address)? = element.key.first { nodes.append(address) } }
                 }
                 for chain in table.chains {
@@ -42,12 +46,12 @@ struct MigrationProbes {
                             default: break
                             }
                         }
-                        if case .verdictMap(_, "service-nodeports")? = rule.verdict,
-                           rule.matches.contains(where: { if case .inSet(_, "nodeport-ips", false) = $0 { return true }; return false }) {
+                        if case .verdictMap(_, Naming.serviceNodePorts)? = rule.verdict,
+                           rule.matches.contains(.inSet(fields: [.destinationAddress], set: Naming.nodePortIPs)) {
                             nftablesOnTheSet = true
                         }
                         // iptables with nodePortAddresses: `-d NODEIP -j KUBE-NODEPORTS`.
-                        if case .jump("KUBE-NODEPORTS")? = rule.verdict {
+                        if rule.verdict == .jump(KubeProxyChains.nodePorts) {
                             if rule.matches.contains(.addressType(.destination, .local)) { iptablesOnEveryLocalAddress = true }
                             for case .destination(let address, false) in rule.matches where address.asPrefix.isHost {
                                 nodes.append(address.asPrefix.address)
