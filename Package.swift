@@ -48,7 +48,9 @@ let package = Package(
         // A Service's packet path as a graph (DOT, Mermaid), drawn from traces.
         .target(name: "PathGraph", dependencies: ["PacketTrace", "RuleModel"]),
         // Semantic comparison of two rulesets, reported per Service port.
-        .target(name: "RuleDiff", dependencies: ["RuleModel", "IPTablesText", "ServiceCompiler"]),
+        .target(name: "RuleDiff", dependencies: [
+            "RuleModel", "IPTablesText", "ServiceCompiler", "PacketTrace", "KubeProxyNFTables",
+        ]),
         // Service DNS names and Ingress routes -> the Services, addresses and ports they lead to.
         .target(name: "ServiceNames", dependencies: ["ClusterState", "NetworkAddresses"]),
         // Findings about the manifests themselves, one check per file.
@@ -106,7 +108,9 @@ let package = Package(
         .testTarget(name: "PolicyNFTablesTests", dependencies: [
             "PolicyNFTables", "PolicyCompiler", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
         ]),
-        .testTarget(name: "NFTTextTests", dependencies: ["NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText"]),
+                .testTarget(name: "NFTTextTests", dependencies: [
+            "NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText", "TestSupport",
+        ]),
         .testTarget(name: "KubeProxyNFTablesTests", dependencies: [
             "KubeProxyNFTables", "NFTText", "PacketPath", "ClusterState", "ServiceCompiler", "RuleModel",
             "NetworkAddresses", "NetworkNamespaces", "PacketTrace", "TestSupport",
@@ -135,7 +139,9 @@ let package = Package(
         // What several test targets share: project and reference-data paths, parsed dumps.
         .target(name: "TestSupport", dependencies: ["IPTablesText", "RuleModel", "NetworkAddresses"],
                 path: "Tests/TestSupport"),
-        .testTarget(name: "PacketTraceTests", dependencies: ["PacketTrace", "PacketPath", "ClusterState", "TestSupport"]),
+        .testTarget(name: "PacketTraceTests", dependencies: [
+            "PacketTrace", "PacketPath", "ClusterState", "TestSupport", "NetworkNamespaces", "RuleModel", "NetworkAddresses",
+        ]),
         .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
         .testTarget(name: "ServiceNamesTests", dependencies: [

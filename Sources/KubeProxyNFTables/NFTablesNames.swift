@@ -42,6 +42,8 @@ public enum NFTablesNames {
 /// `namespace/name/protocol/port` (plus `__IP/PORT` for an endpoint), where HASH is the first
 /// 8 characters of base32(SHA-256(base)). The hash keeps names unique after truncation.
 struct PortChainNames {
+    private typealias Naming = KubeProxyNFTablesNaming
+
     let service: ChainName
     let local: ChainName
     let external: ChainName
@@ -61,10 +63,10 @@ struct PortChainNames {
         base += port.utf8
         self.base = base
         let tail = base.withUnsafeBufferPointer { PortChainNames.hashedBase($0) }
-        service = PortChainNames.name("service-", tail)
-        local = PortChainNames.name("local-", tail)
-        external = PortChainNames.name("external-", tail)
-        firewall = PortChainNames.name("firewall-", tail)
+        service = PortChainNames.name(Naming.servicePrefix, tail)
+        local = PortChainNames.name(Naming.localPrefix, tail)
+        external = PortChainNames.name(Naming.externalPrefix, tail)
+        firewall = PortChainNames.name(Naming.firewallPrefix, tail)
     }
 
     /// The chain (`endpoint-`) and, when asked for, the affinity set (`affinity-`) of endpoint
@@ -92,7 +94,7 @@ struct PortChainNames {
                     }
                 }
                 let tail = PortChainNames.hashedBase(UnsafeBufferPointer(rebasing: bytes[..<count]))
-                return (PortChainNames.name("endpoint-", tail), affinity ? PortChainNames.name("affinity-", tail) : nil)
+                return (PortChainNames.name(Naming.endpointPrefix, tail), affinity ? PortChainNames.name(Naming.affinityPrefix, tail) : nil)
             }
         }
     }

@@ -3,7 +3,9 @@ import NetfilterNetlink
 import NetworkNamespaces
 import RuleModel
 
-/// Reads a named namespace's `ip`/`ip6` `filter` and `nat` tables back over netlink and
+/// Reads a named namespace's `ip`/`ip6` `filter` and `nat` tables back over netlink, plus
+/// kube-proxy's nftables tables (`ip`/`ip6` `kube-proxy`, through `nft list`; see
+/// `NFTNamespaceTables`), and
 /// decodes their nf_tables expressions into the rule model (`IPTablesNFTReader`). Covers rules
 /// written by `packetpath apply`, iptables-restore, kube-proxy — anything in iptables-nft's
 /// encoding of what the model holds. Needs root (entering the namespace, reading nf_tables).
@@ -22,9 +24,10 @@ public struct NetlinkNamespaceReader: LiveRulesReader {
             throw SideError("netns:\(name): not a namespace name (as `ip netns list` shows them)")
         }
         do {
-            return try NetfilterSocket.withSocket(in: NetworkNamespace(name: name)) { socket in
+            let iptables = try NetfilterSocket.withSocket(in: NetworkNamespace(name: name)) { socket in
                 try IPTablesNFTReader.rulesets(from: socket)
             }
+            return NFTNamespaceTables.merged(iptables, try NFTNamespaceTables.rulesets(namespace: name))
         } catch let error as ReadBackError {
             throw SideError("netns:\(name): \(error)")
         } catch let error as NamespaceError {

@@ -22,14 +22,14 @@ public enum Review {
     /// their own families and those the namespace has; a family or table the namespace lacks
     /// counts as empty there (nothing was ever put in it), so everything the other side has for
     /// it is missing rather than left uncompared.
-    public static func diff(_ a: LoadedSide, _ b: LoadedSide) -> DiffReport {
+    public static func diff(_ a: LoadedSide, _ b: LoadedSide, backend: ProxyMode = .iptables) -> DiffReport {
         let rulesFamilies: (LoadedSide, LoadedSide) -> [IPFamily]? = { side, other in
             guard case .rules(let rulesets) = side.content else { return nil }
             guard case .namespace = side.input, let cluster = other.cluster else { return rulesets.map(\.family) }
             return Set(rulesets.map(\.family) + Pipeline.defaultFamilies(for: cluster.state)).sorted()
         }
-        var left = a.rulesets(families: rulesFamilies(b, a))
-        var right = b.rulesets(families: rulesFamilies(a, b) ?? (a.cluster != nil ? left.map(\.family) : nil))
+        var left = a.rulesets(families: rulesFamilies(b, a), backend: backend)
+        var right = b.rulesets(families: rulesFamilies(a, b) ?? (a.cluster != nil ? left.map(\.family) : nil), backend: backend)
         if case .namespace = a.input { left = emptyWhereAbsent(left, other: right) }
         if case .namespace = b.input { right = emptyWhereAbsent(right, other: left) }
         var names = ServicePortNames()
@@ -54,5 +54,46 @@ public enum Review {
             }
         }
         return result.sorted { $0.family < $1.family }
+    }
+
+    /// Compares two sides as `packetpath diff` does: rule by rule when both are iptables mode,
+    /// by behaviour (probing every entry point through both) when either is nftables mode —
+    /// the migration diff when one side is iptables and the other nftables.
+    /// A side of manifests is compiled for `backendA`/`backendB` when given, else for the
+    /// other side's mode when that one holds rules, else for iptables.
+    public static func compare(_ a: LoadedSide, _ b: LoadedSide, backendA: ProxyMode? = nil,
+                               backendB: ProxyMode? = nil) -> ReviewDiff {
+        let modeA = a.rulesBackend ?? backendA ?? b.rulesBackend ?? .iptables
+        let modeB = b.rulesBackend ?? backendB ?? a.rulesBackend ?? .iptables
+        guard modeA == .nftables || modeB == .nftables else {
+            return .rules(diff(a, b, backend: modeA))
+        }
+        let rulesFamilies: (LoadedSide) -> [IPFamily]? = { side in
+            if case .rules(let rulesets) = side.content { return rulesets.map(\.family) }
+            return nil
+        }
+        let left = a.rulesets(families: rulesFamilies(b), backend: modeA)
+        let right = b.rulesets(families: rulesFamilies(a) ?? (a.cluster != nil ? left.map(\.family) : nil), backend: modeB)
+        return .migration(MigrationDiffer().compare(left, right, sideA: a.label, sideB: b.label))
+    }
+}
+
+/// What `packetpath diff` found: a rule-level report, or a behavioural one across proxy modes.
+public enum ReviewDiff: Sendable {
+    case rules(DiffReport)
+    case migration(MigrationReport)
+
+    public var isEmpty: Bool {
+        switch self {
+        case .rules(let report): return report.isEmpty
+        case .migration(let report): return report.isEmpty
+        }
+    }
+
+    public var text: String {
+        switch self {
+        case .rules(let report): return report.text
+        case .migration(let report): return report.text
+        }
     }
 }

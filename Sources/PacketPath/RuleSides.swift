@@ -2,6 +2,8 @@ import ClusterState
 import Foundation
 import IPTablesText
 import NetworkAddresses
+import NFTText
+import RuleDiff
 import RuleModel
 
 /// One side of a comparison or the input of a review command, as the user named it: files and
@@ -68,18 +70,27 @@ public struct LoadedSide: Sendable {
 
     /// The rules of this side: parsed as they are, or compiled from the manifests (Services
     /// and NetworkPolicies) for `families` (their own default families when nil).
-    public func rulesets(families: [IPFamily]? = nil) -> [Ruleset] {
+    public func rulesets(families: [IPFamily]? = nil, backend: ProxyMode = .iptables) -> [Ruleset] {
         switch content {
         case .rules(let rulesets):
             return rulesets
         case .manifests(let cluster):
-            return Pipeline.compile(cluster.state, families: families ?? Pipeline.defaultFamilies(for: cluster.state))
+            let families = families ?? Pipeline.defaultFamilies(for: cluster.state)
+            return backend == .nftables ? Pipeline.compileNFTables(cluster.state, families: families)
+                : Pipeline.compile(cluster.state, families: families)
         }
+    }
+
+    /// The proxy mode of the rules this side holds; nil for manifests.
+    public var rulesBackend: ProxyMode? {
+        guard case .rules(let rulesets) = content, let backend = RulesetBackend.of(rulesets) else { return nil }
+        return backend == .nftables ? .nftables : .iptables
     }
 }
 
 /// Reads sides. Each file is sniffed: text whose first significant line opens a table
-/// (`*nat`) is iptables-save text, anything else goes to the manifest loader. Directories
+/// (`*nat`) is iptables-save text, one that starts an nft command or listing (`add table …`,
+/// `table ip kube-proxy {`) is nft text, anything else goes to the manifest loader. Directories
 /// contribute their `.yaml`, `.yml` and `.json` files, recursively, in name order.
 public struct SideLoader: Sendable {
     public var liveReader: (any LiveRulesReader)?
@@ -105,13 +116,15 @@ public struct SideLoader: Sendable {
                 let source = try read(path)
                 if IPTablesSaveParser.looksLikeRules(source.text) {
                     rules.append((source.name, try IPTablesSaveParser(sourceName: source.name).parse(source.text)))
+                } else if NFTParser.looksLikeRules(source.text) {
+                    rules.append((source.name, try NFTParser(sourceName: source.name).parse(source.text)))
                 } else {
                     manifests.append(source)
                 }
             }
             if !rules.isEmpty {
                 if let manifest = manifests.first {
-                    throw SideError("\(manifest.name) holds manifests but \(rules[0].0) holds iptables rules: a side is one or the other")
+                    throw SideError("\(manifest.name) holds manifests but \(rules[0].0) holds rules: a side is one or the other")
                 }
                 var byFamily: [IPFamily: String] = [:]
                 for (name, rulesets) in rules {

@@ -39,7 +39,7 @@ struct LintCommand: ParsableCommand {
             // Services sharing a cluster IP are one of lint's findings, not a load error.
             let loader = SideLoader(liveReader: nil, options: input.loadOptions(allowSharedClusterIPs: true))
             guard let cluster = try CLIInput.loadSide(loader, .paths(files), input).cluster else {
-                throw SideError("lint reads manifests, not iptables rules")
+                throw SideError("lint checks manifests; rules (iptables-save or nft text) have nothing for it to check")
             }
             return Linter().run(LintContext(state: cluster.state, nodePortRange: bounds[0]...bounds[1]))
         }
