@@ -163,6 +163,12 @@ public final class ManifestWatcher {
     /// anything differs and everything loads.
     private func process(changed: Set<String>, since start: ContinuousClock.Instant, initial: Bool) -> WatchBatch {
         var batch = WatchBatch()
+        handle(changed: changed, initial: initial, into: &batch)
+        batch.timings.sinceEvent = start.duration(to: clock.now)
+        return batch
+    }
+
+    private func handle(changed: Set<String>, initial: Bool, into batch: inout WatchBatch) {
         let files = inputs.files()
         let present = Set(files)
         batch.removed = entries.keys.filter { !present.contains($0) }.sorted()
@@ -190,8 +196,7 @@ public final class ManifestWatcher {
                                   decoded: Result { try ManifestLoader.decode(source, options: configuration.load) })
         }
         batch.timings.decode = decodeStart.duration(to: clock.now)
-        defer { batch.timings.sinceEvent = start.duration(to: clock.now) }
-        if batch.decoded.isEmpty && batch.removed.isEmpty && !initial { return batch }
+        if batch.decoded.isEmpty && batch.removed.isEmpty && !initial { return }
 
         var decoded: [DecodedManifest] = []
         var errors: [String] = []
@@ -210,10 +215,10 @@ public final class ManifestWatcher {
             batch.timings.decode += joinStart.duration(to: clock.now)
         } catch is InvalidInput {
             batch.outcome = .invalid(errors)
-            return batch
+            return
         } catch {
             batch.outcome = .invalid(["\(error)"])
-            return batch
+            return
         }
 
         let compileStart = clock.now
@@ -231,7 +236,6 @@ public final class ManifestWatcher {
         let current = Set(loaded.warnings.map(\.description))
         batch.warnings = loaded.warnings.filter { !lastWarnings.contains($0.description) }
         lastWarnings = current
-        return batch
     }
 
     private struct InvalidInput: Error {}
