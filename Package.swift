@@ -85,15 +85,17 @@ let package = Package(
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
             "TextOutput", "CLinuxShims", "ServiceNames", "KubeProxyNFTables", "NFTText", "PolicyNFTables",
         ]),
+        // apply --watch: inotify on the inputs, re-decoding only the files that changed.
+        .target(name: "ManifestWatch", dependencies: ["ClusterState", "NetfilterApply", "RuleModel"]),
         .executableTarget(name: "packetpath", dependencies: [
-            "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint", "TextOutput", "ServiceNames",
+            "ManifestWatch", "PacketPath", "NetnsLab", "NetfilterApply", "NetworkNamespaces", "Lint", "TextOutput", "ServiceNames",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
         .executableTarget(name: "packetpath-bench", dependencies: [
             "PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams", "NetfilterApply", "TextOutput",
-            "NFTText",
+            "NFTText", "ManifestWatch",
         ]),
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
@@ -150,6 +152,9 @@ let package = Package(
         .testTarget(name: "RuleDiffTests", dependencies: [
             "RuleDiff", "PacketPath", "NetworkNamespaces", "NetfilterApply", "TestSupport", "ClusterState",
             "IPTablesText", "RuleModel", "NetworkAddresses",
+        ]),
+        .testTarget(name: "ManifestWatchTests", dependencies: [
+            "ManifestWatch", "NetfilterApply", "ClusterState", "PacketPath", "RuleModel", "NetworkNamespaces", "TestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -24,6 +24,7 @@ import Yams
 ///   packetpath-bench apply N               netlink apply vs iptables-restore of N services × 10 (root)
 ///   packetpath-bench netlink N             the netlink part of `apply` only (for profiling)
 ///   packetpath-bench incremental N         +1 endpoint, +1 Service over netlink vs iptables-restore --noflush (root)
+///   packetpath-bench watch N               file written → commit through the apply --watch watcher (root)
 ///   packetpath-bench profile N [RUNS]      compile to text RUNS times, printing each run's time
 ///                                          window (CLOCK_MONOTONIC) for `perf script --time`
 ///   PACKETPATH_BENCH_MALLOC=default        glibc's allocator defaults instead of the command's
@@ -192,6 +193,9 @@ case "apply":
 case "incremental":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try IncrementalBenchmark.run(services: count))
+case "watch":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try WatchBenchmark.run(services: count))
 case "netlink":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try ApplyBenchmark.run(services: count, withRestore: false))

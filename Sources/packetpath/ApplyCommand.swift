@@ -22,6 +22,9 @@ struct ApplyCommand: ParsableCommand {
             did not write is refused unless --take-over is given.
               packetpath apply examples/shop.yaml --netns node-1
               packetpath apply manifests/ --netns-path /proc/4242/ns/net --dry-run
+            With --watch it stays running: each change to the files is applied as it is saved \
+            (one line on stderr per change), until SIGINT or SIGTERM.
+              packetpath apply manifests/ --netns node-1 --watch
             """)
 
     @Argument(help: "Manifest files or directories (YAML or JSON, multi-document, lists allowed); '-' reads stdin.")
@@ -46,8 +49,12 @@ struct ApplyCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: text or json (counts per kind of operation).")
     var output: OutputFormat = .text
 
+    @Flag(help: "Keep running: watch the files and apply each change as a minimal batch, until SIGINT/SIGTERM.")
+    var watch = false
+
     func run() throws {
         let namespace = try CLIInput.run { try target.namespace() }
+        if watch { return try runWatch(namespace) }
         let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
         if (backend ?? Pipeline.defaultBackend(for: loaded.state)) == .nftables {

@@ -11,6 +11,9 @@ struct ObjectCollector {
     private var nodeConfig: SettingsPatch?
     private var kubeProxy: SettingsPatch?
     private var legacyEndpoints: [EndpointsMirroring.Located] = []
+    /// Set by `ManifestLoader.decode`: the items read are also kept, to be joined later.
+    var keepsItems = false
+    private(set) var keptItems: [DecodedItem] = []
 
     init(options: LoadOptions) {
         self.options = options
@@ -69,6 +72,7 @@ struct ObjectCollector {
                                 message: "duplicate object: already defined at \(previous)")
         }
         seen[item.id] = location
+        if keepsItems { keptItems.append(item) }
         // Each object remembers where it was read, for lint findings and messages.
         func located<T: HasObjectMeta>(_ object: T) -> T {
             var object = object
@@ -115,6 +119,15 @@ struct ObjectCollector {
         var allWarnings = warnings + mirrored.notes + ServiceNotes.notes(resolved.services)
         if let note = NodeAssumptions.note(settings.unstated, state: resolved) { allWarnings.append(note) }
         return LoadedCluster(state: resolved, warnings: allWarnings)
+    }
+
+    /// The warnings of what was read so far (for `ManifestLoader.decode`).
+    var readWarnings: [ManifestWarning] { warnings }
+
+    /// Adds a file decoded earlier, as `read` would have added it (for `ManifestLoader.join`).
+    mutating func add(_ file: DecodedManifest) throws {
+        warnings += file.warnings
+        for item in file.items { try add(item) }
     }
 }
 

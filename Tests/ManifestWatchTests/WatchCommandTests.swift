@@ -1,0 +1,67 @@
+import NetworkNamespaces
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// ROOT: `packetpath apply --watch` as a child process on a scratch namespace: an edit reaches
+/// the kernel, and SIGTERM ends it cleanly (exit 0) between batches. Skipped without root.
+@Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
+struct WatchCommandTests {
+    static func dnatTargets(_ scratch: ScratchNamespace) throws -> [String] {
+        let save = try scratch.exec(["iptables-save", "-t", "nat"])
+        #expect(save.status == 0)
+        return save.stdout.split(separator: "\n").compactMap { line in
+            line.contains("-j DNAT") ? line.split(separator: " ").last.map(String.init) : nil
+        }.sorted()
+    }
+
+    @Test func anAddedEndpointIsCommittedAndSIGTERMExitsCleanly() throws {
+        let scratch = try ScratchNamespace(tag: "watch")
+        defer { scratch.remove() }
+        let directory = try ManifestDirectory()
+        let child = try WatchProcess([ProjectPaths.binary, "apply", directory.path, "--netns", scratch.name, "--watch", "-q"])
+        #expect(child.waitForLine(containing: "watching") != nil, "\(child.lines)")
+        #expect(try Self.dnatTargets(scratch) == ["10.244.1.10:8080"])
+
+        try directory.write(directory.endpoints, ManifestDirectory.slice(["10.244.1.10", "10.244.2.20"]))
+        let line = child.waitForLine(containing: "endpoints.yaml changed: committed")
+        #expect(line?.contains("after the file event") == true, "\(child.lines)")
+        #expect(try Self.dnatTargets(scratch) == ["10.244.1.10:8080", "10.244.2.20:8080"])
+
+        #expect(child.stop(with: SIGTERM) == 0, "\(child.lines)")
+        #expect(child.lines.last == "packetpath: stopped", "\(child.lines)")
+        #expect(!child.lines.contains { $0.hasPrefix("error") }, "\(child.lines)")
+    }
+
+    @Test func aSignalDuringABatchLetsItFinish() throws {
+        let scratch = try ScratchNamespace(tag: "watchs")
+        defer { scratch.remove() }
+        let directory = try ManifestDirectory()
+        let child = try WatchProcess([ProjectPaths.binary, "apply", directory.path, "--netns", scratch.name, "--watch", "-q"])
+        #expect(child.waitForLine(containing: "watching") != nil, "\(child.lines)")
+
+        // SIGINT right after the edit: whether the batch had started or not, the process ends
+        // through its clean path and the kernel holds one whole state, old or new.
+        try directory.write(directory.endpoints, ManifestDirectory.slice(["10.244.3.30", "10.244.4.40"]))
+        #expect(child.stop(with: SIGINT) == 0, "\(child.lines)")
+        #expect(child.lines.last == "packetpath: stopped", "\(child.lines)")
+        let targets = try Self.dnatTargets(scratch)
+        #expect(targets == ["10.244.1.10:8080"] || targets == ["10.244.3.30:8080", "10.244.4.40:8080"], "\(targets)")
+    }
+
+    @Test func aBadEditIsReportedAndTheRulesStay() throws {
+        let scratch = try ScratchNamespace(tag: "watchb")
+        defer { scratch.remove() }
+        let directory = try ManifestDirectory()
+        let child = try WatchProcess([ProjectPaths.binary, "apply", directory.path, "--netns", scratch.name, "--watch", "-q"])
+        #expect(child.waitForLine(containing: "watching") != nil, "\(child.lines)")
+
+        try directory.write(directory.services, ManifestDirectory.service.replacingPort(with: "port: \"80\""))
+        #expect(child.waitForLine(containing: "not applied") != nil, "\(child.lines)")
+        #expect(child.waitForLine(containing: "error: \(directory.services)") != nil, "\(child.lines)")
+        #expect(try Self.dnatTargets(scratch) == ["10.244.1.10:8080"])
+        #expect(child.stop(with: SIGTERM) == 0, "\(child.lines)")
+    }
+}
