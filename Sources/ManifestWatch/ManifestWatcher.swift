@@ -35,7 +35,7 @@ public final class ManifestWatcher {
     }
 
     private let configuration: Configuration
-    private let compile: (ClusterState) -> [Ruleset]
+    private let compile: (ClusterState) throws -> [Ruleset]
     private let apply: ([Ruleset]) throws -> ApplyReport
     private var inputs: WatchedInputs
     private let inotify: Inotify
@@ -52,7 +52,7 @@ public final class ManifestWatcher {
     public private(set) var decodeCount = 0
 
     /// Starts watching at once (a change made before the first `applyAll` is not lost).
-    public init(_ configuration: Configuration, compile: @escaping (ClusterState) -> [Ruleset],
+    public init(_ configuration: Configuration, compile: @escaping (ClusterState) throws -> [Ruleset],
                 apply: @escaping ([Ruleset]) throws -> ApplyReport) throws {
         self.configuration = configuration
         self.compile = compile
@@ -197,6 +197,12 @@ public final class ManifestWatcher {
         }
         batch.timings.decode = decodeStart.duration(to: clock.now)
         if batch.decoded.isEmpty && batch.removed.isEmpty && !initial { return }
+        // Every input gone (a deleted or moved directory, say) is far likelier a mistake than a
+        // node that should lose all its Services: keep what was applied; reset does the other.
+        if entries.isEmpty && !initial {
+            batch.outcome = .invalid(["no input file is left: the rules applied last stay (packetpath reset removes them)"])
+            return
+        }
 
         var decoded: [DecodedManifest] = []
         var errors: [String] = []
@@ -222,7 +228,13 @@ public final class ManifestWatcher {
         }
 
         let compileStart = clock.now
-        let rulesets = compile(loaded.state)
+        let rulesets: [Ruleset]
+        do {
+            rulesets = try compile(loaded.state)
+        } catch {
+            batch.outcome = .failed("\(error)")
+            return
+        }
         batch.timings.compile = compileStart.duration(to: clock.now)
         let applyStart = clock.now
         do {

@@ -15,12 +15,22 @@ extension ApplyCommand {
     func runWatch(_ namespace: NetworkNamespace) throws {
         try CLIInput.run {
             if dryRun || output != .text { throw ValidationError("--watch cannot be combined with --dry-run or -o json") }
+            if self.backend == .nftables { throw ValidationError("--watch applies the iptables layout only (no --backend nftables yet)") }
         }
         let applier = NetfilterApplier(options: ApplyOptions(host: target.host))
         let family = self.family
+        let backend = self.backend
         let watcher = try CLIInput.run {
             try ManifestWatcher(ManifestWatcher.Configuration(inputs: files, load: input.loadOptions()),
-                                compile: { Pipeline.compile($0, families: family?.families ?? Pipeline.defaultFamilies(for: $0)) },
+                                compile: { state in
+                                    // A KubeProxyConfiguration may ask for nftables mode; never
+                                    // program the other layout quietly instead.
+                                    guard backend != nil || Pipeline.defaultBackend(for: state) != .nftables else {
+                                        throw ValidationError("the input selects mode: nftables, which --watch does not apply yet; "
+                                            + "pass --backend iptables to watch with the iptables layout")
+                                    }
+                                    return Pipeline.compile(state, families: family?.families ?? Pipeline.defaultFamilies(for: state))
+                                },
                                 apply: { try applier.apply($0, into: namespace) })
         }
         // Signals only ask the loop to stop: it sees that between batches, never inside one.

@@ -126,6 +126,24 @@ import Glibc
         #expect(try watch.kernel.rulesText() != withEndpoints)
     }
 
+    /// All inputs gone is refused: the kernel keeps the last good rules, and the files coming
+    /// back are read again.
+    @Test func everyFileGoneKeepsTheRules() throws {
+        let directory = try ManifestDirectory()
+        let watch = try FakeWatch([directory.path])
+        #expect(watch.watcher.applyAll().succeeded)
+        let applied = try watch.kernel.rulesText()
+        #expect(unlink(directory.endpoints) == 0 && unlink(directory.services) == 0)
+        let batch = try watch.next()
+        guard case .invalid(let reasons) = batch.outcome else {
+            Issue.record("expected the empty input to be refused, got \(batch.outcome)")
+            return
+        }
+        #expect(reasons.joined().contains("no input file is left"))
+        #expect(try watch.kernel.rulesText() == applied)
+        #expect(watch.applies.value == 1)
+    }
+
     @Test func aNewFileInTheDirectoryIsRead() throws {
         let directory = try ManifestDirectory()
         #expect(unlink(directory.endpoints) == 0)
