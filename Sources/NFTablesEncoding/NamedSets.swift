@@ -1,4 +1,5 @@
 import NetfilterNetlink
+import NetworkAddresses
 import RuleModel
 
 /// Named sets and verdict maps, with the user data nft writes for `type …` declarations.
@@ -11,14 +12,14 @@ struct NamedSetEncoder {
         if set.flags.contains(.interval) { flags.insert(.interval) }
         if set.flags.contains(.timeout) { flags.insert(.timeout) }
         if set.flags.contains(.dynamic) { flags.insert(.dynamic) }
-        guard !set.flags.contains(.interval) else {
-            throw NFTablesEncodingError("set \(set.name): named interval sets are not encoded yet")
-        }
         var userData = SetUserData.u32(SetUserData.keyByteOrder, SetKeys.byteOrder(set.keyTypes))
         if let comment = set.comment { userData += SetUserData.string(SetUserData.comment, comment) }
         let value = NetfilterSet(table: table, name: objectName(set.name), flags: flags,
                                  keyType: SetKeys.keyType(set.keyTypes), keyLength: SetKeys.keyLength(set.keyTypes),
                                  timeout: set.timeoutSeconds.map { UInt64($0) * 1000 }, userData: userData)
+        if set.flags.contains(.interval) {
+            return NFTablesProgram.SetDefinition(set: value, elements: try intervalElements(set))
+        }
         var elements: [KernelElement] = []
         elements.reserveCapacity(set.elements.count)
         for element in set.elements {
@@ -47,6 +48,25 @@ struct NamedSetEncoder {
                                        userData: entry.comment.map(NetfilterUserData.comment)))
         }
         return NFTablesProgram.SetDefinition(set: value, elements: elements)
+    }
+
+    /// A named `flags interval` set of addresses and prefixes: ranges as nft sends them,
+    /// touching ones kept apart (no `auto-merge`).
+    private func intervalElements(_ set: NamedSet) throws(NFTablesEncodingError) -> [KernelElement] {
+        var prefixes: [IPPrefix] = []
+        prefixes.reserveCapacity(set.elements.count)
+        for element in set.elements {
+            // A range is two kernel elements: there is no single one a comment could go on.
+            guard element.comment == nil else {
+                throw NFTablesEncodingError("set \(set.name): element comments in interval sets are not encoded")
+            }
+            switch element.key.count == 1 ? element.key[0] : nil {
+            case .address(let address)?: prefixes.append(IPPrefix(host: address))
+            case .prefix(let prefix)?: prefixes.append(prefix.network)
+            default: throw NFTablesEncodingError("set \(set.name): interval keys other than addresses are not encoded")
+            }
+        }
+        return IntervalElements.elements(prefixes, merge: false)
     }
 
     private func mapVerdict(_ verdict: Verdict, _ map: ChainName) throws(NFTablesEncodingError) -> NetfilterVerdict {

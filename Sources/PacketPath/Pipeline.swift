@@ -70,15 +70,13 @@ public enum Pipeline {
         state.settings.proxyMode ?? .iptables
     }
 
-    /// kube-proxy's nftables table per family (`ip kube-proxy`, `ip6 kube-proxy`): Services
-    /// only, as kube-proxy in nftables mode programs them.
-    /// kube-proxy's nftables table, then PacketPath's own NetworkPolicy table (when a local
+    /// kube-proxy's nftables table (`ip|ip6 kube-proxy`), then PacketPath's own NetworkPolicy table (when a local
     /// pod is isolated), per family.
-    public static func compileNFTables(_ state: ClusterState, families: [IPFamily], policies includePolicies: Bool = true) -> [Ruleset] {
+    public static func compileNFTables(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
         let compiler = KubeProxyNFTablesCompiler(settings: state.settings)
         return families.map { family in
             var ruleset = compiler.compile(state, family: family)
-            if includePolicies, !state.networkPolicies.isEmpty, let policies = PolicyNFTablesCompiler().compile(state, family: family) {
+            if !state.networkPolicies.isEmpty, let policies = PolicyNFTablesCompiler().compile(state, family: family) {
                 ruleset.tables.append(policies)
             }
             return ruleset

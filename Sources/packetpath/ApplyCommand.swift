@@ -72,13 +72,7 @@ struct ApplyCommand: ParsableCommand {
     }
 
     private func runNFTables(_ state: ClusterState, families: [IPFamily], namespace: NetworkNamespace) throws {
-        // The policy table uses named interval sets (ipBlocks), which the native encoder does not
-        // write yet: `compile --backend nftables` prints it, apply leaves it out and says so.
-        if !state.networkPolicies.isEmpty {
-            StandardStreams.writeError("warning: apply --backend nftables programs Services only; NetworkPolicies are left out "
-                + "(compile --backend nftables prints their table for nft -f)")
-        }
-        let rulesets = Pipeline.compileNFTables(state, families: families, policies: false)
+        let rulesets = Pipeline.compileNFTables(state, families: families)
         let ruleCount = rulesets.reduce(0) { $0 + $1.ruleCount }
         let applier = NFTablesApplier(options: ApplyOptions(host: target.host, dryRun: dryRun), takeOver: takeOver)
         let report = try CLIInput.run { try applier.apply(rulesets, into: namespace) }

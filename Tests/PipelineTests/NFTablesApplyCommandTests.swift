@@ -4,7 +4,8 @@ import Testing
 import TestSupport
 
 /// `packetpath apply --backend nftables`, and `mode: nftables` in a KubeProxyConfiguration:
-/// kube-proxy's nftables table programmed natively, listing as `nft -f` would leave it.
+/// kube-proxy's nftables table (and the policy table) programmed natively, listing as
+/// `nft -f` would leave them.
 /// ROOT TESTS: without the privileges the suite is reported as SKIPPED (not passed).
 @Suite(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
 struct NFTablesApplyCommandTests {
@@ -42,6 +43,23 @@ struct NFTablesApplyCommandTests {
         #expect(run.status == 0, "\(run.stderr)")
         let tables = try scratch.exec(["nft", "list", "tables"]).stdout
         #expect(tables.contains("table ip kube-proxy"), "\(tables)")
+    }
+
+    @Test func policiesAreAppliedAsTheirOwnTable() throws {
+        let scratch = try ScratchNamespace(tag: "clip")
+        defer { scratch.remove() }
+        let input = ProjectPaths.root + "/examples/shop.yaml"
+        let run = try HostCommand.run([ProjectPaths.binary, "apply", input, "--backend", "nftables", "--netns", scratch.name])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stderr.contains("warning"), "\(run.stderr)")
+        #expect(run.stdout.contains("ip packetpath-policy"), "\(run.stdout)")
+        let tables = try scratch.exec(["nft", "list", "tables"]).stdout
+        #expect(tables == "table ip kube-proxy\ntable ip packetpath-policy\ntable ip6 kube-proxy\ntable ip6 packetpath-policy\n",
+                "\(tables)")
+        // reset deletes both: PacketPath owns the policy table as it owns kube-proxy's.
+        let reset = try HostCommand.run([ProjectPaths.binary, "reset", "--netns", scratch.name])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        #expect(try scratch.exec(["nft", "list", "tables"]).stdout.isEmpty)
     }
 
     @Test func someoneElsesTableIsRefusedWithOneLine() throws {

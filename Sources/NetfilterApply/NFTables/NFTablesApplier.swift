@@ -6,9 +6,10 @@ import RuleModel
 import Glibc
 #endif
 
-/// Programs kube-proxy's nftables layout natively (no `nft` process): the tables PacketPath
-/// owns there (`ip|ip6 kube-proxy`) replaced in one atomic batch, identical to what `nft -f`
-/// of the same text makes. Nothing else in the ruleset is touched.
+/// Programs kube-proxy's nftables layout and PacketPath's policy table natively (no `nft`
+/// process): the tables PacketPath owns (`ip|ip6 kube-proxy`, `ip|ip6 packetpath-policy`)
+/// replaced in one atomic batch, identical to what `nft -f` of the same text makes. Nothing
+/// else in the ruleset is touched.
 public struct NFTablesApplier: Sendable {
     public var options: ApplyOptions
     /// Replace a same-named table PacketPath did not write.
@@ -68,7 +69,10 @@ public struct NFTablesApplier: Sendable {
                 existing.first { $0.family == program.family && $0.name == program.table }
                     .flatMap(NFTablesOwnership.state) == NFTablesOwnership.State(fingerprint: fingerprint, generation: generation)
             }
-            if unchanged { return ApplyReport(outcome: .unchangedSinceLastApply) }
+            let stale = existing.contains { table in
+                NFTablesOwnership.isOwned(table) && !programs.contains { $0.family == table.family && $0.table == table.name }
+            }
+            if unchanged && !stale { return ApplyReport(outcome: .unchangedSinceLastApply) }
             // The guarded commit is the next one, so it produces the next generation.
             let state = NFTablesOwnership.State(fingerprint: fingerprint, generation: generation &+ 1)
             let planned = try NFTablesPlan.plan(programs, existing: existing, takeOver: takeOver, state: state)

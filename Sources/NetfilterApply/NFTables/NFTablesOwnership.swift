@@ -1,6 +1,6 @@
 import NetfilterNetlink
 
-/// How PacketPath recognises the nftables-layout tables it wrote (`ip|ip6 kube-proxy`):
+/// How PacketPath recognises the nftables tables it wrote (`ip|ip6 kube-proxy`, `packetpath-policy`):
 /// a record of its own in the table's user data, after nft's comment record. nft skips record
 /// types it does not know, so `nft list` prints the table exactly as kube-proxy's would be.
 public enum NFTablesOwnership {

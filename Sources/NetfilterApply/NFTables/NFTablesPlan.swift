@@ -1,9 +1,10 @@
 import NetfilterNetlink
 import NFTablesEncoding
 
-/// The transaction that makes the kernel hold exactly `programs`' tables: each table deleted
-/// (when PacketPath wrote it, or when taking over) and created again in the same transaction,
-/// so the kernel swaps old for new atomically and nothing is ever duplicated.
+/// The transaction that makes the kernel hold exactly `programs`' tables (and no other table
+/// PacketPath wrote in their families): each table deleted (when PacketPath wrote it, or when
+/// taking over) and created again in the same transaction, so the kernel swaps old for new
+/// atomically and nothing is ever duplicated.
 ///
 /// A full replace: re-applying an unchanged state rewrites the table (counters and dynamic
 /// set contents such as affinity entries start over). Incremental changes, and staging states
@@ -28,6 +29,12 @@ public enum NFTablesPlan {
         func append(_ operation: KernelOperation, _ step: NFTablesProgram.Step) {
             transaction.append(operation, tag: steps.count)
             steps.append(step)
+        }
+        // A table PacketPath wrote that the state no longer has (the policy table once no pod
+        // is isolated) must go, or its rules would keep filtering.
+        for current in existing where NFTablesOwnership.isOwned(current)
+            && !programs.contains(where: { $0.family == current.family && $0.table == current.name }) {
+            append(.deleteTable(TableKey(current.family, current.name)), .table)
         }
         for program in programs {
             let table = TableKey(program.family, program.table)
