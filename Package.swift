@@ -167,6 +167,7 @@ if Context.environment["PACKETPATH_FUZZ"] != nil {
     for (name, dependencies) in [
         ("fuzz-manifests", ["ClusterState"]),
         ("fuzz-iptables-save", ["IPTablesText", "RuleModel"]),
+        ("fuzz-nft", ["NFTText", "RuleModel"]),
     ] as [(String, [Target.Dependency])] {
         package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["FuzzDriver"], path: "Tests/Fuzz/\(name)"))
     }
