@@ -29,13 +29,6 @@ import PacketPath
     }
 
     private func firstDifference(_ actual: String, _ expected: String) -> String {
-        let left = actual.split(separator: "\n", omittingEmptySubsequences: false)
-        let right = expected.split(separator: "\n", omittingEmptySubsequences: false)
-        for index in 0..<max(left.count, right.count) {
-            let a = index < left.count ? String(left[index]) : "<end>"
-            let b = index < right.count ? String(right[index]) : "<end>"
-            if a != b { return "line \(index + 1):\n  ours:       \(a)\n  kube-proxy: \(b)" }
-        }
-        return "none"
+        firstLineDifference(actual, expected, expectedLabel: "kube-proxy")
     }
 }

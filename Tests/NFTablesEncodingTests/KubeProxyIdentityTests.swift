@@ -58,13 +58,6 @@ struct KubeProxyIdentityTests {
     }
 
     static func firstDifference(_ actual: String, _ expected: String) -> String {
-        let left = actual.split(separator: "\n", omittingEmptySubsequences: false)
-        let right = expected.split(separator: "\n", omittingEmptySubsequences: false)
-        for index in 0..<max(left.count, right.count) {
-            let a = index < left.count ? String(left[index]) : "<end>"
-            let b = index < right.count ? String(right[index]) : "<end>"
-            if a != b { return "line \(index + 1):\n  applied:  \(a)\n  expected: \(b)" }
-        }
-        return "none"
+        firstLineDifference(actual, expected, actualLabel: "applied")
     }
 }

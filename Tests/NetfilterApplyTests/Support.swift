@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import NetworkNamespaces
 
@@ -36,12 +37,5 @@ func withoutBuiltinJumps(_ save: String) -> String {
 
 /// The first line where two texts differ, for failure messages.
 func firstDifference(_ actual: String, _ expected: String) -> String {
-    let left = actual.split(separator: "\n", omittingEmptySubsequences: false)
-    let right = expected.split(separator: "\n", omittingEmptySubsequences: false)
-    for index in 0..<max(left.count, right.count) {
-        let a = index < left.count ? String(left[index]) : "<end>"
-        let b = index < right.count ? String(right[index]) : "<end>"
-        if a != b { return "line \(index + 1):\n  applied:   \(a)\n  reference: \(b)" }
-    }
-    return "none"
+    firstLineDifference(actual, expected, actualLabel: "applied", expectedLabel: "reference")
 }
