@@ -1,16 +1,16 @@
 /// A packet-path graph: entry points, chains, endpoints and verdicts, with labelled edges.
-public struct PathGraph: Sendable, Equatable {
-    public enum NodeKind: String, Sendable, Equatable {
+public struct PathGraph: Sendable, Equatable, Encodable {
+    public enum NodeKind: String, Sendable, Equatable, Encodable {
         case entry, chain, endpoint, verdict
     }
 
-    public struct Node: Sendable, Equatable {
+    public struct Node: Sendable, Equatable, Encodable {
         public let id: String
         public let label: String
         public let kind: NodeKind
     }
 
-    public struct Edge: Sendable, Equatable {
+    public struct Edge: Sendable, Equatable, Encodable {
         public let from: String
         public let to: String
         /// Distinct labels the edge was seen with (different clients can take it for

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import PacketPath
 import PathGraph
@@ -20,7 +21,7 @@ struct GraphCommand: ParsableCommand {
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case dot, mermaid, svg
+        case dot, mermaid, svg, json
     }
 
     @Argument(help: ArgumentHelp("Manifest files or directories.", valueName: "file"))
@@ -31,7 +32,7 @@ struct GraphCommand: ParsableCommand {
 
     @OptionGroup var names: NameOptions
 
-    @Option(help: "Output format: dot, mermaid or svg.")
+    @Option(name: [.customShort("o"), .long], help: "Output format: dot, mermaid, svg or json (the nodes and edges).")
     var format: Format = .dot
 
     @OptionGroup var input: InputOptions
@@ -56,6 +57,10 @@ struct GraphCommand: ParsableCommand {
             case .dot: return graph.dot
             case .mermaid: return graph.mermaid
             case .svg: return try GraphvizRenderer.svg(graph.dot)
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                return String(decoding: try encoder.encode(graph), as: UTF8.self) + "\n"
             }
         }
         StandardStreams.writeOut(Array(text.utf8))

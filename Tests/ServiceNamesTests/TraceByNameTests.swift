@@ -112,6 +112,14 @@ import TestSupport
         #expect(byName.stdout == byKey.stdout)
         #expect(byKey.stdout.contains("10.244.1.20:8080"))
 
+        // The same graph as JSON (`-o json`): its endpoint nodes are the ones drawn.
+        let json = try HostCommand.run([ProjectPaths.binary, "graph", Examples.shop, "--service", "catalog.shop", "-o", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let graph = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let endpoints = (graph?["nodes"] as? [[String: Any]])?.filter { $0["kind"] as? String == "endpoint" }.compactMap { $0["label"] as? String }
+        #expect(endpoints?.sorted() == ["10.244.1.20:8080", "10.244.2.20:8080"], "\(json.stdout.prefix(400))")
+        #expect(((graph?["edges"] as? [Any])?.count ?? 0) > 0)
+
         let ingress = try HostCommand.run([ProjectPaths.binary, "trace", Examples.shop, Examples.shopIngress,
                                            "--ingress", "shop.example.com/catalog", "--output", "json"])
         #expect(ingress.status == 0, "\(ingress.stderr)")
