@@ -66,9 +66,11 @@ struct ApplyCommand: ParsableCommand {
         let applier = NetfilterApplier(options: ApplyOptions(host: target.host, dryRun: dryRun,
                                                              progress: ruleCount >= 10_000 ? Self.printProgress : nil))
         let report = try CLIInput.run { try applier.apply(rulesets, into: namespace) }
+        let removed = dryRun ? nil : try CLIInput.run { try applier.removeOtherLayout(in: namespace) }
         if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
         if let text = report.dryRunText { return StandardStreams.writeOut(Array(text.utf8)) }
         StandardStreams.writeOut(Array((Self.summary(report, rules: ruleCount, namespace: namespace) + "\n").utf8))
+        Self.reportRemoved(removed, layout: "nftables", namespace: namespace)
     }
 
     private func runNFTables(_ state: ClusterState, families: [IPFamily], namespace: NetworkNamespace) throws {
@@ -76,6 +78,8 @@ struct ApplyCommand: ParsableCommand {
         let ruleCount = rulesets.reduce(0) { $0 + $1.ruleCount }
         let applier = NFTablesApplier(options: ApplyOptions(host: target.host, dryRun: dryRun), takeOver: takeOver)
         let report = try CLIInput.run { try applier.apply(rulesets, into: namespace) }
+        let removed = dryRun ? nil : try CLIInput.run { try applier.removeOtherLayout(in: namespace) }
+        defer { Self.reportRemoved(removed, layout: "iptables", namespace: namespace) }
         if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
         let tables = rulesets.flatMap { $0.tables.map { "\($0.family?.rawValue ?? "ip") \($0.name)" } }.joined(separator: ", ")
         let text: String
@@ -86,6 +90,13 @@ struct ApplyCommand: ParsableCommand {
         default: text = "applied \(ruleCount) rules to \(namespace) as nftables table \(tables): one batch of \(report.messages) messages"
         }
         StandardStreams.writeOut(Array((text + "\n").utf8))
+    }
+
+    /// One stderr line when the apply removed PacketPath's rules of the other layout.
+    static func reportRemoved(_ report: ApplyReport?, layout: String, namespace: NetworkNamespace) {
+        guard let report, report.outcome != .nothingOwned else { return }
+        StandardStreams.writeError("note: removed PacketPath's \(layout) layout from \(namespace) (one batch of \(report.messages) messages): "
+            + "a namespace runs one layout at a time")
     }
 
     @Sendable static func printProgress(_ step: ApplyProgress) {

@@ -69,8 +69,33 @@ struct ResetAndDryRunCommandTests {
         #expect(refused.stderr.contains("--host"))
     }
 
-    /// Reset covers both layouts: after an iptables apply and an nftables apply, one reset
-    /// leaves the namespace as empty as it was; a foreign table survives it.
+    /// An apply of one layout removes PacketPath's rules of the other, as kube-proxy cleans up
+    /// the other proxy mode: never both layouts' NAT at once. Foreign rules stay.
+    @Test func applyingOneLayoutRemovesTheOther() throws {
+        let scratch = try ScratchNamespace(tag: "swap")
+        defer { scratch.remove() }
+        try #require(try scratch.exec(["nft", "add table inet someone-else"]).succeeded)
+        _ = try run(["apply", Self.example, "--netns", scratch.name])
+        #expect(try scratch.exec(["iptables-save"]).stdout.contains(":KUBE-SERVICES"))
+
+        let toNFTables = try HostCommand.run([ProjectPaths.binary, "apply", Self.example, "--netns", scratch.name,
+                                              "--backend", "nftables"])
+        #expect(toNFTables.status == 0, "\(toNFTables.stderr)")
+        #expect(toNFTables.stderr.contains("removed PacketPath's iptables layout"))
+        #expect(!(try scratch.exec(["iptables-save"]).stdout.contains("KUBE-")))
+        let tables = try scratch.exec(["nft", "list", "tables"]).stdout
+        #expect(tables.contains("table ip kube-proxy") && tables.contains("table inet someone-else"))
+
+        let back = try HostCommand.run([ProjectPaths.binary, "apply", Self.example, "--netns", scratch.name])
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(back.stderr.contains("removed PacketPath's nftables layout"))
+        let after = try scratch.exec(["nft", "list", "tables"]).stdout
+        #expect(!after.contains("kube-proxy") && !after.contains("packetpath-policy") && after.contains("table inet someone-else"))
+        #expect(try scratch.exec(["iptables-save"]).stdout.contains(":KUBE-SERVICES"))
+    }
+
+    /// Reset leaves the namespace as it was after applies of both layouts (the second removed
+    /// the first's rules); a foreign table survives it.
     @Test func resetRemovesBothLayoutsAndNothingForeign() throws {
         let scratch = try ScratchNamespace(tag: "rst2")
         defer { scratch.remove() }
