@@ -1,5 +1,6 @@
 import NetworkAddresses
 import RuleModel
+import TextOutput
 
 /// Reads iptables-save output and iptables-restore input into rulesets.
 ///
@@ -26,18 +27,9 @@ public struct IPTablesSaveParser: Sendable {
     /// Whether `text` is iptables text rather than YAML or JSON: its first line that is not
     /// blank or a `#` comment opens a table (`*nat`).
     public static func looksLikeRules(_ text: String) -> Bool {
-        // Only the first significant line matters: scan to it, not through a 30 MB dump.
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            let line = rest.prefix { $0 != "\n" && $0 != "\r\n" }
-            rest = rest.dropFirst(line.count + 1)
-            let trimmed = line.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            guard trimmed.hasPrefix("*") else { return false }
-            let name = trimmed.dropFirst().prefix { $0 != " " && $0 != "\t" && $0 != "\r" }
-            return !name.isEmpty && name.allSatisfy { $0.isLetter }
-        }
-        return false
+        guard let line = firstSignificantLine(of: text), line.hasPrefix("*") else { return false }
+        let name = line.dropFirst().prefix { $0 != " " && $0 != "\t" && $0 != "\r" }
+        return !name.isEmpty && name.allSatisfy { $0.isLetter }
     }
 
     /// Parses text holding exactly one family.

@@ -1,5 +1,6 @@
 import NetworkAddresses
 import RuleModel
+import TextOutput
 
 /// Reads nftables text into the typed model `KubeProxyNFTables` builds, in either form:
 /// an `nft -f` script of `add …` commands (what kube-proxy and `packetpath compile
@@ -18,22 +19,15 @@ public struct NFTParser: Sendable {
     /// Whether `text` is nft text: its first significant word starts an nft command or a
     /// listing (`add table`, `table ip …`, `flush ruleset`, …). Reads only that far.
     public static func looksLikeRules(_ text: String) -> Bool {
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            let line = rest.prefix { $0 != "\n" && $0 != "\r\n" }
-            rest = rest.dropFirst(line.count + 1)
-            let trimmed = line.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let words = trimmed.split(separator: " ", maxSplits: 2)
-            guard words.count >= 2 else { return false }
-            switch words[0] {
-            case "table": return TableFamily(rawValue: String(words[1])) != nil
-            case "add", "create", "flush", "delete":
-                return ["table", "chain", "set", "map", "rule", "element", "ruleset"].contains(String(words[1]))
-            default: return false
-            }
+        guard let line = firstSignificantLine(of: text) else { return false }
+        let words = line.split(separator: " ", maxSplits: 2)
+        guard words.count >= 2 else { return false }
+        switch words[0] {
+        case "table": return TableFamily(rawValue: String(words[1])) != nil
+        case "add", "create", "flush", "delete":
+            return ["table", "chain", "set", "map", "rule", "element", "ruleset"].contains(String(words[1]))
+        default: return false
         }
-        return false
     }
 
     public func parse(_ text: String) throws(NFTParseError) -> [Ruleset] {
