@@ -1,6 +1,8 @@
 /// Splits one line of iptables-save/restore text into words the way iptables-restore does:
-/// blanks separate words, double quotes group a word that contains blanks, and a backslash
-/// makes the next character literal (iptables-save writes `\"` and `\\` inside quotes).
+/// blanks separate words, double quotes group a word that contains blanks, and inside quotes
+/// a backslash makes the next character literal (iptables-save writes `\"` and `\\` there).
+/// Outside quotes a backslash is an ordinary character, as iptables-restore reads it: an
+/// unquoted `a\\b` is the four characters `a\\b`, never `a\b`.
 enum LineTokenizer {
     struct UnterminatedQuote: Error {}
 
@@ -17,9 +19,8 @@ enum LineTokenizer {
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\\"):
+            case UInt8(ascii: "\\") where quoted:
                 escaped = true
-                inWord = true
             case UInt8(ascii: "\""):
                 quoted.toggle()
                 inWord = true

@@ -110,6 +110,15 @@ import RuleModel
         #expect(parsed[0].comment?.description == #"say "hi" \ there"#)
     }
 
+    /// iptables-restore (checked with iptables 1.8.9 in a namespace) unescapes only inside
+    /// quotes: an unquoted `a\\b` stays four characters, and saving then reads back the same.
+    @Test func backslashesOutsideQuotesAreLiteral() throws {
+        let parsed = try rules(#"-A KUBE-X -m comment --comment a\\b -j KUBE-Y"#)
+        #expect(parsed[0].comment?.description == #"a\\b"#)
+        let quoted = try rules(#"-A KUBE-X -m comment --comment "a\\b" -j KUBE-Y"#)
+        #expect(quoted[0].comment?.description == #"a\b"#)
+    }
+
     @Test func malformedRulesNameTheLine() throws {
         let unknown = error("-A KUBE-X -m tcp -p tcp --dport eighty -j KUBE-Y")
         #expect(unknown?.line == 4)
