@@ -56,12 +56,14 @@ extension Review {
         if let state = side.cluster?.state {
             return (tracer(state, family: family, nodeAddresses: nodeAddresses, recentEntries: recentEntries, limits: limits), [])
         }
-        guard let ruleset = side.rulesets().first(where: { $0.family == family }) else {
-            throw SideError("\(side.label) has no \(family.rawValue) rules")
-        }
+        // No rules of the family (an empty namespace, a v4-only dump) is a real answer: the
+        // kernel then neither filters nor rewrites, and the trace shows exactly that.
+        let found = side.rulesets().first(where: { $0.family == family })
+        let ruleset = found ?? Ruleset(family: family)
         if let loop = JumpLoop.find(in: ruleset) { throw SideError("\(side.label): \(loop)") }
-        let notes = nodeAddresses == nil
+        var notes = nodeAddresses == nil
             ? ["node addresses unknown for a rules file: using kube-proxy's test node's (--node-address to set them)"] : []
+        if found == nil { notes.append("\(side.label) has no \(family.rawValue) rules: nothing filters or rewrites the packet") }
         let environment = TraceEnvironment(interfaceAddresses: nodeAddresses ?? NodeSettings.testDefaults.interfaceAddresses,
                                            recentEntries: recentEntries, policyChains: policyChains, limits: limits)
         return (PacketTracer(ruleset: ruleset, environment: environment), notes)

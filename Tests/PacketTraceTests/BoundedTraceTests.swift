@@ -29,6 +29,23 @@ import Testing
         return try Review.trace(side, request, nodeAddresses: [IPPrefix("192.168.0.2/24")!], limits: limits)
     }
 
+    /// A side without rules of the packet's family (an empty namespace, a v4-only dump) is
+    /// traced as the kernel treats it: nothing filters, the packet is forwarded, and a note says why.
+    @Test func noRulesOfTheFamilyForwardsWithANote() throws {
+        let result = try Self.trace("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n")
+        #expect(result.outcomes.first?.disposition == .dropped(table: "filter", chain: "FORWARD", rule: nil))
+        let ipv6 = TraceRequest(source: .address(IPAddress("fd00::5")!), destination: IPAddress("fd00::9")!,
+                                proto: .tcp, destinationPort: 80)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pp-empty-\(UUID().uuidString).txt").path
+        try "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let side = try SideLoader(liveReader: nil).load(.paths([path]))
+        let untouched = try Review.trace(side, ipv6, nodeAddresses: [IPPrefix("fd00::2/64")!])
+        #expect(untouched.outcomes.count == 1)
+        #expect(untouched.outcomes.first?.disposition == .forwarded)
+        #expect(untouched.notes.contains { $0.hasSuffix("has no IPv6 rules: nothing filters or rewrites the packet") }, "\(untouched.notes)")
+    }
+
     /// Each level goes on to the next level either way: 2^60 paths, one outcome.
     @Test func branchesThatRejoinMerge() throws {
         let result = try Self.trace(Self.dump(levels: 60) { level in
