@@ -22,9 +22,12 @@ struct Session {
         report(.encoding(rules: rulesets.reduce(0) { $0 + $1.ruleCount }))
         let fingerprints = try rulesets.map(Fingerprint.compute)
         var desired: DesiredState?
-        return try retrying {
+        let legacy = try connection.legacyTables()
+        var result = try retrying {
             try attempt(rulesets, &desired, fingerprints, connection)
         }
+        result.legacyTables = legacy
+        return result
     }
 
     /// Plans with nothing desired in any family and without a new state record.

@@ -48,6 +48,7 @@ extension ApplyCommand {
         CLIInput.report(first.warnings, input)
         switch first.outcome {
         case .applied(let report, let rules):
+            Self.warnAboutLegacy(report)
             StandardStreams.writeOut(Array((Self.summary(report, rules: rules, namespace: namespace) + "\n").utf8))
         case .invalid(let errors):
             try CLIInput.run { throw WatchFailure(errors) }

@@ -42,6 +42,8 @@ public final class FakeKernel: KernelConnection {
     /// Runs once at the start of the next commit, before the generation check: another
     /// writer committing between a plan and its commit.
     public var beforeNextCommit: ((FakeKernel) throws -> Void)?
+    /// What `iptables-legacy` left in the namespace (netlink cannot see it; the fake is told).
+    public var legacy: [LegacyIPTable] = []
 
     public init() {}
 
@@ -80,6 +82,8 @@ public final class FakeKernel: KernelConnection {
             element.key.withUnsafeBytes(body)
         }
     }
+
+    public func legacyTables() throws -> [LegacyIPTable] { legacy }
 
     // MARK: Committing
 
