@@ -215,7 +215,7 @@ struct Planner {
                 transaction.append(.deleteTable(recordKey), tag: MessageTag(.stateRecord, family: index).packed)
             }
             // The transaction commits only on `generation`, so afterwards it is the next one.
-            let record = StateRecord(generation: generation &+ 1 == 0 ? 1 : generation &+ 1, fingerprint: fingerprint)
+            let record = StateRecord(generation: StateRecord.generation(after: generation), fingerprint: fingerprint)
             transaction.append(.addTable(recordKey, comment: record.comment), tag: MessageTag(.stateRecord, family: index).packed)
         } else if kernel.recordTableExists {
             transaction.append(.deleteTable(recordKey), tag: kernelTag(family, Ownership.stateTable, "", .deleteTable))
