@@ -10,13 +10,16 @@ public struct ApplyOptions: Sendable {
     public var dryRun: Bool
     /// Called with progress updates, on the thread doing the work.
     public var progress: (@Sendable (ApplyProgress) -> Void)?
+    /// Kept between the applies of one process (`apply --watch`): see `ApplyMemory`.
+    public var memory: ApplyMemory?
 
     public init(host: Bool = false, alwaysReadBack: Bool = false, dryRun: Bool = false,
-                progress: (@Sendable (ApplyProgress) -> Void)? = nil) {
+                progress: (@Sendable (ApplyProgress) -> Void)? = nil, memory: ApplyMemory? = nil) {
         self.host = host
         self.alwaysReadBack = alwaysReadBack
         self.dryRun = dryRun
         self.progress = progress
+        self.memory = memory
     }
 }
 

@@ -1,3 +1,5 @@
+import NetfilterNetlink
+
 /// What an apply did.
 public struct ApplyReport: Sendable, Equatable {
     public enum Outcome: Sendable, Equatable {
@@ -26,6 +28,8 @@ public struct ApplyReport: Sendable, Equatable {
     public var operations: [KernelOperation.Kind: Int]
     /// For a dry run: the change set as `iptables-restore --noflush` input.
     public var dryRunText: String?
+    /// Tables of the legacy iptables backend found in the namespace (see `legacyWarning`).
+    public var legacyTables: [LegacyIPTable] = []
 
     public init(outcome: Outcome, messages: Int = 0, bytes: Int = 0, chainsCreated: Int = 0, chainsDeleted: Int = 0,
                 rulesWritten: Int = 0, rulesDeleted: Int = 0, operations: [KernelOperation.Kind: Int] = [:],
@@ -42,4 +46,13 @@ public struct ApplyReport: Sendable, Equatable {
     }
 
     public var changedAnything: Bool { outcome == .applied }
+
+    /// Said when `iptables-legacy` rules are in the namespace: packets pass them as well as
+    /// the rules PacketPath writes, and neither netlink nor PacketPath sees or manages them.
+    public var legacyWarning: String? {
+        let holding = legacyTables.filter(\.holdsRules)
+        guard !holding.isEmpty else { return nil }
+        return "iptables-legacy rules are in the namespace (" + holding.map(\.description).joined(separator: ", ")
+            + "): packets pass through them too, and PacketPath neither sees nor changes them (iptables-legacy-save lists them)"
+    }
 }

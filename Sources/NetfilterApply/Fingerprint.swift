@@ -66,6 +66,11 @@ struct StateRecord: Equatable {
 
     var comment: String { "packetpath v1 generation=\(generation) fingerprint=\(fingerprint)" }
 
+    /// The generation a commit made on `generation` produces (the kernel skips zero).
+    static func generation(after generation: UInt32) -> UInt32 {
+        generation &+ 1 == 0 ? 1 : generation &+ 1
+    }
+
     init(generation: UInt32, fingerprint: String) {
         self.generation = generation
         self.fingerprint = fingerprint

@@ -20,11 +20,22 @@ struct Session {
             throw ApplyError.invalidRuleset("two rulesets for the same IP family")
         }
         report(.encoding(rules: rulesets.reduce(0) { $0 + $1.ruleCount }))
+        let memory = options.memory
         let fingerprints = try rulesets.map(Fingerprint.compute)
         var desired: DesiredState?
-        return try retrying {
-            try attempt(rulesets, &desired, fingerprints, connection)
+        let legacy = try connection.legacyTables()
+        var result: ApplyReport
+        do {
+            result = try retrying {
+                try attempt(rulesets, &desired, fingerprints, connection)
+            }
+        } catch {
+            // What the kernel holds is not known for sure any more (a refused batch, a lost reply).
+            memory?.committed = nil
+            throw error
         }
+        result.legacyTables = legacy
+        return result
     }
 
     /// Plans with nothing desired in any family and without a new state record.
@@ -75,7 +86,9 @@ struct Session {
         var kernels: [KernelState] = []
         var digests: [Planner.Digests] = []
         for (family, (familyTables, index)) in zip(Self.families, zip(tables, desiredIndex)) {
-            let recorded = try ChainDigests.read(connection, family: family, tables: familyTables)
+            // Known without a dump while nobody else has committed since this process did.
+            let recorded = try options.memory?.recordedDigests(family, generation: generation)
+                ?? ChainDigests.read(connection, family: family, tables: familyTables)
             let wanted = index.map { Self.desiredDigests(desired.families[$0], fingerprints[$0]) } ?? [:]
             digests.append(Planner.Digests(recorded: recorded, desired: wanted))
             // Nobody committed since PacketPath did: the recorded digests are the kernel's.
@@ -115,7 +128,20 @@ struct Session {
             result.dryRunText = try DryRunText.render(planner.transaction, kernels: kernels)
             return result
         }
-        return try commit(planner, generation: generation, connection: connection)
+        // Once committed, the kernel's digest sets hold exactly the desired digests of each
+        // family applied (gathered only for a memory: a full apply needs the space).
+        var recordedNow: [NetfilterFamily: [ChainDigests.Key: UInt64]] = [:]
+        if options.memory != nil {
+            for (family, (index, familyDigests)) in zip(Self.families, zip(desiredIndex, digests)) where index != nil {
+                recordedNow[family] = familyDigests.desired
+            }
+        }
+        // Freed before the batch is built: at 110,000 chains they are tens of megabytes.
+        digests = []
+        kernels = []
+        guard let result = try commit(planner, generation: generation, connection: connection) else { return nil }
+        options.memory?.committed = ApplyMemory.Committed(generation: StateRecord.generation(after: generation), digests: recordedNow)
+        return result
     }
 
     private func commit(_ planner: Planner, generation: UInt32, connection: KernelConnection) throws -> ApplyReport? {

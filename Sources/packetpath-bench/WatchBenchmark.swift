@@ -30,7 +30,9 @@ enum WatchBenchmark {
         let bigText = SyntheticCluster.yaml(services: services)
         try write(big, bigText)
 
-        let applier = NetfilterApplier()
+        // As `apply --watch` makes it: remembering its last commit (PACKETPATH_BENCH_NO_MEMORY=1
+        // measures without, for comparison).
+        let applier = NetfilterApplier(options: ApplyOptions(memory: getenv("PACKETPATH_BENCH_NO_MEMORY") == nil ? ApplyMemory() : nil))
         let watcher = try ManifestWatcher(ManifestWatcher.Configuration(inputs: [directory]),
                                           compile: { Pipeline.compile($0, families: [.ipv4]) },
                                           apply: { try applier.apply($0, into: namespace.namespace) })

@@ -67,6 +67,7 @@ struct ApplyCommand: ParsableCommand {
                                                              progress: ruleCount >= 10_000 ? Self.printProgress : nil))
         let report = try CLIInput.run { try applier.apply(rulesets, into: namespace) }
         let removed = dryRun ? nil : try CLIInput.run { try applier.removeOtherLayout(in: namespace) }
+        Self.warnAboutLegacy(report)
         if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
         if let text = report.dryRunText { return StandardStreams.writeOut(Array(text.utf8)) }
         StandardStreams.writeOut(Array((Self.summary(report, rules: ruleCount, namespace: namespace) + "\n").utf8))
@@ -97,6 +98,11 @@ struct ApplyCommand: ParsableCommand {
         guard let report, report.outcome != .nothingOwned else { return }
         StandardStreams.writeError("note: removed PacketPath's \(layout) layout from \(namespace) (one batch of \(report.messages) messages): "
             + "a namespace runs one layout at a time")
+    }
+
+    /// iptables-legacy rules in the namespace: netlink cannot see them, packets still pass them.
+    static func warnAboutLegacy(_ report: ApplyReport) {
+        if let warning = report.legacyWarning { StandardStreams.writeError("warning: " + warning) }
     }
 
     @Sendable static func printProgress(_ step: ApplyProgress) {

@@ -17,7 +17,8 @@ extension ApplyCommand {
             if dryRun || output != .text { throw ValidationError("--watch cannot be combined with --dry-run or -o json") }
             if self.backend == .nftables { throw ValidationError("--watch applies the iptables layout only (no --backend nftables yet)") }
         }
-        let applier = NetfilterApplier(options: ApplyOptions(host: target.host))
+        // The watcher's applies share what the last one committed (see ApplyMemory).
+        let applier = NetfilterApplier(options: ApplyOptions(host: target.host, memory: ApplyMemory()))
         let family = self.family
         let backend = self.backend
         let watcher = try CLIInput.run {
@@ -48,6 +49,7 @@ extension ApplyCommand {
         CLIInput.report(first.warnings, input)
         switch first.outcome {
         case .applied(let report, let rules):
+            Self.warnAboutLegacy(report)
             StandardStreams.writeOut(Array((Self.summary(report, rules: rules, namespace: namespace) + "\n").utf8))
         case .invalid(let errors):
             try CLIInput.run { throw WatchFailure(errors) }

@@ -53,6 +53,8 @@ struct ApplyJSON: Encodable {
     let rulesDeleted: Int
     /// Operations per kind (`add-rule`, `delete-chain`, …).
     let operations: [String: Int]
+    /// Legacy iptables tables holding rules, e.g. `ip filter (1 rule or chain entries)`.
+    let legacyTables: [String]
 
     init(_ report: ApplyReport, namespace: NetworkNamespace) {
         self.namespace = "\(namespace)"
@@ -64,5 +66,6 @@ struct ApplyJSON: Encodable {
         rulesWritten = report.rulesWritten
         rulesDeleted = report.rulesDeleted
         operations = Dictionary(uniqueKeysWithValues: report.operations.map { ($0.key.rawValue, $0.value) })
+        legacyTables = report.legacyTables.filter(\.holdsRules).map(\.description)
     }
 }

@@ -51,6 +51,23 @@ struct IncrementalKernelTests {
         #expect(Self.rulesByChain(try incremental.save()) == Self.rulesByChain(try fresh.save()))
     }
 
+    @Test func theJumpsGoBackAheadOfARuleInsertedBeforeThem() throws {
+        let scratch = try ScratchNamespace(tag: "jumps")
+        defer { scratch.remove() }
+        let rulesets = FakeFixtures.services(try FakeFixtures.state("upstream-overall-scenario"))
+        _ = try NetfilterApplier().apply(rulesets, into: scratch.namespace)
+        let ours = try scratch.save().split(separator: "\n").filter { $0.hasPrefix("-A PREROUTING ") }.map(String.init)
+        #expect(!ours.isEmpty)
+        _ = try scratch.output(["iptables", "-t", "nat", "-I", "PREROUTING", "1", "-s", "192.0.2.1/32", "-j", "ACCEPT"])
+        let foreign = "-A PREROUTING -s 192.0.2.1/32 -j ACCEPT"
+        #expect(try scratch.save().split(separator: "\n").first { $0.hasPrefix("-A PREROUTING ") }.map(String.init) == foreign)
+
+        let report = try NetfilterApplier().apply(rulesets, into: scratch.namespace)
+        #expect(report.outcome == .applied)
+        let prerouting = try scratch.save().split(separator: "\n").filter { $0.hasPrefix("-A PREROUTING ") }.map(String.init)
+        #expect(prerouting == ours + [foreign])
+    }
+
     @Test func aForeignRestoreBetweenReadAndCommitIsRetried() throws {
         let scratch = try ScratchNamespace(tag: "race")
         defer { scratch.remove() }

@@ -136,3 +136,41 @@ struct OwnershipFakeTests {
         #expect(kernel.commits == 0)
     }
 }
+
+/// The jump rules' documented place: the head of their built-in chain, in order.
+struct JumpPlaceFakeTests {
+    @Test func aForeignRuleInsertedAheadOfTheJumpsMovesThemBackToTheHead() throws {
+        let kernel = FakeKernel()
+        let rulesets = FakeFixtures.services(try FakeFixtures.state("upstream-overall-scenario"))
+        _ = try NetfilterApplier().apply(rulesets, connection: kernel)
+        let prerouting = ChainKey(TableKey(.ipv4, "nat"), "PREROUTING")
+        let ours = try kernel.rules(of: prerouting).map(\.expressions)
+        #expect(!ours.isEmpty)
+        // Another program inserts a rule at the head, as `iptables -t nat -I PREROUTING` does.
+        let foreign: [Expression] = [.counter(Counter()), .immediate(Immediate(verdict: .accept))]
+        try kernel.commitForeign([.addRule(prerouting, .expressions(foreign, compat: nil), .prepend)])
+        #expect(try kernel.rules(of: prerouting).first?.expressions == foreign)
+
+        let report = try NetfilterApplier().apply(rulesets, connection: kernel)
+        #expect(report.outcome == .applied)
+        // Ours are first again, in order; the foreign rule stays, after them.
+        #expect(try kernel.rules(of: prerouting).map(\.expressions) == ours + [foreign])
+        // Only that chain's jumps were renewed.
+        #expect(report.rulesDeleted == ours.count && report.rulesWritten == ours.count)
+        // And in place they stay in place: nothing more to do.
+        let again = try NetfilterApplier(options: ApplyOptions(alwaysReadBack: true)).apply(rulesets, connection: kernel)
+        #expect(again.outcome == .unchangedAfterReadBack)
+    }
+
+    @Test func aForeignRuleAfterTheJumpsIsLeftWhereItIs() throws {
+        let kernel = FakeKernel()
+        let rulesets = FakeFixtures.services(try FakeFixtures.state("upstream-overall-scenario"))
+        _ = try NetfilterApplier().apply(rulesets, connection: kernel)
+        let output = ChainKey(TableKey(.ipv4, "nat"), "OUTPUT")
+        let foreign: [Expression] = [.counter(Counter()), .immediate(Immediate(verdict: .accept))]
+        try kernel.commitForeign([.addRule(output, .expressions(foreign, compat: nil), .append)])
+        let report = try NetfilterApplier().apply(rulesets, connection: kernel)
+        #expect(report.outcome == .unchangedAfterReadBack)
+        #expect(try kernel.rules(of: output).last?.expressions == foreign)
+    }
+}

@@ -39,9 +39,13 @@ public final class FakeKernel: KernelConnection {
     public private(set) var lastTransaction: Transaction?
     /// Chains whose rules were listed, in order (to check what an apply had to read).
     public private(set) var chainsRead: [ChainKey] = []
+    /// Sets whose elements were listed, in order.
+    public private(set) var setsRead: [ObjectName] = []
     /// Runs once at the start of the next commit, before the generation check: another
     /// writer committing between a plan and its commit.
     public var beforeNextCommit: ((FakeKernel) throws -> Void)?
+    /// What `iptables-legacy` left in the namespace (netlink cannot see it; the fake is told).
+    public var legacy: [LegacyIPTable] = []
 
     public init() {}
 
@@ -69,6 +73,7 @@ public final class FakeKernel: KernelConnection {
     }
 
     public func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement] {
+        setsRead.append(set)
         guard let found = state.tables[table]?.sets[set] else {
             throw NetfilterError.request(operation: "listing elements of \(table) \(set)", errno: ENOENT)
         }
@@ -80,6 +85,8 @@ public final class FakeKernel: KernelConnection {
             element.key.withUnsafeBytes(body)
         }
     }
+
+    public func legacyTables() throws -> [LegacyIPTable] { legacy }
 
     // MARK: Committing
 

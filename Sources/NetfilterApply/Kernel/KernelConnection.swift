@@ -19,6 +19,12 @@ public protocol KernelConnection: AnyObject {
     /// `NetfilterError.batchRejected` (failures tagged with the operation's tag) if the
     /// kernel refused an operation.
     func commit(_ transaction: Transaction, generation: UInt32) throws -> CommitStatistics
+    /// The legacy (x_tables) iptables tables in the namespace, which netlink cannot list.
+    func legacyTables() throws -> [LegacyIPTable]
+}
+
+extension KernelConnection {
+    public func legacyTables() throws -> [LegacyIPTable] { [] }
 }
 
 /// What a commit sent.

@@ -27,6 +27,9 @@ public final class NetlinkConnection: KernelConnection {
         try socket.forEachElementKey(family: table.family, table: table.name, set: set, body)
     }
 
+    /// Read from /proc/thread-self: the connection lives on a thread inside its namespace.
+    public func legacyTables() throws -> [LegacyIPTable] { LegacyIPTables.inCurrentNamespace() }
+
     public func commit(_ transaction: Transaction, generation: UInt32) throws -> CommitStatistics {
         let messages = transaction.messageCount
         // Large pages keep the iovec of a huge batch short (sendmsg takes at most 1024).

@@ -81,7 +81,10 @@ struct Planner {
                 if table == nil, foreignLeft == 0, chain.comment == Ownership.chainComment {
                     emptiedBaseChains.append(chain)
                 }
-                guard ours.map(\.expressions) != wantedRules else { continue }
+                // Their documented place is the head of the chain, in order: a foreign rule
+                // inserted ahead of them (`iptables -I`) moves them back too.
+                let atHead = (kernel.baseRules[tableName]?[chain.name] ?? []).prefix(ours.count).map(\.handle) == ours.map(\.handle)
+                guard ours.map(\.expressions) != wantedRules || !atHead else { continue }
                 for rule in ours {
                     phases.deleteRules.append((.deleteRule(key, handle: rule.handle),
                                                kernelTag(family, tableName, chain.name, .deleteRule(handle: rule.handle))))
@@ -212,7 +215,7 @@ struct Planner {
                 transaction.append(.deleteTable(recordKey), tag: MessageTag(.stateRecord, family: index).packed)
             }
             // The transaction commits only on `generation`, so afterwards it is the next one.
-            let record = StateRecord(generation: generation &+ 1 == 0 ? 1 : generation &+ 1, fingerprint: fingerprint)
+            let record = StateRecord(generation: StateRecord.generation(after: generation), fingerprint: fingerprint)
             transaction.append(.addTable(recordKey, comment: record.comment), tag: MessageTag(.stateRecord, family: index).packed)
         } else if kernel.recordTableExists {
             transaction.append(.deleteTable(recordKey), tag: kernelTag(family, Ownership.stateTable, "", .deleteTable))
