@@ -23,9 +23,17 @@ struct ServicePortObjects {
         protocolOnly[L4Protocol.allCases.firstIndex(of: proto)!]
     }
 
-    /// Adds a later part's objects (Service ports after this part's).
+    /// The chains, moved out (this part is left with none).
+    mutating func takeChains() -> [Chain] {
+        var taken: [Chain] = []
+        swap(&taken, &chains)
+        return taken
+    }
+
+    /// Adds a later part's objects (Service ports after this part's) except its chains,
+    /// which `takeChains` hands over to be moved into the table.
     mutating func append(_ other: consuming ServicePortObjects) {
-        chains += other.chains
+        assert(other.chains.isEmpty, "chains are moved, not appended")
         affinitySets += other.affinitySets
         for element in other.clusterIPs {
             if case .address(let address) = element.key[0], clusterIPsSeen.insert(address).inserted {
