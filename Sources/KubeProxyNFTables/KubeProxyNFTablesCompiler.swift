@@ -25,11 +25,14 @@ public struct KubeProxyNFTablesCompiler: Sendable {
     public func table(for plans: [ServicePortPlan], family: IPFamily) -> Ruleset {
         let layoutSettings = LayoutSettings(settings, family: family)
         let fixed = StaticLayout(settings: layoutSettings)
-        var objects = Self.layOut(plans, ServicePortLayout(settings: layoutSettings))
-        // Moved out, not copied: copying 100,000 chains retains every name and rule array.
+        var (objects, runChains) = Self.layOut(plans, ServicePortLayout(settings: layoutSettings))
+        // Moved, not copied: copying 100,000 chains retains every name and rule array (and
+        // freeing the copied-from arrays releases them). One allocation of the final size.
+        var fixedChains = fixed.chains
         var chains: [Chain] = []
-        swap(&chains, &objects.chains)
-        chains += fixed.chains
+        chains.reserveCapacity(runChains.reduce(fixedChains.count) { $0 + $1.count })
+        for run in runChains.indices { chains.moveAppending(&runChains[run]) }
+        chains.moveAppending(&fixedChains)
 
         var sets = fixed.sets
         for index in sets.indices where sets[index].name == NFTablesNames.clusterIPs {
@@ -53,8 +56,10 @@ public struct KubeProxyNFTablesCompiler: Sendable {
     }
 
     /// Service ports are independent (a SHA-256 per chain name dominates): large inputs are
-    /// laid out in two halves on two threads, then joined.
-    private static func layOut(_ plans: [ServicePortPlan], _ layout: ServicePortLayout) -> ServicePortObjects {
+    /// laid out in two halves on two threads, then joined; each half's chains are returned
+    /// apart, for the caller to move into the table's one array.
+    private static func layOut(_ plans: [ServicePortPlan], _ layout: ServicePortLayout)
+        -> (ServicePortObjects, runChains: [[Chain]]) {
         let runs = plans.count >= 2_000 ? 2 : 1
         let runLength = (plans.count + runs - 1) / max(runs, 1)
         let results = UnsafeMutableBufferPointer<ServicePortObjects>.allocate(capacity: runs)
@@ -70,8 +75,14 @@ public struct KubeProxyNFTablesCompiler: Sendable {
                 (output.baseAddress! + run).initialize(to: objects)
             }
         }
+        var runChains: [[Chain]] = []
         var joined = (results.baseAddress!).move()
-        for run in 1..<runs { joined.append((results.baseAddress! + run).move()) }
-        return joined
+        runChains.append(joined.takeChains())
+        for run in 1..<runs {
+            var objects = (results.baseAddress! + run).move()
+            runChains.append(objects.takeChains())
+            joined.append(objects)
+        }
+        return (joined, runChains)
     }
 }

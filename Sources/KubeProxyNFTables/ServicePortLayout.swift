@@ -15,10 +15,25 @@ struct ServicePortObjects {
     var firewallIPs: [VerdictMap.Entry] = []
     var noEndpointServices: [VerdictMap.Entry] = []
     var noEndpointNodePorts: [VerdictMap.Entry] = []
+    /// Every endpoint chain's DNAT rule matches only the protocol: one list per protocol,
+    /// shared, instead of an allocation (and later a free) for each of 100,000 rules.
+    let protocolOnly: [[Match]] = L4Protocol.allCases.map { [.l4Protocol($0)] }
 
-    /// Adds a later part's objects (Service ports after this part's).
+    func matchesOnly(_ proto: L4Protocol) -> [Match] {
+        protocolOnly[L4Protocol.allCases.firstIndex(of: proto)!]
+    }
+
+    /// The chains, moved out (this part is left with none).
+    mutating func takeChains() -> [Chain] {
+        var taken: [Chain] = []
+        swap(&taken, &chains)
+        return taken
+    }
+
+    /// Adds a later part's objects (Service ports after this part's) except its chains,
+    /// which `takeChains` hands over to be moved into the table.
     mutating func append(_ other: consuming ServicePortObjects) {
-        chains += other.chains
+        assert(other.chains.isEmpty, "chains are moved, not appended")
         affinitySets += other.affinitySets
         for element in other.clusterIPs {
             if case .address(let address) = element.key[0], clusterIPsSeen.insert(address).inserted {
@@ -121,14 +136,17 @@ struct ServicePortLayout {
             }
             let affinitySet = affinityName ?? chain
             endpointNames[index] = EndpointNames(chain: chain, affinitySet: affinitySet)
-            var rules = [Rule([.source(.host(endpoint.address))], .jump(Names.markForMasquerade))]
+            // Sized once: growing a one-rule array literal reallocated it for every endpoint.
+            var rules: [Rule] = []
+            rules.reserveCapacity(plan.affinitySeconds == nil ? 2 : 3)
+            rules.append(Rule([.source(.host(endpoint.address))], .jump(Names.markForMasquerade)))
             if let seconds = plan.affinitySeconds {
                 objects.affinitySets.append(NamedSet(name: affinitySet, fields: [.sourceAddress],
                                                      keyTypes: [.address(settings.family)], flags: [.dynamic, .timeout],
                                                      timeoutSeconds: seconds))
                 rules.append(Rule([.updateSet(fields: [.sourceAddress], set: affinitySet)], nil))
             }
-            rules.append(Rule([.l4Protocol(plan.l4Protocol)], .dnat(endpoint.address, port: endpoint.port)))
+            rules.append(Rule(objects.matchesOnly(plan.l4Protocol), .dnat(endpoint.address, port: endpoint.port)))
             objects.chains.append(Chain(chain, rules: rules))
         }
 
@@ -163,14 +181,14 @@ struct ServicePortLayout {
         }
 
         if !selection.clusterEndpoints.isEmpty {
-            var rules = names.service == internalChain ? internalRules : []
-            rules += dispatch(selection.clusterEndpoints, endpointNames, affinity: plan.affinitySeconds != nil)
-            objects.chains.append(Chain(names.service, rules: rules))
+            objects.chains.append(Chain(names.service, rules: dispatch(
+                selection.clusterEndpoints, endpointNames, affinity: plan.affinitySeconds != nil,
+                after: names.service == internalChain ? internalRules : [])))
         }
         if hasLocalEndpoints {
-            var rules = names.local == internalChain ? internalRules : []
-            rules += dispatch(selection.localEndpoints, endpointNames, affinity: plan.affinitySeconds != nil)
-            objects.chains.append(Chain(names.local, rules: rules))
+            objects.chains.append(Chain(names.local, rules: dispatch(
+                selection.localEndpoints, endpointNames, affinity: plan.affinitySeconds != nil,
+                after: names.local == internalChain ? internalRules : [])))
         }
     }
 
@@ -179,9 +197,12 @@ struct ServicePortLayout {
         let affinitySet: ChainName
     }
 
-    /// Known clients go back to their endpoint; everyone else gets a uniformly random one.
-    private func dispatch(_ endpoints: [Int], _ names: [EndpointNames?], affinity: Bool) -> [Rule] {
+    /// `leading` rules, then: known clients go back to their endpoint; everyone else gets a
+    /// uniformly random one. One array of the final size (appending to `leading` reallocated).
+    private func dispatch(_ endpoints: [Int], _ names: [EndpointNames?], affinity: Bool, after leading: [Rule]) -> [Rule] {
         var rules: [Rule] = []
+        rules.reserveCapacity(leading.count + (affinity ? endpoints.count : 0) + 1)
+        rules += leading
         if affinity {
             for index in endpoints {
                 let endpoint = names[index]!

@@ -124,6 +124,61 @@ import Testing
         #expect(plans[0].selection.reachableEndpoints == [0])
     }
 
+    /// From 2,000 ports on, two threads lay out one half each and their chains are moved
+    /// into the table: the table must hold every port's objects in port order, as if each
+    /// port were laid out alone, then the fixed chains.
+    @Test func twoThreadLayoutJoinsThePortsInOrder() throws {
+        var yaml = ""
+        for index in 0..<2_100 {
+            let ip = "172.30.\(index / 250).\(index % 250 + 1)"
+            // Every third Service a NodePort one, every seventh without endpoints.
+            let type = index % 3 == 0 ? "NodePort" : "ClusterIP"
+            let nodePort = index % 3 == 0 ? ", nodePort: \(30_000 + index)" : ""
+            yaml += """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: s\(index), namespace: ns}
+                spec: {type: \(type), clusterIP: \(ip), ports: [{name: p, port: 80, protocol: TCP\(nodePort)}]}
+                ---
+
+                """
+            guard index % 7 != 0 else { continue }
+            yaml += """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: s\(index)-a, namespace: ns, labels: {kubernetes.io/service-name: s\(index)}}
+                addressType: IPv4
+                endpoints: [{addresses: [10.1.\(index / 250).\(index % 250 + 1)], conditions: {ready: true}},
+                            {addresses: [10.2.\(index / 250).\(index % 250 + 1)], conditions: {ready: true}}]
+                ports: [{name: p, port: 8080, protocol: TCP}]
+                ---
+
+                """
+        }
+        let state = try Self.state(yaml)
+        let compiler = KubeProxyNFTablesCompiler(settings: state.settings)
+        let plans = ServicePortPlanning.plans(state, settings: state.settings, family: .ipv4)
+        try #require(plans.count == 2_100)
+        let whole = compiler.table(for: plans, family: .ipv4).tables[0]
+        let fixed = compiler.table(for: [], family: .ipv4).tables[0]
+        var chains: [Chain] = []
+        var entries: [ChainName: [VerdictMap.Entry]] = [:]
+        var clusterIPs: [SetElement] = []
+        for plan in plans {
+            let alone = compiler.table(for: [plan], family: .ipv4).tables[0]
+            chains += alone.chains.dropLast(fixed.chains.count)
+            for map in alone.maps { entries[map.name, default: []] += map.entries }
+            clusterIPs += alone.sets.first { $0.name == KubeProxyNFTablesNaming.clusterIPs }!.elements
+        }
+        let expected = chains + fixed.chains
+        try #require(whole.chains.count == expected.count)
+        // The first difference only: the whole tables would print megabytes.
+        let differing = whole.chains.indices.first { whole.chains[$0] != expected[$0] }
+        #expect(differing == nil, "chain \(differing.map { "\(whole.chains[$0].name) at \($0)" } ?? "")")
+        for map in whole.maps { #expect(map.entries == entries[map.name, default: []], "map \(map.name)") }
+        #expect(whole.sets.first { $0.name == KubeProxyNFTablesNaming.clusterIPs }!.elements == clusterIPs)
+    }
+
     /// Settings the cases never use still make text nft accepts.
     @Test(.enabled(if: Privileges.privilegedTestsEnabled, Comment(rawValue: Privileges.skipComment)))
     func nftAcceptsTheUncoveredLayouts() throws {
