@@ -1,0 +1,36 @@
+import Testing
+@testable import ClusterState
+
+/// The word-at-a-time shortcuts of the scanners (runs of spaces, strings without escapes,
+/// line feeds counted eight at a time) keep every line and column.
+@Suite struct ScanShortcutTests {
+    /// A syntax error after indentation of every width up to 40, with tabs and line breaks
+    /// around it, is placed at the right line and column.
+    @Test(arguments: 0..<41)
+    func columnsAfterIndentation(width: Int) {
+        let indent = String(repeating: " ", count: width)
+        let text = "{\n \t\"a\": \"plain\",\r\n\(indent)\"b\": \"esc\\\"aped\",\n\(indent)\"c\": \"é\",\n\(indent)}\n"
+        #expect(throws: ManifestError(file: "f.json", document: 1, line: 5, column: width + 1,
+                                      message: "JSON syntax error: trailing comma before '}'")) {
+            _ = try JSONStream.read(text, file: "f.json")
+        }
+    }
+
+    /// Strings read in one piece and strings read in pieces (escapes, non-ASCII) hold the same text.
+    @Test func stringsWithAndWithoutEscapes() throws {
+        let documents = try JSONStream.read(#"{"k": "plain", "e": "a\"b\\c\u00e9\n", "u": "é😀", "empty": ""}"#, file: "f.json")
+        let texts = documents.tree.withView { view in
+            (0..<view.nodes[documents.roots[0]].count).map { view.string(view.child(documents.roots[0], $0)) }
+        }
+        #expect(texts == ["k", "plain", "e", "a\"b\\cé\n", "u", "é😀", "empty", ""])
+    }
+
+    @Test func lineFeedsCountedByWords() {
+        var random = SeededRandom(seed: 3)
+        for length in 0..<70 {
+            let bytes = (0..<length).map { _ in [UInt8(10), 32, 65, 0x8A, 0x0B][random.next(below: 5)] }
+            let counted = bytes.withUnsafeBufferPointer { DocumentRuns.lineBreaks($0) }
+            #expect(counted == bytes.filter { $0 == 10 }.count)
+        }
+    }
+}
