@@ -25,6 +25,22 @@ import Testing
         #expect(texts == ["k", "plain", "e", "a\"b\\cé\n", "u", "é😀", "empty", ""])
     }
 
+    /// true, false and null are plain scalars; anything else starting like them is an error.
+    @Test func jsonWords() throws {
+        let documents = try JSONStream.read(#"{"t": true, "f": false, "n": null}"#, file: "f.json")
+        let values = documents.tree.withView { view in
+            (0..<3).map { view.nodes[view.child(documents.roots[0], 2 * $0 + 1)] }
+        }
+        #expect(values.map(\.plain) == [true, true, true])
+        #expect(values.map(\.count) == [4, 5, 4])
+        for bad in ["tru}", "fals", "nul", "nope", "x"] {
+            #expect(throws: ManifestError(file: "f.json", document: 1, line: 1, column: 7,
+                                          message: "JSON syntax error: expected a value, got '\(bad.first!)'")) {
+                _ = try JSONStream.read("{\"a\": \(bad)", file: "f.json")
+            }
+        }
+    }
+
     @Test func lineFeedsCountedByWords() {
         var random = SeededRandom(seed: 3)
         for length in 0..<70 {

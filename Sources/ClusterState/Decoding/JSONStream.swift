@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// JSON input as kubectl reads it: a stream of JSON values (`cat a.json b.json`), each checked
 /// against strict JSON — a trailing comma, a comment or a single quote is an error with its line
 /// and column, as Go's decoder makes it — and read straight into a YAMLTree, where strings are
@@ -188,13 +192,14 @@ enum JSONStream {
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 try number()
             default:
-                for word in ["true", "false", "null"] where bytes[index...].starts(with: word.utf8) {
-                    let count = word.utf8.count
-                    tree.addScalar(UnsafeBufferPointer(rebasing: bytes[index..<index + count]), plain: true, line: line, column: column)
-                    index += count
-                    return
+                // true, false or null, compared as bytes (no word list built per value).
+                let count = bytes[index] == UInt8(ascii: "f") ? 5 : 4
+                let word: StaticString = count == 5 ? "false" : bytes[index] == UInt8(ascii: "t") ? "true" : "null"
+                guard index + count <= bytes.count, memcmp(bytes.baseAddress! + index, word.utf8Start, count) == 0 else {
+                    throw error("expected a value, got \(describe(bytes[index]))")
                 }
-                throw error("expected a value, got \(describe(bytes[index]))")
+                tree.addScalar(UnsafeBufferPointer(rebasing: bytes[index..<index + count]), plain: true, line: line, column: column)
+                index += count
             }
         }
 
