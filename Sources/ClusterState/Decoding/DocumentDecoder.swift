@@ -43,12 +43,6 @@ struct DocumentDecoder {
         let line: Int
     }
 
-    /// Parses YAML text and decodes its documents.
-    func decode(_ text: String) -> DecodedChunk {
-        var text = text
-        return text.withUTF8 { decode($0) }
-    }
-
     /// Parses YAML (UTF-8 bytes) and decodes its documents.
     func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> DecodedChunk {
         var chunk = DecodedChunk()
