@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ClusterState
 
@@ -80,6 +81,8 @@ import Testing
         ("a:\n    b:\n        c:\n        -   d: 1\n            e: 2\n        -   f\n", 1),
         ("    a: 1\n    b: 2\n", 1),
         ("x:\n- a:\n  - 1\n  b: 2\n- c\n", 1),
+        // Comments before the first `---`; scalars starting with an indicator and more.
+        ("# a comment\n\n---\nips:\n- ::1/128\n- -1\nq: ?x\n---\n# c\nb: 1\n", 2),
         // No line break at the end.
         ("a: 1", 1),
         ("a:", 1),
@@ -106,7 +109,7 @@ import Testing
         ("\"a\": 1\n", 0),
         ("? a\n: 1\n", 0),
         ("- - a\n", 0),
-        ("a: -1\n", 0),
+        ("a: - 1\n", 0),
         ("plain\n", 0),
         ("", 0),
         ("# only a comment\n", 0),
@@ -177,6 +180,27 @@ import Testing
         #expect(fastRead > inputs / 2)
     }
 
+    /// Every YAML file of the project (reference cases, examples, fixtures, the fuzz seed
+    /// corpus) reads the same through the fast path; most of their documents take it.
+    @Test func readsTheProjectsYAMLFiles() throws {
+        let root = FixtureFiles.directory.components(separatedBy: "/Tests/")[0]
+        var files = 0, documents = 0, fastDocuments = 0
+        for directory in ["golden", "examples", "Tests/ClusterStateTests/Fixtures", "Tests/Fuzz/corpus"] {
+            let enumerator = FileManager.default.enumerator(atPath: root + "/" + directory)
+            while let path = enumerator?.nextObject() as? String {
+                guard path.hasSuffix(".yaml") || path.hasSuffix(".yml"),
+                      let text = try? String(contentsOfFile: root + "/" + directory + "/" + path, encoding: .utf8) else { continue }
+                let (reading, fast) = Self.fast(text)
+                #expect(reading == Self.general(text), "\(directory)/\(path)")
+                files += 1
+                documents += reading.documents.count
+                fastDocuments += fast
+            }
+        }
+        #expect(files > 50)
+        #expect(fastDocuments * 2 > documents)
+    }
+
     /// Errors keep their file-wide document and line, in documents the fast path read and
     /// in those libyaml read after it declined (a flow mapping in document 2).
     @Test func errorsKeepTheirPlaceOnEitherPath() {
@@ -218,7 +242,7 @@ import Testing
 
     static func scalar(_ random: inout SeededRandom) -> String {
         let choices = ["80", "true", "svc-1", "10.0.0.1", "'quoted'", "\"dq\"", "''", "a b", "x:y", "http://h/#f", "~",
-                       "null", "{}", "[]", "'it''s'", "1.5", "TCP"]
+                       "null", "{}", "[]", "'it''s'", "1.5", "TCP", "::1/128", "-1", "?x", "-", ":"]
         return choices[random.next(below: choices.count)]
     }
 

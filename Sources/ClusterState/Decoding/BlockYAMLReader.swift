@@ -1,6 +1,6 @@
 /// A fast path for the YAML that kubectl, client libraries and generators write: block
 /// mappings and sequences (indentless ones too), one-line plain, single- and double-quoted
-/// scalars without escapes, `{}` and `[]`, comments, `---` between documents; ASCII only.
+/// scalars without escapes, `{}` and `[]`, comments, `---` lines; ASCII only.
 ///
 /// For a document inside that subset it builds exactly the tree YAMLEventReader builds from
 /// libyaml's events — same nodes, text, styles and marks — at a fraction of libyaml's cost
@@ -63,13 +63,14 @@ struct BlockYAMLReader {
     private var column: Int { index - lineStart + 1 }
 
     private mutating func document() throws(Decline) -> Int {
-        if startsMarker(at: index) {
-            // `---` alone on its line (what `peekLine` stops at).
+        var indent = try peekLine()
+        if indent < 0, startsMarker(at: index) {
+            // `---` alone on its line (where `peekLine` stops), after comments if first.
             index += 3
             if index < bytes.count { index += 1 }
             newLine()
+            indent = try peekLine()
         }
-        let indent = try peekLine()
         guard indent >= 0 else { throw Decline() }
         index = lineStart + indent
         let root = isEntry(index) ? try sequence(indent: indent, indentless: false, depth: 0)
@@ -294,6 +295,12 @@ struct BlockYAMLReader {
         }
     }
 
+    /// `-`, `?` or `:` followed by more than a space starts a plain scalar too (`-1`, `::1`).
+    private func startsPlainScalarAfterIndicator(_ at: Int) -> Bool {
+        (bytes[at] == 0x2D || bytes[at] == 0x3F || bytes[at] == 0x3A) && at + 1 < bytes.count
+            && bytes[at + 1] != 0x20 && bytes[at + 1] != 0x0A && bytes[at + 1] != 0x09 && bytes[at + 1] != 0x0D
+    }
+
     /// A scalar (or `{}`/`[]`) that ends on the cursor's line, then the rest of the line.
     private mutating func inlineValue() throws(Decline) {
         let start = index
@@ -306,7 +313,7 @@ struct BlockYAMLReader {
             index += 2
             _ = try close()
         default:
-            guard startsPlainScalar(start) else { throw Decline() }
+            guard startsPlainScalar(start) || startsPlainScalarAfterIndicator(start) else { throw Decline() }
             var end = start + 1
             var cursor = start + 1
             scan: while cursor < bytes.count {
