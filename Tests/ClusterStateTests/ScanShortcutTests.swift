@@ -41,6 +41,28 @@ import Testing
         }
     }
 
+    /// The packed-word tests of YAML 1.1's null and boolean words agree with the word lists
+    /// on those words, every case and length variant of them, and generated near misses.
+    @Test func nullAndBooleanWords() {
+        let trueWords: Set = ["true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"]
+        let falseWords: Set = ["false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"]
+        let nullWords: Set = ["", "~", "null", "Null", "NULL"]
+        var candidates = trueWords.union(falseWords).union(nullWords)
+        for word in Array(candidates) {
+            candidates.formUnion([word.lowercased(), word.uppercased(), word + "x", String(word.dropLast()), "x" + word, word + word])
+        }
+        var random = SeededRandom(seed: 5)
+        let letters = Array("tTrRuUeEfFaAlLsSyYnNoO~x")
+        for _ in 0..<3000 {
+            candidates.insert(String((0..<random.next(below: 7)).map { _ in letters[random.next(below: letters.count)] }))
+        }
+        for word in candidates {
+            let expected: Bool? = trueWords.contains(word) ? true : falseWords.contains(word) ? false : nil
+            #expect(YAMLValue.boolWord(word) == expected, "\(word)")
+            #expect(YAMLValue.isNullWord(word) == nullWords.contains(word), "\(word)")
+        }
+    }
+
     @Test func lineFeedsCountedByWords() {
         var random = SeededRandom(seed: 3)
         for length in 0..<70 {
