@@ -1,7 +1,7 @@
 import Testing
 @testable import ClusterState
 
-/// The text check skips plain ASCII eight bytes at a time: a problem anywhere in or after
+/// The text check skips plain ASCII sixteen bytes at a time: a problem anywhere in or after
 /// such a block, after tabs, line breaks and multi-byte characters, is still found at its
 /// line and character column.
 @Suite struct InputTextScanTests {
@@ -22,5 +22,19 @@ import Testing
         #expect(Self.problem(prefix + [0x7F]) == "f: line 2, column \(offset + 3): not text: byte 0x7F (DEL) cannot be text")
         #expect(Self.problem(prefix + [0xC0, 0x80]) == "f: line 2, column \(offset + 3): not text: byte 0xC0 is not valid UTF-8")
         #expect(Self.problem(prefix + Array("\r\n~ok €\u{85}".utf8)) == "none")
+    }
+
+    /// Every byte value in every position of the sixteen-byte test: only printable ASCII,
+    /// tab, line feed and carriage return pass.
+    @Test func everyByteValueInEveryPosition() {
+        let text = Array("ab\tc: d\r\nefgh ijkl\nmnop: \"qrs\"\n  - tuv wxyz 0123 ~\n".utf8)
+        for value in 0...255 {
+            for position in text.indices {
+                var bytes = text
+                bytes[position] = UInt8(value)
+                let allowed = (0x20...0x7E).contains(value) || [0x09, 0x0A, 0x0D].contains(value)
+                #expect((Self.problem(bytes) == "none") == allowed, "byte \(value) at \(position)")
+            }
+        }
     }
 }

@@ -43,30 +43,27 @@ struct DocumentDecoder {
         let line: Int
     }
 
-    /// Parses YAML text and decodes its documents.
-    func decode(_ text: String) -> DecodedChunk {
+    /// Parses YAML (UTF-8 bytes) and decodes its documents.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> DecodedChunk {
         var chunk = DecodedChunk()
-        var text = text
-        text.withUTF8 { bytes in
-            do {
-                let reader = try YAMLEventReader(bytes)
-                // The tree is reused per document, so a document is decoded as soon as it is read.
-                var tree = YAMLTree()
-                while let root = try reader.nextDocument(into: &tree) {
-                    chunk.documentCount += 1
-                    try tree.withView { view in
-                        let value = YAMLValue(tree: view, index: root)
-                        if value.isNull { return }
-                        try decodeDocument(value, DocumentContext(index: chunk.documentCount, line: line(value.mark)), into: &chunk)
-                    }
+        do {
+            var reader = YAMLDocumentReader(bytes)
+            // The tree is reused per document, so a document is decoded as soon as it is read.
+            var tree = YAMLTree()
+            while let root = try reader.nextDocument(into: &tree) {
+                chunk.documentCount += 1
+                try tree.withView { view in
+                    let value = YAMLValue(tree: view, index: root)
+                    if value.isNull { return }
+                    try decodeDocument(value, DocumentContext(index: chunk.documentCount, line: line(value.mark)), into: &chunk)
                 }
-            } catch let error as ManifestError {
-                chunk.error = error
-            } catch let error as YAMLEventReader.Failure {
-                chunk.error = syntaxError(error, document: chunk.documentCount + 1)
-            } catch {
-                chunk.error = ManifestError(file: file, document: chunk.documentCount + 1, message: "YAML syntax error: \(error)")
             }
+        } catch let error as ManifestError {
+            chunk.error = error
+        } catch let error as YAMLEventReader.Failure {
+            chunk.error = syntaxError(error, document: chunk.documentCount + 1)
+        } catch {
+            chunk.error = ManifestError(file: file, document: chunk.documentCount + 1, message: "YAML syntax error: \(error)")
         }
         return chunk
     }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// JSON input as kubectl reads it: a stream of JSON values (`cat a.json b.json`), each checked
 /// against strict JSON — a trailing comma, a comment or a single quote is an error with its line
 /// and column, as Go's decoder makes it — and read straight into a YAMLTree, where strings are
@@ -82,14 +86,32 @@ enum JSONStream {
             }
         }
 
+        /// Skips whitespace; a run of spaces (indentation, most of `kubectl get -o json`'s
+        /// bytes) a word at a time: the first byte of a word that is not a space ends it.
         private mutating func skipSpace() {
-            while index < bytes.count, isSpace(bytes[index]) {
-                if bytes[index] == 0x0A {
+            let spaces: UInt64 = 0x2020_2020_2020_2020
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20:
+                    index += 1
+                    while index + 8 <= bytes.count {
+                        let others = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self) ^ spaces
+                        if others != 0 {
+                            index += (UInt64(littleEndian: others)).trailingZeroBitCount / 8
+                            break
+                        }
+                        index += 8
+                    }
+                case 0x0A:
+                    index += 1
                     line += 1
-                    lineStart = index + 1
+                    lineStart = index
                     continuationBytes = 0
+                case 0x09, 0x0D:
+                    index += 1
+                default:
+                    return
                 }
-                index += 1
             }
         }
 
@@ -170,19 +192,32 @@ enum JSONStream {
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 try number()
             default:
-                for word in ["true", "false", "null"] where bytes[index...].starts(with: word.utf8) {
-                    let count = word.utf8.count
-                    tree.addScalar(UnsafeBufferPointer(rebasing: bytes[index..<index + count]), plain: true, line: line, column: column)
-                    index += count
-                    return
+                // true, false or null, compared as bytes (no word list built per value).
+                let count = bytes[index] == UInt8(ascii: "f") ? 5 : 4
+                let word: StaticString = count == 5 ? "false" : bytes[index] == UInt8(ascii: "t") ? "true" : "null"
+                guard index + count <= bytes.count, memcmp(bytes.baseAddress! + index, word.utf8Start, count) == 0 else {
+                    throw error("expected a value, got \(describe(bytes[index]))")
                 }
-                throw error("expected a value, got \(describe(bytes[index]))")
+                tree.addScalar(UnsafeBufferPointer(rebasing: bytes[index..<index + count]), plain: true, line: line, column: column)
+                index += count
             }
         }
 
         /// A string (a value or a field name) as a quoted scalar, unescaped: runs without escapes
         /// are copied whole.
         private mutating func string() throws {
+            // Most strings are plain ASCII without escapes: added in one piece.
+            var end = index + 1
+            while end < bytes.count {
+                let byte = bytes[end]
+                if byte == UInt8(ascii: "\"") {
+                    tree.addScalar(UnsafeBufferPointer(rebasing: bytes[(index + 1)..<end]), plain: false, line: line, column: column)
+                    index = end + 1
+                    return
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+                end += 1
+            }
             tree.addScalar(UnsafeBufferPointer(start: nil, count: 0), plain: false, line: line, column: column)
             index += 1
             var run = index

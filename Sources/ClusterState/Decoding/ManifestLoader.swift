@@ -75,27 +75,34 @@ public enum ManifestLoader {
                 throw tooLarge(name, maxSize)
             }
         }
-        var bytes: [UInt8] = []
-        if info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        // Read straight into the buffer the text is checked in. A regular file's size is known
+        // (one byte more shows its end in one read); other inputs grow the buffer as they go and
+        // are checked chunk by chunk, so that a device like /dev/zero stops at its first byte.
+        let regular = (info.st_mode & S_IFMT) == S_IFREG
+        var bytes = [UInt8](repeating: 0, count: min(maxSize + 1, max(1 << 16, regular ? Int(info.st_size) + 1 : 0)))
+        var filled = 0
         var utf16: Bool? = nil
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if filled == bytes.count {
+                guard filled <= maxSize else { throw tooLarge(name, maxSize) }
+                bytes.append(contentsOf: repeatElement(0, count: min(bytes.count, maxSize + 1 - bytes.count)))
+            }
+            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, min($0.count - filled, regular ? Int.max : 1 << 16)) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw ManifestError(file: name, message: "cannot read: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
-            guard bytes.count + count <= maxSize else { throw tooLarge(name, maxSize) }
-            let start = bytes.count
-            bytes += chunk[0..<count]
-            if utf16 == nil, bytes.count >= 2 {
-                utf16 = InputText.encoding(of: bytes).0 != .utf8
+            let start = filled
+            filled += count
+            guard filled <= maxSize else { throw tooLarge(name, maxSize) }
+            if utf16 == nil, filled >= 2 {
+                utf16 = InputText.encoding(of: bytes[..<filled]).0 != .utf8
             }
             // A control byte: stop reading and report where (the full check finds it).
-            if utf16 == false, bytes[start...].withUnsafeBytes(InputText.hasControlByte) { break }
+            if !regular, utf16 == false, bytes[start..<filled].withUnsafeBytes(InputText.hasControlByte) { break }
         }
-        return ManifestSource(name: name, text: try InputText.decode(bytes, file: name))
+        return ManifestSource(name: name, text: try InputText.decode(bytes[..<filled], file: name))
     }
 
     private static func tooLarge(_ name: String, _ maxSize: Int) -> ManifestError {

@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads every source, decodes its documents (large files in two halves on two threads),
 /// then joins the objects in input order: rejecting duplicates, and resolving the node
@@ -55,12 +58,17 @@ struct ObjectCollector {
 
     /// Each run decoded on its own thread.
     private static func decodeInParallel(_ runs: [DocumentRuns.Run], file: String) -> [DecodedChunk] {
+        guard var stream = runs.first?.stream else { return [] }
         let results = UnsafeMutableBufferPointer<DecodedChunk>.allocate(capacity: runs.count)
         results.initialize(repeating: DecodedChunk())
         defer { results.deinitialize(); results.deallocate() }
         nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: runs.count) { index in
-            output[index] = DocumentDecoder(file: file, lineOffset: runs[index].lineOffset).decode(runs[index].text)
+        stream.withUTF8 { bytes in
+            nonisolated(unsafe) let bytes = bytes
+            DispatchQueue.concurrentPerform(iterations: runs.count) { index in
+                let run = UnsafeBufferPointer(rebasing: bytes[runs[index].range])
+                output[index] = DocumentDecoder(file: file, lineOffset: runs[index].lineOffset).decode(run)
+            }
         }
         return Array(results)
     }
@@ -135,33 +143,70 @@ struct ObjectCollector {
 ///
 /// A `---` line at column 0 always starts a document (YAML forbids it inside any scalar),
 /// so cutting there is safe. Streams with directives (`%YAML`, `%TAG`) are never split,
-/// since a directive belongs to the document after it.
+/// since a directive belongs to the document after it. Runs are byte ranges of the text:
+/// a 16 MB input is not copied again.
 enum DocumentRuns {
     struct Run {
-        let text: String
+        /// The whole stream; the run is `range` of its UTF-8 bytes.
+        let stream: String
+        let range: Range<Int>
         let lineOffset: Int
+
+        var text: String {
+            var stream = stream
+            return stream.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+        }
     }
 
     static func split(_ text: String, parts: Int) -> [Run] {
-        guard parts > 1 else { return [Run(text: text, lineOffset: 0)] }
-        let bytes = Array(text.utf8)
-        if bytes.first == UInt8(ascii: "%") || bytes.indices.dropFirst().contains(where: { bytes[$0] == UInt8(ascii: "%") && bytes[$0 - 1] == 10 }) {
-            return [Run(text: text, lineOffset: 0)]
-        }
-        // The document marker nearest after the middle.
-        var cut = bytes.count / 2
-        while cut < bytes.count {
-            if bytes[cut - 1] == 10, bytes[cut...].starts(with: [45, 45, 45]),
-               cut + 3 == bytes.count || [10, 13, 32, 9].contains(bytes[cut + 3]) {
-                break
+        let count = text.utf8.count
+        let whole = [Run(stream: text, range: 0..<count, lineOffset: 0)]
+        guard parts > 1 else { return whole }
+        var stream = text
+        return stream.withUTF8 { bytes -> [Run] in
+            if bytes.first == UInt8(ascii: "%") || containsLine(startingWith: UInt8(ascii: "%"), bytes) { return whole }
+            // The document marker nearest after the middle.
+            var cut = count / 2
+            while cut < count {
+                if bytes[cut - 1] == 10, cut + 3 <= count, bytes[cut] == 45, bytes[cut + 1] == 45, bytes[cut + 2] == 45,
+                   cut + 3 == count || [10, 13, 32, 9].contains(bytes[cut + 3]) {
+                    break
+                }
+                cut += 1
             }
-            cut += 1
+            guard cut < count else { return whole }
+            let firstLines = lineBreaks(UnsafeBufferPointer(rebasing: bytes[..<cut]))
+            return [Run(stream: text, range: 0..<cut, lineOffset: 0), Run(stream: text, range: cut..<count, lineOffset: firstLines)]
         }
-        guard cut < bytes.count else { return [Run(text: text, lineOffset: 0)] }
-        let firstLines = bytes[..<cut].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-        return [
-            Run(text: String(decoding: bytes[..<cut], as: UTF8.self), lineOffset: 0),
-            Run(text: String(decoding: bytes[cut...], as: UTF8.self), lineOffset: firstLines),
-        ]
+    }
+
+    /// Whether a line after the first starts with `byte` (memchr finds the candidates).
+    private static func containsLine(startingWith byte: UInt8, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        var from = 1
+        while from < bytes.count, let found = memchr(base + from, Int32(byte), bytes.count - from) {
+            let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if bytes[index - 1] == 10 { return true }
+            from = index + 1
+        }
+        return false
+    }
+
+    /// The number of line feeds, counted a word at a time.
+    static func lineBreaks(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var count = 0
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self) ^ (ones &* 0x0A)
+            // The high bit of each byte that was a line feed (exact: no borrow between bytes).
+            count += (~(((word & low7) &+ low7) | word) & (ones &* 0x80)).nonzeroBitCount
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] == 10 { count += 1 }
+            index += 1
+        }
+        return count
     }
 }

@@ -22,9 +22,13 @@ final class YAMLEventReader {
     /// Anchors of the containers still open (registered when they close, as the composer did).
     private var openAnchors: [String?] = []
     private var finished = false
+    /// Lines before the input's first line (marks count from the run's start).
+    private let lineOffset: Int
 
     /// `input` must stay valid while the reader is used: libyaml reads it as it goes.
-    init(_ input: UnsafeBufferPointer<UInt8>) throws(Failure) {
+    /// `lineOffset`: lines of the run before `input` (the part BlockYAMLReader read).
+    init(_ input: UnsafeBufferPointer<UInt8>, lineOffset: Int = 0) throws(Failure) {
+        self.lineOffset = lineOffset
         yaml_parser_initialize(parser)
         yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
         yaml_parser_set_input_string(parser, input.baseAddress, input.count)
@@ -61,7 +65,7 @@ final class YAMLEventReader {
         while true {
             let type = try nextEvent()
             defer { yaml_event_delete(event) }
-            let mark = SourceMark(line: event.pointee.start_mark.line + 1, column: event.pointee.start_mark.column + 1)
+            let mark = SourceMark(line: event.pointee.start_mark.line + 1 + lineOffset, column: event.pointee.start_mark.column + 1)
             var completed: Int?
             switch type {
             case YAML_SCALAR_EVENT:
@@ -126,7 +130,7 @@ final class YAMLEventReader {
         default:
             let context = state.context.map { String(cString: $0) }
             return .syntax(problem: problem, context: context,
-                           mark: SourceMark(line: state.problem_mark.line + 1, column: state.problem_mark.column + 1))
+                           mark: SourceMark(line: state.problem_mark.line + 1 + lineOffset, column: state.problem_mark.column + 1))
         }
     }
 }

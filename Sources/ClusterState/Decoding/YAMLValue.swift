@@ -181,32 +181,45 @@ struct YAMLValue {
         return text.withUTF8(body)
     }
 
+    /// Every value a mapping lookup finds passes here: compared as one packed word.
     static func isNullWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         switch bytes.count {
         case 0: return true
         case 1: return bytes[0] == UInt8(ascii: "~")
-        case 4: return bytes.elementsEqual("null".utf8) || bytes.elementsEqual("Null".utf8) || bytes.elementsEqual("NULL".utf8)
+        case 4: return nullWords.contains(packed(bytes))
         default: return false
         }
     }
 
     /// YAML 1.1's boolean words. Every plain scalar a boolean or integer field reads passes
-    /// here: the length and first letter rule out most text before any comparison.
+    /// here: the length and first letter rule out most text before any comparison, the rest
+    /// compares packed words (no String is made).
     static func boolWord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
         guard (1...5).contains(bytes.count) else { return nil }
         switch bytes[0] | 0x20 {
         case UInt8(ascii: "t"), UInt8(ascii: "y"), UInt8(ascii: "o"), UInt8(ascii: "f"), UInt8(ascii: "n"): break
         default: return nil
         }
-        return boolWordText(String(decoding: bytes, as: UTF8.self))
+        let word = packed(bytes)
+        if trueWords.contains(word) { return true }
+        if falseWords.contains(word) { return false }
+        return nil
     }
 
-    private static func boolWordText(_ text: String) -> Bool? {
-        switch text {
-        case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y": return true
-        case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N": return false
-        default: return nil
-        }
+    private static let nullWords = ["null", "Null", "NULL"].map(packed)
+    private static let trueWords = ["true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"].map(packed)
+    private static let falseWords = ["false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"].map(packed)
+
+    /// Up to seven bytes and their count in one integer (equal words, equal integers).
+    private static func packed(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var word = UInt64(bytes.count)
+        for (position, byte) in bytes.enumerated() { word |= UInt64(byte) << (8 * (position + 1)) }
+        return word
+    }
+
+    private static func packed(_ text: String) -> UInt64 {
+        var text = text
+        return text.withUTF8 { packed($0) }
     }
 
     /// YAML 1.1 integers: decimal with optional sign and `_`, `0x` hex, `0o`/leading-zero

@@ -25,12 +25,30 @@ enum NameRules {
     static func dns1123SubdomainProblem(_ name: String) -> String? {
         if name.isEmpty { return "must not be empty" }
         if name.utf8.count > 253 { return "must be no more than 253 characters" }
-        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
-            if label.isEmpty || dns1123LabelProblem(String(label)) != nil {
-                return "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (RFC 1123 subdomain)"
+        // Each dot-separated label starts and ends alphanumeric (a label is at most 63
+        // characters within the 253). Read as bytes: every object name passes here.
+        var previous = UInt8(ascii: ".")
+        var labelLength = 0
+        for byte in name.utf8 {
+            let valid: Bool
+            if byte == UInt8(ascii: ".") {
+                valid = isLowerAlnum(previous)
+                labelLength = 0
+            } else if byte == UInt8(ascii: "-") {
+                valid = previous != UInt8(ascii: ".")
+                labelLength += 1
+            } else {
+                valid = isLowerAlnum(byte)
+                labelLength += 1
             }
+            guard valid, labelLength <= 63 else { return subdomainRules }
+            previous = byte
         }
-        return nil
+        return isLowerAlnum(previous) ? nil : subdomainRules
+    }
+
+    private static var subdomainRules: String {
+        "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (RFC 1123 subdomain)"
     }
 
     /// IANA service name (named ports): ≤ 15 characters, lower-case alphanumerics and '-',
@@ -55,7 +73,8 @@ enum NameRules {
     /// alphanumerics, '-', '_' and '.', starting and ending alphanumeric.
     static func labelKeyProblem(_ key: String) -> String? {
         var name = Substring(key)
-        if let slash = key.firstIndex(of: "/") {
+        // (Most keys have no prefix: the byte search spares them the search by Character.)
+        if key.utf8.contains(UInt8(ascii: "/")), let slash = key.firstIndex(of: "/") {
             let prefix = String(key[..<slash])
             if dns1123SubdomainProblem(prefix) != nil { return "prefix \(quoted(prefix)) must be a DNS subdomain" }
             name = key[key.index(after: slash)...]
@@ -70,8 +89,9 @@ enum NameRules {
         value.isEmpty ? nil : qualifiedNamePartProblem(Substring(value))
     }
 
+    /// `part` is not empty.
     private static func qualifiedNamePartProblem(_ part: Substring) -> String? {
-        let bytes = Array(part.utf8)
+        let bytes = part.utf8
         if bytes.count > 63 { return "must be no more than 63 characters" }
         let allowed = bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
         guard allowed, isAlnum(bytes.first!), isAlnum(bytes.last!) else {

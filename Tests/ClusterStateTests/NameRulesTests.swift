@@ -1,0 +1,28 @@
+import Testing
+@testable import ClusterState
+
+/// The byte-wise RFC 1123 subdomain check agrees with the rule read label by label.
+@Suite struct NameRulesTests {
+    /// The rule as apimachinery states it: dot-separated RFC 1123 labels.
+    static func labelByLabel(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 253
+            && name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy {
+                NameRules.dns1123LabelProblem(String($0)) == nil
+            }
+    }
+
+    @Test func subdomainsAgreeWithTheLabelRule() {
+        let alphabet: [Character] = ["a", "z", "0", "9", "-", ".", "A", "_", "é"]
+        var random = SeededRandom(seed: 7)
+        var names = ["", "a", "a.b", "a..b", ".a", "a.", "-a", "a-", "a-.b", "a.-b", "a--b.c",
+                     String(repeating: "a", count: 63), String(repeating: "a", count: 64),
+                     String(repeating: "a", count: 63) + "." + String(repeating: "b", count: 63),
+                     String(repeating: "a.", count: 126) + "a", String(repeating: "a.", count: 127) + "a"]
+        for _ in 0..<5000 {
+            names.append(String((0..<random.next(below: 9)).map { _ in alphabet[random.next(below: alphabet.count)] }))
+        }
+        for name in names {
+            #expect((NameRules.dns1123SubdomainProblem(name) == nil) == Self.labelByLabel(name), "\(name)")
+        }
+    }
+}
