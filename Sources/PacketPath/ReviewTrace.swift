@@ -30,7 +30,7 @@ public struct TraceRequest: Sendable {
 }
 
 extension Review {
-    /// The NetworkPolicy compiler's chains all start with `PP-` (PolicyCompiler's PolicyChains):
+    /// The NetworkPolicy compiler's chains all start with `PP-` (PolicyIPTables' PolicyChains):
     /// that is how a trace tells the policy's verdict from kube-proxy's filtering.
     public static let policyChains = ChainPrefixRecognizer(prefixes: ["PP-"])
 

@@ -1,9 +1,10 @@
 import ClusterState
 import NetworkAddresses
+import PolicyCompiler
 import RuleModel
 import ServiceCompiler
 
-/// Lays a `PolicyPlan` out as iptables filter chains (see `PolicyCompiler` for the layout).
+/// Lays a `PolicyPlan` out as iptables filter chains (see `PolicyIPTablesCompiler` for the layout).
 struct PolicyRuleBuilder {
     let plan: PolicyPlan
     let allowMark: MarkValue

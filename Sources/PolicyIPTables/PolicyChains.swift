@@ -1,5 +1,6 @@
 import ClusterState
 import NetworkAddresses
+import PolicyCompiler
 import RuleModel
 import ServiceCompiler
 

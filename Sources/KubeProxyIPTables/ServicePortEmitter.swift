@@ -1,5 +1,6 @@
 import NetworkAddresses
 import RuleModel
+import ServiceCompiler
 
 /// Rules written for a run of Service ports: the rules they add to the shared chains, and
 /// the chains of their own. Runs are compiled independently and concatenated in order.
