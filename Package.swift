@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "PathGraph", dependencies: ["PacketTrace", "RuleModel"]),
         // Semantic comparison of two rulesets, reported per Service port.
         .target(name: "RuleDiff", dependencies: [
-            "RuleModel", "IPTablesText", "ServiceCompiler", "PacketTrace", "KubeProxyNFTables", "KubeProxyIPTables",
+            "RuleModel", "IPTablesText", "ServiceCompiler", "PacketTrace", "KubeProxyNFTables", "KubeProxyIPTables", "PolicyIPTables",
         ]),
         // Service DNS names and Ingress routes -> the Services, addresses and ports they lead to.
         .target(name: "ServiceNames", dependencies: ["ClusterState", "NetworkAddresses"]),
@@ -148,7 +148,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["IPTablesText", "RuleModel", "NetworkAddresses"],
                 path: "Tests/TestSupport"),
         .testTarget(name: "PacketTraceTests", dependencies: [
-            "PacketTrace", "PacketPath", "ClusterState", "TestSupport", "NetworkNamespaces", "RuleModel", "NetworkAddresses",
+            "PacketTrace", "PacketPath", "ClusterState", "TestSupport", "NetworkNamespaces", "RuleModel", "NetworkAddresses", "IPTablesText",
         ]),
         .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),
