@@ -25,18 +25,22 @@ let package = Package(
         .target(name: "ClusterState", dependencies: ["NetworkAddresses", "CLibYAML"]),
         // libyaml's event parser (libyaml-dev): ClusterState builds its own value tree from the events.
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        // Services + EndpointSlices -> kube-proxy v1.30 iptables layout in the rule model.
+        // Services + EndpointSlices -> backend-neutral per-port plans (the layouts' shared input).
         .target(name: "ServiceCompiler", dependencies: [
             "ClusterState", "RuleModel", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Service-port plans -> the filter and nat chains kube-proxy v1.30's iptables mode programs.
+        .target(name: "KubeProxyIPTables", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses"]),
         // Service-port plans -> the table kube-proxy v1.30's nftables mode programs, in the rule model.
         .target(name: "KubeProxyNFTables", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Rule model (nftables tables) -> `nft -f` text in kube-proxy's dump order.
         .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch"]),
-        // NetworkPolicies + Pods + Namespaces -> filter chains in the same rule model.
-        .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler"]),
+        // NetworkPolicies + Pods + Namespaces -> a backend-neutral policy plan.
+        .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses"]),
+        // The policy plan -> PacketPath's iptables filter chains (PP-*), beside kube-proxy's.
+        .target(name: "PolicyIPTables", dependencies: ["ClusterState", "RuleModel", "PolicyCompiler", "ServiceCompiler", "NetworkAddresses"]),
         // The same policy plan -> PacketPath's own nftables table (sets, verdict maps).
         .target(name: "PolicyNFTables", dependencies: ["ClusterState", "RuleModel", "PolicyCompiler", "ServiceCompiler", "NetworkAddresses"]),
         // A prefetch hint (Swift has none), for walks over huge rulesets.
@@ -49,7 +53,7 @@ let package = Package(
         .target(name: "PathGraph", dependencies: ["PacketTrace", "RuleModel"]),
         // Semantic comparison of two rulesets, reported per Service port.
         .target(name: "RuleDiff", dependencies: [
-            "RuleModel", "IPTablesText", "ServiceCompiler", "PacketTrace", "KubeProxyNFTables",
+            "RuleModel", "IPTablesText", "ServiceCompiler", "PacketTrace", "KubeProxyNFTables", "KubeProxyIPTables", "PolicyIPTables",
         ]),
         // Service DNS names and Ingress routes -> the Services, addresses and ports they lead to.
         .target(name: "ServiceNames", dependencies: ["ClusterState", "NetworkAddresses"]),
@@ -77,11 +81,11 @@ let package = Package(
         // Namespace labs that prove compiled rules with real packets (netpol cases, Services).
         .target(name: "NetnsLab", dependencies: [
             "NetworkNamespaces", "NetworkAddresses", "CLinuxShims", "ClusterState", "RuleModel",
-            "ServiceCompiler", "IPTablesText", "PacketPath", "NetfilterApply",
+            "ServiceCompiler", "KubeProxyIPTables", "IPTablesText", "PacketPath", "NetfilterApply",
         ]),
         // The pipeline the CLI drives: files -> cluster state -> rules -> a sink.
         .target(name: "PacketPath", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "PolicyCompiler", "IPTablesText",
+            "ClusterState", "RuleModel", "ServiceCompiler", "KubeProxyIPTables", "PolicyCompiler", "PolicyIPTables", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
             "TextOutput", "CLinuxShims", "ServiceNames", "KubeProxyNFTables", "NFTText", "PolicyNFTables",
         ]),
@@ -104,7 +108,9 @@ let package = Package(
         // Yams: the composer the YAML front end replaced, which its tests compare against.
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState", "Yams"], exclude: ["Fixtures"]),
         .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),
-        .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ServiceCompiler", "PacketPath", "IPTablesText"]),
+        .testTarget(name: "KubeProxyIPTablesTests", dependencies: ["KubeProxyIPTables", "ServiceCompiler", "IPTablesText"]),
+        .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ClusterState", "NetworkAddresses", "RuleModel"]),
+        .testTarget(name: "PolicyIPTablesTests", dependencies: ["PolicyIPTables", "ServiceCompiler", "PacketPath", "IPTablesText", "ClusterState", "RuleModel", "NetworkAddresses"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath", "TestSupport"]),
         .testTarget(name: "PolicyNFTablesTests", dependencies: [
@@ -142,7 +148,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["IPTablesText", "RuleModel", "NetworkAddresses"],
                 path: "Tests/TestSupport"),
         .testTarget(name: "PacketTraceTests", dependencies: [
-            "PacketTrace", "PacketPath", "ClusterState", "TestSupport", "NetworkNamespaces", "RuleModel", "NetworkAddresses",
+            "PacketTrace", "PacketPath", "ClusterState", "TestSupport", "NetworkNamespaces", "RuleModel", "NetworkAddresses", "IPTablesText",
         ]),
         .testTarget(name: "PathGraphTests", dependencies: ["PathGraph", "PacketPath", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "ClusterState"]),

@@ -1,9 +1,10 @@
 import ClusterState
 import IPTablesText
+import KubeProxyIPTables
 import KubeProxyNFTables
 import NetworkAddresses
 import NFTText
-import PolicyCompiler
+import PolicyIPTables
 import PolicyNFTables
 import RuleModel
 import ServiceCompiler
@@ -34,14 +35,14 @@ public enum Pipeline {
 
     /// The kube-proxy-identical rulesets of the requested families.
     public static func compileServices(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
-        let compiler = KubeProxyCompiler(settings: state.settings)
+        let compiler = KubeProxyIPTablesCompiler(settings: state.settings)
         return families.map { compiler.compile(state, family: $0) }
     }
 
     /// Everything PacketPath programs: kube-proxy's Service chains plus the NetworkPolicy
     /// chains, in the canonical chain order of the reference dumps.
     public static func compile(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
-        let policies = PolicyCompiler(settings: state.settings)
+        let policies = PolicyIPTablesCompiler(settings: state.settings)
         return compileServices(state, families: families).map { services in
             var ruleset = services
             guard !state.networkPolicies.isEmpty else { return ruleset }

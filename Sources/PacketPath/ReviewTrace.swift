@@ -1,6 +1,7 @@
 import ClusterState
 import NetworkAddresses
 import PacketTrace
+import RuleDiff
 import RuleModel
 
 /// What to trace: a packet given by addresses, or sent from a pod of the manifests.
@@ -30,10 +31,6 @@ public struct TraceRequest: Sendable {
 }
 
 extension Review {
-    /// The NetworkPolicy compiler's chains all start with `PP-` (PolicyCompiler's PolicyChains):
-    /// that is how a trace tells the policy's verdict from kube-proxy's filtering.
-    public static let policyChains = ChainPrefixRecognizer(prefixes: ["PP-"])
-
     /// Traces a packet through a side's rules: for manifests, everything PacketPath compiles
     /// (kube-proxy's chains and the NetworkPolicy chains), with the node's addresses from their
     /// NodeConfig; for a side of rules, `nodeAddresses` (kube-proxy's test node addresses when
@@ -65,8 +62,9 @@ extension Review {
             ? ["node addresses unknown for a rules file: using kube-proxy's test node's (--node-address to set them)"] : []
         if found == nil { notes.append("\(side.label) has no \(family.rawValue) rules: nothing filters or rewrites the packet") }
         let environment = TraceEnvironment(interfaceAddresses: nodeAddresses ?? NodeSettings.testDefaults.interfaceAddresses,
-                                           recentEntries: recentEntries, policyChains: policyChains, limits: limits)
-        return (PacketTracer(ruleset: ruleset, environment: environment), notes)
+                                           recentEntries: recentEntries, limits: limits)
+        // Read back rules carry no provenance: it is worked out once, so policy verdicts are told apart.
+        return (PacketTracer(ruleset: ParsedProvenance.attributed(ruleset), environment: environment), notes)
     }
 
     /// A tracer over everything PacketPath compiles for `state` (Service and NetworkPolicy
@@ -74,7 +72,7 @@ extension Review {
     public static func tracer(_ state: ClusterState, family: IPFamily, nodeAddresses: [IPPrefix]? = nil,
                               recentEntries: [ChainName: Set<IPAddress>] = [:], limits: TraceLimits = TraceLimits()) -> PacketTracer {
         let environment = TraceEnvironment(interfaceAddresses: nodeAddresses ?? state.settings.interfaceAddresses,
-                                           recentEntries: recentEntries, policyChains: policyChains, limits: limits)
+                                           recentEntries: recentEntries, limits: limits)
         return PacketTracer(ruleset: Pipeline.compile(state, families: [family])[0], environment: environment)
     }
 

@@ -41,8 +41,7 @@ struct ChainWalker {
             seed.probability = .one
             seed.steps = []
             seed.paths = 1
-            if let recognizer = environment.policyChains, recognizer.isPolicyChain(table: table.name, chain: chain),
-               !seed.policyChains.contains(chain.description) {
+            if table.chains[position].provenance?.isNetworkPolicy == true, !seed.policyChains.contains(chain.description) {
                 seed.policyChains.append(chain.description)
             }
             relative = walkRules(table.chains[position], seed, depth: depth)

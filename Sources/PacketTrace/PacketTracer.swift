@@ -151,10 +151,11 @@ public struct PacketTracer: Sendable {
     }
 
     private func policyVerdict(_ state: WalkState, _ disposition: Disposition) -> PolicyVerdict {
-        guard let recognizer = environment.policyChains else { return .notEvaluated }
         switch disposition {
         case .dropped(let table, let chain, let rule), .rejected(let table, let chain, let rule):
-            if recognizer.isPolicyChain(table: table, chain: chain) { return .denied(chain: chain.description, rule: rule) }
+            if ruleset[table: table]?.chain(named: chain)?.provenance?.isNetworkPolicy == true {
+                return .denied(chain: chain.description, rule: rule)
+            }
         default:
             break
         }

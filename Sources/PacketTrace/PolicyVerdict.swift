@@ -1,25 +1,7 @@
 import RuleModel
 
-/// Recognises the chains the NetworkPolicy compiler adds to the filter table. The tracer walks
-/// them like any other chain; this only lets it say which decision was the policy's.
-public protocol PolicyChainRecognizer: Sendable {
-    func isPolicyChain(table: String, chain: ChainName) -> Bool
-}
-
-/// Policy chains named by a prefix.
-public struct ChainPrefixRecognizer: PolicyChainRecognizer {
-    public let prefixes: [String]
-
-    public init(prefixes: [String]) {
-        self.prefixes = prefixes
-    }
-
-    public func isPolicyChain(table: String, chain: ChainName) -> Bool {
-        prefixes.contains { chain.hasPrefix($0) }
-    }
-}
-
-/// What NetworkPolicy did to one traced outcome.
+/// What NetworkPolicy did to one traced outcome. The tracer walks policy chains like any other
+/// chain; their provenance (`Provenance.networkPolicy`) says which decision was the policy's.
 public enum PolicyVerdict: Sendable, Hashable, Codable {
     /// A policy chain dropped or rejected the packet.
     case denied(chain: String, rule: Int?)

@@ -19,20 +19,15 @@ public struct TraceEnvironment: Sendable {
     /// Clients already in xt_recent lists (session affinity), by list name; empty means a
     /// client's first connection.
     public var recentEntries: [ChainName: Set<IPAddress>]
-    /// Says which chains come from the NetworkPolicy compiler, so a trace can report the
-    /// policy verdict; nil when the model has no policy chains.
-    public var policyChains: (any PolicyChainRecognizer)?
     /// How much one trace may explore.
     public var limits: TraceLimits
 
     public init(interfaceAddresses: [IPPrefix], origin: PacketOrigin? = nil,
-                recentEntries: [ChainName: Set<IPAddress>] = [:], policyChains: (any PolicyChainRecognizer)? = nil,
-                limits: TraceLimits = TraceLimits()) {
+                recentEntries: [ChainName: Set<IPAddress>] = [:], limits: TraceLimits = TraceLimits()) {
         self.limits = limits
         self.interfaceAddresses = interfaceAddresses
         self.origin = origin
         self.recentEntries = recentEntries
-        self.policyChains = policyChains
     }
 
     /// RTN_LOCAL: one of the node's addresses, or any 127/8 address once IPv4 loopback is up

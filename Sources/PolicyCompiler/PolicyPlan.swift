@@ -1,11 +1,12 @@
 import ClusterState
 import NetworkAddresses
 import RuleModel
+import ServiceCompiler
 
 /// What the NetworkPolicies of a node mean for one IP family, before any backend lays it out:
 /// which local pods each direction isolates (and by which policies, in order), and for every
 /// (policy, direction) the allowed (peer, port) pairs with their provenance. The iptables
-/// chains (`PolicyRuleBuilder`) and the nftables table (`PolicyNFTables`) both read this, so
+/// chains (`PolicyIPTables`) and the nftables table (`PolicyNFTables`) both read this, so
 /// they cannot disagree on who may talk to whom.
 public struct PolicyPlan: Sendable {
     /// A local pod a policy selects.

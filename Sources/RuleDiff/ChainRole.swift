@@ -1,6 +1,6 @@
 import RuleModel
 
-/// What a chain is for in kube-proxy's layout, read from its name.
+/// What a Service port's own chain is for in kube-proxy's layout.
 public enum ChainRole: String, Sendable, Hashable, Codable, CaseIterable {
     /// KUBE-SVC-: cluster-policy dispatch to endpoints.
     case service
@@ -13,18 +13,16 @@ public enum ChainRole: String, Sendable, Hashable, Codable, CaseIterable {
     /// KUBE-SEP-: one endpoint.
     case endpoint
 
-    static let prefixes: [(String, ChainRole)] = [
-        ("KUBE-SVC-", .service), ("KUBE-SVL-", .local), ("KUBE-EXT-", .external),
-        ("KUBE-FW-", .firewall), ("KUBE-SEP-", .endpoint),
-    ]
-
-    /// The role and hash suffix of a per-service chain name, nil for any other chain.
-    static func of(_ name: ChainName) -> (ChainRole, String)? {
-        let text = name.description
-        for (prefix, role) in prefixes where text.hasPrefix(prefix) {
-            return (role, String(text.dropFirst(prefix.count)))
+    /// The role of a chain laid out for `part`; nil for rules in shared chains.
+    init?(_ part: ServicePortPart) {
+        switch part {
+        case .entry: return nil
+        case .clusterDispatch: self = .service
+        case .localDispatch: self = .local
+        case .external: self = .external
+        case .firewall: self = .firewall
+        case .endpoint: self = .endpoint
         }
-        return nil
     }
 
     var isDispatch: Bool { self == .service || self == .local }

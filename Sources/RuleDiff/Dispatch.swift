@@ -20,11 +20,10 @@ struct Dispatch {
 
     init(_ chain: Chain, table: String, family: IPFamily, endpointOfChain: [ChainKey: String]) {
         for rule in chain.rules {
-            guard case .jump(let target)? = rule.verdict, ChainRole.of(target)?.0 == .endpoint else {
+            guard case .jump(let target)? = rule.verdict, let endpoint = endpointOfChain[ChainKey(table: table, chain: target)] else {
                 otherRules.append(rule)
                 continue
             }
-            let endpoint = endpointOfChain[ChainKey(table: table, chain: target)] ?? "\(target) (no such chain)"
             if rule.matches.contains(where: { if case .recent = $0 { return true } else { return false } }) {
                 affinity[endpoint, default: []].append(RuleKey(rule, family: family))
                 continue

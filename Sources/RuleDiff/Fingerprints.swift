@@ -40,10 +40,11 @@ extension RulesetView {
         return result
     }
 
-    /// Moves unnamed rules of shared chains to the Service port they fingerprint to.
-    mutating func adopt(_ fingerprints: [Fingerprint: String]) {
+    /// Moves unnamed rules of shared chains (`entryChains`: those holding Service ports' entry
+    /// rules on either side) to the Service port they fingerprint to.
+    mutating func adopt(_ fingerprints: [Fingerprint: String], in entryChains: Set<ChainKey>) {
         guard !fingerprints.isEmpty else { return }
-        for (key, node) in nodeChains where Attribution.isSharedKubeChain(key.chain) {
+        for (key, node) in nodeChains where entryChains.contains(key) {
             var kept: [Rule] = []
             for rule in node.rules {
                 if rule.comment == nil, let print = Fingerprint(rule), let name = fingerprints[print] {

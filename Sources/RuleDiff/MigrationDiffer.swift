@@ -1,3 +1,4 @@
+import KubeProxyIPTables
 import NetworkAddresses
 import PacketTrace
 import RuleModel

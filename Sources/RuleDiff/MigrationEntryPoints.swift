@@ -1,3 +1,4 @@
+import KubeProxyIPTables
 import KubeProxyNFTables
 import NetworkAddresses
 import RuleModel
@@ -99,11 +100,13 @@ enum MigrationEntryPoints {
 
     static func iptables(_ ruleset: Ruleset) -> [MigrationEntryPoint] {
         var found: [MigrationEntryPoint.Key: MigrationEntryPoint] = [:]
-        for table in ruleset.tables {
-            for chain in table.chains where Attribution.isSharedKubeChain(chain.name) {
+        for table in ParsedProvenance.attributed(ruleset).tables {
+            for chain in table.chains {
                 for rule in chain.rules {
-                    guard let comment = rule.comment?.description,
-                          let name = KubeProxyComments.servicePortName(in: comment) else { continue }
+                    // Which kind of address a rule serves is only in its comment.
+                    guard case .servicePort(let source, .entry)? = rule.provenance,
+                          let comment = rule.comment?.description else { continue }
+                    let name = source.name
                     var address: IPAddress? = nil
                     var proto: L4Protocol? = nil
                     var port: UInt16? = nil

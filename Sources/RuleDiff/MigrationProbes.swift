@@ -1,3 +1,4 @@
+import KubeProxyIPTables
 import KubeProxyNFTables
 import NetworkAddresses
 import PacketTrace

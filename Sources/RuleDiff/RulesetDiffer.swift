@@ -33,22 +33,15 @@ public struct RulesetDiffer: Sendable {
     }
 
     func compare(_ a: Ruleset, _ b: Ruleset, notes: inout [String]) -> FamilyDiff {
+        // Names either side shows can name the other side's chains by their hash.
         var names = self.names
-        for ruleset in [a, b] {
-            for table in ruleset.tables {
-                for chain in table.chains where chain.name.hasPrefix("KUBE-") {
-                    for rule in chain.rules {
-                        if let comment = rule.comment, let name = KubeProxyComments.servicePortName(in: comment.description) {
-                            names.add(name)
-                        }
-                    }
-                }
-            }
-        }
-        var left = RulesetView(a, names: names), right = RulesetView(b, names: names)
+        for ruleset in [a, b] { ParsedProvenance.addNames(in: ruleset, to: &names) }
+        var left = RulesetView(ParsedProvenance.attributed(a, names: names))
+        var right = RulesetView(ParsedProvenance.attributed(b, names: names))
         let fingerprints = left.fingerprints.merging(right.fingerprints) { first, _ in first }
-        left.adopt(fingerprints)
-        right.adopt(fingerprints)
+        let entryChains = left.entryChains.union(right.entryChains)
+        left.adopt(fingerprints, in: entryChains)
+        right.adopt(fingerprints, in: entryChains)
         var diff = FamilyDiff(family: a.family.rawValue)
         let servicePorts = ServicePortComparison(family: a.family, a: left, b: right)
         for name in Set(left.servicePorts.keys).union(right.servicePorts.keys).sorted() {

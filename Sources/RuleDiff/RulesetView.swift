@@ -18,14 +18,14 @@ struct ServicePortView {
     }
 
     mutating func take(_ rule: Rule, key: ChainKey) {
-        if proto == nil { proto = Attribution.protocolOf([rule]) }
+        if proto == nil { proto = ParsedProvenance.protocolOf([rule]) }
         sharedRules[key, default: []].append(rule)
     }
 
     /// SEP chains by the endpoint they DNAT to (the chain name when they DNAT nowhere).
     var endpoints: [String: (key: ChainKey, chain: Chain)] {
         var result: [String: (key: ChainKey, chain: Chain)] = [:]
-        for (key, chain) in endpointChains { result[Attribution.endpoint(of: chain) ?? chain.name.description] = (key, chain) }
+        for (key, chain) in endpointChains { result[ParsedProvenance.endpoint(of: chain) ?? chain.name.description] = (key, chain) }
         return result
     }
 }
@@ -46,27 +46,31 @@ struct RulesetView {
     var tablesWithBaseRules: Set<String> = []
     /// Endpoint of every SEP chain, for labelling dispatch rules.
     var endpointOfChain: [ChainKey: String] = [:]
+    /// Chains holding a Service port's entry rules (KUBE-SERVICES, KUBE-NODEPORTS, ...).
+    var entryChains: Set<ChainKey> = []
 
-    init(_ ruleset: Ruleset, names: ServicePortNames) {
+    /// The view of `ruleset` by the provenance its chains and rules carry (a dump gets it from
+    /// `ParsedProvenance` first).
+    init(_ ruleset: Ruleset) {
         family = ruleset.family
-        let attribution = Attribution(ruleset, names: names)
         for table in ruleset.tables {
             for chain in table.chains {
                 let key = ChainKey(table: table.name, chain: chain.name)
                 if chain.isBase && !chain.rules.isEmpty { tablesWithBaseRules.insert(table.name) }
-                if let owner = attribution.chainOwners[key] {
+                if let owner = ChainOwner(chain) {
                     // Changed in place: a copy taken out of the dictionary would copy its chains.
                     servicePorts[owner.name, default: ServicePortView(name: owner.name)].take(chain, key: key, owner: owner)
                     if owner.role == .endpoint {
-                        endpointOfChain[key] = Attribution.endpoint(of: chain) ?? chain.name.description
+                        endpointOfChain[key] = ParsedProvenance.endpoint(of: chain) ?? chain.name.description
                     }
                     continue
                 }
                 var node = NodeChain(rules: [], policyAccepts: chain.attachment?.policyAccepts)
                 for rule in chain.rules {
                     // Rules of unidentified service chains stay with their chain.
-                    if Attribution.isSharedKubeChain(chain.name), let name = attribution.owner(of: rule, table: table.name) {
-                        servicePorts[name, default: ServicePortView(name: name)].take(rule, key: key)
+                    if case .servicePort(let source, .entry)? = rule.provenance {
+                        entryChains.insert(key)
+                        servicePorts[source.name, default: ServicePortView(name: source.name)].take(rule, key: key)
                     } else {
                         node.rules.append(rule)
                     }

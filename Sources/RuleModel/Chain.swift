@@ -41,12 +41,34 @@ public struct Chain: Sendable, Hashable {
     public var attachment: BaseChainAttachment?
     /// nftables chain comment (iptables chains have none).
     public var comment: String?
+    /// What the chain was laid out for (`Provenance`), and so each of its rules that has
+    /// none of its own; nil in dumps and for chains no Service port or policy owns.
+    public var provenance: Provenance?
 
-    public init(_ name: ChainName, rules: [Rule] = [], attachment: BaseChainAttachment? = nil, comment: String? = nil) {
+    public init(_ name: ChainName, rules: [Rule] = [], attachment: BaseChainAttachment? = nil, comment: String? = nil,
+                provenance: Provenance? = nil) {
         self.name = name
         self.rules = rules
         self.attachment = attachment
         self.comment = comment
+        self.provenance = provenance
+    }
+
+    /// Provenance is left out, as for rules.
+    public static func == (lhs: Chain, rhs: Chain) -> Bool {
+        lhs.name == rhs.name && lhs.rules == rhs.rules && lhs.attachment == rhs.attachment && lhs.comment == rhs.comment
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(rules)
+        hasher.combine(attachment)
+        hasher.combine(comment)
+    }
+
+    /// What `rule` was laid out for: its own provenance, else the chain's.
+    public func provenance(of rule: Rule) -> Provenance? {
+        rule.provenance ?? provenance
     }
 
     public var isBase: Bool { attachment != nil }

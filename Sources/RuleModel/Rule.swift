@@ -3,10 +3,23 @@
 public struct Rule: Sendable, Hashable {
     public var matches: [Match]
     public var verdict: Verdict?
+    /// What the rule was laid out for, when not its chain's (`Provenance`); nil in dumps.
+    public var provenance: Provenance?
 
-    public init(_ matches: [Match], _ verdict: Verdict?) {
+    public init(_ matches: [Match], _ verdict: Verdict?, provenance: Provenance? = nil) {
         self.matches = matches
         self.verdict = verdict
+        self.provenance = provenance
+    }
+
+    /// What the rule does: provenance is left out, so a compiled rule equals its dump.
+    public static func == (lhs: Rule, rhs: Rule) -> Bool {
+        lhs.matches == rhs.matches && lhs.verdict == rhs.verdict
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(matches)
+        hasher.combine(verdict)
     }
 
     /// The first comment of the rule, if any.

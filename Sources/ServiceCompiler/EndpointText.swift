@@ -8,7 +8,7 @@ import NetworkAddresses
 /// endpoint was the planner's largest allocation count. Every valid IP fits (an IPv6 text
 /// with an IPv4 tail is at most 45 bytes, 53 with brackets and port); longer text, which no
 /// validated EndpointSlice holds, is kept as a String.
-struct EndpointText: Hashable, Comparable, CustomStringConvertible {
+package struct EndpointText: Hashable, Comparable, CustomStringConvertible {
     static let inlineCapacity = 56
 
     /// The bytes in memory order, zero-padded.
@@ -48,18 +48,18 @@ struct EndpointText: Hashable, Comparable, CustomStringConvertible {
     }
 
     /// The bytes, valid inside `body` only.
-    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+    package func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         if var long {
             return try long.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
         }
         return try withUnsafeBytes(of: memory) { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
     }
 
-    var description: String {
+    package var description: String {
         withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
-    static func == (lhs: EndpointText, rhs: EndpointText) -> Bool {
+    package static func == (lhs: EndpointText, rhs: EndpointText) -> Bool {
         guard lhs.count == rhs.count else { return false }
         if lhs.long == nil && rhs.long == nil {
             let (l, r) = (lhs.memory, rhs.memory)
@@ -68,12 +68,12 @@ struct EndpointText: Hashable, Comparable, CustomStringConvertible {
         return lhs.withBytes { left in rhs.withBytes { right in left.elementsEqual(right) } }
     }
 
-    func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         withBytes { hasher.combine(bytes: $0) }
     }
 
     /// Byte order, as Go compares strings.
-    static func < (lhs: EndpointText, rhs: EndpointText) -> Bool {
+    package static func < (lhs: EndpointText, rhs: EndpointText) -> Bool {
         if lhs.long == nil && rhs.long == nil {
             // Zero padding makes a word compare, read big-endian, byte order; words equal up
             // to the shorter length leave the shorter text first.

@@ -20,7 +20,7 @@ public struct ServicePortPlan: Sendable {
     public let port: UInt16
     /// 0 when the port has none.
     public let nodePort: UInt16
-    let healthCheckNodePort: UInt16
+    package let healthCheckNodePort: UInt16
     public let externalIPs: [IPAddress]
     /// LoadBalancer ingress IPs the proxy programs (ipMode Proxy ones left out).
     public let loadBalancerVIPs: [IPAddress]
@@ -30,10 +30,10 @@ public struct ServicePortPlan: Sendable {
     /// ClientIP session affinity timeout; nil without affinity.
     public let affinitySeconds: UInt32?
 
-    let serviceChain: ChainName
-    let localChain: ChainName
-    let externalChain: ChainName
-    let firewallChain: ChainName
+    package let serviceChain: ChainName
+    package let localChain: ChainName
+    package let externalChain: ChainName
+    package let firewallChain: ChainName
 
     /// Every endpoint known for the port (deduplicated, sorted by endpoint string).
     public let endpoints: [EndpointPlan]
@@ -47,8 +47,8 @@ public struct ServicePortPlan: Sendable {
 /// Plans in one manually owned allocation, so that the threads emitting rules from them free
 /// them too, each its own share: freeing 10,000 plans on one thread took longer than
 /// planning a tenth of them.
-struct ServicePortPlans: ~Copyable {
-    let buffer: UnsafeMutableBufferPointer<ServicePortPlan>
+package struct ServicePortPlans: ~Copyable {
+    package let buffer: UnsafeMutableBufferPointer<ServicePortPlan>
 
     /// Takes ownership of `buffer`, every element initialized, allocated with `allocate`.
     init(owning buffer: UnsafeMutableBufferPointer<ServicePortPlan>) {
@@ -61,7 +61,7 @@ struct ServicePortPlans: ~Copyable {
     }
 
     /// Frees the memory once the caller has deinitialized every plan in it.
-    consuming func deallocateDeinitialized() {
+    package consuming func deallocateDeinitialized() {
         buffer.deallocate()
         discard self
     }
@@ -70,7 +70,7 @@ struct ServicePortPlans: ~Copyable {
 /// One endpoint of a Service port.
 public struct EndpointPlan: Sendable {
     /// `IP:PORT` or `[IP]:PORT`, with the IP as written in the EndpointSlice.
-    let endpointString: EndpointText
+    package let endpointString: EndpointText
     public let address: IPAddress
     public let port: UInt16
     /// On this node (its `nodeName` is the node's hostname).
@@ -80,7 +80,7 @@ public struct EndpointPlan: Sendable {
     public let isTerminating: Bool
     public let zoneHints: [String]?
     /// The iptables SEP chain (only the iptables planner names it).
-    let chain: ChainName
+    package let chain: ChainName
 
     /// `IP:PORT` or `[IP]:PORT` as kube-proxy spells the endpoint.
     public var endpoint: String { endpointString.description }

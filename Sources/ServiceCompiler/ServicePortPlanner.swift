@@ -9,7 +9,7 @@ import RuleModel
 
 /// Turns Services and EndpointSlices into per-port plans for one IP family, in the order the
 /// reference dumps list Services: by `namespace/name`, then by port name, both as bytes.
-struct ServicePortPlanner {
+package struct ServicePortPlanner {
     let settings: NodeSettings
     let family: IPFamily
     /// Whether to name the iptables chains (a SHA-256 per port and per endpoint, which other
@@ -18,14 +18,14 @@ struct ServicePortPlanner {
     /// Looked up once, not per port.
     private let nodeZone: String?
 
-    init(settings: NodeSettings, family: IPFamily, namesIPTablesChains: Bool = true) {
+    package init(settings: NodeSettings, family: IPFamily, namesIPTablesChains: Bool = true) {
         self.settings = settings
         self.family = family
         self.namesIPTablesChains = namesIPTablesChains
         nodeZone = settings.nodeLabels["topology.kubernetes.io/zone"]
     }
 
-    func plans(for state: ClusterState) -> ServicePortPlans {
+    package func plans(for state: ClusterState) -> ServicePortPlans {
         // Services and slices are borrowed through buffer pointers throughout: copying one
         // retains every field it holds.
         ServicePortPlans(owning: state.services.withUnsafeBufferPointer { services in

@@ -24,7 +24,7 @@ struct NoRules: RuleInstaller {
 }
 
 extension PrivilegedLabTests {
-/// The Service rules compiled by `KubeProxyCompiler`, proven with real connections.
+/// The Service rules compiled by `KubeProxyIPTablesCompiler`, proven with real connections.
 @Suite struct ServiceLabTests {
     typealias Names = StandardServiceLab
 

@@ -55,19 +55,28 @@ import RuleModel
         #expect(reason.contains("nested jumps"))
     }
 
-    /// What the NetworkPolicy compiler's chains will look like to the tracer: ordinary filter
-    /// chains, recognised only to name the verdict.
+    /// What the NetworkPolicy compiler's chains look like to the tracer: ordinary filter chains,
+    /// recognised by their provenance (not their names) only to name the verdict.
     @Test func policyVerdictHook() throws {
-        let ruleset = forward([Rule([], .jump("PP-POLICY-FORWARD"))], extra: [
-            Chain("PP-POLICY-FORWARD", rules: [Rule([.destination(.host(IPAddress("10.0.0.9")!))], .jump("PP-POLICY-INGRESS-x-a"))]),
-            Chain("PP-POLICY-INGRESS-x-a", rules: [Rule([.l4Protocol(.tcp), .destinationPort(PortRange(81))], .accept), Rule([], .drop)]),
+        let policy = Provenance.networkPolicy(PolicySource(key: "x/a", isPod: true, isEgress: false))
+        let ruleset = forward([Rule([], .jump("POLICY-FORWARD"))], extra: [
+            Chain("POLICY-FORWARD", rules: [Rule([.destination(.host(IPAddress("10.0.0.9")!))], .jump("INGRESS-x-a"))],
+                  provenance: .networkPolicy(nil)),
+            Chain("INGRESS-x-a", rules: [Rule([.l4Protocol(.tcp), .destinationPort(PortRange(81))], .accept), Rule([], .drop)],
+                  provenance: policy),
+            Chain("UNRELATED", rules: [Rule([], .drop)]),
         ])
-        let recognizer = ChainPrefixRecognizer(prefixes: ["PP-POLICY-"])
-        let tracer = PacketTracer(ruleset: ruleset, environment: TraceEnvironment(interfaceAddresses: [], policyChains: recognizer))
+        let tracer = PacketTracer(ruleset: ruleset, environment: TraceEnvironment(interfaceAddresses: []))
         let denied = tracer.trace(packet)
-        #expect(denied.outcomes.map(\.policy) == [.denied(chain: "PP-POLICY-INGRESS-x-a", rule: 2)])
+        #expect(denied.outcomes.map(\.policy) == [.denied(chain: "INGRESS-x-a", rule: 2)])
         var allowedPacket = packet
         allowedPacket.destinationPort = 81
-        #expect(tracer.trace(allowedPacket).outcomes.map(\.policy) == [.allowed(chains: ["PP-POLICY-FORWARD", "PP-POLICY-INGRESS-x-a"])])
+        #expect(tracer.trace(allowedPacket).outcomes.map(\.policy) == [.allowed(chains: ["POLICY-FORWARD", "INGRESS-x-a"])])
+
+        // The same chains without provenance are just filter chains: a drop there is no policy's.
+        var plain = ruleset
+        for index in plain.tables[0].chains.indices { plain.tables[0].chains[index].provenance = nil }
+        let unattributed = PacketTracer(ruleset: plain, environment: TraceEnvironment(interfaceAddresses: [])).trace(packet)
+        #expect(unattributed.outcomes.map(\.policy) == [.notEvaluated])
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ClusterState
+import IPTablesText
 import NetworkAddresses
 import PacketPath
 import PacketTrace
@@ -24,6 +25,11 @@ import RuleModel
         let side = try SideLoader(liveReader: nil).load(.paths([folder + "/cluster.yaml"]))
         let state = try #require(side.cluster?.state)
         let (tracer, _) = try Review.tracer(side, family: .ipv4)
+        // The same rules as a dump read back carry no provenance: the trace must still tell
+        // the policy's verdicts (worked out from the dump once, as for every rules side).
+        let dump = try IPTablesSaveParser(family: .ipv4).parseOne(try IPTablesSaveWriter().text(Pipeline.compile(state, families: [.ipv4])[0]))
+        let (dumpTracer, _) = try Review.tracer(LoadedSide(input: .paths(["dump"]), content: .rules([dump])), family: .ipv4,
+                                                nodeAddresses: state.settings.interfaceAddresses)
         var mismatches: [String] = []
         var probes = 0
         var sourcePort: UInt16 = 20000
@@ -37,6 +43,10 @@ import RuleModel
             let packet = TracePacket(source: try address(fields[0], state), destination: try address(fields[1], state),
                                      proto: proto, sourcePort: sourcePort, destinationPort: UInt16(portProto[0])!)
             let result = tracer.trace(packet)
+            let fromDump = dumpTracer.trace(packet).outcomes.map(\.policy)
+            if fromDump != result.outcomes.map(\.policy) {
+                mismatches.append("\(line): the dump's policy verdicts \(fromDump.map(\.text)) differ from the compiled rules'")
+            }
             let passes = Set(result.outcomes.map(\.disposition.passes))
             probes += 1
             guard passes.count == 1, let allowed = passes.first else {

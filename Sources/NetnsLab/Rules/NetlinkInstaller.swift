@@ -1,4 +1,5 @@
 import ClusterState
+import KubeProxyIPTables
 import NetfilterApply
 import NetworkNamespaces
 import PacketPath
@@ -21,7 +22,7 @@ public struct NetlinkInstaller: RuleInstaller {
 
     /// Only kube-proxy's Service chains: the baseline that shows missing policy rules are caught.
     public static var servicesOnly: NetlinkInstaller {
-        NetlinkInstaller { [KubeProxyCompiler(settings: $0.settings).compile($0, family: .ipv4)] }
+        NetlinkInstaller { [KubeProxyIPTablesCompiler(settings: $0.settings).compile($0, family: .ipv4)] }
     }
 
     public func install(_ cluster: ClusterState, into namespace: NetworkNamespace) throws {

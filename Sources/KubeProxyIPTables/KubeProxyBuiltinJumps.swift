@@ -1,5 +1,6 @@
 import NetworkAddresses
 import RuleModel
+import ServiceCompiler
 
 /// kube-proxy restores its chains with `iptables-restore` and adds the jumps from the
 /// built-in chains (`PREROUTING -j KUBE-SERVICES`, …) separately, so a dump of the restore

@@ -1,9 +1,10 @@
 import ClusterState
 import NetworkAddresses
+import PolicyCompiler
 import RuleModel
 import ServiceCompiler
 
-/// Lays a `PolicyPlan` out as iptables filter chains (see `PolicyCompiler` for the layout).
+/// Lays a `PolicyPlan` out as iptables filter chains (see `PolicyIPTablesCompiler` for the layout).
 struct PolicyRuleBuilder {
     let plan: PolicyPlan
     let allowMark: MarkValue
@@ -36,15 +37,18 @@ struct PolicyRuleBuilder {
         var chains: [Chain] = []
         let established = Rule([.comment("replies and related packets of allowed connections"),
                                 .conntrackState([.related, .established])], .return)
+        let machinery = Provenance.networkPolicy(nil)
         chains.append(Chain(PolicyChains.forward, rules: [
             established,
             Rule([], .jump(PolicyChains.egressPods)),
             Rule([], .jump(PolicyChains.ingressPods)),
-        ]))
-        chains.append(Chain(PolicyChains.input, rules: [established, Rule([], .jump(PolicyChains.egressPods))]))
+        ], provenance: machinery))
+        chains.append(Chain(PolicyChains.input, rules: [established, Rule([], .jump(PolicyChains.egressPods))],
+                            provenance: machinery))
         chains.append(dispatchChain(PolicyChains.egressPods, plan.egress, type: .egress))
         chains.append(dispatchChain(PolicyChains.ingressPods, plan.ingress, type: .ingress))
-        chains.append(Chain(PolicyChains.allow, rules: [Rule([], .setMark(.set(allowMark, mask: allowMark)))]))
+        chains.append(Chain(PolicyChains.allow, rules: [Rule([], .setMark(.set(allowMark, mask: allowMark)))],
+                            provenance: machinery))
         for type in [PolicyType.egress, .ingress] {
             for isolated in plan.isolated(type) {
                 chains.append(podChain(isolated, type: type, skipping: allowsNothing))
@@ -62,7 +66,7 @@ struct PolicyRuleBuilder {
             let match: Match = type == .egress ? .source(address) : .destination(address)
             return Rule([.comment(Comment(isolated.pod.key, type == .egress ? " egress" : " ingress")), match],
                         .jump(PolicyChains.pod(isolated.pod.key, type)))
-        })
+        }, provenance: .networkPolicy(nil))
     }
 
     /// A pod's chain: its own traffic to itself passes; otherwise the union of the policies
@@ -82,7 +86,8 @@ struct PolicyRuleBuilder {
         }
         let direction = type == .egress ? "egress" : "ingress"
         rules.append(Rule([.comment(Comment(key, ": no \(direction) policy allows this connection"))], .drop))
-        return Chain(PolicyChains.pod(key, type), rules: rules)
+        return Chain(PolicyChains.pod(key, type), rules: rules,
+                     provenance: .networkPolicy(PolicySource(key: key, isPod: true, isEgress: type == .egress)))
     }
 
     /// A policy's chain for one direction: a rule per (rule, port, peer) that allows.
@@ -92,9 +97,15 @@ struct PolicyRuleBuilder {
         var output: [Rule] = []
         for allow in rules.allows {
             let comment = Match.comment(Comment(rules.policy.key, " \(label)[\(allow.ruleIndex)]"))
-            output += allowRules(comment: comment, allow, type: type)
+            let source = PolicySource(key: rules.policy.key, isPod: false, isEgress: type == .egress, ruleIndex: allow.ruleIndex)
+            output += allowRules(comment: comment, allow, type: type).map { rule in
+                var rule = rule
+                rule.provenance = .networkPolicy(source)
+                return rule
+            }
         }
-        return Chain(PolicyChains.policy(rules.policy), rules: output)
+        return Chain(PolicyChains.policy(rules.policy), rules: output,
+                     provenance: .networkPolicy(PolicySource(key: rules.policy.key, isPod: false, isEgress: type == .egress)))
     }
 
     /// The rules allowing one (port, peer) pair.
@@ -162,7 +173,7 @@ struct PolicyRuleBuilder {
             sharedChains[name] = Chain(name, rules: members.map { member in
                 let match: Match = direction == .destination ? .destination(.host(member.address)) : .source(.host(member.address))
                 return Rule([.comment(Comment(member.key)), match], .goto(PolicyChains.allow))
-            })
+            }, provenance: .networkPolicy(nil))
             sharedOrder.append(name)
         }
         return name
@@ -178,7 +189,7 @@ struct PolicyRuleBuilder {
                 return Rule([.comment(Comment("except ", except.description)), match], .return)
             }
             rules.append(Rule([], .goto(PolicyChains.allow)))
-            sharedChains[name] = Chain(name, rules: rules)
+            sharedChains[name] = Chain(name, rules: rules, provenance: .networkPolicy(nil))
             sharedOrder.append(name)
         }
         return name

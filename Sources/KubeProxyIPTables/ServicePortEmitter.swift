@@ -1,5 +1,6 @@
 import NetworkAddresses
 import RuleModel
+import ServiceCompiler
 
 /// Rules written for a run of Service ports: the rules they add to the shared chains, and
 /// the chains of their own. Runs are compiled independently and concatenated in order.
@@ -64,6 +65,9 @@ struct ServicePortEmitter {
     func emit(_ plan: ServicePortPlan, into out: inout ServicePortRules) {
         let selection = plan.selection
         let name = plan.name
+        // One source per port, shared by everything laid out for it.
+        let source = ServicePortSource(name: name, l4Protocol: plan.l4Protocol)
+        let entry = Provenance.servicePort(source, .entry)
         let hasEndpoints = selection.hasEndpoints
         let usesClusterChain = !selection.clusterEndpoints.isEmpty
         let usesLocalChain = !selection.localEndpoints.isEmpty
@@ -93,35 +97,35 @@ struct ServicePortEmitter {
         // 1. Cluster IP.
         let clusterIPComment = Comment(name, " cluster IP")
         if hasInternalEndpoints {
-            out.natServices.append(Rule(toService(clusterIPComment, plan.clusterIP), .jump(internalChain)))
+            out.natServices.append(Rule(toService(clusterIPComment, plan.clusterIP), .jump(internalChain), provenance: entry))
         } else {
-            out.filterServices.append(Rule(toService(internalFilter.0, plan.clusterIP), internalFilter.1))
+            out.filterServices.append(Rule(toService(internalFilter.0, plan.clusterIP), internalFilter.1, provenance: entry))
         }
 
         // 2. External IPs.
         for externalIP in plan.externalIPs {
             if hasEndpoints {
-                out.natServices.append(Rule(toService(Comment(name, " external IP"), externalIP), .jump(plan.externalChain)))
+                out.natServices.append(Rule(toService(Comment(name, " external IP"), externalIP), .jump(plan.externalChain), provenance: entry))
             }
             if !hasExternalEndpoints {
-                out.filterExternalServices.append(Rule(toService(externalFilter.0, externalIP), externalFilter.1))
+                out.filterExternalServices.append(Rule(toService(externalFilter.0, externalIP), externalFilter.1, provenance: entry))
             }
         }
 
         // 3. Load-balancer IPs.
         for vip in plan.loadBalancerVIPs {
             if hasEndpoints {
-                out.natServices.append(Rule(toService(Comment(name, " loadbalancer IP"), vip), .jump(loadBalancerTarget)))
+                out.natServices.append(Rule(toService(Comment(name, " loadbalancer IP"), vip), .jump(loadBalancerTarget), provenance: entry))
             }
             if usesFirewallChain {
                 let comment = Comment(name, " traffic not accepted by ", plan.firewallChain.description)
-                out.filterProxyFirewall.append(Rule(toService(comment, vip), .drop))
+                out.filterProxyFirewall.append(Rule(toService(comment, vip), .drop, provenance: entry))
             }
         }
         // 4. Load-balancer IPs that cannot be served from outside.
         if !hasExternalEndpoints {
             for vip in plan.loadBalancerVIPs {
-                out.filterExternalServices.append(Rule(toService(externalFilter.0, vip), externalFilter.1))
+                out.filterExternalServices.append(Rule(toService(externalFilter.0, vip), externalFilter.1, provenance: entry))
             }
         }
 
@@ -129,11 +133,11 @@ struct ServicePortEmitter {
         if plan.nodePort != 0 {
             let nodePort = Match.destinationPort(PortRange(plan.nodePort))
             if hasEndpoints {
-                out.natNodePorts.append(Rule([.comment(Comment(name)), proto, nodePort], .jump(plan.externalChain)))
+                out.natNodePorts.append(Rule([.comment(Comment(name)), proto, nodePort], .jump(plan.externalChain), provenance: entry))
             }
             if !hasExternalEndpoints {
                 out.filterExternalServices.append(Rule(
-                    [.comment(externalFilter.0), .addressType(.destination, .local), proto, nodePort], externalFilter.1))
+                    [.comment(externalFilter.0), .addressType(.destination, .local), proto, nodePort], externalFilter.1, provenance: entry))
             }
         }
 
@@ -141,7 +145,7 @@ struct ServicePortEmitter {
         if plan.healthCheckNodePort != 0 {
             out.filterNodePorts.append(Rule(
                 [.comment(Comment(name, " health check node port")), .l4Protocol(.tcp),
-                 .destinationPort(PortRange(plan.healthCheckNodePort))], .accept))
+                 .destinationPort(PortRange(plan.healthCheckNodePort))], .accept, provenance: entry))
         }
 
         // 7. Masquerade off-cluster clients of the cluster IP; it goes first in the internal
@@ -176,7 +180,7 @@ struct ServicePortEmitter {
             if hasExternalEndpoints {
                 rules.append(Rule([], .jump(externalPolicyChain)))
             }
-            out.natChains.append(Chain(plan.externalChain, rules: rules))
+            out.natChains.append(Chain(plan.externalChain, rules: rules, provenance: .servicePort(source, .external)))
         }
 
         // 9. The load-balancer source-range firewall chain.
@@ -187,19 +191,21 @@ struct ServicePortEmitter {
                 rules += plan.loadBalancerVIPs.map { Rule([comment, .source(.host($0))], .jump(plan.externalChain)) }
             }
             rules.append(Rule([.comment(Comment("other traffic to ", name, " will be dropped by KUBE-PROXY-FIREWALL"))], nil))
-            out.natChains.append(Chain(plan.firewallChain, rules: rules))
+            out.natChains.append(Chain(plan.firewallChain, rules: rules, provenance: .servicePort(source, .firewall)))
         }
 
         // 10./11. Dispatch from the policy chains to the endpoints.
-        for (chain, endpoints, used) in [(plan.serviceChain, selection.clusterEndpoints, usesClusterChain),
-                                         (plan.localChain, selection.localEndpoints, usesLocalChain)] {
+        for (chain, endpoints, used, part) in [
+            (plan.serviceChain, selection.clusterEndpoints, usesClusterChain, ServicePortPart.clusterDispatch),
+            (plan.localChain, selection.localEndpoints, usesLocalChain, ServicePortPart.localDispatch),
+        ] {
             let masquerade = chain == internalChain ? internalMasquerade : nil
             guard used || masquerade != nil else { continue }
             var rules: [Rule] = []
             rules.reserveCapacity(1 + endpoints.count * (plan.affinitySeconds == nil ? 1 : 2))
             if let masquerade { rules.append(masquerade) }
             if used { appendDispatchRules(plan, endpoints, to: &rules, shared: &out.shared) }
-            out.natChains.append(Chain(chain, rules: rules))
+            out.natChains.append(Chain(chain, rules: rules, provenance: .servicePort(source, part)))
         }
 
         // 12. One chain per reachable endpoint: hairpin masquerade, then DNAT.
@@ -228,7 +234,7 @@ struct ServicePortEmitter {
             out.natChains.append(Chain(endpoint.chain, rules: [
                 Rule(hairpin, markMasquerade),
                 Rule(dnat, .dnat(endpoint.address, port: endpoint.port)),
-            ]))
+            ], provenance: .servicePort(source, .endpoint(Int32(truncatingIfNeeded: index)))))
         }
     }
 

@@ -3,9 +3,9 @@ import ClusterState
 import IPTablesText
 import NetworkAddresses
 import PacketPath
+import PolicyIPTables
 import RuleModel
 import ServiceCompiler
-@testable import PolicyCompiler
 
 /// The policy chains' structure: what gets isolated, how peers and ports become rules, and
 /// that the rule count grows with policies × peers rather than pods × pods.
@@ -134,8 +134,8 @@ import ServiceCompiler
 
     @Test func allowMarkAvoidsTheMasqueradeBit() {
         var settings = NodeSettings.testDefaults
-        #expect(PolicyCompiler(settings: settings).allowMark.value == 0x10000)
+        #expect(PolicyIPTablesCompiler(settings: settings).allowMark.value == 0x10000)
         settings.masqueradeMark = "0x10000"
-        #expect(PolicyCompiler(settings: settings).allowMark.value == 0x20000)
+        #expect(PolicyIPTablesCompiler(settings: settings).allowMark.value == 0x20000)
     }
 }

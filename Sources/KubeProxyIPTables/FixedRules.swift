@@ -1,5 +1,6 @@
 import NetworkAddresses
 import RuleModel
+import ServiceCompiler
 
 /// The rules kube-proxy writes whatever the Services: masquerading, forwarding, the
 /// localhost firewall, the NodePort dispatch at the end of KUBE-SERVICES, and the jumps from

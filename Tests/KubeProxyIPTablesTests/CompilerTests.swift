@@ -4,7 +4,8 @@ import ClusterState
 import IPTablesText
 import NetworkAddresses
 import RuleModel
-@testable import ServiceCompiler
+@testable import KubeProxyIPTables
+import ServiceCompiler
 
 /// Small hand-built states checking the compiler's decisions one at a time.
 @Suite struct CompilerTests {
@@ -28,7 +29,7 @@ import RuleModel
     }
 
     private func natRules(_ state: ClusterState, chainPrefix: String) -> [String] {
-        let ruleset = KubeProxyCompiler(settings: state.settings).compile(state, family: .ipv4)
+        let ruleset = KubeProxyIPTablesCompiler(settings: state.settings).compile(state, family: .ipv4)
         let text = try! IPTablesTextWriter().text(ruleset)
         return text.split(separator: "\n").map(String.init).filter { $0.hasPrefix("-A " + chainPrefix) }
     }
@@ -61,7 +62,7 @@ import RuleModel
             service("a-b", "y", ip: "10.96.0.2"), service("a", "x", ip: "10.96.0.1"),
             service("a", "z", ip: "10.96.0.3", ports: [ServicePort(name: "p2", port: 2), ServicePort(name: "p1", port: 1)]),
         ])
-        let ruleset = KubeProxyCompiler(settings: state.settings).compile(state, family: .ipv4)
+        let ruleset = KubeProxyIPTablesCompiler(settings: state.settings).compile(state, family: .ipv4)
         let filterServices = ruleset[table: "filter"]!.chain(named: "KUBE-SERVICES")!.rules.map { $0.comment!.description }
         #expect(filterServices == ["a-b/y:http has no endpoints", "a/x:http has no endpoints",
                                    "a/z:p1 has no endpoints", "a/z:p2 has no endpoints"])
@@ -69,7 +70,7 @@ import RuleModel
 
     @Test func chainsAreInCanonicalOrder() {
         let state = ClusterState(services: [service("ns", "web", ip: "10.96.0.1")], endpointSlices: [slice("ns", "web", ["10.1.0.1"])])
-        let nat = KubeProxyCompiler(settings: state.settings).compile(state, family: .ipv4)[table: "nat"]!
+        let nat = KubeProxyIPTablesCompiler(settings: state.settings).compile(state, family: .ipv4)[table: "nat"]!
         let regular = nat.chains.filter { !$0.isBase }.map(\.name.description)
         #expect(Array(regular.prefix(2)) == ["KUBE-NODEPORTS", "KUBE-SERVICES"])
         #expect(Array(regular.dropFirst(2)) == regular.dropFirst(2).sorted())
@@ -99,14 +100,14 @@ import RuleModel
     }
 
     @Test func builtinJumpsAreInKubeProxysFinalOrder() {
-        let ruleset = KubeProxyCompiler(settings: .testDefaults).compile(ClusterState(), family: .ipv4)
+        let ruleset = KubeProxyIPTablesCompiler(settings: .testDefaults).compile(ClusterState(), family: .ipv4)
         let input = ruleset[table: "filter"]!.chain(named: "INPUT")!.rules.map { $0.verdict!.targetChains[0].description }
         #expect(input == ["KUBE-FIREWALL", "KUBE-PROXY-FIREWALL", "KUBE-NODEPORTS", "KUBE-EXTERNAL-SERVICES"])
         let forward = ruleset[table: "filter"]!.chain(named: "FORWARD")!.rules.map { $0.verdict!.targetChains[0].description }
         #expect(forward == ["KUBE-PROXY-FIREWALL", "KUBE-FORWARD", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"])
         var noLocalhost = NodeSettings.testDefaults
         noLocalhost.localhostNodePorts = false
-        let output = KubeProxyCompiler(settings: noLocalhost).compile(ClusterState(settings: noLocalhost), family: .ipv4)[table: "filter"]!
+        let output = KubeProxyIPTablesCompiler(settings: noLocalhost).compile(ClusterState(settings: noLocalhost), family: .ipv4)[table: "filter"]!
         #expect(output.chain(named: "KUBE-FIREWALL") == nil)
         #expect(output.chain(named: "OUTPUT")!.rules.map { $0.verdict!.targetChains[0].description } == ["KUBE-PROXY-FIREWALL", "KUBE-SERVICES"])
     }

@@ -1,8 +1,10 @@
 import ClusterState
 import NetworkAddresses
+import PolicyCompiler
 import RuleModel
 
-/// Compiles NetworkPolicies (networking.k8s.io/v1) into filter chains beside kube-proxy's.
+/// Lays NetworkPolicies (networking.k8s.io/v1), as planned by `PolicyPlan`, out as filter
+/// chains beside kube-proxy's.
 ///
 /// Layout, all in the `filter` table, hooked first in FORWARD (routed pod traffic, seen after
 /// the nat table's DNAT, so Service traffic is judged on the endpoint) and in INPUT (pods
@@ -23,7 +25,7 @@ import RuleModel
 /// distinct peer groups — never with pods × pods. Allowed traffic continues to the rules after
 /// ours (kube-proxy's), denied traffic is dropped. A pod may always reach itself, and traffic
 /// the node itself originates is not filtered (kubelet probes must work).
-public struct PolicyCompiler: Sendable {
+public struct PolicyIPTablesCompiler: Sendable {
     public let settings: NodeSettings
 
     public init(settings: NodeSettings) {

@@ -2,12 +2,13 @@ import ClusterState
 import Dispatch
 import NetworkAddresses
 import RuleModel
+import ServiceCompiler
 
 /// Compiles Services and EndpointSlices into the chains kube-proxy v1.30's iptables proxier
 /// programs after one full sync on an empty node: the `filter` and `nat` tables of one IP
 /// family, chains in the reference dumps' canonical order, built-in chains holding only the
 /// jump rules kube-proxy owns there.
-public struct KubeProxyCompiler: Sendable {
+public struct KubeProxyIPTablesCompiler: Sendable {
     /// Endpoint total above which kube-proxy drops per-endpoint comments.
     public static let largeClusterEndpointsThreshold = 1000
 
@@ -23,7 +24,7 @@ public struct KubeProxyCompiler: Sendable {
         let emitter = ServicePortEmitter(
             clusterCIDR: settings.clusterCIDR(for: family), masqueradeAll: settings.masqueradeAll,
             nodeIP: settings.nodeIP(for: family),
-            largeClusterMode: totalEndpoints > KubeProxyCompiler.largeClusterEndpointsThreshold)
+            largeClusterMode: totalEndpoints > KubeProxyIPTablesCompiler.largeClusterEndpointsThreshold)
         let fixed = fixedRules(family: family)
         // KUBE-MARK-MASQ and KUBE-POSTROUTING are sorted in with the first run's chains.
         let fixedNatChains = [Chain(KubeProxyChains.markMasquerade, rules: fixed.markMasquerade),

@@ -1,13 +1,13 @@
 import Testing
 import ClusterState
 import RuleModel
-import ServiceCompiler
+import KubeProxyIPTables
 
 /// The packet tracer enters the compiled model through its base chains; these must carry
 /// kube-proxy's jump rules with iptables' hooks and priorities.
 @Suite struct BuiltinJumpTests {
     @Test func natAndFilterBaseChainsJumpIntoKubeProxyChains() {
-        let ruleset = KubeProxyCompiler(settings: .testDefaults).compile(ClusterState(), family: .ipv4)
+        let ruleset = KubeProxyIPTablesCompiler(settings: .testDefaults).compile(ClusterState(), family: .ipv4)
         let nat = ruleset[table: "nat"]!
         let prerouting = nat.chain(named: "PREROUTING")!
         #expect(prerouting.attachment == BaseChainAttachment(hook: .prerouting, priority: -100))

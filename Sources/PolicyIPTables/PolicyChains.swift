@@ -1,10 +1,16 @@
 import ClusterState
 import NetworkAddresses
+import PolicyCompiler
 import RuleModel
 import ServiceCompiler
 
-/// Names of the NetworkPolicy chains. All start with `PP-`, which is how PacketPath recognises
-/// them as its own; per-object chains end in kube-proxy's 16-character hash of what they stand
+/// What tools reading a dump need to know of the policy chains' names.
+public enum PolicyIPTablesNames {
+    /// Every NetworkPolicy chain's name starts with it; nothing else's does.
+    public static let chainPrefix = "PP-"
+}
+
+/// Names of the NetworkPolicy chains. All start with `PP-` (`PolicyIPTablesNames.chainPrefix`); per-object chains end in kube-proxy's 16-character hash of what they stand
 /// for, so names are stable across runs and never collide.
 enum PolicyChains {
     /// Entered from the built-in FORWARD chain: routed traffic of pods.

@@ -1,0 +1,97 @@
+/// What a chain or rule was laid out for: a Service port (and which of its parts or
+/// endpoints), or NetworkPolicy. Layouts set it as they build; review tools read it instead of
+/// guessing from names or comments. Printers and encoders ignore it, and it never takes part in
+/// comparing rules or chains (a dump read back has none).
+public enum Provenance: Sendable, Hashable {
+    case servicePort(ServicePortSource, ServicePortPart)
+    /// A NetworkPolicy chain or rule; nil for the policy layout's shared machinery (entry,
+    /// dispatch by pod, the allow chain, peer groups).
+    case networkPolicy(PolicySource?)
+
+    /// The Service port, when this belongs to one.
+    public var servicePort: ServicePortSource? {
+        if case .servicePort(let source, _) = self { return source }
+        return nil
+    }
+
+    public var servicePortPart: ServicePortPart? {
+        if case .servicePort(_, let part) = self { return part }
+        return nil
+    }
+
+    public var isNetworkPolicy: Bool {
+        if case .networkPolicy = self { return true }
+        return false
+    }
+}
+
+/// One Service port: made once per port and shared by everything laid out for it.
+public final class ServicePortSource: Sendable, Hashable, CustomStringConvertible {
+    /// `namespace/name:port`, or `namespace/name` for an unnamed port.
+    public let name: String
+    public let l4Protocol: L4Protocol?
+
+    public init(name: String, l4Protocol: L4Protocol?) {
+        self.name = name
+        self.l4Protocol = l4Protocol
+    }
+
+    public var description: String { name }
+
+    public static func == (lhs: ServicePortSource, rhs: ServicePortSource) -> Bool {
+        lhs === rhs || (lhs.name == rhs.name && lhs.l4Protocol == rhs.l4Protocol)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(l4Protocol)
+    }
+}
+
+/// Which part of a Service port's layout.
+public enum ServicePortPart: Sendable, Hashable {
+    /// A rule in a chain shared by every Service (cluster IP, external and load-balancer IPs,
+    /// node ports, filtering of ports without endpoints).
+    case entry
+    /// Dispatch to the endpoints the cluster traffic policy uses.
+    case clusterDispatch
+    /// Dispatch to the endpoints on this node (traffic policy Local).
+    case localDispatch
+    /// Traffic from outside the cluster.
+    case external
+    /// Load-balancer source ranges.
+    case firewall
+    /// One endpoint; the index is the endpoint's position in the port's endpoints (sorted by
+    /// endpoint string), -1 when it is not known (a rule set read back).
+    case endpoint(Int32)
+
+    public var isDispatch: Bool { self == .clusterDispatch || self == .localDispatch }
+}
+
+/// A NetworkPolicy, or a pod it isolates, in one direction.
+public final class PolicySource: Sendable, Hashable {
+    /// `namespace/name` of the policy, or of the pod for a pod's chain.
+    public let key: String
+    public let isPod: Bool
+    public let isEgress: Bool
+    /// The rule's index in the policy's `ingress`/`egress` list; nil for the whole policy.
+    public let ruleIndex: Int?
+
+    public init(key: String, isPod: Bool, isEgress: Bool, ruleIndex: Int? = nil) {
+        self.key = key
+        self.isPod = isPod
+        self.isEgress = isEgress
+        self.ruleIndex = ruleIndex
+    }
+
+    public static func == (lhs: PolicySource, rhs: PolicySource) -> Bool {
+        lhs === rhs || (lhs.key == rhs.key && lhs.isPod == rhs.isPod && lhs.isEgress == rhs.isEgress && lhs.ruleIndex == rhs.ruleIndex)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key)
+        hasher.combine(isPod)
+        hasher.combine(isEgress)
+        hasher.combine(ruleIndex)
+    }
+}
