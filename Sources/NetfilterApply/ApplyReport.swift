@@ -19,6 +19,9 @@ public struct ApplyReport: Sendable, Equatable {
     public var outcome: Outcome
     /// Messages and bytes in the committed batch (0 when nothing was sent).
     public var messages: Int
+    /// Transactions committed (or planned, for a dry run): more than one when a large
+    /// nftables state was staged (`NFTablesStaging`).
+    public var transactions: Int = 1
     public var bytes: Int
     public var chainsCreated: Int
     public var chainsDeleted: Int

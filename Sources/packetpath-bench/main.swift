@@ -24,6 +24,8 @@ import Yams
 ///   packetpath-bench apply N               netlink apply vs iptables-restore of N services × 10 (root)
 ///   packetpath-bench netlink N             the netlink part of `apply` only (for profiling)
 ///   packetpath-bench incremental N         +1 endpoint, +1 Service over netlink vs iptables-restore --noflush (root)
+///   packetpath-bench nft-apply N [one]     native nftables apply (staged) vs nft -f in batches of 500
+///                                          Services (and, with `one`, in one transaction) (root)
 ///   packetpath-bench watch N               file written → commit through the apply --watch watcher (root)
 ///   packetpath-bench profile N [RUNS]      compile to text RUNS times, printing each run's time
 ///                                          window (CLOCK_MONOTONIC) for `perf script --time`
@@ -193,6 +195,9 @@ case "apply":
 case "incremental":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try IncrementalBenchmark.run(services: count))
+case "nft-apply":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try NFTApplyBenchmark.run(services: count, oneTransaction: arguments.count > 3 && arguments[3] == "one"))
 case "watch":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try WatchBenchmark.run(services: count))

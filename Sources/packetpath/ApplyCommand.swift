@@ -88,7 +88,10 @@ struct ApplyCommand: ParsableCommand {
         case .dryRun: text = "dry run for \(namespace): would replace \(tables) (\(ruleCount) rules); nothing sent"
         case .unchangedSinceLastApply, .unchangedAfterReadBack:
             text = "\(namespace) is already up to date (\(tables), \(ruleCount) rules); nothing sent"
-        default: text = "applied \(ruleCount) rules to \(namespace) as nftables table \(tables): one batch of \(report.messages) messages"
+        default:
+            let batches = report.transactions > 1
+                ? "\(report.transactions) transactions (new tables staged, made reachable by the last)" : "one batch"
+            text = "applied \(ruleCount) rules to \(namespace) as nftables table \(tables): \(batches) of \(report.messages) messages"
         }
         StandardStreams.writeOut(Array((text + "\n").utf8))
     }

@@ -96,10 +96,10 @@ struct ServiceLabCommand: ParsableCommand {
 }
 
 /// Which rules the labs install: everything `compile` produces for the backend, applied
-/// over netlink as `packetpath apply` does (iptables), or loaded with `nft -f` (nftables).
+/// over netlink as `packetpath apply` does.
 enum LabInstallers {
     static func netpol(_ backend: ProxyMode) -> any RuleInstaller {
-        backend == .nftables ? NFTScriptInstaller() : NetlinkInstaller()
+        backend == .nftables ? NFTablesInstaller() : NetlinkInstaller()
     }
 }
 

@@ -42,11 +42,23 @@ struct KubeProxyIdentityTests {
 
     @Test(arguments: names)
     func nativeApplyListsAsKubeProxys(caseName: String) throws {
+        try Self.check(caseName, staging: .standard)
+    }
+
+    /// The same with every case staged over many small transactions (base chains' rules last).
+    @Test(arguments: names)
+    func stagedApplyListsAsKubeProxys(caseName: String) throws {
+        let report = try Self.check(caseName, staging: NFTablesStaging.Limits(messages: 6, anonymousSets: 1))
+        #expect(report.transactions > 2)
+    }
+
+    @discardableResult
+    static func check(_ caseName: String, staging: NFTablesStaging.Limits) throws -> ApplyReport {
         let program = try Self.program(caseName)
         let scratch = try ScratchNamespace(tag: "nfti")
         defer { scratch.remove() }
         let report = try NetfilterSocket.withSocket(in: scratch.namespace) { socket in
-            try NFTablesApplier().apply([program], connection: NetlinkConnection(socket))
+            try NFTablesApplier(staging: staging).apply([program], connection: NetlinkConnection(socket))
         }
         #expect(report.outcome == .applied)
         let family = program.family == .ipv6 ? "ip6" : "ip"
@@ -55,6 +67,7 @@ struct KubeProxyIdentityTests {
         let expected = String(decoding: try Data(contentsOf: URL(fileURLWithPath: Self.file(caseName, "live-nft-list.txt"))),
                               as: UTF8.self)
         #expect(listing.stdout == expected, "first difference: \(Self.firstDifference(listing.stdout, expected))")
+        return report
     }
 
     static func firstDifference(_ actual: String, _ expected: String) -> String {

@@ -5,19 +5,12 @@ import PacketPath
 import Testing
 @testable import NetnsLab
 
-/// kube-proxy's nftables layout, programmed natively over netlink (no `nft`, no iptables).
-struct NativeNFTablesInstaller: RuleInstaller {
-    func install(_ cluster: ClusterState, into namespace: NetworkNamespace) throws {
-        _ = try NFTablesApplier().apply(Pipeline.compileNFTables(cluster, families: [.ipv4]), into: namespace)
-    }
-}
-
 extension PrivilegedLabTests {
 /// Every Service lab check, with real connections, against the nftables layout applied
 /// natively: the same expectations the iptables layout meets. ROOT TEST (skipped without).
 @Suite struct NFTablesServiceLabTests {
     @Test func everyServiceCheckPassesWithTheNativeNFTablesLayout() throws {
-        let lab = try ServiceLab(scenario: try ServiceLabScenario.standard(), installer: NativeNFTablesInstaller())
+        let lab = try ServiceLab(scenario: try ServiceLabScenario.standard(), installer: NFTablesInstaller())
         defer { lab.close() }
         // Only the nftables layout is in place: no iptables-nft table was written.
         let tables = try lab.topology.node.exec(["nft", "list", "tables"])

@@ -7,13 +7,13 @@ import Testing
 
 extension PrivilegedLabTests {
 /// Every shared case again, with the nftables backend: kube-proxy's nftables table and
-/// PacketPath's policy table, loaded with `nft -f` into the lab's node namespace. Needs root
+/// PacketPath's policy table, applied natively into the lab's node namespace. Needs root
 /// (skipped without it; PACKETPATH_REQUIRE_PRIVILEGED=1 makes that a failure).
 @Suite struct SharedNetpolCasesNFTablesTests {
     @Test func everySharedCasePassesWithTheNFTablesRules() throws {
         let cases = try Fixtures.caseNames().map { try NetpolCase.load(directory: Fixtures.netpolCase($0)) }
         #expect(cases.count == 43)
-        let outcomes = NetpolLab(installer: NFTScriptInstaller()).run(cases, jobs: 8)
+        let outcomes = NetpolLab(installer: NFTablesInstaller()).run(cases, jobs: 8)
         for (netpolCase, outcome) in zip(cases, outcomes) {
             let report = try outcome.get()
             #expect(report.succeeded, Comment(rawValue: "\(netpolCase.name): \(report.summary)\n\(report.text(onlyProblems: true))"))
@@ -25,15 +25,9 @@ extension PrivilegedLabTests {
     /// Without the policy table the same packets connect, so exactly the deny lines fail: the
     /// nftables verdicts above come from our table, not from kube-proxy's.
     @Test func withoutThePolicyTableEveryDenyLineFails() throws {
-        struct KubeProxyOnly: RuleInstaller {
-            func install(_ cluster: ClusterState, into namespace: NetworkNamespace) throws {
-                var rulesets = Pipeline.compileNFTables(cluster, families: [.ipv4])
-                rulesets[0].tables.removeAll { $0.name == "packetpath-policy" }
-                try NFTScript.run(try Pipeline.nftText(rulesets)[0].text.string, in: namespace)
-            }
-        }
+        let kubeProxyOnly = NFTablesInstaller { $0 != "packetpath-policy" }
         let netpolCase = try NetpolCase.load(directory: Fixtures.netpolCase("001-default-deny-ingress"))
-        let report = try NetpolLab(installer: KubeProxyOnly()).run(netpolCase)
+        let report = try NetpolLab(installer: kubeProxyOnly).run(netpolCase)
         #expect(report.summary == "144 passed, 72 failed, 0 skipped")
         #expect(report.entries.filter { $0.status == .failed }.allSatisfy { $0.line.verdict == .deny })
     }

@@ -8,16 +8,20 @@ import Glibc
 
 /// Programs kube-proxy's nftables layout and PacketPath's policy table natively (no `nft`
 /// process): the tables PacketPath owns (`ip|ip6 kube-proxy`, `ip|ip6 packetpath-policy`)
-/// replaced in one atomic batch, identical to what `nft -f` of the same text makes. Nothing
-/// else in the ruleset is touched.
+/// replaced in one atomic batch, identical to what `nft -f` of the same text makes; large new
+/// tables are staged over several (`NFTablesStaging`). Nothing else in the ruleset is touched.
 public struct NFTablesApplier: Sendable {
     public var options: ApplyOptions
     /// Replace a same-named table PacketPath did not write.
     public var takeOver: Bool
+    /// How large a state may be before new tables are staged across transactions.
+    public var staging: NFTablesStaging.Limits
 
-    public init(options: ApplyOptions = ApplyOptions(), takeOver: Bool = false) {
+    public init(options: ApplyOptions = ApplyOptions(), takeOver: Bool = false,
+                staging: NFTablesStaging.Limits = .standard) {
         self.options = options
         self.takeOver = takeOver
+        self.staging = staging
     }
 
     /// Encodes the rulesets' tables (before anything is read or sent).
@@ -72,21 +76,29 @@ public struct NFTablesApplier: Sendable {
             let stale = existing.contains { table in
                 NFTablesOwnership.isOwned(table) && !programs.contains { $0.family == table.family && $0.table == table.name }
             }
-            if unchanged && !stale { return ApplyReport(outcome: .unchangedSinceLastApply) }
-            // The guarded commit is the next one, so it produces the next generation.
-            let state = NFTablesOwnership.State(fingerprint: fingerprint, generation: generation &+ 1)
-            let planned = try NFTablesPlan.plan(programs, existing: existing, takeOver: takeOver, state: state)
+            if unchanged && !stale, try NFTablesStaging.finished(programs, connection: connection) {
+                return ApplyReport(outcome: .unchangedSinceLastApply)
+            }
+            let planned = try NFTablesPlan.plan(programs, existing: existing, takeOver: takeOver)
             steps = planned.steps
-            let report = ApplyReport(outcome: options.dryRun ? .dryRun : .applied,
+            // Tables that do not exist yet are staged when the state is large; the state record
+            // names the generation the last commit produces.
+            let newTables = Set(programs.map { TableKey($0.family, $0.table) })
+                .subtracting(existing.map { TableKey($0.family, $0.name) })
+            let split = NFTablesStaging.split(planned.transaction, newTables: newTables, limits: staging)
+            let state = NFTablesOwnership.State(
+                fingerprint: fingerprint, generation: NFTablesStaging.generation(after: split.transactionCount, from: generation))
+            var report = ApplyReport(outcome: options.dryRun ? .dryRun : .applied,
                                      chainsCreated: programs.reduce(0) { $0 + $1.chains.count },
                                      rulesWritten: programs.reduce(0) { $0 + $1.ruleCount },
                                      operations: planned.transaction.counts)
+            report.transactions = split.transactionCount
             if options.dryRun { return report }
-            let statistics = try connection.commit(planned.transaction, generation: generation)
-            var committed = report
-            committed.messages = statistics.messages
-            committed.bytes = statistics.bytes
-            return committed
+            let statistics = try NFTablesStaging.commit(split, tableUserData: NFTablesOwnership.records(state),
+                                                        generation: generation, connection: connection)
+            report.messages = statistics.messages
+            report.bytes = statistics.bytes
+            return report
         } catch NetfilterError.batchRejected(let failures, let repliesLost) {
             throw Self.rejection(failures, repliesLost: repliesLost, steps: steps)
         } catch NetfilterError.generationChanged {

@@ -7,8 +7,8 @@ import NFTablesEncoding
 /// atomically and nothing is ever duplicated.
 ///
 /// A full replace: re-applying an unchanged state rewrites the table (counters and dynamic
-/// set contents such as affinity entries start over). Incremental changes, and staging states
-/// too large for one transaction, are later steps.
+/// set contents such as affinity entries start over). Incremental changes are a later step;
+/// `NFTablesStaging` spreads a transaction creating large new tables over several.
 public enum NFTablesPlan {
     /// What a transaction's tags stand for: tag `i` is `steps[i]`.
     public struct Planned: Sendable {

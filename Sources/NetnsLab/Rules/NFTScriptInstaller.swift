@@ -4,9 +4,8 @@ import PacketPath
 
 /// Installs what `packetpath compile --backend nftables` prints (kube-proxy's table and
 /// PacketPath's policy table) by feeding the script to `nft -f -` inside the lab's node
-/// namespace. The netlink applier speaks the iptables-nft encoding only; applying native
-/// nftables tables over netlink is a separate, later issue, so the labs load the text with
-/// nft itself, which also proves that nft accepts every line we print.
+/// namespace: the printed text judged by real packets. The labs use `NFTablesInstaller` (the
+/// native apply).
 public struct NFTScriptInstaller: RuleInstaller {
     public init() {}
 

@@ -1,0 +1,81 @@
+import ClusterState
+import Foundation
+import NetfilterApply
+import NetworkAddresses
+import PacketPath
+import Testing
+@testable import NetnsLab
+
+extension PrivilegedLabTests {
+/// A large nftables state loaded in many staged transactions into a node whose Services are
+/// already programmed (PacketPath's iptables layout, the switch of proxy mode): connections to
+/// an already-programmed Service never fail, before, during or after the load, nor while the
+/// old layout is removed. CI uses 2,000 extra Services in transactions of at most 100
+/// anonymous maps (about 40 commits); the bench's 10,000-Service load is the same code path.
+/// ROOT TEST (skipped without).
+@Suite struct StagedLoadTrafficTests {
+    final class Outcomes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [ProbeOutcome] = []
+        private var stopped = false
+        var isStopped: Bool { lock.withLock { stopped } }
+        func stop() { lock.withLock { stopped = true } }
+        func add(_ outcomes: [ProbeOutcome]) { lock.withLock { results += outcomes } }
+        var all: [ProbeOutcome] { lock.withLock { results } }
+    }
+
+    /// `count` Services with 10 endpoints each (addresses no host serves), beside the lab's.
+    static func withServices(_ cluster: ClusterState, count: Int) -> ClusterState {
+        var state = cluster
+        for index in 0..<count {
+            let name = "bulk\(index)"
+            let clusterIP = IPAddress("10.97.\(index / 256).\(index % 256)")!
+            state.services.append(Service(metadata: ObjectMeta(name: name, namespace: "bulk"), clusterIPs: [clusterIP],
+                                          ports: [ServicePort(name: "http", port: 80, targetPort: .int(8080))],
+                                          selector: ["app": name]))
+            let endpoints = (0..<10).map { endpoint -> Endpoint in
+                let text = "10.98.\(index / 25).\(index % 25 * 10 + endpoint)"
+                return Endpoint(addressText: text, address: IPAddress(text)!, conditions: EndpointConditions(ready: true),
+                                nodeName: "elsewhere")
+            }
+            state.endpointSlices.append(EndpointSlice(metadata: ObjectMeta(name: "\(name)-x", namespace: "bulk"),
+                                                      serviceName: name, addressType: .ipv4, endpoints: endpoints,
+                                                      ports: [EndpointPort(name: "http", protocol: .tcp, port: 8080)]))
+        }
+        return state
+    }
+
+    @Test func connectionsToAProgrammedServiceNeverFailDuringAStagedLoad() throws {
+        let lab = try ServiceLab(scenario: try ServiceLabScenario.standard(), installer: NetlinkInstaller())
+        defer { lab.close() }
+        let target = Endpoint4(StandardServiceLab.spread, port: StandardServiceLab.servicePort(.tcp))!
+        let outcomes = Outcomes()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            while !outcomes.isStopped {
+                let results = (try? lab.connect(from: StandardServiceLab.client, to: target, protocol: .tcp, count: 4)) ?? []
+                outcomes.add(results.isEmpty ? [.timedOut] : results.map(\.outcome))
+            }
+            done.signal()
+        }.start()
+        let rulesets = Pipeline.compileNFTables(Self.withServices(lab.scenario.cluster, count: 2_000), families: [.ipv4])
+        let applier = NFTablesApplier(staging: NFTablesStaging.Limits(messages: 4_000, anonymousSets: 100))
+        let before = outcomes.all.count
+        let report = try applier.apply(rulesets, into: lab.topology.node.namespace)
+        let during = outcomes.all.count - before
+        _ = try applier.removeOtherLayout(in: lab.topology.node.namespace)
+        Thread.sleep(forTimeInterval: 0.5)
+        outcomes.stop()
+        done.wait()
+        #expect(report.transactions > 10, "the load was staged (\(report.transactions) transactions)")
+        #expect(during > 0, "connections were made while the load ran")
+        let failed = outcomes.all.filter { $0 != .connected }
+        #expect(failed.isEmpty, "\(failed.count) of \(outcomes.all.count) connections failed: \(Set(failed))")
+        // The nftables layout alone now serves the Service.
+        let tables = try lab.topology.node.exec(["nft", "list", "tables"])
+        #expect(tables.stdout.contains("table ip kube-proxy") && !tables.stdout.contains("table ip nat"), "\(tables.stdout)")
+        let after = try lab.connect(from: StandardServiceLab.client, to: target, protocol: .tcp, count: 20)
+        #expect(after.allSatisfy { $0.outcome == .connected })
+    }
+}
+}
