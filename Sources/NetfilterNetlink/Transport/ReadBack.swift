@@ -88,8 +88,15 @@ extension NetfilterSocket {
                     expressions.append(Expression(nftnl: expr, family: family))
                 }
             }
+            var userData: [UInt8]?
+            if nftnl_rule_is_set(rule, UInt16(NFTNL_RULE_USERDATA.rawValue)) {
+                var length: UInt32 = 0
+                if let data = nftnl_rule_get_data(rule, UInt16(NFTNL_RULE_USERDATA.rawValue), &length) {
+                    userData = Array(UnsafeRawBufferPointer(start: data, count: Int(length)))
+                }
+            }
             rules.append(RuleInfo(handle: nftnl_rule_get_u64(rule, UInt16(NFTNL_RULE_HANDLE.rawValue)),
-                                  expressions: expressions))
+                                  expressions: expressions, userData: userData))
         }
         return rules
     }
