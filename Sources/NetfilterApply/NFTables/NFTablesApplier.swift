@@ -55,45 +55,72 @@ public struct NFTablesApplier: Sendable {
         }
     }
 
-    /// Applies through any connection (the in-memory `FakeKernel` in tests).
+    /// Applies through any connection (the in-memory `FakeKernel` in tests): reads the kernel,
+    /// plans, and commits on the generation it read; when someone else committed in between,
+    /// reads and plans again (`NFTablesApplier.attempts` times, then an error).
     public func apply(_ programs: [NFTablesProgram], connection: KernelConnection) throws -> ApplyReport {
         var steps: [NFTablesProgram.Step] = []
         do {
-            let generation = try connection.generation()
-            var existing: [TableInfo] = []
-            for family in Set(programs.map(\.family)) { existing += try connection.tables(family: family) }
-            // Unchanged since PacketPath's last commit: every table carries this fingerprint
-            // and the generation that commit produced, and no one has committed since.
-            let fingerprint = NFTablesFingerprint.of(programs)
-            let unchanged = !programs.isEmpty && programs.allSatisfy { program in
-                existing.first { $0.family == program.family && $0.name == program.table }
-                    .flatMap(NFTablesOwnership.state) == NFTablesOwnership.State(fingerprint: fingerprint, generation: generation)
+            for _ in 0..<Self.attempts {
+                if let report = try attempt(programs, connection: connection, steps: &steps) { return report }
             }
-            let stale = existing.contains { table in
-                NFTablesOwnership.isOwned(table) && !programs.contains { $0.family == table.family && $0.table == table.name }
-            }
-            if unchanged && !stale { return ApplyReport(outcome: .unchangedSinceLastApply) }
-            // The guarded commit is the next one, so it produces the next generation.
-            let state = NFTablesOwnership.State(fingerprint: fingerprint, generation: generation &+ 1)
-            let planned = try NFTablesPlan.plan(programs, existing: existing, takeOver: takeOver, state: state)
-            steps = planned.steps
-            let report = ApplyReport(outcome: options.dryRun ? .dryRun : .applied,
-                                     chainsCreated: programs.reduce(0) { $0 + $1.chains.count },
-                                     rulesWritten: programs.reduce(0) { $0 + $1.ruleCount },
-                                     operations: planned.transaction.counts)
-            if options.dryRun { return report }
-            let statistics = try connection.commit(planned.transaction, generation: generation)
-            var committed = report
-            committed.messages = statistics.messages
-            committed.bytes = statistics.bytes
-            return committed
+            throw ApplyError.concurrentChanges(attempts: Self.attempts)
         } catch NetfilterError.batchRejected(let failures, let repliesLost) {
             throw Self.rejection(failures, repliesLost: repliesLost, steps: steps)
-        } catch NetfilterError.generationChanged {
-            throw ApplyError.concurrentChanges(attempts: 1)
         } catch let error as NetfilterError {
             throw ApplyError.netfilter(error.description)
         }
+    }
+
+    static let attempts = 3
+
+    /// One read-plan-commit round; nil when the generation moved before the commit.
+    private func attempt(_ programs: [NFTablesProgram], connection: KernelConnection,
+                         steps: inout [NFTablesProgram.Step]) throws -> ApplyReport? {
+        let generation = try connection.generation()
+        var existing: [TableInfo] = []
+        // Every family counts: PacketPath's tables of a family the input leaves out must go.
+        for family in Set(programs.map(\.family)).union([.ipv4, .ipv6]) { existing += try connection.tables(family: family) }
+        // Unchanged since PacketPath's last commit: every table carries this fingerprint
+        // and the generation that commit produced, and no one has committed since.
+        let fingerprint = NFTablesFingerprint.of(programs)
+        let unchanged = !programs.isEmpty && programs.allSatisfy { program in
+            existing.first { $0.family == program.family && $0.name == program.table }
+                .flatMap(NFTablesOwnership.state) == NFTablesOwnership.State(fingerprint: fingerprint, generation: generation)
+        }
+        let stale = existing.contains { table in
+            NFTablesOwnership.isOwned(table) && !programs.contains { $0.family == table.family && $0.table == table.name }
+        }
+        if unchanged && !stale && !options.alwaysReadBack && !options.dryRun {
+            return ApplyReport(outcome: .unchangedSinceLastApply)
+        }
+        // Tables PacketPath wrote are changed in place; the others are created (or replaced).
+        var current: [TableKey: NFTablesTableState] = [:]
+        for table in existing where NFTablesOwnership.isOwned(table)
+            && programs.contains(where: { $0.family == table.family && $0.table == table.name }) {
+            current[TableKey(table.family, table.name)] = try NFTablesReadBack.read(table, connection: connection)
+        }
+        options.progress?(.readingKernel(chains: current.values.reduce(0) { $0 + $1.chains.count }))
+        // The guarded commit is the next one, so it produces the next generation.
+        let state = NFTablesOwnership.State(fingerprint: fingerprint, generation: generation &+ 1)
+        let planned = try NFTablesChangePlan.plan(programs, existing: existing, current: current, takeOver: takeOver, state: state)
+        steps = planned.batch.steps
+        var report = ApplyReport(outcome: options.dryRun ? .dryRun : .applied,
+                                 chainsCreated: planned.chainsCreated, chainsDeleted: planned.chainsDeleted,
+                                 rulesWritten: planned.rulesWritten, rulesDeleted: planned.rulesDeleted,
+                                 operations: planned.batch.transaction.counts)
+        if options.dryRun { return report }
+        if planned.batch.transaction.isEmpty { return ApplyReport(outcome: .unchangedAfterReadBack) }
+        let statistics: CommitStatistics
+        do {
+            statistics = try connection.commit(planned.batch.transaction, generation: generation)
+        } catch NetfilterError.generationChanged {
+            return nil
+        }
+        options.progress?(.committed)
+        report.messages = statistics.messages
+        report.bytes = statistics.bytes
+        return report
     }
 
     /// `reset(connection:)` in `namespace`, on a dedicated thread that enters it.
