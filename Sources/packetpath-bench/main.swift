@@ -193,6 +193,9 @@ case "apply":
 case "incremental":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try IncrementalBenchmark.run(services: count))
+case "nft-incremental":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try NFTIncrementalBenchmark.run(services: count))
 case "watch":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try WatchBenchmark.run(services: count))

@@ -111,6 +111,7 @@ public struct NFTablesApplier: Sendable {
                                  operations: planned.batch.transaction.counts)
         if options.dryRun { return report }
         if planned.batch.transaction.isEmpty { return ApplyReport(outcome: .unchangedAfterReadBack) }
+        options.progress?(.sending(messages: planned.batch.transaction.messageCount, bytes: 0))
         let statistics: CommitStatistics
         do {
             statistics = try connection.commit(planned.batch.transaction, generation: generation)
