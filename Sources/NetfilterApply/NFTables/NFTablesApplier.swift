@@ -8,8 +8,8 @@ import Glibc
 
 /// Programs kube-proxy's nftables layout and PacketPath's policy table natively (no `nft`
 /// process): the tables PacketPath owns (`ip|ip6 kube-proxy`, `ip|ip6 packetpath-policy`)
-/// replaced in one atomic batch, identical to what `nft -f` of the same text makes. Nothing
-/// else in the ruleset is touched.
+/// created, or changed in place once they exist (`NFTablesChangePlan`), in one atomic batch,
+/// holding what `nft -f` of the same text makes. Nothing else in the ruleset is touched.
 public struct NFTablesApplier: Sendable {
     public var options: ApplyOptions
     /// Replace a same-named table PacketPath did not write.
