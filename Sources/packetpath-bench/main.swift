@@ -196,6 +196,9 @@ case "incremental":
 case "nft-incremental":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try NFTIncrementalBenchmark.run(services: count))
+case "nft-readback-parts":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try NFTReadBackPartsBenchmark.run(services: count))
 case "watch":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try WatchBenchmark.run(services: count))
