@@ -198,6 +198,12 @@ case "incremental":
 case "nft-apply":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try NFTApplyBenchmark.run(services: count, oneTransaction: arguments.count > 3 && arguments[3] == "one"))
+case "nft-incremental":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try NFTIncrementalBenchmark.run(services: count))
+case "nft-readback-parts":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try NFTReadBackPartsBenchmark.run(services: count))
 case "watch":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try WatchBenchmark.run(services: count))

@@ -18,8 +18,9 @@ struct ApplyCommand: ParsableCommand {
             (then it plans again), nothing changes. Applying an unchanged state sends nothing.
             With --backend nftables (or a KubeProxyConfiguration with mode: nftables) it programs \
             kube-proxy's nftables layout natively, as `nft -f` of `compile --backend nftables` would: \
-            table ip/ip6 kube-proxy, replaced whole in one atomic batch. A kube-proxy table PacketPath \
-            did not write is refused unless --take-over is given.
+            table ip/ip6 kube-proxy, created in one atomic batch and afterwards changed in place \
+            (map elements, changed chains flushed and refilled, stale chains and sets deleted). A \
+            kube-proxy table PacketPath did not write is refused unless --take-over is given.
               packetpath apply examples/shop.yaml --netns node-1
               packetpath apply manifests/ --netns-path /proc/4242/ns/net --dry-run
             With --watch it stays running: each change to the files is applied as it is saved \
@@ -84,14 +85,17 @@ struct ApplyCommand: ParsableCommand {
         if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
         let tables = rulesets.flatMap { $0.tables.map { "\($0.family?.rawValue ?? "ip") \($0.name)" } }.joined(separator: ", ")
         let text: String
+        let changes = "\(report.chainsCreated) chains created, \(report.chainsDeleted) deleted, "
+            + "\(report.rulesWritten) rules written, \(report.rulesDeleted) deleted"
         switch report.outcome {
-        case .dryRun: text = "dry run for \(namespace): would replace \(tables) (\(ruleCount) rules); nothing sent"
+        case .dryRun: text = "dry run for \(namespace): \(tables) (\(ruleCount) rules) would change: \(changes); nothing sent"
         case .unchangedSinceLastApply, .unchangedAfterReadBack:
             text = "\(namespace) is already up to date (\(tables), \(ruleCount) rules); nothing sent"
         default:
             let batches = report.transactions > 1
                 ? "\(report.transactions) transactions (new tables staged, made reachable by the last)" : "one batch"
-            text = "applied \(ruleCount) rules to \(namespace) as nftables table \(tables): \(batches) of \(report.messages) messages"
+            text = "applied \(ruleCount) rules to \(namespace) as nftables table \(tables): \(changes), "
+                + "\(batches) of \(report.messages) messages"
         }
         StandardStreams.writeOut(Array((text + "\n").utf8))
     }

@@ -28,6 +28,7 @@ final class StagingProbe: KernelConnection {
     func tables(family: NetfilterFamily) throws -> [TableInfo] { try kernel.tables(family: family) }
     func chains(family: NetfilterFamily) throws -> [ChainInfo] { try kernel.chains(family: family) }
     func rules(of chain: ChainKey) throws -> [RuleInfo] { try kernel.rules(of: chain) }
+    func sets(of table: TableKey) throws -> [NetfilterSet] { try kernel.sets(of: table) }
     func elements(of set: ObjectName, in table: TableKey) throws -> [NetfilterNetlink.SetElement] { try kernel.elements(of: set, in: table) }
     func forEachElementKey(of set: ObjectName, in table: TableKey, _ body: (UnsafeRawBufferPointer) -> Void) throws {
         try kernel.forEachElementKey(of: set, in: table, body)

@@ -8,6 +8,9 @@ import Glibc
 /// each commit moves the generation; rules get handles (one counter per table, as the kernel
 /// does); a jump to a missing chain is ENOENT, a jump that closes a loop ELOOP; a chain that
 /// has rules or is referenced cannot be deleted (EBUSY); deleting what is not there is ENOENT.
+/// Sets as nf_tables keeps them: a rule naming a missing set is ENOENT, a set a rule looks up
+/// or updates cannot be deleted (EBUSY), an anonymous set goes with the rule bound to it, an
+/// element added again with other data is EBUSY (delete it first).
 public final class FakeKernel: KernelConnection {
     struct Chain {
         var info: ChainInfo
@@ -19,6 +22,11 @@ public final class FakeKernel: KernelConnection {
         var chainOrder: [ObjectName] = []
         var chains: [ObjectName: Chain] = [:]
         var sets: [ObjectName: (set: NetfilterSet, elements: [SetElement])] = [:]
+        var setOrder: [ObjectName] = []
+        /// The kernel numbers anonymous sets per table; within a batch, rules and elements
+        /// name them by set ID.
+        var nextAnonymous = 0
+        var anonymousByID: [UInt32: ObjectName] = [:]
         var nextHandle: UInt64 = 1
 
         mutating func takeHandle() -> UInt64 {
@@ -72,6 +80,13 @@ public final class FakeKernel: KernelConnection {
         return found.rules
     }
 
+    public func sets(of table: TableKey) throws -> [NetfilterSet] {
+        guard let found = state.tables[table] else {
+            throw NetfilterError.request(operation: "listing sets of \(table)", errno: ENOENT)
+        }
+        return found.setOrder.compactMap { found.sets[$0]?.set }
+    }
+
     public func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement] {
         setsRead.append(set)
         guard let found = state.tables[table]?.sets[set] else {
@@ -97,6 +112,8 @@ public final class FakeKernel: KernelConnection {
         }
         guard generation == state.generation else { throw NetfilterError.generationChanged }
         var next = state
+        // Set IDs link messages of one batch only.
+        for key in next.tableOrder { next.tables[key]!.anonymousByID = [:] }
         var encoder = Transaction.RuleEncoder(transaction)
         for (index, (operation, tag)) in zip(transaction.operations, transaction.tags).enumerated() {
             // One operation may stand for several messages (`appendRules`), each with its tag.
@@ -161,8 +178,9 @@ public final class FakeKernel: KernelConnection {
                 state.tables[key.table] = table
             }
         case .flushChain(let key):
-            guard state.tables[key.table]?.chains[key.name] != nil else { return ENOENT }
+            guard let chain = state.tables[key.table]?.chains[key.name] else { return ENOENT }
             state.tables[key.table]!.chains[key.name]!.rules.removeAll()
+            for rule in chain.rules { state.tables[key.table]!.unbind(rule) }
         case .deleteChain(let key):
             guard let table = state.tables[key.table], let chain = table.chains[key.name] else { return ENOENT }
             if !chain.rules.isEmpty || table.isReferenced(key.name) { return EBUSY }
@@ -170,12 +188,15 @@ public final class FakeKernel: KernelConnection {
             state.tables[key.table]!.chainOrder.removeAll { $0 == key.name }
         case .addRule(let key, let source, let placement):
             guard var table = state.tables[key.table], var chain = table.chains[key.name] else { return ENOENT }
-            let expressions = try encoder.withRule(source) { buffer, _ in Array(buffer) }
+            var expressions = try encoder.withRule(source) { buffer, _ in buffer.map(KernelForm.of) }
+            guard table.resolveSets(in: &expressions) else { return ENOENT }
             for target in JumpTargets.of(expressions) {
                 guard table.chains[target] != nil else { return ENOENT }
                 if target == key.name || table.reaches(from: target, to: key.name) { return ELOOP }
             }
-            let rule = RuleInfo(handle: table.takeHandle(), expressions: expressions)
+            var userData: [UInt8]?
+            if case .nft(_, let data) = source { userData = data }
+            let rule = RuleInfo(handle: table.takeHandle(), expressions: expressions, userData: userData)
             switch placement {
             case .append: chain.rules.append(rule)
             case .prepend: chain.rules.insert(rule, at: 0)
@@ -190,21 +211,30 @@ public final class FakeKernel: KernelConnection {
         case .deleteRule(let key, let handle):
             guard var chain = state.tables[key.table]?.chains[key.name],
                   let index = chain.rules.firstIndex(where: { $0.handle == handle }) else { return ENOENT }
-            chain.rules.remove(at: index)
+            let removed = chain.rules.remove(at: index)
             state.tables[key.table]!.chains[key.name] = chain
+            state.tables[key.table]!.unbind(removed)
         case .addSet(let key, var set):
             guard state.tables[key] != nil else { return ENOENT }
-            set.name = FakeKernel.anonymousName(set)
-            if state.tables[key]!.sets[set.name] == nil { state.tables[key]!.sets[set.name] = (set, []) }
+            set.name = state.tables[key]!.name(newSet: set)
+            if state.tables[key]!.sets[set.name] == nil {
+                state.tables[key]!.sets[set.name] = (set, [])
+                state.tables[key]!.setOrder.append(set.name)
+            }
         case .deleteSet(let key, let name):
-            guard state.tables[key]?.sets[name] != nil else { return ENOENT }
+            guard let table = state.tables[key], table.sets[name] != nil else { return ENOENT }
+            if table.isSetReferenced(name) { return EBUSY }
             state.tables[key]!.sets[name] = nil
+            state.tables[key]!.setOrder.removeAll { $0 == name }
         case .addElements(let key, var set, let elements):
-            set.name = FakeKernel.anonymousName(set)
+            set.name = state.tables[key]?.name(of: set.name, id: set.id) ?? set.name
             guard var stored = state.tables[key]?.sets[set.name] else { return ENOENT }
             for element in elements {
                 if let chain = element.verdict?.chain, state.tables[key]!.chains[chain] == nil { return ENOENT }
-                if let index = stored.elements.firstIndex(where: { $0.key == element.key }) {
+                if let index = stored.elements.firstIndex(where: { $0.key == element.key && $0.intervalEnd == element.intervalEnd }) {
+                    if stored.elements[index].verdict != element.verdict || stored.elements[index].data != element.data {
+                        return EBUSY
+                    }
                     stored.elements[index] = element
                 } else {
                     stored.elements.append(element)
@@ -214,7 +244,8 @@ public final class FakeKernel: KernelConnection {
         case .deleteElements(let key, let set, let elements):
             guard var stored = state.tables[key]?.sets[set.name] else { return ENOENT }
             for element in elements {
-                guard let index = stored.elements.firstIndex(where: { $0.key == element.key }) else { return ENOENT }
+                guard let index = stored.elements.firstIndex(where: { $0.key == element.key && $0.intervalEnd == element.intervalEnd })
+                else { return ENOENT }
                 stored.elements.remove(at: index)
             }
             state.tables[key]!.sets[set.name] = stored
@@ -225,6 +256,48 @@ public final class FakeKernel: KernelConnection {
 }
 
 extension FakeKernel.Table {
+    /// Names the sets a new rule refers to as the kernel does (an anonymous set of the same
+    /// batch by its ID); false when one does not exist.
+    func resolveSets(in expressions: inout [Expression]) -> Bool {
+        for index in expressions.indices {
+            switch expressions[index] {
+            case .lookup(var lookup):
+                lookup.set = name(of: lookup.set, id: lookup.setID)
+                lookup.setID = nil
+                guard sets[lookup.set] != nil else { return false }
+                expressions[index] = .lookup(lookup)
+            case .dynset(let dynset):
+                guard sets[dynset.set] != nil else { return false }
+            default:
+                continue
+            }
+        }
+        return true
+    }
+
+    /// The sets a rule looks up or updates.
+    static func sets(of rule: RuleInfo) -> [ObjectName] {
+        rule.expressions.compactMap { expression in
+            switch expression {
+            case .lookup(let lookup): return lookup.set
+            case .dynset(let dynset): return dynset.set
+            default: return nil
+            }
+        }
+    }
+
+    /// A deleted rule's anonymous sets go with it, as the kernel releases them.
+    mutating func unbind(_ rule: RuleInfo) {
+        for name in Self.sets(of: rule) where sets[name]?.set.flags.contains(.anonymous) == true {
+            sets[name] = nil
+            setOrder.removeAll { $0 == name }
+        }
+    }
+
+    func isSetReferenced(_ name: ObjectName) -> Bool {
+        chains.values.contains { chain in chain.rules.contains { Self.sets(of: $0).contains(name) } }
+    }
+
     func isReferenced(_ name: ObjectName) -> Bool {
         chains.values.contains { chain in chain.rules.contains { JumpTargets.of($0.expressions).contains(name) } }
             || sets.values.contains { $0.elements.contains { $0.verdict?.chain == name } }
@@ -266,12 +339,20 @@ extension NetfilterVerdict {
     }
 }
 
-extension FakeKernel {
-    /// The kernel numbers anonymous sets (`__map%d` becomes `__map0`); the fake numbers them
-    /// by their set ID, which every message about them in the same transaction carries.
-    static func anonymousName(_ set: NetfilterSet) -> ObjectName {
+extension FakeKernel.Table {
+    /// The kernel names an anonymous set (`__map%d`) with the next free number of its table.
+    mutating func name(newSet set: NetfilterSet) -> ObjectName {
         let name = set.name.description
         guard name.hasSuffix("%d"), let id = set.id else { return set.name }
-        return ObjectName(String(name.dropLast(2)) + String(id))
+        defer { nextAnonymous += 1 }
+        let assigned = ObjectName(String(name.dropLast(2)) + String(nextAnonymous))
+        anonymousByID[id] = assigned
+        return assigned
+    }
+
+    /// A set named as a message of the batch names it (a template and set ID for a new anonymous one).
+    func name(of name: ObjectName, id: UInt32?) -> ObjectName {
+        guard name.description.hasSuffix("%d"), let id else { return name }
+        return anonymousByID[id] ?? name
     }
 }

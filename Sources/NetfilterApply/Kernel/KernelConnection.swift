@@ -11,6 +11,8 @@ public protocol KernelConnection: AnyObject {
     func chains(family: NetfilterFamily) throws -> [ChainInfo]
     /// The rules of one chain, in order, with their handles.
     func rules(of chain: ChainKey) throws -> [RuleInfo]
+    /// The sets and maps of one table, named and anonymous (`__set0`, `__map3`).
+    func sets(of table: TableKey) throws -> [NetfilterSet]
     func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement]
     /// Only the keys of a set's elements, for large sets of plain keys.
     func forEachElementKey(of set: ObjectName, in table: TableKey, _ body: (UnsafeRawBufferPointer) -> Void) throws

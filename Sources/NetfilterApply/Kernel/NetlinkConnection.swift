@@ -19,6 +19,10 @@ public final class NetlinkConnection: KernelConnection {
         try socket.rules(family: chain.family, table: chain.table.name, chain: chain.name)
     }
 
+    public func sets(of table: TableKey) throws -> [NetfilterSet] {
+        try socket.sets(family: table.family, table: table.name)
+    }
+
     public func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement] {
         try socket.elements(family: table.family, table: table.name, set: set)
     }

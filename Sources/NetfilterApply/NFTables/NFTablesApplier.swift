@@ -8,8 +8,9 @@ import Glibc
 
 /// Programs kube-proxy's nftables layout and PacketPath's policy table natively (no `nft`
 /// process): the tables PacketPath owns (`ip|ip6 kube-proxy`, `ip|ip6 packetpath-policy`)
-/// replaced in one atomic batch, identical to what `nft -f` of the same text makes; large new
-/// tables are staged over several (`NFTablesStaging`). Nothing else in the ruleset is touched.
+/// created, or changed in place once they exist (`NFTablesChangePlan`), in one atomic batch,
+/// holding what `nft -f` of the same text makes; large new tables are staged over several
+/// transactions (`NFTablesStaging`). Nothing else in the ruleset is touched.
 public struct NFTablesApplier: Sendable {
     public var options: ApplyOptions
     /// Replace a same-named table PacketPath did not write.
@@ -59,53 +60,88 @@ public struct NFTablesApplier: Sendable {
         }
     }
 
-    /// Applies through any connection (the in-memory `FakeKernel` in tests).
+    /// Applies through any connection (the in-memory `FakeKernel` in tests): reads the kernel,
+    /// plans, and commits on the generation it read; when someone else committed in between,
+    /// reads and plans again (`NFTablesApplier.attempts` times, then an error).
     public func apply(_ programs: [NFTablesProgram], connection: KernelConnection) throws -> ApplyReport {
         var steps: [NFTablesProgram.Step] = []
         do {
-            let generation = try connection.generation()
-            var existing: [TableInfo] = []
-            for family in Set(programs.map(\.family)) { existing += try connection.tables(family: family) }
-            // Unchanged since PacketPath's last commit: every table carries this fingerprint
-            // and the generation that commit produced, and no one has committed since.
-            let fingerprint = NFTablesFingerprint.of(programs)
-            let unchanged = !programs.isEmpty && programs.allSatisfy { program in
-                existing.first { $0.family == program.family && $0.name == program.table }
-                    .flatMap(NFTablesOwnership.state) == NFTablesOwnership.State(fingerprint: fingerprint, generation: generation)
+            for _ in 0..<Self.attempts {
+                if let report = try attempt(programs, connection: connection, steps: &steps) { return report }
             }
-            let stale = existing.contains { table in
-                NFTablesOwnership.isOwned(table) && !programs.contains { $0.family == table.family && $0.table == table.name }
-            }
-            if unchanged && !stale, try NFTablesStaging.finished(programs, connection: connection) {
-                return ApplyReport(outcome: .unchangedSinceLastApply)
-            }
-            let planned = try NFTablesPlan.plan(programs, existing: existing, takeOver: takeOver)
-            steps = planned.steps
-            // Tables that do not exist yet are staged when the state is large; the state record
-            // names the generation the last commit produces.
-            let newTables = Set(programs.map { TableKey($0.family, $0.table) })
-                .subtracting(existing.map { TableKey($0.family, $0.name) })
-            let split = NFTablesStaging.split(planned.transaction, newTables: newTables, limits: staging)
-            let state = NFTablesOwnership.State(
-                fingerprint: fingerprint, generation: NFTablesStaging.generation(after: split.transactionCount, from: generation))
-            var report = ApplyReport(outcome: options.dryRun ? .dryRun : .applied,
-                                     chainsCreated: programs.reduce(0) { $0 + $1.chains.count },
-                                     rulesWritten: programs.reduce(0) { $0 + $1.ruleCount },
-                                     operations: planned.transaction.counts)
-            report.transactions = split.transactionCount
-            if options.dryRun { return report }
-            let statistics = try NFTablesStaging.commit(split, tableUserData: NFTablesOwnership.records(state),
-                                                        generation: generation, connection: connection)
-            report.messages = statistics.messages
-            report.bytes = statistics.bytes
-            return report
+            throw ApplyError.concurrentChanges(attempts: Self.attempts)
         } catch NetfilterError.batchRejected(let failures, let repliesLost) {
             throw Self.rejection(failures, repliesLost: repliesLost, steps: steps)
-        } catch NetfilterError.generationChanged {
-            throw ApplyError.concurrentChanges(attempts: 1)
         } catch let error as NetfilterError {
             throw ApplyError.netfilter(error.description)
         }
+    }
+
+    static let attempts = 3
+
+    /// One read-plan-commit round; nil when the generation moved before the commit.
+    private func attempt(_ programs: [NFTablesProgram], connection: KernelConnection,
+                         steps: inout [NFTablesProgram.Step]) throws -> ApplyReport? {
+        let generation = try connection.generation()
+        var existing: [TableInfo] = []
+        // Every family counts: PacketPath's tables of a family the input leaves out must go.
+        for family in Set(programs.map(\.family)).union([.ipv4, .ipv6]) { existing += try connection.tables(family: family) }
+        // Unchanged since PacketPath's last commit: every table carries this fingerprint
+        // and the generation that commit produced, and no one has committed since.
+        let fingerprint = NFTablesFingerprint.of(programs)
+        let unchanged = !programs.isEmpty && programs.allSatisfy { program in
+            existing.first { $0.family == program.family && $0.name == program.table }
+                .flatMap(NFTablesOwnership.state) == NFTablesOwnership.State(fingerprint: fingerprint, generation: generation)
+        }
+        let stale = existing.contains { table in
+            NFTablesOwnership.isOwned(table) && !programs.contains { $0.family == table.family && $0.table == table.name }
+        }
+        if unchanged && !stale && !options.alwaysReadBack && !options.dryRun,
+           try NFTablesStaging.finished(programs, connection: connection) {
+            return ApplyReport(outcome: .unchangedSinceLastApply)
+        }
+        // Tables PacketPath wrote are changed in place; the others are created (or replaced).
+        var current: [TableKey: NFTablesTableState] = [:]
+        for table in existing where NFTablesOwnership.isOwned(table)
+            && programs.contains(where: { $0.family == table.family && $0.table == table.name }) {
+            current[TableKey(table.family, table.name)] = try NFTablesReadBack.read(table, connection: connection)
+        }
+        options.progress?(.readingKernel(chains: current.values.reduce(0) { $0 + $1.chains.count }))
+        // The guarded commit is the next one, so it produces the next generation.
+        let state = NFTablesOwnership.State(fingerprint: fingerprint, generation: generation &+ 1)
+        let planned = try NFTablesChangePlan.plan(programs, existing: existing, current: current, takeOver: takeOver, state: state)
+        steps = planned.batch.steps
+        var report = ApplyReport(outcome: options.dryRun ? .dryRun : .applied,
+                                 chainsCreated: planned.chainsCreated, chainsDeleted: planned.chainsDeleted,
+                                 rulesWritten: planned.rulesWritten, rulesDeleted: planned.rulesDeleted,
+                                 operations: planned.batch.transaction.counts)
+        // Tables that do not exist yet are staged when the state is large; the state record
+        // then names the generation the last of the transactions produces.
+        let newTables = Set(programs.map { TableKey($0.family, $0.table) })
+            .subtracting(existing.map { TableKey($0.family, $0.name) })
+        let split = NFTablesStaging.split(planned.batch.transaction, newTables: newTables, limits: staging)
+        report.transactions = split.transactionCount
+        if options.dryRun { return report }
+        if planned.batch.transaction.isEmpty { return ApplyReport(outcome: .unchangedAfterReadBack) }
+        options.progress?(.sending(messages: planned.batch.transaction.messageCount, bytes: 0))
+        let statistics: CommitStatistics
+        do {
+            if split.transactionCount > 1 {
+                let staged = NFTablesOwnership.State(
+                    fingerprint: fingerprint, generation: NFTablesStaging.generation(after: split.transactionCount, from: generation))
+                statistics = try NFTablesStaging.commit(split, tableUserData: NFTablesOwnership.records(staged),
+                                                        generation: generation, connection: connection)
+            } else {
+                statistics = try connection.commit(planned.batch.transaction, generation: generation)
+            }
+        } catch NetfilterError.generationChanged {
+            // A staged apply has removed what it staged: reading and planning again starts clean.
+            return nil
+        }
+        options.progress?(.committed)
+        report.messages = statistics.messages
+        report.bytes = statistics.bytes
+        return report
     }
 
     /// `reset(connection:)` in `namespace`, on a dedicated thread that enters it.

@@ -6,8 +6,9 @@ import NFTablesEncoding
 /// taking over) and created again in the same transaction, so the kernel swaps old for new
 /// atomically and nothing is ever duplicated.
 ///
-/// A full replace: re-applying an unchanged state rewrites the table (counters and dynamic
-/// set contents such as affinity entries start over). Incremental changes are a later step;
+/// A full replace (counters and dynamic set contents such as affinity entries start over):
+/// used for a new table, a taken-over one, or a change nf_tables cannot make in place;
+/// tables PacketPath already wrote are otherwise changed by `NFTablesIncrementalPlan`.
 /// `NFTablesStaging` spreads a transaction creating large new tables over several.
 public enum NFTablesPlan {
     /// What a transaction's tags stand for: tag `i` is `steps[i]`.

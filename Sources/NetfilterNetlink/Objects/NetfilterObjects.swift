@@ -67,9 +67,12 @@ public struct ChainInfo: Hashable, Sendable {
 public struct RuleInfo: Hashable, Sendable {
     public let handle: UInt64
     public let expressions: [Expression]
+    /// nft's rule user data (the rule's comment), if any.
+    public let userData: [UInt8]?
 
-    public init(handle: UInt64, expressions: [Expression]) {
+    public init(handle: UInt64, expressions: [Expression], userData: [UInt8]? = nil) {
         self.handle = handle
         self.expressions = expressions
+        self.userData = userData
     }
 }

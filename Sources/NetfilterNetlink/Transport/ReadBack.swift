@@ -3,7 +3,7 @@ import CNetfilter
 import Glibc
 #endif
 
-/// Reading the kernel's tables, chains, rules and generation.
+/// Reading the kernel's tables, chains and generation (rules: `RuleDump.swift`).
 extension NetfilterSocket {
     /// The ruleset generation: it changes with every committed batch, by anyone.
     public func generation() throws -> UInt32 {
@@ -64,34 +64,6 @@ extension NetfilterSocket {
             chains.append(Self.chainInfo(chain, family: family, table: tableName))
         }
         return chains
-    }
-
-    /// The rules of one chain, in order, with their expressions. Listing chain by chain keeps
-    /// large rulesets linear: a whole-table dump restarts its walk for every reply buffer.
-    public func rules(family: NetfilterFamily, table: ObjectName, chain: ObjectName) throws -> [RuleInfo] {
-        var rules: [RuleInfo] = []
-        try request(NFT_MSG_GETRULE, family: family, dump: true, operation: "listing rules of \(family) \(table) \(chain)",
-                    payload: { header in
-                        let rule = nftnl_rule_alloc()!
-                        defer { nftnl_rule_free(rule) }
-                        table.withCString { nftnl_rule_set_str(rule, UInt16(NFTNL_RULE_TABLE.rawValue), $0) }
-                        chain.withCString { nftnl_rule_set_str(rule, UInt16(NFTNL_RULE_CHAIN.rawValue), $0) }
-                        nftnl_rule_nlmsg_build_payload(header, rule)
-                    }) { header in
-            let rule = nftnl_rule_alloc()!
-            defer { nftnl_rule_free(rule) }
-            guard nftnl_rule_nlmsg_parse(header, rule) == 0 else { return }
-            var expressions: [Expression] = []
-            if let iterator = nftnl_expr_iter_create(rule) {
-                defer { nftnl_expr_iter_destroy(iterator) }
-                while let expr = nftnl_expr_iter_next(iterator) {
-                    expressions.append(Expression(nftnl: expr, family: family))
-                }
-            }
-            rules.append(RuleInfo(handle: nftnl_rule_get_u64(rule, UInt16(NFTNL_RULE_HANDLE.rawValue)),
-                                  expressions: expressions))
-        }
-        return rules
     }
 
     private static func parseTable(_ header: UnsafePointer<nlmsghdr>, family: NetfilterFamily) -> TableInfo? {
