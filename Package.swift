@@ -110,11 +110,12 @@ let package = Package(
         .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),
         .testTarget(name: "KubeProxyIPTablesTests", dependencies: ["KubeProxyIPTables", "ServiceCompiler", "IPTablesText"]),
         .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ClusterState", "NetworkAddresses", "RuleModel"]),
-        .testTarget(name: "PolicyIPTablesTests", dependencies: ["PolicyIPTables", "ServiceCompiler", "PacketPath", "IPTablesText", "ClusterState", "RuleModel", "NetworkAddresses"]),
+        .testTarget(name: "PolicyIPTablesTests", dependencies: ["PolicyIPTables", "ServiceCompiler", "PacketPath", "IPTablesText", "ClusterState", "RuleModel", "NetworkAddresses", "TestSupport"]),
         .testTarget(name: "IPTablesTextTests", dependencies: ["IPTablesText", "TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["PacketPath", "TestSupport"]),
         .testTarget(name: "PolicyNFTablesTests", dependencies: [
             "PolicyNFTables", "PolicyCompiler", "PacketPath", "ClusterState", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
+            "TestSupport",
         ]),
                 .testTarget(name: "NFTTextTests", dependencies: [
             "NFTText", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "IPTablesText", "TestSupport",

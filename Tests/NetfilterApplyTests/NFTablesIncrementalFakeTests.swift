@@ -15,15 +15,9 @@ import TestSupport
         try NFTablesApplier.programs(Pipeline.compileNFTables(state, families: families ?? Pipeline.defaultFamilies(for: state)))
     }
 
-    /// `state` with one more ready endpoint in its first EndpointSlice.
+    /// `state` with one more ready endpoint in its first EndpointSlice (the iptables tests' change).
     static func withOneMoreEndpoint(_ state: ClusterState) -> ClusterState {
-        var state = state
-        var endpoint = state.endpointSlices[0].endpoints[0]
-        endpoint.addressText = "10.244.9.99"
-        endpoint.address = IPAddress("10.244.9.99")!
-        endpoint.targetPod = nil
-        state.endpointSlices[0].endpoints.append(endpoint)
-        return state
+        IncrementalApplyTests.withOneMoreEndpoint(state)
     }
 
     /// `state` with a copy of the first EndpointSlice's Service under another name and ClusterIP.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import ClusterState
 import NetworkAddresses
 import PacketPath
@@ -14,17 +15,7 @@ import RuleModel
     }
 
     private func pods(_ namespace: String, count: Int, labels: (Int) -> String = { "app: p\($0 % 3)" }) -> String {
-        (0..<count).map { index in
-            """
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: p\(index), namespace: \(namespace), labels: {\(labels(index))}}
-            spec: {containers: [{name: c}]}
-            status: {podIP: 10.\(namespace == "x" ? 1 : 2).\(index / 250).\(index % 250 + 1)}
-
-            """
-        }.joined()
+        PodManifests.pods(namespace, count: count, labels: labels)
     }
 
     private func policy(_ name: String, _ spec: String, namespace: String = "x") -> String {
