@@ -1,3 +1,4 @@
+import ClusterState
 import NetfilterApply
 import NetfilterNetlink
 import NFTablesEncoding
@@ -10,12 +11,25 @@ import TestSupport
 @Suite struct NFTablesMemoryTests {
     typealias Incremental = NFTablesIncrementalFakeTests
 
-    @Test func afterItsOwnCommitTheNextChangeReadsNothingBack() throws {
+    /// The overall scenario applied by an applier with a memory, into a fresh in-memory kernel.
+    struct Applied {
         let kernel = FakeKernel()
         let memory = ApplyMemory()
-        let applier = NFTablesApplier(options: ApplyOptions(memory: memory))
-        let state = try FakeFixtures.state("upstream-overall-scenario")
-        _ = try applier.apply(try Incremental.programs(state), connection: kernel)
+        let applier: NFTablesApplier
+        let state: ClusterState
+        let programs: [NFTablesProgram]
+
+        init() throws {
+            applier = NFTablesApplier(options: ApplyOptions(memory: memory))
+            state = try FakeFixtures.state("upstream-overall-scenario")
+            programs = try Incremental.programs(state)
+            _ = try applier.apply(programs, connection: kernel)
+        }
+    }
+
+    @Test func afterItsOwnCommitTheNextChangeReadsNothingBack() throws {
+        let applied = try Applied()
+        let (kernel, memory, applier, state) = (applied.kernel, applied.memory, applied.applier, applied.state)
         #expect(memory.knowsNFTablesTables)
 
         let (chains, sets) = (kernel.chainsRead.count, kernel.setsRead.count)
@@ -52,12 +66,8 @@ import TestSupport
     }
 
     @Test func someoneElsesCommitMakesItReadBackAgain() throws {
-        let kernel = FakeKernel()
-        let memory = ApplyMemory()
-        let applier = NFTablesApplier(options: ApplyOptions(memory: memory))
-        let state = try FakeFixtures.state("upstream-overall-scenario")
-        let programs = try Incremental.programs(state)
-        _ = try applier.apply(programs, connection: kernel)
+        let applied = try Applied()
+        let (kernel, applier, state, programs) = (applied.kernel, applied.applier, applied.state, applied.programs)
         // Another writer empties one of PacketPath's chains: only a read-back can see that.
         let program = programs[0]
         let regular = Set(program.chains.filter { $0.base == nil }.map(\.name))
@@ -72,11 +82,8 @@ import TestSupport
     }
 
     @Test func aFailedCommitForgetsWhatItRemembered() throws {
-        let kernel = FakeKernel()
-        let memory = ApplyMemory()
-        let applier = NFTablesApplier(options: ApplyOptions(memory: memory))
-        let state = try FakeFixtures.state("upstream-overall-scenario")
-        _ = try applier.apply(try Incremental.programs(state), connection: kernel)
+        let applied = try Applied()
+        let (kernel, memory, applier, state) = (applied.kernel, applied.memory, applied.applier, applied.state)
         #expect(memory.knowsNFTablesTables)
         kernel.beforeNextCommit = { _ in throw NetfilterError.batchRejected([], repliesLost: true) }
         #expect(throws: (any Error).self) {
