@@ -76,7 +76,7 @@ let package = Package(
         // Atomic apply of rulesets into a namespace: ownership, read-back, no-op detection.
         .target(name: "NetfilterApply", dependencies: [
             "NetfilterNetlink", "IPTablesNFTEncoding", "RuleModel", "NetworkAddresses", "NetworkNamespaces",
-            "IPTablesText", "NFTablesEncoding",
+            "IPTablesText", "NFTablesEncoding", "NFTText",
         ]),
         // Namespace labs that prove compiled rules with real packets (netpol cases, Services).
         .target(name: "NetnsLab", dependencies: [

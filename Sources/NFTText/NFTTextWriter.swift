@@ -314,3 +314,12 @@ struct TablePrinter {
         out.appendDecimal(UInt64(value.magnitude))
     }
 }
+
+extension NFTTextWriter {
+    /// A set key as `nft` writes it in an element (`10.96.0.10 . tcp . 53`).
+    public static func keyText(_ key: [KeyComponent]) -> String {
+        var out = ByteBuffer(capacity: 64)
+        NFTRuleWriter.writeKey(key, to: &out)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+}

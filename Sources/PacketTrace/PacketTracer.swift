@@ -23,7 +23,12 @@ public struct PacketTracer: Sendable {
             notes.append("the packet is \(packet.destination.family.rawValue) but the rules are \(ruleset.family.rawValue)")
         }
         let hooksWithRules = Set(ruleset.tables.flatMap { $0.chains.filter { !$0.rules.isEmpty }.compactMap(\.attachment?.hook) })
-        if hooksWithRules.isEmpty {
+        let holdsRules = ruleset.tables.contains { $0.chains.contains { !$0.rules.isEmpty } }
+        if !holdsRules {
+            // Tables without a single rule (an empty namespace's): only their policies act. No
+            // table at all says nothing here; the caller knows what it left out.
+            if !ruleset.tables.isEmpty { notes.append("no chain holds a rule: only the built-in chains' policies decide") }
+        } else if hooksWithRules.isEmpty {
             notes.append("no built-in chain holds a rule (a restore payload without kube-proxy's jump rules?): nothing is entered")
         }
 

@@ -6,19 +6,24 @@ import NetfilterApply
 import NetfilterNetlink
 import NetworkNamespaces
 import PacketPath
+import RuleModel
 
 /// `packetpath-bench nft-incremental N`: N ClusterIP Services × 10 endpoints applied natively
 /// as kube-proxy's nftables layout into a fresh namespace, then timed in it: the netlink
 /// read-back of `ip kube-proxy` (median of 3) against `nft list table ip kube-proxy`, and one
-/// more endpoint and one more Service applied incrementally (read, plan, commit, with the
-/// messages and bytes sent). Prints one line of `key=value` fields.
+/// more endpoint, then one more Service, each applied three ways from the same starting state:
+/// `nft -f` of the change as the dry run prints it (the stock tool's cost for the same objects),
+/// the applier that made the previous commit (it remembers the tables, as `apply --watch`
+/// does), and a fresh applier (one `packetpath apply` process: it reads the tables back).
+/// Times include encoding the desired tables. Prints one line of `key=value` fields.
 enum NFTIncrementalBenchmark {
     static func run(services: Int) throws -> String {
         let state = SyntheticCluster.state(services: services)
         let namespace = try ScratchNamespace(tag: "bench-nfti")
         defer { namespace.remove() }
+        let remembering = NFTablesApplier(options: ApplyOptions(memory: ApplyMemory()))
         let loadStart = Measure.now()
-        _ = try NFTablesApplier().apply(Pipeline.compileNFTables(state, families: [.ipv4]), into: namespace.namespace)
+        _ = try remembering.apply(rulesets(state), into: namespace.namespace)
         let load = Measure.now() - loadStart
 
         let readBack = try NetfilterSocket.withSocket(in: namespace.namespace) { socket -> Double in
@@ -32,19 +37,41 @@ enum NFTIncrementalBenchmark {
         guard listed.succeeded else { throw NamespaceError("nft list table failed: \(listed.stderr)") }
 
         let endpointState = IncrementalBenchmark.withOneMoreEndpoint(state, slice: 1)
-        let endpoint = try timedApply(endpointState, into: namespace)
-        let service = try timedApply(IncrementalBenchmark.withOneMoreService(endpointState, index: services), into: namespace)
-        return "nft-incremental services=\(services) full_apply_seconds=\(load) readback_seconds=\(readBack)"
-            + " nft_list_seconds=\(list) " + endpoint.fields("endpoint") + " " + service.fields("service")
+        let serviceState = IncrementalBenchmark.withOneMoreService(endpointState, index: services)
+        var fields = "nft-incremental services=\(services) full_apply_seconds=\(load) readback_seconds=\(readBack) nft_list_seconds=\(list)"
+        for (kind, from, to) in [("endpoint", state, endpointState), ("service", endpointState, serviceState)] {
+            let dryRun = try NFTablesApplier(options: ApplyOptions(dryRun: true)).apply(rulesets(to), into: namespace.namespace)
+            let text = dryRun.dryRunText ?? ""
+            let nftStart = Measure.now()
+            let loaded = try namespace.exec(["nft", "-f", "-"], input: Array(text.utf8))
+            let nft = Measure.now() - nftStart
+            guard loaded.succeeded else { throw NamespaceError("nft -f of the dry run's text failed: \(loaded.stderr)") }
+            // Back to the starting state (the remembering applier reads back once: nft committed).
+            _ = try remembering.apply(rulesets(from), into: namespace.namespace)
+            let remembered = try timedApply(to, applier: remembering, into: namespace)
+            _ = try remembering.apply(rulesets(from), into: namespace.namespace)
+            let fresh = try timedApply(to, applier: NFTablesApplier(), into: namespace)
+            let lines = text.split(separator: "\n").count
+            fields += " \(kind)_nft_seconds=\(nft) \(kind)_nft_lines=\(lines) " + remembered.fields("memory_" + kind)
+                + " " + fresh.fields(kind)
+        }
+        return fields
     }
 
-    static func timedApply(_ state: ClusterState, into namespace: ScratchNamespace) throws -> IncrementalBenchmark.Step {
-        let programs = try NFTablesApplier.programs(Pipeline.compileNFTables(state, families: [.ipv4]))
+    static func rulesets(_ state: ClusterState) -> [Ruleset] {
+        Pipeline.compileNFTables(state, families: [.ipv4])
+    }
+
+    /// One apply of `state`, timed from encoding the tables to the end of the commit.
+    static func timedApply(_ state: ClusterState, applier: NFTablesApplier,
+                           into namespace: ScratchNamespace) throws -> IncrementalBenchmark.Step {
+        let rulesets = rulesets(state)
         let clock = IncrementalBenchmark.Clock()
+        var applier = applier
+        applier.options.progress = { clock.marks.append(($0, Measure.now())) }
         let start = Measure.now()
-        let applier = NFTablesApplier(options: ApplyOptions(progress: { clock.marks.append(($0, Measure.now())) }))
         let report = try NetfilterSocket.withSocket(in: namespace.namespace) { socket in
-            try applier.apply(programs, connection: NetlinkConnection(socket))
+            try applier.apply(rulesets, connection: NetlinkConnection(socket))
         }
         let end = Measure.now()
         guard report.outcome == .applied else { throw NamespaceError("the change was not applied: \(report.outcome)") }

@@ -24,7 +24,8 @@ struct ApplyCommand: ParsableCommand {
               packetpath apply examples/shop.yaml --netns node-1
               packetpath apply manifests/ --netns-path /proc/4242/ns/net --dry-run
             With --watch it stays running: each change to the files is applied as it is saved \
-            (one line on stderr per change), until SIGINT or SIGTERM.
+            (one line on stderr per change), until SIGINT or SIGTERM; the layout is the one the \
+            first state selects (or --backend), and after its own commit nothing is read back.
               packetpath apply manifests/ --netns node-1 --watch
             """)
 
@@ -44,7 +45,7 @@ struct ApplyCommand: ParsableCommand {
     @Flag(name: .customLong("take-over"), help: "nftables backend: replace a kube-proxy table PacketPath did not write.")
     var takeOver = false
 
-    @Flag(name: .customLong("dry-run"), help: "Print the changes as iptables-restore --noflush input; send nothing.")
+    @Flag(name: .customLong("dry-run"), help: "Print the changes as iptables-restore --noflush input (nft -f input for the nftables layout); send nothing.")
     var dryRun = false
 
     @Option(name: [.customShort("o"), .long], help: "Output format: text or json (counts per kind of operation).")
@@ -83,6 +84,7 @@ struct ApplyCommand: ParsableCommand {
         let removed = dryRun ? nil : try CLIInput.run { try applier.removeOtherLayout(in: namespace) }
         defer { Self.reportRemoved(removed, layout: "iptables", namespace: namespace) }
         if output == .json { return try StandardStreams.writeJSON(ApplyJSON(report, namespace: namespace)) }
+        if let text = report.dryRunText, !text.isEmpty { return StandardStreams.writeOut(Array(text.utf8)) }
         let tables = rulesets.flatMap { $0.tables.map { "\($0.family?.rawValue ?? "ip") \($0.name)" } }.joined(separator: ", ")
         let text: String
         let changes = "\(report.chainsCreated) chains created, \(report.chainsDeleted) deleted, "

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClusterState
 import Dispatch
+import Foundation
 import ManifestWatch
 import NetfilterApply
 import NetworkNamespaces
@@ -15,24 +16,28 @@ extension ApplyCommand {
     func runWatch(_ namespace: NetworkNamespace) throws {
         try CLIInput.run {
             if dryRun || output != .text { throw ValidationError("--watch cannot be combined with --dry-run or -o json") }
-            if self.backend == .nftables { throw ValidationError("--watch applies the iptables layout only (no --backend nftables yet)") }
         }
         // The watcher's applies share what the last one committed (see ApplyMemory).
-        let applier = NetfilterApplier(options: ApplyOptions(host: target.host, memory: ApplyMemory()))
+        let memory = ApplyMemory()
+        let iptables = NetfilterApplier(options: ApplyOptions(host: target.host, memory: memory))
+        let nftables = NFTablesApplier(options: ApplyOptions(host: target.host, memory: memory), takeOver: takeOver)
         let family = self.family
-        let backend = self.backend
+        let layout = WatchedLayout(chosen: backend)
         let watcher = try CLIInput.run {
             try ManifestWatcher(ManifestWatcher.Configuration(inputs: files, load: input.loadOptions()),
                                 compile: { state in
-                                    // A KubeProxyConfiguration may ask for nftables mode; never
-                                    // program the other layout quietly instead.
-                                    guard backend != nil || Pipeline.defaultBackend(for: state) != .nftables else {
-                                        throw ValidationError("the input selects mode: nftables, which --watch does not apply yet; "
-                                            + "pass --backend iptables to watch with the iptables layout")
+                                    let families = family?.families ?? Pipeline.defaultFamilies(for: state)
+                                    switch try layout.select(for: state) {
+                                    case .nftables: return Pipeline.compileNFTables(state, families: families)
+                                    case .iptables: return Pipeline.compile(state, families: families)
                                     }
-                                    return Pipeline.compile(state, families: family?.families ?? Pipeline.defaultFamilies(for: state))
                                 },
-                                apply: { try applier.apply($0, into: namespace) })
+                                apply: { rulesets in
+                                    switch layout.selected {
+                                    case .nftables: return try nftables.apply(rulesets, into: namespace)
+                                    case .iptables, nil: return try iptables.apply(rulesets, into: namespace)
+                                    }
+                                })
         }
         // Signals only ask the loop to stop: it sees that between batches, never inside one.
         let stopper = watcher.stopper
@@ -51,6 +56,12 @@ extension ApplyCommand {
         case .applied(let report, let rules):
             Self.warnAboutLegacy(report)
             StandardStreams.writeOut(Array((Self.summary(report, rules: rules, namespace: namespace) + "\n").utf8))
+            // As `apply` does: a namespace runs one layout at a time.
+            if layout.selected == .nftables {
+                Self.reportRemoved(try CLIInput.run { try nftables.removeOtherLayout(in: namespace) }, layout: "iptables", namespace: namespace)
+            } else {
+                Self.reportRemoved(try CLIInput.run { try iptables.removeOtherLayout(in: namespace) }, layout: "nftables", namespace: namespace)
+            }
         case .invalid(let errors):
             try CLIInput.run { throw WatchFailure(errors) }
         case .failed(let error):
@@ -102,4 +113,35 @@ private struct WatchFailure: Error, CustomStringConvertible {
     let description: String
 
     init(_ errors: [String]) { description = errors.joined(separator: "\n") }
+}
+
+/// The layout a watch programs: `--backend`, else the mode the first good state selects. A
+/// later state selecting the other mode is refused (the last good state stays) rather than
+/// switching layouts in the middle of a watch.
+private final class WatchedLayout: @unchecked Sendable {
+    private let lock = NSLock()
+    private let flag: ProxyMode?
+    private var chosen: ProxyMode?
+
+    init(chosen flag: ProxyMode?) {
+        self.flag = flag
+        chosen = flag
+    }
+
+    var selected: ProxyMode? { lock.withLock { chosen } }
+
+    func select(for state: ClusterState) throws -> ProxyMode {
+        try lock.withLock {
+            let wanted = flag ?? Pipeline.defaultBackend(for: state)
+            guard let chosen else {
+                chosen = wanted
+                return wanted
+            }
+            guard wanted == chosen else {
+                throw ValidationError("the input now selects mode: \(wanted.rawValue), but this watch programs the \(chosen.rawValue) "
+                    + "layout; restart it (or pass --backend) to switch layouts")
+            }
+            return chosen
+        }
+    }
 }

@@ -35,6 +35,37 @@ struct WatchCommandTests {
         #expect(!child.lines.contains { $0.hasPrefix("error") }, "\(child.lines)")
     }
 
+    /// The DNAT targets of kube-proxy's nftables layout in `scratch`.
+    static func nftDNATTargets(_ scratch: ScratchNamespace) throws -> [String] {
+        let listing = try scratch.exec(["nft", "list", "table", "ip", "kube-proxy"])
+        #expect(listing.status == 0, "\(listing.stderr)")
+        return listing.stdout.split(separator: "\n").compactMap { line in
+            line.contains("dnat to") ? line.split(separator: " ").last.map(String.init) : nil
+        }.sorted()
+    }
+
+    @Test func theNFTablesLayoutIsWatchedToo() throws {
+        let scratch = try ScratchNamespace(tag: "watchn")
+        defer { scratch.remove() }
+        let directory = try ManifestDirectory()
+        let child = try WatchProcess([ProjectPaths.binary, "apply", directory.path, "--netns", scratch.name, "--watch", "-q",
+                                      "--backend", "nftables"])
+        #expect(child.waitForLine(containing: "watching") != nil, "\(child.lines)")
+        #expect(try Self.nftDNATTargets(scratch) == ["10.244.1.10:8080"])
+
+        try directory.write(directory.endpoints, ManifestDirectory.slice(["10.244.1.10", "10.244.2.20"]))
+        let line = child.waitForLine(containing: "endpoints.yaml changed: committed")
+        #expect(line?.contains("after the file event") == true, "\(child.lines)")
+        #expect(try Self.nftDNATTargets(scratch) == ["10.244.1.10:8080", "10.244.2.20:8080"])
+        // Nothing of the iptables layout was written beside it.
+        let tables = try scratch.exec(["nft", "list", "tables"]).stdout
+        #expect(!tables.contains("table ip nat") && !tables.contains("table ip filter"), "\(tables)")
+
+        #expect(child.stop(with: SIGTERM) == 0, "\(child.lines)")
+        #expect(child.lines.last == "packetpath: stopped", "\(child.lines)")
+        #expect(!child.lines.contains { $0.hasPrefix("error") }, "\(child.lines)")
+    }
+
     @Test func aSignalDuringABatchLetsItFinish() throws {
         let scratch = try ScratchNamespace(tag: "watchs")
         defer { scratch.remove() }

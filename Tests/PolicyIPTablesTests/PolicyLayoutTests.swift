@@ -73,19 +73,7 @@ import ServiceCompiler
 
     @Test func namedPortsResolvePerDestinationPod() throws {
         let state = try load(
-            pods("x", count: 2, labels: { _ in "app: web" }) + """
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: a, namespace: x, labels: {app: web}}
-            spec: {containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
-            status: {podIP: 10.1.9.1}
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: b, namespace: x, labels: {app: web}}
-            spec: {containers: [{name: c, ports: [{name: http, containerPort: 9090}, {name: http, containerPort: 53, protocol: UDP}]}]}
-            status: {podIP: 10.1.9.2}
+            pods("x", count: 2, labels: { _ in "app: web" }) + PodManifests.webPodsWithNamedPorts + """
             ---
             apiVersion: networking.k8s.io/v1
             kind: NetworkPolicy

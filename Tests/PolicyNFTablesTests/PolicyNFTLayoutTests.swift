@@ -122,19 +122,7 @@ import RuleModel
     }
 
     @Test func namedPortsResolvePerDestinationPod() throws {
-        let state = try load("""
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: a, namespace: x, labels: {app: web}}
-            spec: {containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
-            status: {podIP: 10.1.9.1}
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: b, namespace: x, labels: {app: web}}
-            spec: {containers: [{name: c, ports: [{name: http, containerPort: 9090}, {name: http, containerPort: 53, protocol: UDP}]}]}
-            status: {podIP: 10.1.9.2}
+        let state = try load(PodManifests.webPodsWithNamedPorts + """
             ---
             apiVersion: v1
             kind: Pod

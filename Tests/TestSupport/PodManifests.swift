@@ -14,4 +14,23 @@ public enum PodManifests {
             """
         }.joined()
     }
+
+    /// Two `app: web` Pods in namespace `x` whose container port named `http` differs: a
+    /// (10.1.9.1) serves it on TCP 8080, b (10.1.9.2) on TCP 9090 and also on UDP 53 — a named
+    /// port resolves per destination Pod and per protocol.
+    public static let webPodsWithNamedPorts = """
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a, namespace: x, labels: {app: web}}
+        spec: {containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
+        status: {podIP: 10.1.9.1}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: b, namespace: x, labels: {app: web}}
+        spec: {containers: [{name: c, ports: [{name: http, containerPort: 9090}, {name: http, containerPort: 53, protocol: UDP}]}]}
+        status: {podIP: 10.1.9.2}
+
+        """
 }

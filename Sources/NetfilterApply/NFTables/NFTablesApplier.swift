@@ -53,7 +53,7 @@ public struct NFTablesApplier: Sendable {
             let own = try NetworkNamespace(path: "/proc/self/ns/net").identity()
             if target == own && !options.host { throw ApplyError.refusingHostNamespace(namespace.description) }
             return try NetfilterSocket.withSocket(in: namespace) { socket in
-                try self.apply(programs, connection: NetlinkConnection(socket))
+                try self.apply(programs, typed: rulesets, connection: NetlinkConnection(socket))
             }
         } catch let error as NamespaceError {
             throw ApplyError.namespace(error.description)
@@ -64,23 +64,45 @@ public struct NFTablesApplier: Sendable {
     /// plans, and commits on the generation it read; when someone else committed in between,
     /// reads and plans again (`NFTablesApplier.attempts` times, then an error).
     public func apply(_ programs: [NFTablesProgram], connection: KernelConnection) throws -> ApplyReport {
+        try apply(programs, typed: nil, connection: connection)
+    }
+
+    /// `apply(_:connection:)` of the rulesets' tables; a dry run's report then carries the
+    /// change as `nft -f` text (`dryRunText`).
+    public func apply(_ rulesets: [Ruleset], connection: KernelConnection) throws -> ApplyReport {
+        try apply(try Self.programs(rulesets), typed: rulesets, connection: connection)
+    }
+
+    private func apply(_ programs: [NFTablesProgram], typed: [Ruleset]?, connection: KernelConnection) throws -> ApplyReport {
         var steps: [NFTablesProgram.Step] = []
         do {
             for _ in 0..<Self.attempts {
-                if let report = try attempt(programs, connection: connection, steps: &steps) { return report }
+                if let report = try attempt(programs, typed: typed, connection: connection, steps: &steps) { return report }
             }
             throw ApplyError.concurrentChanges(attempts: Self.attempts)
-        } catch NetfilterError.batchRejected(let failures, let repliesLost) {
-            throw Self.rejection(failures, repliesLost: repliesLost, steps: steps)
-        } catch let error as NetfilterError {
-            throw ApplyError.netfilter(error.description)
+        } catch {
+            // What the kernel holds is not known for sure any more (a refused batch, a lost reply).
+            options.memory?.nftables = nil
+            throw Self.described(error, steps: steps)
+        }
+    }
+
+    /// The error as the caller sees it: a refused batch names the objects the kernel refused.
+    private static func described(_ error: any Error, steps: [NFTablesProgram.Step]) -> any Error {
+        switch error {
+        case NetfilterError.batchRejected(let failures, let repliesLost):
+            return rejection(failures, repliesLost: repliesLost, steps: steps)
+        case let error as NetfilterError:
+            return ApplyError.netfilter(error.description)
+        default:
+            return error
         }
     }
 
     static let attempts = 3
 
     /// One read-plan-commit round; nil when the generation moved before the commit.
-    private func attempt(_ programs: [NFTablesProgram], connection: KernelConnection,
+    private func attempt(_ programs: [NFTablesProgram], typed: [Ruleset]?, connection: KernelConnection,
                          steps: inout [NFTablesProgram.Step]) throws -> ApplyReport? {
         let generation = try connection.generation()
         var existing: [TableInfo] = []
@@ -98,13 +120,17 @@ public struct NFTablesApplier: Sendable {
         }
         if unchanged && !stale && !options.alwaysReadBack && !options.dryRun,
            try NFTablesStaging.finished(programs, connection: connection) {
+            options.memory?.nftables = NFTablesRemembered(generation: generation, programs: programs)
             return ApplyReport(outcome: .unchangedSinceLastApply)
         }
         // Tables PacketPath wrote are changed in place; the others are created (or replaced).
+        // After PacketPath's own last commit, with no commit since, they are known unread.
+        let remembered = options.alwaysReadBack ? nil : options.memory?.nftablesTables(at: generation)
         var current: [TableKey: NFTablesTableState] = [:]
         for table in existing where NFTablesOwnership.isOwned(table)
             && programs.contains(where: { $0.family == table.family && $0.table == table.name }) {
-            current[TableKey(table.family, table.name)] = try NFTablesReadBack.read(table, connection: connection)
+            current[TableKey(table.family, table.name)] = try remembered?.state(of: table)
+                ?? NFTablesReadBack.read(table, connection: connection)
         }
         options.progress?(.readingKernel(chains: current.values.reduce(0) { $0 + $1.chains.count }))
         // The guarded commit is the next one, so it produces the next generation.
@@ -121,8 +147,21 @@ public struct NFTablesApplier: Sendable {
             .subtracting(existing.map { TableKey($0.family, $0.name) })
         let split = NFTablesStaging.split(planned.batch.transaction, newTables: newTables, limits: staging)
         report.transactions = split.transactionCount
-        if options.dryRun { return report }
-        if planned.batch.transaction.isEmpty { return ApplyReport(outcome: .unchangedAfterReadBack) }
+        if options.dryRun {
+            if let typed {
+                let change = NFTablesPlannedChange(transaction: planned.batch.transaction, current: current)
+                do {
+                    report.dryRunText = try NFTablesDryRunText.render(change, rulesets: typed, programs: programs)
+                } catch {
+                    throw ApplyError.invalidRuleset("the dry run cannot print its change as nft -f text: \(error)")
+                }
+            }
+            return report
+        }
+        if planned.batch.transaction.isEmpty {
+            options.memory?.nftables = NFTablesRemembered(generation: generation, programs: programs)
+            return ApplyReport(outcome: .unchangedAfterReadBack)
+        }
         options.progress?(.sending(messages: planned.batch.transaction.messageCount, bytes: 0))
         let statistics: CommitStatistics
         do {
@@ -139,6 +178,8 @@ public struct NFTablesApplier: Sendable {
             return nil
         }
         options.progress?(.committed)
+        options.memory?.nftables = NFTablesRemembered(
+            generation: NFTablesStaging.generation(after: split.transactionCount, from: generation), programs: programs)
         report.messages = statistics.messages
         report.bytes = statistics.bytes
         return report
