@@ -102,9 +102,10 @@ public struct NFTablesApplier: Sendable {
         }
         // Tables PacketPath wrote are changed in place; the others are created (or replaced).
         var current: [TableKey: NFTablesTableState] = [:]
+        let known = KnownAnonymousSets(programs)
         for table in existing where NFTablesOwnership.isOwned(table)
             && programs.contains(where: { $0.family == table.family && $0.table == table.name }) {
-            current[TableKey(table.family, table.name)] = try NFTablesReadBack.read(table, connection: connection)
+            current[TableKey(table.family, table.name)] = try NFTablesReadBack.read(table, connection: connection, known: known)
         }
         options.progress?(.readingKernel(chains: current.values.reduce(0) { $0 + $1.chains.count }))
         // The guarded commit is the next one, so it produces the next generation.

@@ -33,27 +33,30 @@ public struct NFTablesTableState: Sendable {
 }
 
 /// Reads a table into `NFTablesTableState` through any `KernelConnection`: one dump per chain's
-/// rules and per set's elements (a whole-table rule dump restarts its walk per reply buffer).
+/// rules and per set's elements (a whole-table rule dump restarts its walk per reply buffer),
+/// except for anonymous sets that `known` vouches for by their recorded digest.
 public enum NFTablesReadBack {
-    public static func read(_ table: TableInfo, connection: KernelConnection) throws -> NFTablesTableState {
+    public static func read(_ table: TableInfo, connection: KernelConnection,
+                            known: KnownAnonymousSets = .none) throws -> NFTablesTableState {
         let key = TableKey(table.family, table.name)
         var named: [NFTablesTableState.SetContents] = []
         var anonymous: [ObjectName: NFTablesTableState.SetContents] = [:]
         for set in try connection.sets(of: key) {
-            let contents = NFTablesTableState.SetContents(set: set, elements: try connection.elements(of: set.name, in: key))
+            let elements = try known.elements(of: set) ?? connection.elements(of: set.name, in: key)
+            let contents = NFTablesTableState.SetContents(set: set, elements: elements)
             if set.flags.contains(.anonymous) {
                 anonymous[set.name] = contents
             } else {
                 named.append(contents)
             }
         }
-        var chains: [NFTablesTableState.Chain] = []
-        for info in try connection.chains(family: table.family) where info.table == table.name {
-            let rules = try connection.rules(of: ChainKey(key, info.name)).map { rule in
+        let infos = try connection.chains(family: table.family).filter { $0.table == table.name }
+        let rulesByChain = try connection.rules(of: infos.map(\.name), in: key)
+        let chains = zip(infos, rulesByChain).map { info, rules in
+            NFTablesTableState.Chain(info: info, rules: rules.map { rule in
                 NFTablesTableState.Rule(handle: rule.handle, expressions: rule.expressions, userData: rule.userData,
                                         anonymousSets: AnonymousLookups.names(in: rule.expressions).compactMap { anonymous[$0] })
-            }
-            chains.append(NFTablesTableState.Chain(info: info, rules: rules))
+            })
         }
         return NFTablesTableState(table: table, chains: chains, sets: named)
     }
