@@ -14,7 +14,6 @@ final class CountingConnection: KernelConnection {
     func tables(family: NetfilterFamily) throws -> [TableInfo] { try inner.tables(family: family) }
     func chains(family: NetfilterFamily) throws -> [ChainInfo] { try inner.chains(family: family) }
     func rules(of chain: ChainKey) throws -> [RuleInfo] { try inner.rules(of: chain) }
-    func rules(of chains: [ObjectName], in table: TableKey) throws -> [[RuleInfo]] { try inner.rules(of: chains, in: table) }
     func sets(of table: TableKey) throws -> [NetfilterSet] { try inner.sets(of: table) }
 
     func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement] {

@@ -11,8 +11,6 @@ public protocol KernelConnection: AnyObject {
     func chains(family: NetfilterFamily) throws -> [ChainInfo]
     /// The rules of one chain, in order, with their handles.
     func rules(of chain: ChainKey) throws -> [RuleInfo]
-    /// The rules of each of several chains of one table (read-back's bulk; may overlap reads).
-    func rules(of chains: [ObjectName], in table: TableKey) throws -> [[RuleInfo]]
     /// The sets and maps of one table, named and anonymous (`__set0`, `__map3`).
     func sets(of table: TableKey) throws -> [NetfilterSet]
     func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement]
@@ -29,10 +27,6 @@ public protocol KernelConnection: AnyObject {
 
 extension KernelConnection {
     public func legacyTables() throws -> [LegacyIPTable] { [] }
-
-    public func rules(of chains: [ObjectName], in table: TableKey) throws -> [[RuleInfo]] {
-        try chains.map { try rules(of: ChainKey(table, $0)) }
-    }
 }
 
 /// What a commit sent.

@@ -50,13 +50,13 @@ public enum NFTablesReadBack {
                 named.append(contents)
             }
         }
-        let infos = try connection.chains(family: table.family).filter { $0.table == table.name }
-        let rulesByChain = try connection.rules(of: infos.map(\.name), in: key)
-        let chains = zip(infos, rulesByChain).map { info, rules in
-            NFTablesTableState.Chain(info: info, rules: rules.map { rule in
+        var chains: [NFTablesTableState.Chain] = []
+        for info in try connection.chains(family: table.family) where info.table == table.name {
+            let rules = try connection.rules(of: ChainKey(key, info.name)).map { rule in
                 NFTablesTableState.Rule(handle: rule.handle, expressions: rule.expressions, userData: rule.userData,
                                         anonymousSets: AnonymousLookups.names(in: rule.expressions).compactMap { anonymous[$0] })
-            })
+            }
+            chains.append(NFTablesTableState.Chain(info: info, rules: rules))
         }
         return NFTablesTableState(table: table, chains: chains, sets: named)
     }
