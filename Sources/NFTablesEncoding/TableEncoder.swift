@@ -56,7 +56,7 @@ public struct NFTablesEncoder {
                 }
                 rules.append(NFTablesProgram.Rule(chain: chainName, expressions: expressions,
                                                   userData: rule.comment.map { NetfilterUserData.comment($0.description) },
-                                                  anonymousSets: anonymousSets))
+                                                  anonymousSets: anonymousSets.map { $0.withElementDigest() }))
             }
         }
         return NFTablesProgram(family: family, table: name, tableComment: table.comment, chains: chains, sets: sets,

@@ -9,9 +9,9 @@ import PacketPath
 import RuleModel
 
 /// `packetpath-bench nft-incremental N`: N ClusterIP Services × 10 endpoints applied natively
-/// as kube-proxy's nftables layout into a fresh namespace, then timed in it: the netlink
-/// read-back of `ip kube-proxy` (median of 3) against `nft list table ip kube-proxy`, and one
-/// more endpoint, then one more Service, each applied three ways from the same starting state:
+/// as kube-proxy's nftables layout into a fresh namespace, then timed in it (the read-back
+/// alone is `nft-readback`): one more endpoint, then one more Service, each applied three ways
+/// from the same starting state:
 /// `nft -f` of the change as the dry run prints it (the stock tool's cost for the same objects),
 /// the applier that made the previous commit (it remembers the tables, as `apply --watch`
 /// does), and a fresh applier (one `packetpath apply` process: it reads the tables back).
@@ -26,19 +26,9 @@ enum NFTIncrementalBenchmark {
         _ = try remembering.apply(rulesets(state), into: namespace.namespace)
         let load = Measure.now() - loadStart
 
-        let readBack = try NetfilterSocket.withSocket(in: namespace.namespace) { socket -> Double in
-            let connection = NetlinkConnection(socket)
-            let table = try connection.tables(family: .ipv4).first { $0.name == "kube-proxy" }!
-            return try Measure.median(runs: 3) { _ = try NFTablesReadBack.read(table, connection: connection) }
-        }
-        let listStart = Measure.now()
-        let listed = try namespace.exec(["nft", "list", "table", "ip", "kube-proxy"])
-        let list = Measure.now() - listStart
-        guard listed.succeeded else { throw NamespaceError("nft list table failed: \(listed.stderr)") }
-
         let endpointState = IncrementalBenchmark.withOneMoreEndpoint(state, slice: 1)
         let serviceState = IncrementalBenchmark.withOneMoreService(endpointState, index: services)
-        var fields = "nft-incremental services=\(services) full_apply_seconds=\(load) readback_seconds=\(readBack) nft_list_seconds=\(list)"
+        var fields = "nft-incremental services=\(services) full_apply_seconds=\(load)"
         for (kind, from, to) in [("endpoint", state, endpointState), ("service", endpointState, serviceState)] {
             let dryRun = try NFTablesApplier(options: ApplyOptions(dryRun: true)).apply(rulesets(to), into: namespace.namespace)
             let text = dryRun.dryRunText ?? ""

@@ -26,6 +26,7 @@ import Yams
 ///   packetpath-bench incremental N         +1 endpoint, +1 Service over netlink vs iptables-restore --noflush (root)
 ///   packetpath-bench nft-apply N [one]     native nftables apply (staged) vs nft -f in batches of 500
 ///                                          Services (and, with `one`, in one transaction) (root)
+///   packetpath-bench nft-readback N        netlink read-back of that table (desired sets known) vs nft list table (root)
 ///   packetpath-bench watch N               file written → commit through the apply --watch watcher (root)
 ///   packetpath-bench profile N [RUNS]      compile to text RUNS times, printing each run's time
 ///                                          window (CLOCK_MONOTONIC) for `perf script --time`
@@ -201,6 +202,9 @@ case "nft-apply":
 case "nft-incremental":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try NFTIncrementalBenchmark.run(services: count))
+case "nft-readback":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try NFTReadBackBenchmark.run(services: count))
 case "nft-readback-parts":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try NFTReadBackPartsBenchmark.run(services: count))

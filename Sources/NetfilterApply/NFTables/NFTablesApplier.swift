@@ -127,10 +127,11 @@ public struct NFTablesApplier: Sendable {
         // After PacketPath's own last commit, with no commit since, they are known unread.
         let remembered = options.alwaysReadBack ? nil : options.memory?.nftablesTables(at: generation)
         var current: [TableKey: NFTablesTableState] = [:]
+        let known = KnownAnonymousSets(programs)
         for table in existing where NFTablesOwnership.isOwned(table)
             && programs.contains(where: { $0.family == table.family && $0.table == table.name }) {
             current[TableKey(table.family, table.name)] = try remembered?.state(of: table)
-                ?? NFTablesReadBack.read(table, connection: connection)
+                ?? NFTablesReadBack.read(table, connection: connection, known: known)
         }
         options.progress?(.readingKernel(chains: current.values.reduce(0) { $0 + $1.chains.count }))
         // The guarded commit is the next one, so it produces the next generation.

@@ -33,14 +33,17 @@ public struct NFTablesTableState: Sendable {
 }
 
 /// Reads a table into `NFTablesTableState` through any `KernelConnection`: one dump per chain's
-/// rules and per set's elements (a whole-table rule dump restarts its walk per reply buffer).
+/// rules and per set's elements (a whole-table rule dump restarts its walk per reply buffer),
+/// except for anonymous sets that `known` vouches for by their recorded digest.
 public enum NFTablesReadBack {
-    public static func read(_ table: TableInfo, connection: KernelConnection) throws -> NFTablesTableState {
+    public static func read(_ table: TableInfo, connection: KernelConnection,
+                            known: KnownAnonymousSets = .none) throws -> NFTablesTableState {
         let key = TableKey(table.family, table.name)
         var named: [NFTablesTableState.SetContents] = []
         var anonymous: [ObjectName: NFTablesTableState.SetContents] = [:]
         for set in try connection.sets(of: key) {
-            let contents = NFTablesTableState.SetContents(set: set, elements: try connection.elements(of: set.name, in: key))
+            let elements = try known.elements(of: set) ?? connection.elements(of: set.name, in: key)
+            let contents = NFTablesTableState.SetContents(set: set, elements: elements)
             if set.flags.contains(.anonymous) {
                 anonymous[set.name] = contents
             } else {

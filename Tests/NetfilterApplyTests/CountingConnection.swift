@@ -1,0 +1,34 @@
+import NetfilterApply
+import NetfilterNetlink
+
+/// A `KernelConnection` that forwards to another and records which sets' elements were dumped.
+final class CountingConnection: KernelConnection {
+    let inner: KernelConnection
+    private(set) var dumpedSets: [ObjectName] = []
+
+    init(_ inner: KernelConnection) {
+        self.inner = inner
+    }
+
+    func generation() throws -> UInt32 { try inner.generation() }
+    func tables(family: NetfilterFamily) throws -> [TableInfo] { try inner.tables(family: family) }
+    func chains(family: NetfilterFamily) throws -> [ChainInfo] { try inner.chains(family: family) }
+    func rules(of chain: ChainKey) throws -> [RuleInfo] { try inner.rules(of: chain) }
+    func sets(of table: TableKey) throws -> [NetfilterSet] { try inner.sets(of: table) }
+
+    func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement] {
+        dumpedSets.append(set)
+        return try inner.elements(of: set, in: table)
+    }
+
+    func forEachElementKey(of set: ObjectName, in table: TableKey, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        dumpedSets.append(set)
+        try inner.forEachElementKey(of: set, in: table, body)
+    }
+
+    func commit(_ transaction: Transaction, generation: UInt32) throws -> CommitStatistics {
+        try inner.commit(transaction, generation: generation)
+    }
+
+    func legacyTables() throws -> [LegacyIPTable] { try inner.legacyTables() }
+}
