@@ -51,6 +51,18 @@ public enum AnonymousSetDigest {
         }
         return nil
     }
+
+    /// `userData` without its digest record (what nft, or a PacketPath without digests, writes).
+    public static func removingRecord(from userData: [UInt8]) -> [UInt8] {
+        var kept: [UInt8] = []
+        var cursor = 0
+        while cursor + 2 <= userData.count {
+            let end = min(userData.count, cursor + 2 + Int(userData[cursor + 1]))
+            if userData[cursor] != recordType { kept += userData[cursor..<end] }
+            cursor = end
+        }
+        return kept
+    }
 }
 
 extension NFTablesProgram.SetDefinition {
@@ -60,21 +72,10 @@ extension NFTablesProgram.SetDefinition {
         var copy = self
         let digest = AnonymousSetDigest.record(AnonymousSetDigest.of(elements))
         if AnonymousSetDigest.recorded(in: set.userData) != nil {
-            copy.set.userData = Self.removingDigest(set.userData ?? [])
+            copy.set.userData = AnonymousSetDigest.removingRecord(from: set.userData ?? [])
         }
         copy.set.userData = (copy.set.userData ?? []) + digest
         return copy
-    }
-
-    private static func removingDigest(_ userData: [UInt8]) -> [UInt8] {
-        var kept: [UInt8] = []
-        var cursor = 0
-        while cursor + 2 <= userData.count {
-            let end = min(userData.count, cursor + 2 + Int(userData[cursor + 1]))
-            if userData[cursor] != AnonymousSetDigest.recordType { kept += userData[cursor..<end] }
-            cursor = end
-        }
-        return kept
     }
 }
 

@@ -103,6 +103,27 @@ import TestSupport
         #expect(kernel.commits == 1)
     }
 
+    /// Tables written without element digests (by nft, or by PacketPath before it wrote them)
+    /// are not rewritten for the digests alone: the read-back dumps those sets and compares.
+    @Test func anonymousSetsWithoutADigestAreNotRewritten() throws {
+        let kernel = FakeKernel()
+        let programs = try Self.programs(try FakeFixtures.state("upstream-overall-scenario"))
+        let withoutDigests = programs.map { program in
+            var program = program
+            for index in program.rules.indices {
+                for set in program.rules[index].anonymousSets.indices {
+                    let userData = program.rules[index].anonymousSets[set].set.userData ?? []
+                    #expect(AnonymousSetDigest.recorded(in: userData) != nil)
+                    program.rules[index].anonymousSets[set].set.userData = AnonymousSetDigest.removingRecord(from: userData)
+                }
+            }
+            return program
+        }
+        #expect(try NFTablesApplier().apply(withoutDigests, connection: kernel).outcome == .applied)
+        let readBack = NFTablesApplier(options: ApplyOptions(alwaysReadBack: true))
+        #expect(try readBack.apply(programs, connection: kernel).outcome == .unchangedAfterReadBack)
+    }
+
     @Test func oneMoreEndpointTouchesOnlyItsServiceChainAndTheNewEndpointChain() throws {
         let kernel = FakeKernel()
         let state = try FakeFixtures.state("upstream-overall-scenario")

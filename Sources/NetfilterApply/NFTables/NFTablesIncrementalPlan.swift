@@ -178,11 +178,16 @@ public enum NFTablesIncrementalPlan {
     }
 
     /// Flags, key and data types, timeout and nft's user data (the name of an anonymous set is
-    /// the kernel's choice, and its set ID is not kept).
+    /// the kernel's choice, and its set ID is not kept). A kernel set without an element digest
+    /// (written by nft, or before PacketPath wrote digests) matches on the rest: the digest only
+    /// spares the read-back a dump, and its elements were compared from the dump.
     static func sameDeclaration(_ desired: NetfilterSet, _ current: NetfilterSet) -> Bool {
         var desired = desired
         desired.name = current.name
         desired.table = current.table
+        if let userData = desired.userData, AnonymousSetDigest.recorded(in: current.userData) == nil {
+            desired.userData = AnonymousSetDigest.removingRecord(from: userData)
+        }
         return desired == current && desired.userData == current.userData
     }
 
