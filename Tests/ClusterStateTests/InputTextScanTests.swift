@@ -37,4 +37,26 @@ import Testing
             }
         }
     }
+
+    /// Large inputs are checked in two halves on two threads: wherever the second half would
+    /// start, with problems before, at, across and after that byte (multi-byte characters cut
+    /// in two, stray continuation bytes, controls), the problem found is the one-scan problem.
+    @Test func halvesFindTheFirstProblemOfOneScan() {
+        let text = Array("a: \"é€😀\"\n\tb: c\u{85}\n".utf8)
+        let inserts: [[UInt8]] = [[], [0x1B], [0x80], [0xE2, 0x82], [0xF0, 0x9F, 0x98], [0xC0, 0x80], [0xEF, 0xBF, 0xBF], [0xC2, 0x9B]]
+        for insert in inserts {
+            for at in 0...text.count {
+                var bytes = text
+                bytes.insert(contentsOf: insert, at: at)
+                bytes.withUnsafeBufferPointer { buffer in
+                    let single = InputText.firstProblem(buffer, splitNear: nil)
+                    for near in 0..<buffer.count {
+                        let split = InputText.firstProblem(buffer, splitNear: near)
+                        #expect(split?.0 == single?.0 && split?.1 == single?.1, "\(insert) at \(at), split near \(near)")
+                    }
+                    #expect((single == nil) == insert.isEmpty)
+                }
+            }
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Turns an input's bytes into text the way kubectl reads files: UTF-8, with or without a
 /// byte-order mark, or UTF-16 (LE/BE) with one. Anything that cannot be YAML or JSON text —
 /// invalid UTF-8, NUL and other control characters — is refused at its first byte with its line
@@ -55,7 +57,8 @@ enum InputText {
     /// input passes here, and JSON is mostly indentation).
     static func check(utf8 bytes: ArraySlice<UInt8>, file: String) throws {
         try bytes.withUnsafeBufferPointer { buffer in
-            guard let (index, message) = firstProblem(buffer) else { return }
+            guard let (index, message) = firstProblem(buffer, splitNear: buffer.count >= ObjectCollector.parallelThreshold
+                                                      ? buffer.count / 2 : nil) else { return }
             var line = 1
             var lineStart = 0
             for position in 0..<index where buffer[position] == 0x0A {
@@ -66,6 +69,26 @@ enum InputText {
             let column = 1 + buffer[lineStart..<index].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
             throw notText(file, line, column, message, hint: buffer[index] == 0 ? utf16Hint(buffer) : "")
         }
+    }
+
+    /// `firstProblem`, with the bytes from the first character start at or after `splitNear`
+    /// checked on a second thread. A scan from the beginning that finds nothing wrong before
+    /// that byte arrives there (it is no UTF-8 continuation byte), and a sequence cut off by it
+    /// is malformed either way, so the first problem is the one a single scan finds.
+    static func firstProblem(_ buffer: UnsafeBufferPointer<UInt8>, splitNear: Int?) -> (Int, String)? {
+        guard var middle = splitNear, middle > 0 else { return firstProblem(buffer) }
+        while middle < buffer.count, buffer[middle] & 0xC0 == 0x80 { middle += 1 }
+        guard middle < buffer.count else { return firstProblem(buffer) }
+        let problems = UnsafeMutableBufferPointer<(Int, String)?>.allocate(capacity: 2)
+        problems.initialize(repeating: nil)
+        defer { problems.deinitialize(); problems.deallocate() }
+        nonisolated(unsafe) let output = problems, input = buffer
+        let halves = [0..<middle, middle..<buffer.count]
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            let range = halves[half]
+            output[half] = firstProblem(UnsafeBufferPointer(rebasing: input[range])).map { ($0.0 + range.lowerBound, $0.1) }
+        }
+        return problems[0] ?? problems[1]
     }
 
     /// Where the first byte that cannot be text is, and what is wrong with it.

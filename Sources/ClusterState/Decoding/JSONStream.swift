@@ -14,6 +14,9 @@ enum JSONStream {
         let roots: [Int]
         /// The first mapping with a repeated key (an error once decoding reaches its document).
         let duplicateKeys: (document: Int, error: YAMLTree.DuplicateKeys)?
+        /// Where a second thread's reading of a list's items was taken over; nil when all was
+        /// read on one thread.
+        var splitAt: Int?
     }
 
     /// Whether text is read as JSON: like kubectl, when it starts with `{` (after whitespace).
@@ -25,11 +28,31 @@ enum JSONStream {
         return bytes.first == UInt8(ascii: "\"") || bytes.first == UInt8(ascii: "}")
     }
 
+    /// Whether a second thread reads part of the stream (see `JSONListSplit`).
+    enum Split {
+        /// From the middle of streams of `ObjectCollector.parallelThreshold` bytes or more.
+        case automatic
+        case none
+        /// From the first likely list item at or after a byte (tests).
+        case near(Int)
+    }
+
     /// Reads and checks the whole stream; the first syntax error is thrown with its document number.
-    static func read(_ text: String, file: String) throws -> Documents {
+    static func read(_ text: String, file: String, split: Split = .automatic) throws -> Documents {
         var text = text
         return try text.withUTF8 { bytes in
             var scanner = Scanner(bytes: bytes, file: file)
+            let near: Int?
+            switch split {
+            case .automatic: near = bytes.count >= ObjectCollector.parallelThreshold ? bytes.count / 2 : nil
+            case .none: near = nil
+            case .near(let byte): near = byte
+            }
+            if let near, let cut = JSONListSplit.cut(near: near, in: bytes) {
+                scanner.speculation = JSONListSplit.Speculation(bytes: bytes, file: file, cut: cut)
+            }
+            // The second thread reads `bytes`: it is waited for before they go away, whatever happens.
+            defer { scanner.speculation?.wait() }
             return try scanner.documents()
         }
     }
@@ -38,7 +61,7 @@ enum JSONStream {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
-    private struct Scanner {
+    struct Scanner {
         let bytes: UnsafeBufferPointer<UInt8>
         let file: String
         var tree = YAMLTree()
@@ -49,11 +72,17 @@ enum JSONStream {
         var continuationBytes = 0
         var document = 1
         var duplicateKeys: (document: Int, error: YAMLTree.DuplicateKeys)?
+        /// A second thread reading a list's items from a later byte on, taken over on arrival there.
+        var speculation: JSONListSplit.Speculation?
+        var splitAt: Int?
+        /// The second thread's scanner: the indices of the items it read of the list it started in
+        /// (they are roots of its tree).
+        var itemRoots: [Int]?
 
-        init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
+        init(bytes: UnsafeBufferPointer<UInt8>, file: String, reservingFor inputBytes: Int? = nil) {
             self.bytes = bytes
             self.file = file
-            tree.reserveCapacity(forInputBytes: bytes.count)
+            tree.reserveCapacity(forInputBytes: inputBytes ?? bytes.count)
         }
 
         mutating func documents() throws -> Documents {
@@ -61,7 +90,7 @@ enum JSONStream {
             while true {
                 skipSpace()
                 guard index < bytes.count else {
-                    return Documents(tree: tree, roots: roots, duplicateKeys: duplicateKeys)
+                    return Documents(tree: tree, roots: roots, duplicateKeys: duplicateKeys, splitAt: splitAt)
                 }
                 guard bytes[index] == UInt8(ascii: "{") else {
                     throw error(bytes[index] == UInt8(ascii: "[")
@@ -78,7 +107,7 @@ enum JSONStream {
 
         /// Ends a mapping or list; a repeated key is remembered, not thrown: it is reported when
         /// decoding reaches its document, as the YAML parser reported it.
-        private mutating func close() {
+        mutating func close() {
             do {
                 try tree.close()
             } catch {
@@ -88,7 +117,7 @@ enum JSONStream {
 
         /// Skips whitespace; a run of spaces (indentation, most of `kubectl get -o json`'s
         /// bytes) a word at a time: the first byte of a word that is not a space ends it.
-        private mutating func skipSpace() {
+        mutating func skipSpace() {
             let spaces: UInt64 = 0x2020_2020_2020_2020
             while index < bytes.count {
                 switch bytes[index] {
@@ -115,7 +144,7 @@ enum JSONStream {
             }
         }
 
-        private func error(_ message: String) -> ManifestError {
+        func error(_ message: String) -> ManifestError {
             // Columns count characters, not bytes.
             let column = bytes[lineStart..<min(index, bytes.count)].reduce(1) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
             return ManifestError(file: file, document: document, line: line, column: column,
@@ -177,16 +206,9 @@ enum JSONStream {
                     close()
                     return
                 }
-                while true {
-                    skipSpace()
-                    if index < bytes.count, bytes[index] == UInt8(ascii: "]") { throw error("trailing comma before ']'") }
-                    try value(depth: depth + 1)
-                    skipSpace()
-                    guard index < bytes.count else { throw error("unexpected end of input inside a list") }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "]") { index += 1; close(); return }
-                    throw error("expected ',' or ']' after a list item, got \(describe(bytes[index]))")
-                }
+                try listItems(depth: depth)
+                index += 1
+                close()
             case UInt8(ascii: "\""):
                 try string()
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -201,6 +223,51 @@ enum JSONStream {
                 tree.addScalar(UnsafeBufferPointer(rebasing: bytes[index..<index + count]), plain: true, line: line, column: column)
                 index += count
             }
+        }
+
+        /// A list's items up to its `]` (left for the caller). `depth`: the list's. At the byte
+        /// where a second thread began reading the items of a list as deep, its reading is taken
+        /// over: the same bytes read in the same state give the same result.
+        mutating func listItems(depth: Int) throws {
+            while true {
+                skipSpace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { throw error("trailing comma before ']'") }
+                if depth == JSONListSplit.listDepth {
+                    if index == speculation?.cut {
+                        try takeOver()
+                        return
+                    }
+                    itemRoots?.append(tree.nodes.count)
+                }
+                try value(depth: depth + 1)
+                skipSpace()
+                guard index < bytes.count else { throw error("unexpected end of input inside a list") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { return }
+                throw error("expected ',' or ']' after a list item, got \(describe(bytes[index]))")
+            }
+        }
+
+        /// Continues where the second thread stopped, with its items (or its error) as if read here.
+        private mutating func takeOver() throws {
+            guard let outcome = speculation?.wait() else { return }
+            speculation = nil
+            splitAt = index
+            let lineOffset = line - 1
+            if var failure = outcome.error {
+                failure.document = document
+                failure.line = failure.line.map { $0 + lineOffset }
+                throw failure
+            }
+            tree.append(outcome.tree, roots: outcome.roots, lineOffset: lineOffset)
+            if duplicateKeys == nil, let duplicates = outcome.duplicateKeys {
+                let mark = SourceMark(line: duplicates.mark.line + lineOffset, column: duplicates.mark.column)
+                duplicateKeys = (document, YAMLTree.DuplicateKeys(keys: duplicates.keys, mark: mark))
+            }
+            index = outcome.end.index
+            line = outcome.end.line + lineOffset
+            lineStart = outcome.end.lineStart
+            continuationBytes = outcome.end.continuationBytes
         }
 
         /// A string (a value or a field name) as a quoted scalar, unescaped: runs without escapes

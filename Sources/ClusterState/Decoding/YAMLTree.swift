@@ -23,7 +23,7 @@ struct YAMLTree {
         case sequence
     }
 
-    struct Node {
+    struct Node: Equatable {
         var kind: Kind
         /// Scalars written unquoted: only they are typed (null, bool, int) by YAMLValue.
         var plain: Bool
@@ -93,6 +93,24 @@ struct YAMLTree {
     mutating func appendToLastScalar(_ byte: UInt8) {
         text.append(byte)
         nodes[nodes.count - 1].count += 1
+    }
+
+    /// Appends the nodes of a tree built apart from a later part of the same input and
+    /// attaches its `roots` to the open container, as if they had been built here; their
+    /// lines are moved down by `lineOffset`.
+    mutating func append(_ other: YAMLTree, roots: [Int], lineOffset: Int) {
+        let nodeBase = nodes.count, textBase = text.count, childBase = children.count
+        let offset = Int32(clamping: lineOffset)
+        nodes.reserveCapacity(nodes.count + other.nodes.count)
+        for var node in other.nodes {
+            node.start += node.kind == .scalar ? textBase : childBase
+            if node.line != 0 { node.line &+= offset }
+            nodes.append(node)
+        }
+        text.append(contentsOf: other.text)
+        children.reserveCapacity(children.count + other.children.count)
+        for child in other.children { children.append(child + nodeBase) }
+        for root in roots { attach(root + nodeBase) }
     }
 
     /// Starts a mapping or sequence; its children follow until `close`.
