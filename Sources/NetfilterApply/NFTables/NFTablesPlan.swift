@@ -54,7 +54,8 @@ public enum NFTablesPlan {
                 append(.addSet(table, definition.set), .set(definition.set.name))
             }
             var ruleIndex: [ObjectName: Int] = [:]
-            for rule in program.rules {
+            for template in program.rules {
+                let rule = template.namingAnonymousSets()
                 let index = ruleIndex[rule.chain, default: 0]
                 ruleIndex[rule.chain] = index + 1
                 let step = NFTablesProgram.Step.rule(chain: rule.chain, index: index)
