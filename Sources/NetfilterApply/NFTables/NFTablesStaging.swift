@@ -27,9 +27,11 @@ public enum NFTablesStaging {
             self.anonymousSets = max(1, anonymousSets)
         }
 
-        /// About 250 Services × 10 endpoints per transaction (measured: see README
-        /// "The nftables layout").
-        public static let standard = Limits(messages: 10_000, anonymousSets: 250)
+        /// About 1,000 Services × 10 endpoints per transaction. With anonymous sets named
+        /// explicitly their cost no longer grows with the transaction; fewer, larger
+        /// transactions measured 0.95× the CPU of 10,000 messages / 250 maps at 10,000
+        /// Services, for 9 MiB more peak.
+        public static let standard = Limits(messages: 40_000, anonymousSets: 1_000)
     }
 
     /// Where each operation of a transaction goes: staging transaction `0..<stagingCount`, or
