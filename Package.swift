@@ -99,7 +99,7 @@ let package = Package(
         // Measurements behind scripts/bench (not a test: timings are reported, never asserted).
         .executableTarget(name: "packetpath-bench", dependencies: [
             "PacketPath", "ClusterState", "IPTablesText", "NetworkNamespaces", "Yams", "NetfilterApply", "TextOutput",
-            "NFTText", "ManifestWatch",
+            "NFTText", "ManifestWatch", "NetnsLab",
         ]),
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),

@@ -38,21 +38,29 @@ public struct NFTablesEncoder {
         var rules: [NFTablesProgram.Rule] = []
         rules.reserveCapacity(table.chains.reduce(0) { $0 + $1.rules.count })
         var nextID = firstSetID
+        // Expressions are built in one reused buffer and each rule keeps an exact-size copy:
+        // grown by appending, a rule's array kept up to twice its slots (48 of 115 MB at
+        // 10,000 Services in heaptrack).
+        var scratch: [Expression] = []
+        scratch.reserveCapacity(16)
         for index in chainOrder {
             let chain = table.chains[index]
             let chainName = objectName(chain.name)
             for rule in chain.rules {
-                var expressions: [Expression] = []
+                scratch.removeAll(keepingCapacity: true)
                 var anonymousSets: [NFTablesProgram.SetDefinition] = []
                 do {
                     for match in rule.matches {
-                        try matches.append(match, to: &expressions, sets: &anonymousSets, nextID: &nextID)
+                        try matches.append(match, to: &scratch, sets: &anonymousSets, nextID: &nextID)
                     }
                     if let verdict = rule.verdict {
-                        try verdicts.append(verdict, to: &expressions, sets: &anonymousSets, nextID: &nextID)
+                        try verdicts.append(verdict, to: &scratch, sets: &anonymousSets, nextID: &nextID)
                     }
                 } catch {
                     throw NFTablesEncodingError("chain \(chain.name): \(error.description)")
+                }
+                let expressions = [Expression](unsafeUninitializedCapacity: scratch.count) { buffer, count in
+                    count = buffer.initialize(fromContentsOf: scratch)
                 }
                 rules.append(NFTablesProgram.Rule(chain: chainName, expressions: expressions,
                                                   userData: rule.comment.map { NetfilterUserData.comment($0.description) },

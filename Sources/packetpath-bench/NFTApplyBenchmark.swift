@@ -11,22 +11,24 @@ import PacketPath
 /// fresh namespace: wall time, transactions, peak RSS of this process; (b) the same rules
 /// loaded by `nft -f` as ../shared/perf/BASELINES.md does it: one setup transaction (table,
 /// base and static chains, sets, maps), then one `nft -f` per 500 Services; with `one`, (c)
-/// `nft -f` of the whole text in one transaction (≈ 100 s at 10,000). Prints one line of
-/// `key=value` fields.
+/// `nft -f` of the whole text in one transaction (≈ 100 s at 10,000); with `native`, (a) only.
+/// Prints one line of `key=value` fields.
 enum NFTApplyBenchmark {
-    static func run(services: Int, oneTransaction: Bool) throws -> String {
+    static func run(services: Int, oneTransaction: Bool, nativeOnly: Bool = false) throws -> String {
         let state = SyntheticCluster.state(services: services)
         let rulesets = Pipeline.compileNFTables(state, families: [.ipv4])
         let native = try ScratchNamespace(tag: "bench-nft")
         defer { native.remove() }
+        let compiledPeak = Measure.peakRSSOfSelf()
         let start = Measure.now()
-        let report = try NFTablesApplier().apply(rulesets, into: native.namespace)
+        let report = try NFTablesApplier(staging: limits).apply(rulesets, into: native.namespace)
         let nativeSeconds = Measure.now() - start
         let peak = Measure.peakRSSOfSelf()
         guard report.outcome == .applied else { throw NamespaceError("the native apply did not apply: \(report.outcome)") }
-        var line = "nft-apply services=\(services) native_seconds=\(nativeSeconds) native_peak_mb=\(peak)"
+        var line = "nft-apply services=\(services) native_seconds=\(nativeSeconds) native_peak_mb=\(peak) compiled_peak_mb=\(compiledPeak)"
             + " transactions=\(report.transactions) messages=\(report.messages) bytes=\(report.bytes)"
 
+        if nativeOnly { return line }
         let batches = try batchTexts(state, size: 500)
         let batched = try ScratchNamespace(tag: "bench-nftb")
         defer { batched.remove() }
@@ -43,6 +45,15 @@ enum NFTApplyBenchmark {
             line += " one_transaction_seconds=\(Measure.now() - wholeStart)"
         }
         return line
+    }
+
+    /// The staging limits: the applier's own, or `PACKETPATH_BENCH_NFT_LIMITS=MESSAGES,MAPS`
+    /// to compare others.
+    static var limits: NFTablesStaging.Limits {
+        guard let raw = getenv("PACKETPATH_BENCH_NFT_LIMITS") else { return .standard }
+        let numbers = String(cString: raw).split(separator: ",").compactMap { Int($0) }
+        guard numbers.count == 2 else { return .standard }
+        return NFTablesStaging.Limits(messages: numbers[0], anonymousSets: numbers[1])
     }
 
     static func load(_ text: [UInt8], into namespace: ScratchNamespace) throws {

@@ -24,8 +24,16 @@ import Yams
 ///   packetpath-bench apply N               netlink apply vs iptables-restore of N services × 10 (root)
 ///   packetpath-bench netlink N             the netlink part of `apply` only (for profiling)
 ///   packetpath-bench incremental N         +1 endpoint, +1 Service over netlink vs iptables-restore --noflush (root)
-///   packetpath-bench nft-apply N [one]     native nftables apply (staged) vs nft -f in batches of 500
-///                                          Services (and, with `one`, in one transaction) (root)
+///   packetpath-bench nft-apply N [one|native]
+///                                          native nftables apply (staged) vs nft -f in batches of 500
+///                                          Services (and, with `one`, in one transaction; with
+///                                          `native`, no nft -f) (root)
+///   packetpath-bench connect-latency N [CONNECTS]
+///                                          median first-connect time to the last Service's ClusterIP,
+///                                          nftables and iptables layouts, against the direct path (root)
+///   packetpath-bench staged-load-connects N
+///                                          connections to a programmed Service during an N-Service
+///                                          staged nftables load, and how many failed (root)
 ///   packetpath-bench nft-readback N        netlink read-back of that table (desired sets known) vs nft list table (root)
 ///   packetpath-bench watch N               file written → commit through the apply --watch watcher (root)
 ///   packetpath-bench profile N [RUNS]      compile to text RUNS times, printing each run's time
@@ -198,7 +206,16 @@ case "incremental":
     print(try IncrementalBenchmark.run(services: count))
 case "nft-apply":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
-    print(try NFTApplyBenchmark.run(services: count, oneTransaction: arguments.count > 3 && arguments[3] == "one"))
+    print(try NFTApplyBenchmark.run(services: count, oneTransaction: arguments.count > 3 && arguments[3] == "one",
+                                    nativeOnly: arguments.count > 3 && arguments[3] == "native"))
+case "connect-latency":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    let connects = arguments.count > 3 ? Int(arguments[3]) : 500
+    guard let connects, connects > 0 else { fail("CONNECTS must be a positive number") }
+    print(try ConnectLatencyBenchmark.run(services: count, connects: connects))
+case "staged-load-connects":
+    guard let count = Int(arguments[2]) else { fail("N must be a number") }
+    print(try StagedLoadConnectsBenchmark.run(services: count))
 case "nft-incremental":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try NFTIncrementalBenchmark.run(services: count))

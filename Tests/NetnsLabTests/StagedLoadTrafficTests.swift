@@ -24,27 +24,6 @@ extension PrivilegedLabTests {
         var all: [ProbeOutcome] { lock.withLock { results } }
     }
 
-    /// `count` Services with 10 endpoints each (addresses no host serves), beside the lab's.
-    static func withServices(_ cluster: ClusterState, count: Int) -> ClusterState {
-        var state = cluster
-        for index in 0..<count {
-            let name = "bulk\(index)"
-            let clusterIP = IPAddress("10.97.\(index / 256).\(index % 256)")!
-            state.services.append(Service(metadata: ObjectMeta(name: name, namespace: "bulk"), clusterIPs: [clusterIP],
-                                          ports: [ServicePort(name: "http", port: 80, targetPort: .int(8080))],
-                                          selector: ["app": name]))
-            let endpoints = (0..<10).map { endpoint -> Endpoint in
-                let text = "10.98.\(index / 25).\(index % 25 * 10 + endpoint)"
-                return Endpoint(addressText: text, address: IPAddress(text)!, conditions: EndpointConditions(ready: true),
-                                nodeName: "elsewhere")
-            }
-            state.endpointSlices.append(EndpointSlice(metadata: ObjectMeta(name: "\(name)-x", namespace: "bulk"),
-                                                      serviceName: name, addressType: .ipv4, endpoints: endpoints,
-                                                      ports: [EndpointPort(name: "http", protocol: .tcp, port: 8080)]))
-        }
-        return state
-    }
-
     @Test func connectionsToAProgrammedServiceNeverFailDuringAStagedLoad() throws {
         let lab = try ServiceLab(scenario: try ServiceLabScenario.standard(), installer: NetlinkInstaller())
         defer { lab.close() }
@@ -58,7 +37,7 @@ extension PrivilegedLabTests {
             }
             done.signal()
         }.start()
-        let rulesets = Pipeline.compileNFTables(Self.withServices(lab.scenario.cluster, count: 2_000), families: [.ipv4])
+        let rulesets = Pipeline.compileNFTables(StandardServiceLab.withBulkServices(lab.scenario.cluster, count: 2_000), families: [.ipv4])
         let applier = NFTablesApplier(staging: NFTablesStaging.Limits(messages: 4_000, anonymousSets: 100))
         let before = outcomes.all.count
         let report = try applier.apply(rulesets, into: lab.topology.node.namespace)

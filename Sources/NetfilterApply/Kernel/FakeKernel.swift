@@ -340,12 +340,17 @@ extension NetfilterVerdict {
 }
 
 extension FakeKernel.Table {
-    /// The kernel names an anonymous set (`__map%d`) with the next free number of its table.
+    /// The kernel names an anonymous set (`__map%d`) with a free number of its table (a number an
+    /// explicitly named `__map7` holds is taken).
     mutating func name(newSet set: NetfilterSet) -> ObjectName {
         let name = set.name.description
         guard name.hasSuffix("%d"), let id = set.id else { return set.name }
-        defer { nextAnonymous += 1 }
-        let assigned = ObjectName(String(name.dropLast(2)) + String(nextAnonymous))
+        var assigned = ObjectName(String(name.dropLast(2)) + String(nextAnonymous))
+        while sets[assigned] != nil {
+            nextAnonymous += 1
+            assigned = ObjectName(String(name.dropLast(2)) + String(nextAnonymous))
+        }
+        nextAnonymous += 1
         anonymousByID[id] = assigned
         return assigned
     }

@@ -61,8 +61,11 @@ public struct DesiredRules: Hashable, Sendable {
 /// One change to the kernel's ruleset. A transaction is an ordered list of these, committed
 /// all or nothing. Objects are named, never referenced by pointer, so the same operations
 /// serve a netlink batch, an in-memory fake and a printed dry run; sets and elements are
-/// here for the nftables layout.
-public enum KernelOperation: Sendable {
+/// here for the nftables layout. Indirect: inline, the largest case (a set with its
+/// declaration) made every array slot about 200 bytes, and a 350,000-operation nftables
+/// transaction was held in several such arrays (plan, batch, staged parts); boxed, a slot is
+/// one pointer and copies share the payloads.
+public indirect enum KernelOperation: Sendable {
     /// Creates the table unless it exists (an existing table keeps its comment).
     case addTable(TableKey, comment: String?)
     /// Creates the table with `userData` after nft's comment record (PacketPath's ownership

@@ -229,6 +229,12 @@ public struct NFTablesBatch: Sendable {
 
     /// Appends another plan's operations, keeping their tags pointing at their steps.
     mutating func append(_ planned: NFTablesPlan.Planned) {
+        // A new table's plan into an empty batch: taken over, not copied (it is the largest).
+        guard !steps.isEmpty else {
+            transaction = planned.transaction
+            steps = planned.steps
+            return
+        }
         let offset = steps.count
         for (operation, tag) in zip(planned.transaction.operations, planned.transaction.tags) {
             transaction.append(operation, tag: tag + offset)
