@@ -62,6 +62,8 @@ public struct KubeProxyIPTablesCompiler: Sendable {
             // Up to EXT, FW, SVC and SVL per port, plus one chain per endpoint.
             let chainCount = planBuffer[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
             rules.natChains.reserveCapacity(chainCount + (run == 0 ? fixedNatChains.count : 0))
+            // A provenance per chain, and about one per port for its entry rules.
+            rules.provenance.reserveCapacity(chainCount + (upper - lower))
             // Plans are borrowed in place: the buffer's subscript copies one.
             for index in lower..<upper { emitter.emit((planBuffer.baseAddress! + index).pointee, into: &rules) }
             // Each run frees its own plans, in parallel.

@@ -24,9 +24,9 @@ struct PortChainNames {
         endpointHash = HashPrefix(plan.name, plan.l4Protocol.rawValue)
     }
 
-    /// The KUBE-SEP chain of `endpoint`.
-    func endpoint(_ endpoint: EndpointPlan) -> ChainName {
-        endpoint.withEndpointBytes { endpointHash.chain("KUBE-SEP-", endpoint: $0) }
+    /// The KUBE-SEP chain of `endpoint`, read in place (copying a plan retains its fields).
+    func endpoint(_ endpoint: UnsafePointer<EndpointPlan>) -> ChainName {
+        endpoint.pointee.withEndpointBytes { endpointHash.chain("KUBE-SEP-", endpoint: $0) }
     }
 }
 

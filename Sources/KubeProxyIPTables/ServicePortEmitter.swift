@@ -223,8 +223,9 @@ struct ServicePortEmitter {
 
         // The SEP chain of every endpoint a dispatch chain can reach, by endpoint index.
         var endpointChains = [ChainName](repeating: PortChainNames.none, count: plan.endpoints.count)
-        let endpointPlans = plan.endpoints.span
-        for index in selection.reachableEndpoints { endpointChains[index] = chains.endpoint(endpointPlans[index]) }
+        plan.endpoints.withUnsafeBufferPointer { endpoints in
+            for index in selection.reachableEndpoints { endpointChains[index] = chains.endpoint(endpoints.baseAddress! + index) }
+        }
 
         // 10./11. Dispatch from the policy chains to the endpoints.
         for (chain, endpoints, used, part) in [
@@ -243,6 +244,7 @@ struct ServicePortEmitter {
         // 12. One chain per reachable endpoint: hairpin masquerade, then DNAT.
         let sepComment = Match.comment(Comment(name))
         // Endpoints are read in place through a span (a closure here would copy the emitter).
+        let endpointPlans = plan.endpoints.span
         for index in selection.reachableEndpoints {
             let endpoint = endpointPlans[index]
             var hairpin: [Match] = []
