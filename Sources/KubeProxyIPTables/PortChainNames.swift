@@ -26,7 +26,7 @@ struct PortChainNames {
 
     /// The KUBE-SEP chain of `endpoint`, read in place (copying a plan retains its fields).
     func endpoint(_ endpoint: UnsafePointer<EndpointPlan>) -> ChainName {
-        endpoint.pointee.withEndpointBytes { endpointHash.chain("KUBE-SEP-", endpoint: $0) }
+        endpoint.pointee.endpointString.withBytes { endpointHash.chain("KUBE-SEP-", endpoint: $0) }
     }
 }
 
