@@ -30,7 +30,9 @@ let package = Package(
             "ClusterState", "RuleModel", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Service-port plans -> the filter and nat chains kube-proxy v1.30's iptables mode programs.
-        .target(name: "KubeProxyIPTables", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses"]),
+        .target(name: "KubeProxyIPTables", dependencies: [
+            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Service-port plans -> the table kube-proxy v1.30's nftables mode programs, in the rule model.
         .target(name: "KubeProxyNFTables", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
@@ -54,6 +56,7 @@ let package = Package(
         // Semantic comparison of two rulesets, reported per Service port.
         .target(name: "RuleDiff", dependencies: [
             "RuleModel", "IPTablesText", "ServiceCompiler", "PacketTrace", "KubeProxyNFTables", "KubeProxyIPTables", "PolicyIPTables",
+            "PolicyNFTables",
         ]),
         // Service DNS names and Ingress routes -> the Services, addresses and ports they lead to.
         .target(name: "ServiceNames", dependencies: ["ClusterState", "NetworkAddresses"]),

@@ -32,8 +32,12 @@ public struct KubeProxyIPTablesCompiler: Sendable {
         let (serviceRules, sortedRuns) = emitConcurrently(plans, emitter, fixedNatChains: fixedNatChains)
         var natRuns = sortedRuns
 
-        let filter = filterTable(serviceRules, fixed)
-        return Ruleset(family: family, tables: [filter, natTable(serviceRules, runs: &natRuns, fixed)])
+        var filter = filterTable(serviceRules, fixed)
+        var nat = natTable(serviceRules, runs: &natRuns, fixed)
+        // Both tables hold rules of every run: they share the runs' provenance.
+        filter.provenances = serviceRules.provenanceStore
+        nat.provenances = filter.provenances
+        return Ruleset(family: family, tables: [filter, nat])
     }
 
     /// Service ports are independent, so large inputs are split into one run per core.
@@ -54,10 +58,12 @@ public struct KubeProxyIPTablesCompiler: Sendable {
         DispatchQueue.concurrentPerform(iterations: runs) { run in
             let lower = min(run * runLength, planBuffer.count)
             let upper = min(lower + runLength, planBuffer.count)
-            var rules = ServicePortRules()
+            var rules = ServicePortRules(run: run)
             // Up to EXT, FW, SVC and SVL per port, plus one chain per endpoint.
             let chainCount = planBuffer[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
             rules.natChains.reserveCapacity(chainCount + (run == 0 ? fixedNatChains.count : 0))
+            // A provenance per chain, and about one per port for its entry rules.
+            rules.provenance.reserveCapacity(chainCount + (upper - lower))
             // Plans are borrowed in place: the buffer's subscript copies one.
             for index in lower..<upper { emitter.emit((planBuffer.baseAddress! + index).pointee, into: &rules) }
             // Each run frees its own plans, in parallel.

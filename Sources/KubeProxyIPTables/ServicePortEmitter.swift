@@ -12,10 +12,23 @@ struct ServicePortRules {
     var natServices: [Rule] = []
     var natNodePorts: [Rule] = []
     var natChains: [Chain] = []
+    /// What the run's rules and chains were laid out for; the IDs carry the run's number.
+    var provenance: ProvenanceSegment
+    /// Later runs' provenance, appended after this run's, in run order.
+    var laterProvenance: [ProvenanceSegment] = []
     /// Match lists shared by the run's rules (not part of the output).
     var shared = SharedMatchLists()
 
+    init(run: Int) {
+        provenance = ProvenanceSegment(number: run)
+    }
+
+    /// Every run's provenance, in run order: the store of both tables.
+    var provenanceStore: ProvenanceStore { ProvenanceStore([provenance] + laterProvenance) }
+
     mutating func append(_ other: consuming ServicePortRules) {
+        laterProvenance.append(other.provenance)
+        laterProvenance += other.laterProvenance
         filterServices += other.filterServices
         filterExternalServices += other.filterExternalServices
         filterNodePorts += other.filterNodePorts
@@ -65,22 +78,22 @@ struct ServicePortEmitter {
     func emit(_ plan: ServicePortPlan, into out: inout ServicePortRules) {
         let selection = plan.selection
         let name = plan.name
+        let chains = PortChainNames(plan)
         // One source per port, shared by everything laid out for it.
         let source = ServicePortSource(name: name, l4Protocol: plan.l4Protocol)
-        let entry = Provenance.servicePort(source, .entry)
         let hasEndpoints = selection.hasEndpoints
         let usesClusterChain = !selection.clusterEndpoints.isEmpty
         let usesLocalChain = !selection.localEndpoints.isEmpty
 
-        let internalChain = plan.internalPolicyLocal ? plan.localChain : plan.serviceChain
+        let internalChain = plan.internalPolicyLocal ? chains.local : chains.service
         var hasInternalEndpoints = hasEndpoints
         if plan.internalPolicyLocal && !usesLocalChain { hasInternalEndpoints = false }
-        let externalPolicyChain = plan.externalPolicyLocal ? plan.localChain : plan.serviceChain
+        let externalPolicyChain = plan.externalPolicyLocal ? chains.local : chains.service
         var hasExternalEndpoints = hasEndpoints
         if plan.externalPolicyLocal && !usesLocalChain { hasExternalEndpoints = false }
         let usesExternalChain = hasEndpoints && plan.externallyAccessible
         let usesFirewallChain = hasEndpoints && !plan.loadBalancerVIPs.isEmpty && !plan.sourceRanges.isEmpty
-        let loadBalancerTarget = usesFirewallChain ? plan.firewallChain : plan.externalChain
+        let loadBalancerTarget = usesFirewallChain ? chains.firewall : chains.external
 
         // Why a destination is filtered when it cannot be served.
         let noEndpoints = Comment(name, " has no endpoints")
@@ -97,47 +110,58 @@ struct ServicePortEmitter {
         // 1. Cluster IP.
         let clusterIPComment = Comment(name, " cluster IP")
         if hasInternalEndpoints {
-            out.natServices.append(Rule(toService(clusterIPComment, plan.clusterIP), .jump(internalChain), provenance: entry))
+            out.natServices.append(Rule(toService(clusterIPComment, plan.clusterIP), .jump(internalChain),
+                                        provenanceID: out.provenance.record(.servicePort(source, .entry(.clusterIP)))))
         } else {
-            out.filterServices.append(Rule(toService(internalFilter.0, plan.clusterIP), internalFilter.1, provenance: entry))
+            out.filterServices.append(Rule(toService(internalFilter.0, plan.clusterIP), internalFilter.1,
+                                           provenanceID: out.provenance.record(.servicePort(source, .entry(.clusterIP)))))
         }
 
         // 2. External IPs.
+        let externalEntry = plan.externalIPs.isEmpty ? ProvenanceID.none : out.provenance.record(.servicePort(source, .entry(.externalIP)))
         for externalIP in plan.externalIPs {
             if hasEndpoints {
-                out.natServices.append(Rule(toService(Comment(name, " external IP"), externalIP), .jump(plan.externalChain), provenance: entry))
+                out.natServices.append(Rule(toService(Comment(name, " external IP"), externalIP), .jump(chains.external),
+                                            provenanceID: externalEntry))
             }
             if !hasExternalEndpoints {
-                out.filterExternalServices.append(Rule(toService(externalFilter.0, externalIP), externalFilter.1, provenance: entry))
+                out.filterExternalServices.append(Rule(toService(externalFilter.0, externalIP), externalFilter.1,
+                                                       provenanceID: externalEntry))
             }
         }
 
         // 3. Load-balancer IPs.
+        let loadBalancerEntry = plan.loadBalancerVIPs.isEmpty ? ProvenanceID.none
+            : out.provenance.record(.servicePort(source, .entry(.loadBalancerIP)))
         for vip in plan.loadBalancerVIPs {
             if hasEndpoints {
-                out.natServices.append(Rule(toService(Comment(name, " loadbalancer IP"), vip), .jump(loadBalancerTarget), provenance: entry))
+                out.natServices.append(Rule(toService(Comment(name, " loadbalancer IP"), vip), .jump(loadBalancerTarget),
+                                            provenanceID: loadBalancerEntry))
             }
             if usesFirewallChain {
-                let comment = Comment(name, " traffic not accepted by ", plan.firewallChain.description)
-                out.filterProxyFirewall.append(Rule(toService(comment, vip), .drop, provenance: entry))
+                let comment = Comment(name, " traffic not accepted by ", chains.firewall.description)
+                out.filterProxyFirewall.append(Rule(toService(comment, vip), .drop, provenanceID: loadBalancerEntry))
             }
         }
         // 4. Load-balancer IPs that cannot be served from outside.
         if !hasExternalEndpoints {
             for vip in plan.loadBalancerVIPs {
-                out.filterExternalServices.append(Rule(toService(externalFilter.0, vip), externalFilter.1, provenance: entry))
+                out.filterExternalServices.append(Rule(toService(externalFilter.0, vip), externalFilter.1, provenanceID: loadBalancerEntry))
             }
         }
 
         // 5. NodePort.
         if plan.nodePort != 0 {
             let nodePort = Match.destinationPort(PortRange(plan.nodePort))
+            let nodePortEntry = out.provenance.record(.servicePort(source, .entry(.nodePort)))
             if hasEndpoints {
-                out.natNodePorts.append(Rule([.comment(Comment(name)), proto, nodePort], .jump(plan.externalChain), provenance: entry))
+                out.natNodePorts.append(Rule([.comment(Comment(name)), proto, nodePort], .jump(chains.external),
+                                         provenanceID: nodePortEntry))
             }
             if !hasExternalEndpoints {
                 out.filterExternalServices.append(Rule(
-                    [.comment(externalFilter.0), .addressType(.destination, .local), proto, nodePort], externalFilter.1, provenance: entry))
+                    [.comment(externalFilter.0), .addressType(.destination, .local), proto, nodePort], externalFilter.1,
+                    provenanceID: nodePortEntry))
             }
         }
 
@@ -145,7 +169,8 @@ struct ServicePortEmitter {
         if plan.healthCheckNodePort != 0 {
             out.filterNodePorts.append(Rule(
                 [.comment(Comment(name, " health check node port")), .l4Protocol(.tcp),
-                 .destinationPort(PortRange(plan.healthCheckNodePort))], .accept, provenance: entry))
+                 .destinationPort(PortRange(plan.healthCheckNodePort))], .accept,
+                provenanceID: out.provenance.record(.servicePort(source, .entry(.healthCheckNodePort)))))
         }
 
         // 7. Masquerade off-cluster clients of the cluster IP; it goes first in the internal
@@ -170,50 +195,58 @@ struct ServicePortEmitter {
             } else {
                 if let clusterCIDR {
                     rules.append(Rule([.comment(Comment("pod traffic for ", name, " external destinations")),
-                                       .source(.prefix(clusterCIDR))], .jump(plan.serviceChain)))
+                                       .source(.prefix(clusterCIDR))], .jump(chains.service)))
                 }
                 rules.append(Rule([.comment(Comment("masquerade LOCAL traffic for ", name, " external destinations")),
                                    .addressType(.source, .local)], markMasquerade))
                 rules.append(Rule([.comment(Comment("route LOCAL traffic for ", name, " external destinations")),
-                                   .addressType(.source, .local)], .jump(plan.serviceChain)))
+                                   .addressType(.source, .local)], .jump(chains.service)))
             }
             if hasExternalEndpoints {
                 rules.append(Rule([], .jump(externalPolicyChain)))
             }
-            out.natChains.append(Chain(plan.externalChain, rules: rules, provenance: .servicePort(source, .external)))
+            out.natChains.append(Chain(chains.external, rules: rules,
+                                       provenanceID: out.provenance.record(.servicePort(source, .external))))
         }
 
         // 9. The load-balancer source-range firewall chain.
         if usesFirewallChain {
             let comment = Match.comment(Comment(name, " loadbalancer IP"))
-            var rules = plan.sourceRanges.map { Rule([comment, .source(.prefix($0))], .jump(plan.externalChain)) }
+            var rules = plan.sourceRanges.map { Rule([comment, .source(.prefix($0))], .jump(chains.external)) }
             if let nodeIP, plan.sourceRanges.contains(where: { $0.contains(nodeIP) }) {
-                rules += plan.loadBalancerVIPs.map { Rule([comment, .source(.host($0))], .jump(plan.externalChain)) }
+                rules += plan.loadBalancerVIPs.map { Rule([comment, .source(.host($0))], .jump(chains.external)) }
             }
             rules.append(Rule([.comment(Comment("other traffic to ", name, " will be dropped by KUBE-PROXY-FIREWALL"))], nil))
-            out.natChains.append(Chain(plan.firewallChain, rules: rules, provenance: .servicePort(source, .firewall)))
+            out.natChains.append(Chain(chains.firewall, rules: rules,
+                                       provenanceID: out.provenance.record(.servicePort(source, .firewall))))
+        }
+
+        // The SEP chain of every endpoint a dispatch chain can reach, by endpoint index.
+        var endpointChains = [ChainName](repeating: PortChainNames.none, count: plan.endpoints.count)
+        plan.endpoints.withUnsafeBufferPointer { endpoints in
+            for index in selection.reachableEndpoints { endpointChains[index] = chains.endpoint(endpoints.baseAddress! + index) }
         }
 
         // 10./11. Dispatch from the policy chains to the endpoints.
         for (chain, endpoints, used, part) in [
-            (plan.serviceChain, selection.clusterEndpoints, usesClusterChain, ServicePortPart.clusterDispatch),
-            (plan.localChain, selection.localEndpoints, usesLocalChain, ServicePortPart.localDispatch),
+            (chains.service, selection.clusterEndpoints, usesClusterChain, ServicePortPart.clusterDispatch),
+            (chains.local, selection.localEndpoints, usesLocalChain, ServicePortPart.localDispatch),
         ] {
             let masquerade = chain == internalChain ? internalMasquerade : nil
             guard used || masquerade != nil else { continue }
             var rules: [Rule] = []
             rules.reserveCapacity(1 + endpoints.count * (plan.affinitySeconds == nil ? 1 : 2))
             if let masquerade { rules.append(masquerade) }
-            if used { appendDispatchRules(plan, endpoints, to: &rules, shared: &out.shared) }
-            out.natChains.append(Chain(chain, rules: rules, provenance: .servicePort(source, part)))
+            if used { appendDispatchRules(plan, endpoints, endpointChains, to: &rules, shared: &out.shared) }
+            out.natChains.append(Chain(chain, rules: rules, provenanceID: out.provenance.record(.servicePort(source, part))))
         }
 
         // 12. One chain per reachable endpoint: hairpin masquerade, then DNAT.
         let sepComment = Match.comment(Comment(name))
         // Endpoints are read in place through a span (a closure here would copy the emitter).
-        let endpoints = plan.endpoints.span
+        let endpointPlans = plan.endpoints.span
         for index in selection.reachableEndpoints {
-            let endpoint = endpoints[index]
+            let endpoint = endpointPlans[index]
             var hairpin: [Match] = []
             var dnat: [Match]
             if largeClusterMode && plan.affinitySeconds == nil {
@@ -228,32 +261,31 @@ struct ServicePortEmitter {
                     dnat.append(sepComment)
                 }
                 hairpin.append(.source(.host(endpoint.address)))
-                if plan.affinitySeconds != nil { dnat.append(.recent(name: endpoint.chain, .set)) }
+                if plan.affinitySeconds != nil { dnat.append(.recent(name: endpointChains[index], .set)) }
                 dnat.append(proto)
             }
-            out.natChains.append(Chain(endpoint.chain, rules: [
+            let id = out.provenance.record(.servicePort(source, .endpoint(Int32(truncatingIfNeeded: index))))
+            out.natChains.append(Chain(endpointChains[index], rules: [
                 Rule(hairpin, markMasquerade),
                 Rule(dnat, .dnat(endpoint.address, port: endpoint.port)),
-            ], provenance: .servicePort(source, .endpoint(Int32(truncatingIfNeeded: index)))))
+            ], provenanceID: id))
         }
     }
 
     /// Session-affinity checks first (when enabled), then one probability step per endpoint:
     /// endpoint i of n is taken with probability 1/(n-i), the last one unconditionally.
-    private func appendDispatchRules(_ plan: ServicePortPlan, _ endpoints: [Int], to rules: inout [Rule],
-                                     shared: inout SharedMatchLists) {
-        // Endpoints are read through a span: copying one out of the array retains its fields.
-        let endpointPlans = plan.endpoints.span
+    private func appendDispatchRules(_ plan: ServicePortPlan, _ endpoints: [Int], _ endpointChains: [ChainName],
+                                     to rules: inout [Rule], shared: inout SharedMatchLists) {
         if let seconds = plan.affinitySeconds {
             for index in endpoints {
-                let chain = endpointPlans[index].chain
+                let chain = endpointChains[index]
                 rules.append(Rule(dispatchMatches(plan, index, .recent(name: chain, .check(seconds: seconds, reap: true))),
                                   .jump(chain)))
             }
         }
         for (position, index) in endpoints.enumerated() {
             let last = position == endpoints.count - 1
-            let target = Verdict.jump(endpointPlans[index].chain)
+            let target = Verdict.jump(endpointChains[index])
             if largeClusterMode {
                 rules.append(Rule(last ? [] : shared.statistic(oneIn: endpoints.count - position), target))
             } else {

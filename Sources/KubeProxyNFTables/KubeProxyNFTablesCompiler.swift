@@ -51,7 +51,8 @@ public struct KubeProxyNFTablesCompiler: Sendable {
             }
         }
         let table = Table(NFTablesNames.table, chains: chains, sets: sets, maps: maps,
-                          family: layoutSettings.tableFamily, comment: NFTablesNames.tableComment)
+                          family: layoutSettings.tableFamily, comment: NFTablesNames.tableComment,
+                          provenances: objects.provenanceStore)
         return Ruleset(family: family, tables: [table])
     }
 
@@ -69,7 +70,7 @@ public struct KubeProxyNFTablesCompiler: Sendable {
             nonisolated(unsafe) let plans = plans
             DispatchQueue.concurrentPerform(iterations: runs) { run in
                 let part = plans[min(run * runLength, plans.count)..<min((run + 1) * runLength, plans.count)]
-                var objects = ServicePortObjects()
+                var objects = ServicePortObjects(part: run)
                 objects.chains.reserveCapacity(part.reduce(0) { $0 + 3 + $1.selection.reachableEndpoints.count })
                 for index in part.indices { layout.add(plans[index], to: &objects) }
                 (output.baseAddress! + run).initialize(to: objects)

@@ -37,6 +37,14 @@ public enum KubeProxyNFTablesNaming {
         public var proto: L4Protocol
         /// `IP/PORT` as the name spells it (IPv6 colons as dots); endpoint and affinity only.
         public var endpoint: String?
+
+        /// The Service port and protocol, which every chain of the port shares.
+        public struct Key: Sendable, Hashable {
+            public var servicePort: String
+            public var proto: L4Protocol
+        }
+
+        public var key: Key { Key(servicePort: servicePort, proto: proto) }
     }
 
     /// Reads `PREFIX-HASH8-ns/name/proto/port[__ip/port]`; nil for any other name and for names

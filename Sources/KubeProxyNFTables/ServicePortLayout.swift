@@ -15,6 +15,10 @@ struct ServicePortObjects {
     var firewallIPs: [VerdictMap.Entry] = []
     var noEndpointServices: [VerdictMap.Entry] = []
     var noEndpointNodePorts: [VerdictMap.Entry] = []
+    /// What the part's chains and map elements were laid out for; IDs carry the part's number.
+    var provenance: ProvenanceSegment
+    /// Later parts' provenance, in order.
+    var laterProvenance: [ProvenanceSegment] = []
     /// Every endpoint chain's DNAT rule matches only the protocol: one list per protocol,
     /// shared, instead of an allocation (and later a free) for each of 100,000 rules.
     let protocolOnly: [[Match]] = L4Protocol.allCases.map { [.l4Protocol($0)] }
@@ -22,6 +26,13 @@ struct ServicePortObjects {
     func matchesOnly(_ proto: L4Protocol) -> [Match] {
         protocolOnly[L4Protocol.allCases.firstIndex(of: proto)!]
     }
+
+    init(part: Int) {
+        provenance = ProvenanceSegment(number: part)
+    }
+
+    /// Every part's provenance, in order: the table's store.
+    var provenanceStore: ProvenanceStore { ProvenanceStore([provenance] + laterProvenance) }
 
     /// The chains, moved out (this part is left with none).
     mutating func takeChains() -> [Chain] {
@@ -34,6 +45,8 @@ struct ServicePortObjects {
     /// which `takeChains` hands over to be moved into the table.
     mutating func append(_ other: consuming ServicePortObjects) {
         assert(other.chains.isEmpty, "chains are moved, not appended")
+        laterProvenance.append(other.provenance)
+        laterProvenance += other.laterProvenance
         affinitySets += other.affinitySets
         for element in other.clusterIPs {
             if case .address(let address) = element.key[0], clusterIPsSeen.insert(address).inserted {
@@ -78,51 +91,64 @@ struct ServicePortLayout {
         let internalFilter: Verdict = hasEndpoints ? .drop : .goto(Names.rejectChain)
         let externalFilter = internalFilter
 
+        let source = ServicePortSource(name: plan.name, l4Protocol: plan.l4Protocol)
+        let clusterIPEntry = objects.provenance.record(.servicePort(source, .entry(.clusterIP)))
         if objects.clusterIPsSeen.insert(plan.clusterIP).inserted {
             objects.clusterIPs.append(SetElement([.address(plan.clusterIP)]))
         }
         if hasInternalEndpoints {
-            objects.serviceIPs.append(.init(key: [.address(plan.clusterIP), l4, port], verdict: .goto(internalChain)))
+            objects.serviceIPs.append(.init(key: [.address(plan.clusterIP), l4, port], verdict: .goto(internalChain),
+                                            provenanceID: clusterIPEntry))
         } else {
             objects.noEndpointServices.append(.init(key: [.address(plan.clusterIP), l4, port], verdict: internalFilter,
-                                                    comment: plan.name))
+                                                    comment: plan.name, provenanceID: clusterIPEntry))
         }
 
+        let externalEntry = plan.externalIPs.isEmpty ? ProvenanceID.none
+            : objects.provenance.record(.servicePort(source, .entry(.externalIP)))
         for address in plan.externalIPs {
             if hasEndpoints {
-                objects.serviceIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(names.external)))
+                objects.serviceIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(names.external),
+                                                provenanceID: externalEntry))
             }
             if !hasExternalEndpoints {
                 objects.noEndpointServices.append(.init(key: [.address(address), l4, port], verdict: externalFilter,
-                                                        comment: plan.name))
+                                                        comment: plan.name, provenanceID: externalEntry))
             }
         }
 
         let usesFirewall = !plan.loadBalancerVIPs.isEmpty && !plan.sourceRanges.isEmpty
         if usesFirewall {
-            objects.chains.append(Chain(names.firewall, rules: [firewallRule(plan)]))
+            objects.chains.append(Chain(names.firewall, rules: [firewallRule(plan)],
+                                        provenanceID: objects.provenance.record(.servicePort(source, .firewall))))
         }
+        let loadBalancerEntry = plan.loadBalancerVIPs.isEmpty ? ProvenanceID.none
+            : objects.provenance.record(.servicePort(source, .entry(.loadBalancerIP)))
         for address in plan.loadBalancerVIPs {
             if hasEndpoints {
-                objects.serviceIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(names.external)))
+                objects.serviceIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(names.external),
+                                                provenanceID: loadBalancerEntry))
             }
             if usesFirewall {
                 objects.firewallIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(names.firewall),
-                                                 comment: plan.name))
+                                                 comment: plan.name, provenanceID: loadBalancerEntry))
             }
             if !hasExternalEndpoints {
                 objects.noEndpointServices.append(.init(key: [.address(address), l4, port], verdict: externalFilter,
-                                                        comment: plan.name))
+                                                        comment: plan.name, provenanceID: loadBalancerEntry))
             }
         }
 
         if plan.nodePort != 0 {
             let nodePort = KeyComponent.port(plan.nodePort)
+            let nodePortEntry = objects.provenance.record(.servicePort(source, .entry(.nodePort)))
             if hasEndpoints {
-                objects.serviceNodePorts.append(.init(key: [l4, nodePort], verdict: .goto(names.external)))
+                objects.serviceNodePorts.append(.init(key: [l4, nodePort], verdict: .goto(names.external),
+                                                      provenanceID: nodePortEntry))
             }
             if !hasExternalEndpoints {
-                objects.noEndpointNodePorts.append(.init(key: [l4, nodePort], verdict: externalFilter, comment: plan.name))
+                objects.noEndpointNodePorts.append(.init(key: [l4, nodePort], verdict: externalFilter, comment: plan.name,
+                                                         provenanceID: nodePortEntry))
             }
         }
 
@@ -147,7 +173,8 @@ struct ServicePortLayout {
                 rules.append(Rule([.updateSet(fields: [.sourceAddress], set: affinitySet)], nil))
             }
             rules.append(Rule(objects.matchesOnly(plan.l4Protocol), .dnat(endpoint.address, port: endpoint.port)))
-            objects.chains.append(Chain(chain, rules: rules))
+            objects.chains.append(Chain(chain, rules: rules, provenanceID: objects.provenance.record(
+                .servicePort(source, .endpoint(Int32(truncatingIfNeeded: index))))))
         }
 
         // Off-cluster clients of the ClusterIP are masqueraded (all of them with masqueradeAll).
@@ -177,18 +204,21 @@ struct ServicePortLayout {
                                   .goto(names.service)))
             }
             if hasExternalEndpoints { rules.append(Rule([], .goto(externalPolicyChain))) }
-            objects.chains.append(Chain(names.external, rules: rules))
+            objects.chains.append(Chain(names.external, rules: rules,
+                                        provenanceID: objects.provenance.record(.servicePort(source, .external))))
         }
 
         if !selection.clusterEndpoints.isEmpty {
             objects.chains.append(Chain(names.service, rules: dispatch(
                 selection.clusterEndpoints, endpointNames, affinity: plan.affinitySeconds != nil,
-                after: names.service == internalChain ? internalRules : [])))
+                after: names.service == internalChain ? internalRules : []),
+                provenanceID: objects.provenance.record(.servicePort(source, .clusterDispatch))))
         }
         if hasLocalEndpoints {
             objects.chains.append(Chain(names.local, rules: dispatch(
                 selection.localEndpoints, endpointNames, affinity: plan.affinitySeconds != nil,
-                after: names.local == internalChain ? internalRules : [])))
+                after: names.local == internalChain ? internalRules : []),
+                provenanceID: objects.provenance.record(.servicePort(source, .localDispatch))))
         }
     }
 

@@ -40,16 +40,14 @@ public enum Pipeline {
     }
 
     /// Everything PacketPath programs: kube-proxy's Service chains plus the NetworkPolicy
-    /// chains, in the canonical chain order of the reference dumps.
+    /// chains, in the canonical chain order of the reference dumps (each layout keeps its
+    /// chains in that order).
     public static func compile(_ state: ClusterState, families: [IPFamily]) -> [Ruleset] {
         let policies = PolicyIPTablesCompiler(settings: state.settings)
         return compileServices(state, families: families).map { services in
             var ruleset = services
             guard !state.networkPolicies.isEmpty else { return ruleset }
             policies.addPolicies(state, to: &ruleset)
-            for index in ruleset.tables.indices where ruleset.tables[index].name == "filter" {
-                ruleset.tables[index].sortChains(leading: ["KUBE-NODEPORTS", "KUBE-SERVICES"], groupPrefix: "KUBE-")
-            }
             return ruleset
         }
     }

@@ -41,7 +41,7 @@ struct ChainWalker {
             seed.probability = .one
             seed.steps = []
             seed.paths = 1
-            if table.chains[position].provenance?.isNetworkPolicy == true, !seed.policyChains.contains(chain.description) {
+            if table.provenance(of: table.chains[position])?.isNetworkPolicy == true, !seed.policyChains.contains(chain.description) {
                 seed.policyChains.append(chain.description)
             }
             relative = walkRules(table.chains[position], seed, depth: depth)

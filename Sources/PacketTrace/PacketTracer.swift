@@ -158,7 +158,8 @@ public struct PacketTracer: Sendable {
     private func policyVerdict(_ state: WalkState, _ disposition: Disposition) -> PolicyVerdict {
         switch disposition {
         case .dropped(let table, let chain, let rule), .rejected(let table, let chain, let rule):
-            if ruleset[table: table]?.chain(named: chain)?.provenance?.isNetworkPolicy == true {
+            if let owner = ruleset[table: table], let dropping = owner.chain(named: chain),
+               owner.provenance(of: dropping)?.isNetworkPolicy == true {
                 return .denied(chain: chain.description, rule: rule)
             }
         default:

@@ -41,24 +41,35 @@ public struct PolicyIPTablesCompiler: Sendable {
 
     /// Adds the policy chains for `state` to the filter table of `ruleset` and hooks them in
     /// front of everything else in FORWARD and INPUT. Adds nothing when no pod is isolated.
+    ///
+    /// The table keeps the order its layout gave it (iptables-save's: built-in chains by
+    /// hook, then the regular chains); the policy chains follow its regular chains in byte
+    /// order, and a built-in chain the table lacks joins the others in hook order.
     public func addPolicies(_ state: ClusterState, to ruleset: inout Ruleset) {
         var builder = PolicyRuleBuilder(plan: PolicyPlan(state, family: ruleset.family), allowMark: allowMark)
-        let chains = builder.build()
-        guard !chains.isEmpty else { return }
+        var policyChains = Table("filter", chains: builder.build())
+        guard !policyChains.chains.isEmpty else { return }
+        policyChains.sortChains(leading: [], groupPrefix: "")
 
         let tableIndex = ruleset.tables.firstIndex { $0.name == "filter" } ?? {
             ruleset.tables.insert(Table("filter"), at: 0)
             return 0
         }()
         var table = ruleset.tables[tableIndex]
-        table.chains += chains
+        table.append(policyChains.chains, recordedIn: builder.provenance)
         for (hook, target) in [(Hook.forward, PolicyChains.forward), (Hook.input, PolicyChains.input)] {
             let jump = Rule([.comment("packetpath network policies")], .jump(target))
             if let position = table.chains.firstIndex(where: { $0.attachment?.hook == hook }) {
                 table.chains[position].rules.insert(jump, at: 0)
             } else {
-                table.chains.append(Chain(ChainName(hook.rawValue), rules: [jump],
-                                          attachment: BaseChainAttachment(hook: hook, priority: ChainPriority(.filter))))
+                let rank = Hook.allCases.firstIndex(of: hook)!
+                let position = table.chains.firstIndex {
+                    guard let other = $0.attachment?.hook else { return true }
+                    return Hook.allCases.firstIndex(of: other)! > rank
+                } ?? table.chains.count
+                table.chains.insert(Chain(ChainName(hook.rawValue), rules: [jump],
+                                          attachment: BaseChainAttachment(hook: hook, priority: ChainPriority(.filter))),
+                                    at: position)
             }
         }
         ruleset.tables[tableIndex] = table

@@ -12,6 +12,8 @@ struct PolicyRuleBuilder {
     /// Shared chains made on demand (address groups, ipBlocks with exceptions), by name.
     private var sharedChains: [ChainName: Chain] = [:]
     private var sharedOrder: [ChainName] = []
+    /// What each chain and allowing rule stands for.
+    private(set) var provenance = ProvenanceSegment()
 
     init(plan: PolicyPlan, allowMark: MarkValue) {
         self.plan = plan
@@ -37,18 +39,18 @@ struct PolicyRuleBuilder {
         var chains: [Chain] = []
         let established = Rule([.comment("replies and related packets of allowed connections"),
                                 .conntrackState([.related, .established])], .return)
-        let machinery = Provenance.networkPolicy(nil)
+        let machinery = provenance.record(.networkPolicy(nil))
         chains.append(Chain(PolicyChains.forward, rules: [
             established,
             Rule([], .jump(PolicyChains.egressPods)),
             Rule([], .jump(PolicyChains.ingressPods)),
-        ], provenance: machinery))
+        ], provenanceID: machinery))
         chains.append(Chain(PolicyChains.input, rules: [established, Rule([], .jump(PolicyChains.egressPods))],
-                            provenance: machinery))
+                            provenanceID: machinery))
         chains.append(dispatchChain(PolicyChains.egressPods, plan.egress, type: .egress))
         chains.append(dispatchChain(PolicyChains.ingressPods, plan.ingress, type: .ingress))
         chains.append(Chain(PolicyChains.allow, rules: [Rule([], .setMark(.set(allowMark, mask: allowMark)))],
-                            provenance: machinery))
+                            provenanceID: machinery))
         for type in [PolicyType.egress, .ingress] {
             for isolated in plan.isolated(type) {
                 chains.append(podChain(isolated, type: type, skipping: allowsNothing))
@@ -60,18 +62,18 @@ struct PolicyRuleBuilder {
     }
 
     /// One rule per isolated pod, sending its new connections to the pod's chain.
-    private func dispatchChain(_ name: ChainName, _ pods: [PolicyPlan.IsolatedPod], type: PolicyType) -> Chain {
+    private mutating func dispatchChain(_ name: ChainName, _ pods: [PolicyPlan.IsolatedPod], type: PolicyType) -> Chain {
         Chain(name, rules: pods.map { isolated in
             let address = AddressMatch.host(isolated.pod.address)
             let match: Match = type == .egress ? .source(address) : .destination(address)
             return Rule([.comment(Comment(isolated.pod.key, type == .egress ? " egress" : " ingress")), match],
                         .jump(PolicyChains.pod(isolated.pod.key, type)))
-        }, provenance: .networkPolicy(nil))
+        }, provenanceID: provenance.record(.networkPolicy(nil)))
     }
 
     /// A pod's chain: its own traffic to itself passes; otherwise the union of the policies
     /// selecting it decides, and nothing allowed means DROP.
-    private func podChain(_ isolated: PolicyPlan.IsolatedPod, type: PolicyType, skipping empty: Set<ChainName>) -> Chain {
+    private mutating func podChain(_ isolated: PolicyPlan.IsolatedPod, type: PolicyType, skipping empty: Set<ChainName>) -> Chain {
         let key = isolated.pod.key
         let itself = AddressMatch.host(isolated.pod.address)
         var rules: [Rule] = [
@@ -87,7 +89,7 @@ struct PolicyRuleBuilder {
         let direction = type == .egress ? "egress" : "ingress"
         rules.append(Rule([.comment(Comment(key, ": no \(direction) policy allows this connection"))], .drop))
         return Chain(PolicyChains.pod(key, type), rules: rules,
-                     provenance: .networkPolicy(PolicySource(key: key, isPod: true, isEgress: type == .egress)))
+                     provenanceID: provenance.record(.networkPolicy(PolicySource(key: key, isPod: true, isEgress: type == .egress))))
     }
 
     /// A policy's chain for one direction: a rule per (rule, port, peer) that allows.
@@ -97,15 +99,17 @@ struct PolicyRuleBuilder {
         var output: [Rule] = []
         for allow in rules.allows {
             let comment = Match.comment(Comment(rules.policy.key, " \(label)[\(allow.ruleIndex)]"))
-            let source = PolicySource(key: rules.policy.key, isPod: false, isEgress: type == .egress, ruleIndex: allow.ruleIndex)
+            let source = provenance.record(.networkPolicy(PolicySource(
+                key: rules.policy.key, isPod: false, isEgress: type == .egress, ruleIndex: allow.ruleIndex)))
             output += allowRules(comment: comment, allow, type: type).map { rule in
                 var rule = rule
-                rule.provenance = .networkPolicy(source)
+                rule.provenanceID = source
                 return rule
             }
         }
         return Chain(PolicyChains.policy(rules.policy), rules: output,
-                     provenance: .networkPolicy(PolicySource(key: rules.policy.key, isPod: false, isEgress: type == .egress)))
+                     provenanceID: provenance.record(.networkPolicy(PolicySource(key: rules.policy.key, isPod: false,
+                                                                                 isEgress: type == .egress))))
     }
 
     /// The rules allowing one (port, peer) pair.
@@ -173,7 +177,7 @@ struct PolicyRuleBuilder {
             sharedChains[name] = Chain(name, rules: members.map { member in
                 let match: Match = direction == .destination ? .destination(.host(member.address)) : .source(.host(member.address))
                 return Rule([.comment(Comment(member.key)), match], .goto(PolicyChains.allow))
-            }, provenance: .networkPolicy(nil))
+            }, provenanceID: provenance.record(.networkPolicy(nil)))
             sharedOrder.append(name)
         }
         return name
@@ -189,7 +193,7 @@ struct PolicyRuleBuilder {
                 return Rule([.comment(Comment("except ", except.description)), match], .return)
             }
             rules.append(Rule([], .goto(PolicyChains.allow)))
-            sharedChains[name] = Chain(name, rules: rules, provenance: .networkPolicy(nil))
+            sharedChains[name] = Chain(name, rules: rules, provenanceID: provenance.record(.networkPolicy(nil)))
             sharedOrder.append(name)
         }
         return name

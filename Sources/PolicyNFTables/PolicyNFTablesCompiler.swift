@@ -35,11 +35,20 @@ public struct PolicyNFTablesCompiler: Sendable {
         guard !plan.isEmpty else { return nil }
         typealias Names = PolicyNFTNames
         var sets = PeerSets(family: family)
+        // Every chain of the table is PacketPath's policy machinery; pod and policy chains and
+        // the allowing rules also say which pod, policy and rule.
+        var provenance = ProvenanceSegment()
+        let machinery = provenance.record(.networkPolicy(nil))
         var policyChains: [Chain] = []
         // Policies allowing nothing in this family isolate, but need no chain to jump to.
         var allowsNothing: Set<ChainName> = []
         for rules in plan.policies {
-            let chain = Chain(Names.policy(rules.policy), rules: rules.allows.flatMap { allowRules($0, rules.policy, &sets) })
+            let isEgress = rules.policy.type == .egress
+            let chain = Chain(Names.policy(rules.policy), rules: rules.allows.flatMap { allow in
+                let rule = provenance.record(.networkPolicy(PolicySource(key: rules.policy.key, isPod: false, isEgress: isEgress,
+                                                                           ruleIndex: allow.ruleIndex)))
+                return allowRules(allow, rules.policy, &sets).map { Rule($0.matches, $0.verdict, provenanceID: rule) }
+            }, provenanceID: provenance.record(.networkPolicy(PolicySource(key: rules.policy.key, isPod: false, isEgress: isEgress))))
             if chain.rules.isEmpty { allowsNothing.insert(chain.name) } else { policyChains.append(chain) }
         }
 
@@ -47,7 +56,7 @@ public struct PolicyNFTablesCompiler: Sendable {
                                 .comment("replies and related packets of allowed connections")], .accept)
         func base(_ name: ChainName, _ hook: Hook, _ priority: ChainPriority, _ field: PacketField, _ map: ChainName) -> Chain {
             Chain(name, rules: [established, Rule([], .verdictMap(fields: [field], map: map))],
-                  attachment: BaseChainAttachment(hook: hook, priority: priority, type: .filter))
+                  attachment: BaseChainAttachment(hook: hook, priority: priority, type: .filter), provenanceID: machinery)
         }
         var chains = [
             base(Names.forwardEgress, .forward, Names.egressPriority, .sourceAddress, Names.egressPods),
@@ -57,7 +66,12 @@ public struct PolicyNFTablesCompiler: Sendable {
         var maps: [VerdictMap] = []
         for (type, mapName) in [(PolicyType.egress, Names.egressPods), (.ingress, Names.ingressPods)] {
             let pods = plan.isolated(type)
-            chains += pods.map { podChain($0, type: type, skipping: allowsNothing) }
+            for isolated in pods {
+                var chain = podChain(isolated, type: type, skipping: allowsNothing)
+                chain.provenanceID = provenance.record(.networkPolicy(PolicySource(key: isolated.pod.key, isPod: true,
+                                                                                     isEgress: type == .egress)))
+                chains.append(chain)
+            }
             maps.append(VerdictMap(name: mapName, fields: [type == .egress ? .sourceAddress : .destinationAddress],
                                    keyTypes: [.address(family)], entries: pods.map { isolated in
                 VerdictMap.Entry(key: [.address(isolated.pod.address)], verdict: .goto(Names.pod(isolated.pod.key, type)),
@@ -66,7 +80,8 @@ public struct PolicyNFTablesCompiler: Sendable {
         }
         chains += policyChains
         return Table(Names.table, chains: chains, sets: sets.sets, maps: maps,
-                     family: family == .ipv4 ? .ip : .ip6, comment: Names.tableComment)
+                     family: family == .ipv4 ? .ip : .ip6, comment: Names.tableComment,
+                     provenances: ProvenanceStore([provenance]))
     }
 
     /// A pod's chain: its own traffic to itself passes; otherwise any selecting policy that

@@ -20,9 +20,8 @@ struct ChainOwner: Sendable {
     let role: ChainRole
 
     /// The owner a chain's provenance names; nil for chains no Service port owns.
-    init?(_ chain: Chain) {
-        guard let source = chain.provenance?.servicePort, let part = chain.provenance?.servicePortPart,
-              let role = ChainRole(part) else { return nil }
+    init?(_ chain: Chain, in table: Table) {
+        guard case .servicePort(let source, let part)? = table.provenance(of: chain), let role = ChainRole(part) else { return nil }
         name = source.name
         proto = source.l4Protocol ?? ParsedProvenance.protocolOf(chain.rules)
         self.role = role

@@ -1,8 +1,5 @@
-import KubeProxyIPTables
-import KubeProxyNFTables
 import NetworkAddresses
 import RuleModel
-import ServiceCompiler
 
 /// A way into a Service port: an address (ClusterIP, external IP, load-balancer IP) or any
 /// node address (NodePort), a protocol and a port.
@@ -52,28 +49,43 @@ enum TracePacketText {
     }
 }
 
-/// Finds the entry points a ruleset serves, from typed rules and kube-proxy's provenance:
-/// the nftables maps and sets (with element comments and chain names read by
-/// `KubeProxyNFTablesNaming`), or the iptables dispatch rules and their comments.
+/// Finds the entry points a ruleset serves from typed rules and map elements plus their
+/// provenance (the layouts set it; a dump gets it from `ParsedProvenance`): the rules of
+/// iptables' shared chains and the elements of the nftables maps that lead into Service ports.
 enum MigrationEntryPoints {
     static func find(_ ruleset: Ruleset) -> [MigrationEntryPoint] {
-        ruleset.tables.contains { $0.family != nil } ? nftables(ruleset) : iptables(ruleset)
-    }
-
-    private typealias Naming = KubeProxyNFTablesNaming
-
-    static func nftables(_ ruleset: Ruleset) -> [MigrationEntryPoint] {
         var found: [MigrationEntryPoint.Key: MigrationEntryPoint] = [:]
-        for table in ruleset.tables where table.name == Naming.table {
-            let clusterIPs = Set((table.sets.first { $0.name == Naming.clusterIPs }?.elements ?? []).compactMap { element -> IPAddress? in
-                if case .address(let address)? = element.key.first { return address }
-                return nil
-            })
+        func add(_ source: ServicePortSource, _ entryPoint: EntryPoint, address: IPAddress?, proto: L4Protocol?, port: UInt16?) {
+            guard let proto, let port, let kind = MigrationEntryPoint.Kind(entryPoint) else { return }
+            let nodePort = kind == .nodePort
+            guard nodePort || address != nil else { return }
+            let key = MigrationEntryPoint.Key(family: ruleset.family, proto: proto, address: nodePort ? nil : address, port: port)
+            // A precise kind wins over "external or load-balancer IP" (a filter rule's).
+            if let existing = found[key], existing.kind != .externalOrLoadBalancerIP { return }
+            found[key] = MigrationEntryPoint(key: key, servicePort: source.name, kind: kind)
+        }
+        for table in ParsedProvenance.attributed(ruleset).tables {
+            for chain in table.chains {
+                for rule in chain.rules {
+                    guard case .servicePort(let source, .entry(let entryPoint))? = table.provenance(rule.provenanceID) else { continue }
+                    var address: IPAddress? = nil
+                    var proto: L4Protocol? = nil
+                    var port: UInt16? = nil
+                    for match in rule.matches {
+                        switch match {
+                        case .destination(.host(let host), false): address = host
+                        case .destination(.prefix(let prefix), false) where prefix.isHost: address = prefix.address
+                        case .l4Protocol(let value): proto = value
+                        case .destinationPort(let range, false) where range.first == range.last: port = range.first
+                        default: break
+                        }
+                    }
+                    add(source, entryPoint, address: address, proto: proto, port: port)
+                }
+            }
             for map in table.maps {
-                let byAddress = [Naming.serviceIPs, Naming.noEndpointServices, Naming.firewallIPs].contains(map.name)
-                let byPort = [Naming.serviceNodePorts, Naming.noEndpointNodePorts].contains(map.name)
-                guard byAddress || byPort else { continue }
                 for entry in map.entries {
+                    guard case .servicePort(let source, .entry(let entryPoint))? = table.provenance(entry.provenanceID) else { continue }
                     var address: IPAddress? = nil
                     var proto: L4Protocol? = nil
                     var port: UInt16? = nil
@@ -85,59 +97,23 @@ enum MigrationEntryPoints {
                         case .prefix: break
                         }
                     }
-                    guard let proto, let port, byPort || address != nil else { continue }
-                    let target = entry.verdict.targetChains.first.flatMap(Naming.parse)
-                    guard let name = Naming.servicePort(inComment: entry.comment) ?? target?.servicePort else { continue }
-                    let kind: MigrationEntryPoint.Kind = byPort ? .nodePort
-                        : clusterIPs.contains(address!) ? .clusterIP : .externalOrLoadBalancerIP
-                    let key = MigrationEntryPoint.Key(family: ruleset.family, proto: proto, address: byPort ? nil : address, port: port)
-                    if found[key] == nil { found[key] = MigrationEntryPoint(key: key, servicePort: name, kind: kind) }
+                    add(source, entryPoint, address: address, proto: proto, port: port)
                 }
             }
         }
         return found.values.sorted()
     }
+}
 
-    static func iptables(_ ruleset: Ruleset) -> [MigrationEntryPoint] {
-        var found: [MigrationEntryPoint.Key: MigrationEntryPoint] = [:]
-        for table in ParsedProvenance.attributed(ruleset).tables {
-            for chain in table.chains {
-                for rule in chain.rules {
-                    // Which kind of address a rule serves is only in its comment.
-                    guard case .servicePort(let source, .entry)? = rule.provenance,
-                          let comment = rule.comment?.description else { continue }
-                    let name = source.name
-                    var address: IPAddress? = nil
-                    var proto: L4Protocol? = nil
-                    var port: UInt16? = nil
-                    var localDestination = false
-                    for match in rule.matches {
-                        switch match {
-                        case .destination(.host(let host), false): address = host
-                        case .destination(.prefix(let prefix), false) where prefix.isHost:
-                            address = prefix.address
-                        case .l4Protocol(let value): proto = value
-                        case .destinationPort(let range, false) where range.first == range.last: port = range.first
-                        case .addressType(.destination, .local, false): localDestination = true
-                        default: break
-                        }
-                    }
-                    guard let proto, let port else { continue }
-                    let kind: MigrationEntryPoint.Kind
-                    if let _ = address {
-                        kind = comment.hasSuffix(" cluster IP") ? .clusterIP : comment.hasSuffix(" external IP") ? .externalIP
-                            : comment.hasSuffix(" loadbalancer IP") ? .loadBalancerIP : .externalOrLoadBalancerIP
-                    } else if chain.name == KubeProxyChains.nodePorts || localDestination {
-                        kind = .nodePort
-                    } else {
-                        continue
-                    }
-                    let key = MigrationEntryPoint.Key(family: ruleset.family, proto: proto, address: address, port: port)
-                    if let existing = found[key], existing.kind != .externalOrLoadBalancerIP { continue }
-                    found[key] = MigrationEntryPoint(key: key, servicePort: name, kind: kind)
-                }
-            }
+extension MigrationEntryPoint.Kind {
+    /// The migration diff probes a health-check node port like a NodePort (on every node address).
+    init?(_ entryPoint: EntryPoint) {
+        switch entryPoint {
+        case .clusterIP: self = .clusterIP
+        case .externalIP: self = .externalIP
+        case .loadBalancerIP: self = .loadBalancerIP
+        case .externalOrLoadBalancerIP: self = .externalOrLoadBalancerIP
+        case .nodePort, .healthCheckNodePort: self = .nodePort
         }
-        return found.values.sorted()
     }
 }

@@ -11,10 +11,13 @@ struct ServicePortView {
     var chains: [ChainKey: Chain] = [:]
     /// Its KUBE-SEP chains.
     var endpointChains: [ChainKey: Chain] = [:]
+    /// Which of `chains` dispatch to endpoints (KUBE-SVC/SVL).
+    var dispatchChains: Set<ChainKey> = []
 
     mutating func take(_ chain: Chain, key: ChainKey, owner: ChainOwner) {
         proto = proto ?? owner.proto
         if owner.role == .endpoint { endpointChains[key] = chain } else { chains[key] = chain }
+        if owner.role.isDispatch { dispatchChains.insert(key) }
     }
 
     mutating func take(_ rule: Rule, key: ChainKey) {
@@ -57,7 +60,7 @@ struct RulesetView {
             for chain in table.chains {
                 let key = ChainKey(table: table.name, chain: chain.name)
                 if chain.isBase && !chain.rules.isEmpty { tablesWithBaseRules.insert(table.name) }
-                if let owner = ChainOwner(chain) {
+                if let owner = ChainOwner(chain, in: table) {
                     // Changed in place: a copy taken out of the dictionary would copy its chains.
                     servicePorts[owner.name, default: ServicePortView(name: owner.name)].take(chain, key: key, owner: owner)
                     if owner.role == .endpoint {
@@ -68,7 +71,7 @@ struct RulesetView {
                 var node = NodeChain(rules: [], policyAccepts: chain.attachment?.policyAccepts)
                 for rule in chain.rules {
                     // Rules of unidentified service chains stay with their chain.
-                    if case .servicePort(let source, .entry)? = rule.provenance {
+                    if case .servicePort(let source, .entry)? = table.provenance(rule.provenanceID) {
                         entryChains.insert(key)
                         servicePorts[source.name, default: ServicePortView(name: source.name)].take(rule, key: key)
                     } else {

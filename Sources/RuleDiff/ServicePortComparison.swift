@@ -27,7 +27,7 @@ struct ServicePortComparison {
         for key in view.sharedRules.keys.sorted() {
             for rule in view.sharedRules[key]! { diff.entryPoints.append(EntryPointText.describe(rule, in: key, family: family)) }
         }
-        for (key, chain) in view.chains.sorted(by: { $0.key < $1.key }) where chain.provenance?.servicePortPart?.isDispatch == true {
+        for (key, chain) in view.chains.sorted(by: { $0.key < $1.key }) where view.dispatchChains.contains(key) {
             diff.endpoints += shares(of: Dispatch(chain, table: key.table, family: family, endpointOfChain: side.endpointOfChain),
                                      chain: chain.name)
         }
@@ -55,7 +55,7 @@ struct ServicePortComparison {
         for key in Set(left.chains.keys).union(right.chains.keys).sorted() {
             switch (left.chains[key], right.chains[key]) {
             case (let l?, let r?):
-                if l.provenance?.servicePortPart?.isDispatch == true {
+                if left.dispatchChains.contains(key) {
                     compareDispatch(l, r, key: key, endpointsOnBothSides: Set(leftEndpoints.keys).intersection(rightEndpoints.keys),
                                     into: &diff)
                 } else if let change = ruleDiff(l.rules, r.rules, key: key) {
@@ -92,7 +92,7 @@ struct ServicePortComparison {
         guard !endpoints.isEmpty else { return [] }
         var result: [EndpointShare] = []
         var placed = Set<String>()
-        for (key, chain) in view.chains.sorted(by: { $0.key < $1.key }) where chain.provenance?.servicePortPart?.isDispatch == true {
+        for (key, chain) in view.chains.sorted(by: { $0.key < $1.key }) where view.dispatchChains.contains(key) {
             let found = shares(of: Dispatch(chain, table: key.table, family: family, endpointOfChain: side.endpointOfChain),
                                chain: chain.name, only: endpoints)
             placed.formUnion(found.map(\.endpoint))

@@ -37,21 +37,22 @@ public struct BaseChainAttachment: Sendable, Hashable {
 /// regular chains only through jumps.
 public struct Chain: Sendable, Hashable {
     public var name: ChainName
+    /// What the chain was laid out for, and so each of its rules that has none of its own: an
+    /// entry of its table's `ProvenanceStore` (`Table.provenance(of:)`); none in dumps and for
+    /// chains no Service port or policy owns. Declared right after the name, whose padding it fills.
+    public var provenanceID: ProvenanceID
     public var rules: [Rule]
     public var attachment: BaseChainAttachment?
     /// nftables chain comment (iptables chains have none).
     public var comment: String?
-    /// What the chain was laid out for (`Provenance`), and so each of its rules that has
-    /// none of its own; nil in dumps and for chains no Service port or policy owns.
-    public var provenance: Provenance?
 
     public init(_ name: ChainName, rules: [Rule] = [], attachment: BaseChainAttachment? = nil, comment: String? = nil,
-                provenance: Provenance? = nil) {
+                provenanceID: ProvenanceID = .none) {
         self.name = name
+        self.provenanceID = provenanceID
         self.rules = rules
         self.attachment = attachment
         self.comment = comment
-        self.provenance = provenance
     }
 
     /// Provenance is left out, as for rules.
@@ -64,11 +65,6 @@ public struct Chain: Sendable, Hashable {
         hasher.combine(rules)
         hasher.combine(attachment)
         hasher.combine(comment)
-    }
-
-    /// What `rule` was laid out for: its own provenance, else the chain's.
-    public func provenance(of rule: Rule) -> Provenance? {
-        rule.provenance ?? provenance
     }
 
     public var isBase: Bool { attachment != nil }

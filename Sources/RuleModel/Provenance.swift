@@ -1,7 +1,8 @@
 /// What a chain or rule was laid out for: a Service port (and which of its parts or
 /// endpoints), or NetworkPolicy. Layouts set it as they build; review tools read it instead of
 /// guessing from names or comments. Printers and encoders ignore it, and it never takes part in
-/// comparing rules or chains (a dump read back has none).
+/// comparing rules or chains (a dump read back has none). Tables keep it (`ProvenanceStore`);
+/// rules, chains and map elements name it by a `ProvenanceID`.
 public enum Provenance: Sendable, Hashable {
     case servicePort(ServicePortSource, ServicePortPart)
     /// A NetworkPolicy chain or rule; nil for the policy layout's shared machinery (entry,
@@ -50,9 +51,10 @@ public final class ServicePortSource: Sendable, Hashable, CustomStringConvertibl
 
 /// Which part of a Service port's layout.
 public enum ServicePortPart: Sendable, Hashable {
-    /// A rule in a chain shared by every Service (cluster IP, external and load-balancer IPs,
-    /// node ports, filtering of ports without endpoints).
-    case entry
+    /// A rule in a chain shared by every Service, or an element of a shared map: how traffic
+    /// enters the port (cluster IP, external and load-balancer IPs, node ports), including
+    /// the filtering of entry points without endpoints.
+    case entry(EntryPoint)
     /// Dispatch to the endpoints the cluster traffic policy uses.
     case clusterDispatch
     /// Dispatch to the endpoints on this node (traffic policy Local).
@@ -66,6 +68,25 @@ public enum ServicePortPart: Sendable, Hashable {
     case endpoint(Int32)
 
     public var isDispatch: Bool { self == .clusterDispatch || self == .localDispatch }
+
+    /// The entry point, for a part that is one.
+    public var entryPoint: EntryPoint? {
+        if case .entry(let entryPoint) = self { return entryPoint }
+        return nil
+    }
+}
+
+/// A way into a Service port.
+public enum EntryPoint: String, Sendable, Hashable, CaseIterable {
+    case clusterIP = "ClusterIP"
+    case externalIP = "external IP"
+    case loadBalancerIP = "load-balancer IP"
+    /// kube-proxy's nftables mode keeps external and load-balancer IPs in one map without
+    /// saying which: what a dump of it read back can tell.
+    case externalOrLoadBalancerIP = "external or load-balancer IP"
+    case nodePort = "NodePort"
+    /// The health-check node port of a LoadBalancer with externalTrafficPolicy Local.
+    case healthCheckNodePort = "health-check node port"
 }
 
 /// A NetworkPolicy, or a pod it isolates, in one direction.

@@ -3,13 +3,14 @@
 public struct Rule: Sendable, Hashable {
     public var matches: [Match]
     public var verdict: Verdict?
-    /// What the rule was laid out for, when not its chain's (`Provenance`); nil in dumps.
-    public var provenance: Provenance?
+    /// What the rule was laid out for, when not its chain's: an entry of its table's
+    /// `ProvenanceStore` (`Table.provenance(of:in:)`); none in dumps.
+    public var provenanceID: ProvenanceID
 
-    public init(_ matches: [Match], _ verdict: Verdict?, provenance: Provenance? = nil) {
+    public init(_ matches: [Match], _ verdict: Verdict?, provenanceID: ProvenanceID = .none) {
         self.matches = matches
         self.verdict = verdict
-        self.provenance = provenance
+        self.provenanceID = provenanceID
     }
 
     /// What the rule does: provenance is left out, so a compiled rule equals its dump.

@@ -83,12 +83,27 @@ public struct VerdictMap: Sendable, Hashable {
     public struct Entry: Sendable, Hashable {
         public var key: [KeyComponent]
         public var verdict: Verdict
+        /// The Service port entry point the element is (`Table.provenance(_:)`), kept in the
+        /// verdict's padding; ignored by printers, encoders and equality.
+        public var provenanceID: ProvenanceID
         public var comment: String?
 
-        public init(key: [KeyComponent], verdict: Verdict, comment: String? = nil) {
+        public init(key: [KeyComponent], verdict: Verdict, comment: String? = nil, provenanceID: ProvenanceID = .none) {
             self.key = key
             self.verdict = verdict
+            self.provenanceID = provenanceID
             self.comment = comment
+        }
+
+        /// What the element does: provenance is left out, so a compiled element equals its dump.
+        public static func == (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.key == rhs.key && lhs.verdict == rhs.verdict && lhs.comment == rhs.comment
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(key)
+            hasher.combine(verdict)
+            hasher.combine(comment)
         }
     }
 

@@ -11,15 +11,33 @@ public struct Table: Sendable, Hashable {
     public var family: TableFamily?
     /// nftables table comment.
     public var comment: String?
+    /// What the provenance IDs of its chains, rules and map elements stand for.
+    public var provenances: ProvenanceStore
 
     public init(_ name: String, chains: [Chain] = [], sets: [NamedSet] = [], maps: [VerdictMap] = [],
-                family: TableFamily? = nil, comment: String? = nil) {
+                family: TableFamily? = nil, comment: String? = nil, provenances: ProvenanceStore = ProvenanceStore()) {
         self.name = name
         self.chains = chains
         self.sets = sets
         self.maps = maps
         self.family = family
         self.comment = comment
+        self.provenances = provenances
+    }
+
+    /// What the table holds: provenance is left out, so a compiled table equals its dump.
+    public static func == (lhs: Table, rhs: Table) -> Bool {
+        lhs.name == rhs.name && lhs.chains == rhs.chains && lhs.sets == rhs.sets && lhs.maps == rhs.maps
+            && lhs.family == rhs.family && lhs.comment == rhs.comment
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(chains)
+        hasher.combine(sets)
+        hasher.combine(maps)
+        hasher.combine(family)
+        hasher.combine(comment)
     }
 
     public func chain(named name: ChainName) -> Chain? {

@@ -17,7 +17,7 @@ public enum ChainHash {
     }
 
     /// The first 80 bits of `digest` as 16 base32 characters.
-    static func encode(_ digest: SHA256.Digest, into output: UnsafeMutableBufferPointer<UInt8>) {
+    package static func encode(_ digest: SHA256.Digest, into output: UnsafeMutableBufferPointer<UInt8>) {
         digest.withUnsafeBytes { bytes in
             // 10 bytes = two 40-bit groups of eight characters each.
             for group in 0..<2 {

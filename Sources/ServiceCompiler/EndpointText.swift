@@ -12,9 +12,9 @@ package struct EndpointText: Hashable, Comparable, CustomStringConvertible {
     static let inlineCapacity = 56
 
     /// The bytes in memory order, zero-padded.
-    private var memory: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
-    let count: Int
-    private let long: String?
+    @usableFromInline var memory: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
+    @usableFromInline let count: Int
+    @usableFromInline let long: String?
 
     init(address: String, port: Int, family: IPFamily) {
         var address = address
@@ -47,8 +47,9 @@ package struct EndpointText: Hashable, Comparable, CustomStringConvertible {
         }
     }
 
-    /// The bytes, valid inside `body` only.
-    package func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+    /// The bytes, valid inside `body` only. Inlinable: the iptables layout hashes 100,000 of
+    /// them into chain names, and the generic call across modules copied each.
+    @inlinable package func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         if var long {
             return try long.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
         }

@@ -4,8 +4,7 @@ import RuleModel
 
 /// Everything a backend needs to know about one Service port of one IP family, worked out
 /// before any rule is written (the iptables large-cluster decision needs the endpoint total of
-/// every port first). Backend-neutral apart from the iptables chain names, which only the
-/// iptables planner fills in.
+/// every port first). Backend-neutral: each layout names its own chains.
 public struct ServicePortPlan: Sendable {
     /// `namespace/name:port` (or `namespace/name` for an unnamed port): the key kube-proxy
     /// names chains after and prints in comments.
@@ -29,11 +28,6 @@ public struct ServicePortPlan: Sendable {
     public let internalPolicyLocal: Bool
     /// ClientIP session affinity timeout; nil without affinity.
     public let affinitySeconds: UInt32?
-
-    package let serviceChain: ChainName
-    package let localChain: ChainName
-    package let externalChain: ChainName
-    package let firewallChain: ChainName
 
     /// Every endpoint known for the port (deduplicated, sorted by endpoint string).
     public let endpoints: [EndpointPlan]
@@ -79,8 +73,6 @@ public struct EndpointPlan: Sendable {
     public let isServing: Bool
     public let isTerminating: Bool
     public let zoneHints: [String]?
-    /// The iptables SEP chain (only the iptables planner names it).
-    package let chain: ChainName
 
     /// `IP:PORT` or `[IP]:PORT` as kube-proxy spells the endpoint.
     public var endpoint: String { endpointString.description }

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import ClusterState
-import Crypto
 import Dispatch
 import NetworkAddresses
 import RuleModel
@@ -12,16 +11,12 @@ import RuleModel
 package struct ServicePortPlanner {
     let settings: NodeSettings
     let family: IPFamily
-    /// Whether to name the iptables chains (a SHA-256 per port and per endpoint, which other
-    /// backends would throw away).
-    let namesIPTablesChains: Bool
     /// Looked up once, not per port.
     private let nodeZone: String?
 
-    package init(settings: NodeSettings, family: IPFamily, namesIPTablesChains: Bool = true) {
+    package init(settings: NodeSettings, family: IPFamily) {
         self.settings = settings
         self.family = family
-        self.namesIPTablesChains = namesIPTablesChains
         nodeZone = settings.nodeLabels["topology.kubernetes.io/zone"]
     }
 
@@ -119,7 +114,6 @@ package struct ServicePortPlanner {
                       slices: UnsafeBufferPointer<EndpointSlice>, sliceIndices: [Int]) -> ServicePortPlan {
         let name = port.name.isEmpty ? serviceKey : serviceKey + ":" + port.name
         let l4 = L4Protocol(port.protocol)
-        let hash = namesIPTablesChains ? ChainHashInput.suffix(name, l4.rawValue, "") : nil
 
         let externalIPs = service.externalIPs.filter { $0.family == family }
         let vips = service.loadBalancerIngress.compactMap { ingress -> IPAddress? in
@@ -155,10 +149,6 @@ package struct ServicePortPlanner {
             sourceRanges: service.loadBalancerSourceRanges.filter { $0.family == family }.map(\.network),
             externalPolicyLocal: externalPolicyLocal, internalPolicyLocal: internalPolicyLocal,
             affinitySeconds: affinitySeconds,
-            serviceChain: hash?.chain("KUBE-SVC-") ?? ServicePortPlanner.unnamed,
-            localChain: hash?.chain("KUBE-SVL-") ?? ServicePortPlanner.unnamed,
-            externalChain: hash?.chain("KUBE-EXT-") ?? ServicePortPlanner.unnamed,
-            firewallChain: hash?.chain("KUBE-FW-") ?? ServicePortPlanner.unnamed,
             endpoints: endpoints,
             selection: EndpointSelection(endpoints: endpoints, usesClusterEndpoints: usesClusterEndpoints,
                                          usesLocalEndpoints: usesLocalEndpoints, topology: topology))
@@ -174,7 +164,6 @@ package struct ServicePortPlanner {
         // Most ports have a handful of endpoints: duplicates are found by scanning until a
         // dictionary pays off.
         var positionByText: [EndpointText: Int]? = nil
-        let hashPrefix = namesIPTablesChains ? HashPrefix(name, l4.rawValue) : nil
         for sliceIndex in sliceIndices {
             let slice = slices.baseAddress! + sliceIndex
             guard let slicePort = slice.pointee.ports.first(where: { $0.name == port.name && $0.protocol == port.protocol }),
@@ -200,8 +189,7 @@ package struct ServicePortPlanner {
                         endpointString: text, address: endpoint.pointee.address, port: UInt16(clamping: number),
                         isLocal: isLocal, isReady: conditions.isReady,
                         isServing: conditions.isServing, isTerminating: conditions.isTerminating,
-                        zoneHints: endpoint.pointee.zoneHints,
-                        chain: hashPrefix?.chain("KUBE-SEP-", endpoint: text) ?? ServicePortPlanner.unnamed)
+                        zoneHints: endpoint.pointee.zoneHints)
                     if let existing {
                         result[existing] = plan
                     } else {
@@ -218,17 +206,12 @@ package struct ServicePortPlanner {
     }
 }
 
-extension ServicePortPlanner {
-    /// The chain name plans carry when the iptables chains are not named.
-    static let unnamed = ChainName("")
-}
-
 /// Plans of every Service port of one family, for backends other than the iptables one.
 public enum ServicePortPlanning {
     /// Every Service port that gets rules, in kube-proxy's order (by `namespace/name`, then
     /// port name, as bytes), with its endpoints and their selection per traffic policy.
     public static func plans(_ state: ClusterState, settings: NodeSettings, family: IPFamily) -> [ServicePortPlan] {
-        let owned = ServicePortPlanner(settings: settings, family: family, namesIPTablesChains: false).plans(for: state)
+        let owned = ServicePortPlanner(settings: settings, family: family).plans(for: state)
         let buffer = owned.buffer
         let plans = [ServicePortPlan](unsafeUninitializedCapacity: buffer.count) { destination, initialized in
             _ = destination.moveInitialize(fromContentsOf: buffer)
@@ -318,78 +301,6 @@ extension L4Protocol {
         case .tcp: self = .tcp
         case .udp: self = .udp
         case .sctp: self = .sctp
-        }
-    }
-}
-
-/// The 16-character hash of a Service port's (or endpoint's) name parts, from which its
-/// chain names (one hash, several prefixes) are made.
-struct ChainHashInput {
-    private var suffix: (UInt64, UInt64)
-
-    /// The hash of `a + b + c`, joined on the stack and hashed in one update: each update
-    /// through the hasher costs more than copying a few dozen bytes.
-    static func suffix(_ a: String, _ b: String, _ c: String) -> ChainHashInput {
-        var (a, b, c) = (a, b, c)
-        return a.withUTF8 { a in
-            b.withUTF8 { b in
-                c.withUTF8 { c in
-                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: a.count + b.count + c.count) { joined in
-                        var end = joined.initialize(fromContentsOf: a)
-                        end = UnsafeMutableBufferPointer(rebasing: joined[end...]).initialize(fromContentsOf: b) + end
-                        _ = UnsafeMutableBufferPointer(rebasing: joined[end...]).initialize(fromContentsOf: c)
-                        return ChainHashInput(hashing: UnsafeRawBufferPointer(joined))
-                    }
-                }
-            }
-        }
-    }
-
-    init(hashing input: UnsafeRawBufferPointer) {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: input)
-        suffix = (0, 0)
-        let digest = hasher.finalize()
-        withUnsafeMutableBytes(of: &suffix) { raw in
-            ChainHash.encode(digest, into: raw.bindMemory(to: UInt8.self))
-        }
-    }
-
-    func chain(_ prefix: StaticString) -> ChainName {
-        var suffix = self.suffix
-        return withUnsafeBytes(of: &suffix) { raw in
-            // Base32 characters: packed without a check per byte.
-            ChainName(prefix: prefix, hashSuffix: raw.bindMemory(to: UInt8.self))
-        }
-    }
-}
-
-/// The start of every SEP chain's hash input for one Service port (its name and protocol),
-/// joined once per port rather than once per endpoint.
-struct HashPrefix {
-    private let bytes: [UInt8]
-
-    init(_ name: String, _ proto: String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(name.utf8.count + proto.utf8.count)
-        bytes += name.utf8
-        bytes += proto.utf8
-        self.bytes = bytes
-    }
-
-    /// `prefix` and the hash of the port's name, protocol and `endpoint`.
-    func chain(_ prefix: StaticString, endpoint: EndpointText) -> ChainName {
-        bytes.withUnsafeBufferPointer { head in
-            endpoint.withBytes { tail in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: head.count + tail.count) { joined in
-                    // Plain byte copies: the generic initializers cost more than the copying.
-                    if let start = joined.baseAddress {
-                        if let first = head.baseAddress { UnsafeMutableRawPointer(start).copyMemory(from: first, byteCount: head.count) }
-                        if let rest = tail.baseAddress { UnsafeMutableRawPointer(start + head.count).copyMemory(from: rest, byteCount: tail.count) }
-                    }
-                    return ChainHashInput(hashing: UnsafeRawBufferPointer(joined)).chain(prefix)
-                }
-            }
         }
     }
 }

@@ -58,14 +58,17 @@ import RuleModel
     /// What the NetworkPolicy compiler's chains look like to the tracer: ordinary filter chains,
     /// recognised by their provenance (not their names) only to name the verdict.
     @Test func policyVerdictHook() throws {
-        let policy = Provenance.networkPolicy(PolicySource(key: "x/a", isPod: true, isEgress: false))
-        let ruleset = forward([Rule([], .jump("POLICY-FORWARD"))], extra: [
+        var segment = ProvenanceSegment()
+        let machinery = segment.record(.networkPolicy(nil))
+        let policy = segment.record(.networkPolicy(PolicySource(key: "x/a", isPod: true, isEgress: false)))
+        var ruleset = forward([Rule([], .jump("POLICY-FORWARD"))])
+        ruleset.tables[0].append([
             Chain("POLICY-FORWARD", rules: [Rule([.destination(.host(IPAddress("10.0.0.9")!))], .jump("INGRESS-x-a"))],
-                  provenance: .networkPolicy(nil)),
+                  provenanceID: machinery),
             Chain("INGRESS-x-a", rules: [Rule([.l4Protocol(.tcp), .destinationPort(PortRange(81))], .accept), Rule([], .drop)],
-                  provenance: policy),
+                  provenanceID: policy),
             Chain("UNRELATED", rules: [Rule([], .drop)]),
-        ])
+        ], recordedIn: segment)
         let tracer = PacketTracer(ruleset: ruleset, environment: TraceEnvironment(interfaceAddresses: []))
         let denied = tracer.trace(packet)
         #expect(denied.outcomes.map(\.policy) == [.denied(chain: "INGRESS-x-a", rule: 2)])
@@ -75,7 +78,7 @@ import RuleModel
 
         // The same chains without provenance are just filter chains: a drop there is no policy's.
         var plain = ruleset
-        for index in plain.tables[0].chains.indices { plain.tables[0].chains[index].provenance = nil }
+        for index in plain.tables[0].chains.indices { plain.tables[0].setProvenance(nil, ofChainAt: index) }
         let unattributed = PacketTracer(ruleset: plain, environment: TraceEnvironment(interfaceAddresses: [])).trace(packet)
         #expect(unattributed.outcomes.map(\.policy) == [.notEvaluated])
     }

@@ -16,9 +16,4 @@ import Testing
         #expect(ChainHash.suffix(of: input) == suffix)
         #expect(ChainHash.chainName(prefix: "KUBE-SVC-", input: input).description == "KUBE-SVC-" + suffix)
     }
-
-    @Test func joinedInputHashesLikeTheConcatenation() {
-        let joined = ChainHashInput.suffix("prod/web:http", "tcp", "10.180.0.1:8080").chain("KUBE-SEP-")
-        #expect(joined.description == "KUBE-SEP-XRXALGZB3DWGUMTV")
-    }
 }

@@ -9,13 +9,14 @@ import RuleModel
         Array(lhs.utf8).lexicographicallyPrecedes(Array(rhs.utf8))
     }
 
-    /// A plan for `address:port`, its chain named after the text so that fields can be
+    /// A plan for `address:port`, its port field taken from the text so that fields can be
     /// checked to travel together.
     private static func endpoint(_ text: String) -> EndpointPlan {
         let colon = text.lastIndex(of: ":")!
         let endpointText = EndpointText(address: String(text[..<colon]), port: Int(text[text.index(after: colon)...])!, family: .ipv4)
-        return EndpointPlan(endpointString: endpointText, address: IPAddress("10.0.0.1")!, port: 80, isLocal: false, isReady: true,
-                            isServing: true, isTerminating: false, zoneHints: nil, chain: ChainName("KUBE-SEP-" + text))
+        return EndpointPlan(endpointString: endpointText, address: IPAddress("10.0.0.1")!,
+                            port: UInt16(text[text.index(after: colon)...])!, isLocal: false, isReady: true,
+                            isServing: true, isTerminating: false, zoneHints: nil)
     }
 
     @Test func endpointPlansSortByTheirStrings() {
@@ -28,7 +29,7 @@ import RuleModel
                 let sorted = EndpointPlan.sortedByEndpointString(texts.map(Self.endpoint))
                 #expect(sorted.map(\.endpointString.description) == texts.sorted(by: Self.byteOrder))
                 // Each plan travels with its own fields.
-                #expect(sorted.allSatisfy { $0.chain == ChainName("KUBE-SEP-" + $0.endpointString.description) })
+                #expect(sorted.allSatisfy { $0.endpointString.description.hasSuffix(":\($0.port)") })
             }
         }
     }
