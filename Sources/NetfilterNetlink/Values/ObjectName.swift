@@ -8,6 +8,21 @@ public struct ObjectName: Hashable, Sendable, Comparable, CustomStringConvertibl
         /// Bytes in memory order, zero padded.
         case inline(UInt64, UInt64, UInt64, UInt64)
         case long([UInt8])
+
+        /// A long name's bytes in one call: the derived hash feeds an array to the hasher a byte
+        /// at a time, and most of kube-proxy's nftables chain names are longer than 32 bytes.
+        func hash(into hasher: inout Hasher) {
+            switch self {
+            case .inline(let a, let b, let c, let d):
+                hasher.combine(a)
+                hasher.combine(b)
+                hasher.combine(c)
+                hasher.combine(d)
+            case .long(let bytes):
+                hasher.combine(bytes.count)
+                bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            }
+        }
     }
 
     let storage: Storage
