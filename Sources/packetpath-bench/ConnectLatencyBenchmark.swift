@@ -11,7 +11,9 @@ import PacketPath
 /// sequential TCP connects (fresh socket each, so NAT rules run for each) from the client:
 /// to the backend's address with no rules loaded (the direct path), then to the last
 /// Service's ClusterIP with the nftables layout applied natively, then with the iptables
-/// layout applied over netlink instead. Prints one line of `key=value` fields.
+/// layout applied over netlink instead, then the direct path again once both are removed.
+/// The direct figure pools both direct samples, so a machine that speeds up or slows down
+/// during the run moves it less. Prints one line of `key=value` fields.
 enum ConnectLatencyBenchmark {
     static let client = LabHostSpec(name: "client", address: IPAddress("198.51.100.10")!)
     static let backend = LabHostSpec(name: "backend", address: IPAddress("203.0.113.10")!)
@@ -30,16 +32,22 @@ enum ConnectLatencyBenchmark {
         defer { servers.stop() }
         let node = topology.node.namespace
 
-        func measure(_ destination: Endpoint4) throws -> (median: Double, failures: Int) {
+        func sample(_ destination: Endpoint4) throws -> SequentialConnects.Timings {
             _ = try SequentialConnects.run(from: clientHost, to: destination, count: 20)  // warm-up
-            let timings = try SequentialConnects.run(from: clientHost, to: destination, count: connects)
+            return try SequentialConnects.run(from: clientHost, to: destination, count: connects)
+        }
+        func median(_ timings: SequentialConnects.Timings, _ destination: Endpoint4) throws -> Double {
             guard let median = timings.median else { throw NamespaceError("no connection to \(destination) succeeded") }
-            return (median, timings.failures)
+            return median
+        }
+        func measure(_ destination: Endpoint4) throws -> (median: Double, failures: Int) {
+            let timings = try sample(destination)
+            return (try median(timings, destination), timings.failures)
         }
         let service = Endpoint4(lastClusterIP, port: 80)!
-        let direct = try measure(Endpoint4(backend.address, port: backendPort)!)
+        let directPath = Endpoint4(backend.address, port: backendPort)!
+        let directBefore = try sample(directPath)
         var line = "connect-latency services=\(services) connects=\(connects)"
-            + " direct_seconds=\(direct.median) direct_failures=\(direct.failures)"
 
         let nftReport = try NFTablesApplier().apply(Pipeline.compileNFTables(state, families: [.ipv4]), into: node)
         guard nftReport.outcome == .applied else { throw NamespaceError("the nftables apply did not apply: \(nftReport.outcome)") }
@@ -53,6 +61,14 @@ enum ConnectLatencyBenchmark {
         }
         let iptables = try measure(service)
         line += " iptables_seconds=\(iptables.median) iptables_failures=\(iptables.failures)"
+        _ = try NetfilterApplier().reset(node)
+
+        let directAfter = try sample(directPath)
+        var direct = directBefore
+        direct.seconds += directAfter.seconds
+        direct.failures += directAfter.failures
+        line += " direct_seconds=\(try median(direct, directPath)) direct_failures=\(direct.failures)"
+            + " direct_before_seconds=\(try median(directBefore, directPath)) direct_after_seconds=\(try median(directAfter, directPath))"
         return line
     }
 
