@@ -7,13 +7,9 @@ import Testing
 extension PrivilegedLabTests {
 @Suite struct ProbeTests {
     @Test func tcpUdpAndSctpConnectAndClosedPortsDoNot() throws {
-        let topology = try LabTopology(hosts: [
-            LabHostSpec(name: "client", address: IPAddress("10.244.1.10")!),
-            LabHostSpec(name: "server", address: IPAddress("10.244.2.10")!),
-        ])
-        defer { topology.teardown() }
-        let client = try #require(topology.host(named: "client"))
-        let server = try #require(topology.host(named: "server"))
+        let lab = try TwoHostLab()
+        defer { lab.topology.teardown() }
+        let (client, server) = (lab.client, lab.server)
         let servers = try LabServers([(server, [ServedPort(80, .tcp), ServedPort(80, .udp), ServedPort(80, .sctp)])])
         defer { servers.stop() }
 
@@ -43,10 +39,8 @@ extension PrivilegedLabTests.ProbeTests {
     /// ESTABLISHED in the node's conntrack, even with INVALID packets dropped: the checksums
     /// and verification tags are right.
     @Test func sctpThroughTheNodeIsEstablishedInConntrack() throws {
-        let topology = try LabTopology(hosts: [
-            LabHostSpec(name: "client", address: IPAddress("10.244.1.10")!),
-            LabHostSpec(name: "server", address: IPAddress("10.244.2.10")!),
-        ])
+        let lab = try TwoHostLab()
+        let (topology, client, server) = (lab.topology, lab.client, lab.server)
         defer { topology.teardown() }
         try RestoreTextInstaller("""
             *filter
@@ -57,10 +51,8 @@ extension PrivilegedLabTests.ProbeTests {
             COMMIT
 
             """).install(ClusterState(), into: topology.node.namespace)
-        let server = try #require(topology.host(named: "server"))
         let servers = try LabServers([(server, [ServedPort(80, .sctp), ServedPort(81, .sctp)])])
         defer { servers.stop() }
-        let client = try #require(topology.host(named: "client"))
         let results = try ProbeRunner(options: ProbeOptions(timeout: 0.5)).run([80, 81].map {
             ProbeRequest(from: client, to: Endpoint4(server.address, port: $0)!, protocol: .sctp)
         })

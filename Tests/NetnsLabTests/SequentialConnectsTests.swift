@@ -9,13 +9,9 @@ extension PrivilegedLabTests {
 /// count failures and time none. ROOT TEST (skipped without).
 @Suite struct SequentialConnectsTests {
     @Test func servedPortsAreTimedAndClosedOnesCountAsFailures() throws {
-        let topology = try LabTopology(hosts: [
-            LabHostSpec(name: "client", address: IPAddress("10.244.1.10")!),
-            LabHostSpec(name: "server", address: IPAddress("10.244.2.10")!),
-        ])
-        defer { topology.teardown() }
-        let client = try #require(topology.host(named: "client"))
-        let server = try #require(topology.host(named: "server"))
+        let lab = try TwoHostLab()
+        defer { lab.topology.teardown() }
+        let (client, server) = (lab.client, lab.server)
         let servers = try LabServers([(server, [ServedPort(80, .tcp)])])
         defer { servers.stop() }
 
