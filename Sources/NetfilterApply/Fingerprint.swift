@@ -1,4 +1,5 @@
 import IPTablesNFTEncoding
+import NetworkAddresses
 import NetfilterNetlink
 import RuleModel
 
@@ -18,20 +19,47 @@ enum Fingerprint {
     /// Walks the ruleset itself, not a validated `DesiredState`, so that an unchanged apply
     /// costs no more than encoding the rules once.
     static func compute(_ ruleset: Ruleset) throws -> Result {
-        var hasher = StableHasher()
         var digests: [[UInt64]] = []
-        hasher.combine(scheme)
-        hasher.combine(UInt32(NetfilterFamily(ruleset.family).rawValue))
         var encoder = IPTablesNFTEncoder(family: ruleset.family)
         var scratch: [Expression] = []
         scratch.reserveCapacity(16)
         for table in ruleset.tables {
-            hasher.combine(table.name)
             var tableDigests: [UInt64] = []
             tableDigests.reserveCapacity(table.chains.count)
             for chain in table.chains {
+                tableDigests.append(try digest(of: chain, table: table.name, family: ruleset.family, encoder: &encoder,
+                                               scratch: &scratch))
+            }
+            digests.append(tableDigests)
+        }
+        return Result(fingerprint: combine(ruleset, chainDigests: digests), chainDigests: digests)
+    }
+
+    /// The digest of a chain's encoded rules; `scratch` ends holding the last rule's expressions.
+    static func digest(of chain: Chain, table: String, family: IPFamily, encoder: inout IPTablesNFTEncoder,
+                       scratch: inout [Expression], _ each: (([Expression]) -> Void)? = nil) throws -> UInt64 {
+        var chainHasher = StableHasher()
+        for (index, rule) in chain.rules.enumerated() {
+            let compat = try RuleEncoding.encode(rule, index: index, chain: chain.name, table: table,
+                                                 family: family, encoder: &encoder, into: &scratch)
+            chainHasher.combine(compat.protocolNumber)
+            chainHasher.combine(scratch.count)
+            for expression in scratch { chainHasher.combine(expression) }
+            each?(scratch)
+        }
+        return chainHasher.value
+    }
+
+    /// The family's fingerprint from its chains' digests (by table and chain index): the
+    /// scheme, family, every table and chain name, base-chain spec and chain digest.
+    static func combine(_ ruleset: Ruleset, chainDigests: [[UInt64]]) -> String {
+        var hasher = StableHasher()
+        hasher.combine(scheme)
+        hasher.combine(UInt32(NetfilterFamily(ruleset.family).rawValue))
+        for (table, digests) in zip(ruleset.tables, chainDigests) {
+            hasher.combine(table.name)
+            for (chain, digest) in zip(table.chains, digests) {
                 hasher.combine(ObjectName(chain.name))
-                var chainHasher = StableHasher()
                 if let attachment = chain.attachment {
                     let base = IPTablesNFTLayout.baseChain(table: table.name, attachment: attachment)
                     hasher.combine(base.type)
@@ -41,21 +69,11 @@ enum Fingerprint {
                 } else {
                     hasher.combine(UInt64.max)
                 }
-                for (index, rule) in chain.rules.enumerated() {
-                    let compat = try RuleEncoding.encode(rule, index: index, chain: chain.name, table: table.name,
-                                                         family: ruleset.family, encoder: &encoder, into: &scratch)
-                    chainHasher.combine(compat.protocolNumber)
-                    chainHasher.combine(scratch.count)
-                    for expression in scratch { chainHasher.combine(expression) }
-                }
-                let digest = chainHasher.value
-                tableDigests.append(digest)
                 hasher.combine(digest)
                 hasher.combine(UInt64(0xc4a1))
             }
-            digests.append(tableDigests)
         }
-        return Result(fingerprint: hasher.hex, chainDigests: digests)
+        return hasher.hex
     }
 }
 

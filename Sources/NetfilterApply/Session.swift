@@ -21,13 +21,22 @@ struct Session {
         }
         report(.encoding(rules: rulesets.reduce(0) { $0 + $1.ruleCount }))
         let memory = options.memory
-        let fingerprints = try rulesets.map(Fingerprint.compute)
+        // Computed once, before anything is read unless a plan from the memory may spare them.
+        var fingerprints = memory?.committed == nil ? try rulesets.map(Fingerprint.compute) : nil
         var desired: DesiredState?
         let legacy = try connection.legacyTables()
         var result: ApplyReport
         do {
             result = try retrying {
-                try attempt(rulesets, &desired, fingerprints, connection)
+                let generation = try connection.generation()
+                switch try rememberedAttempt(rulesets, generation: generation, connection) {
+                case .done(let report): return report
+                case .retry: return nil
+                case .declined: break
+                }
+                let computed = try fingerprints ?? rulesets.map(Fingerprint.compute)
+                fingerprints = computed
+                return try attempt(rulesets, &desired, computed, generation: generation, connection)
             }
         } catch {
             // What the kernel holds is not known for sure any more (a refused batch, a lost reply).
@@ -64,8 +73,7 @@ struct Session {
 
     /// One read-plan-commit round; nil when the kernel changed under it and it must retry.
     private func attempt(_ rulesets: [Ruleset], _ validated: inout DesiredState?, _ fingerprints: [Fingerprint.Result],
-                         _ connection: KernelConnection) throws -> ApplyReport? {
-        let generation = try connection.generation()
+                         generation: UInt32, _ connection: KernelConnection) throws -> ApplyReport? {
         let tables = try Self.families.map { try connection.tables(family: $0) }
         let desiredIndex = Self.families.map { family in rulesets.firstIndex { NetfilterFamily($0.family) == family } }
         // Nothing committed since PacketPath's own last commit, which carried these
@@ -129,19 +137,61 @@ struct Session {
             return result
         }
         // Once committed, the kernel's digest sets hold exactly the desired digests of each
-        // family applied (gathered only for a memory: a full apply needs the space).
-        var recordedNow: [NetfilterFamily: [ChainDigests.Key: UInt64]] = [:]
-        if options.memory != nil {
-            for (family, (index, familyDigests)) in zip(Self.families, zip(desiredIndex, digests)) where index != nil {
-                recordedNow[family] = familyDigests.desired
-            }
+        // family applied: the memory keeps the rulesets and their digests.
+        var applied: [NetfilterFamily: ApplyMemory.AppliedFamily] = [:]
+        for (family, index) in zip(Self.families, desiredIndex) {
+            guard let index else { continue }
+            applied[family] = ApplyMemory.AppliedFamily(ruleset: rulesets[index], fingerprint: fingerprints[index])
         }
         // Freed before the batch is built: at 110,000 chains they are tens of megabytes.
         digests = []
         kernels = []
         guard let result = try commit(planner, generation: generation, connection: connection) else { return nil }
-        options.memory?.committed = ApplyMemory.Committed(generation: StateRecord.generation(after: generation), digests: recordedNow)
+        options.memory?.committed = ApplyMemory.Committed(generation: StateRecord.generation(after: generation), families: applied)
         return result
+    }
+
+    enum RememberedOutcome {
+        case done(ApplyReport)
+        /// The generation moved before the commit.
+        case retry
+        /// Not a change the memory can plan: plan from the kernel.
+        case declined
+    }
+
+    /// After PacketPath's own last commit (the generation proves no one else committed since),
+    /// the change planned from the typed rulesets it remembers (`RememberedPlan`): only the
+    /// changed chains are encoded and read.
+    private func rememberedAttempt(_ rulesets: [Ruleset], generation: UInt32,
+                                   _ connection: KernelConnection) throws -> RememberedOutcome {
+        guard !options.dryRun, !options.alwaysReadBack, let memory = options.memory,
+              let previous = memory.appliedFamilies(at: generation), !previous.isEmpty else { return .declined }
+        report(.readingKernel(chains: 0))
+        guard let plan = try RememberedPlan(previous: previous, desired: rulesets, generation: generation,
+                                            rules: { try connection.rules(of: $0) }) else { return .declined }
+        if plan.changes == 0 {
+            memory.committed = ApplyMemory.Committed(generation: generation, families: plan.families)
+            report(.unchanged)
+            return .done(ApplyReport(outcome: .unchangedSinceLastApply))
+        }
+        report(.sending(messages: plan.transaction.messageCount, bytes: 0))
+        let statistics: CommitStatistics
+        do {
+            statistics = try connection.commit(plan.transaction, generation: generation)
+        } catch NetfilterError.generationChanged {
+            return .retry
+        } catch NetfilterError.batchRejected(let failures, let lost) {
+            // Validated only now, to name the refused objects.
+            throw Rejection.describe(failures, repliesLost: lost, desired: try DesiredState(rulesets),
+                                     kernelObjects: plan.kernelObjects, connection: connection, transaction: plan.transaction)
+        }
+        report(.committed)
+        memory.committed = ApplyMemory.Committed(generation: StateRecord.generation(after: generation), families: plan.families)
+        var result = plan.report
+        result.messages = statistics.messages
+        result.bytes = statistics.bytes
+        result.operations = plan.transaction.counts
+        return .done(result)
     }
 
     private func commit(_ planner: Planner, generation: UInt32, connection: KernelConnection) throws -> ApplyReport? {

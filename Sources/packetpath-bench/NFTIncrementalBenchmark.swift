@@ -15,7 +15,9 @@ import RuleModel
 /// `nft -f` of the change as the dry run prints it (the stock tool's cost for the same objects),
 /// the applier that made the previous commit (it remembers the tables, as `apply --watch`
 /// does), and a fresh applier (one `packetpath apply` process: it reads the tables back).
-/// Times include encoding the desired tables. Prints one line of `key=value` fields.
+/// Times start with the compiled tables handed to the applier (compiling is not timed), so
+/// they include whatever encoding the applier does: all of it for a fresh applier, only the
+/// changed chains, sets and maps for the remembering one. Prints one line of `key=value` fields.
 enum NFTIncrementalBenchmark {
     static func run(services: Int) throws -> String {
         let state = SyntheticCluster.state(services: services)
@@ -52,7 +54,7 @@ enum NFTIncrementalBenchmark {
         Pipeline.compileNFTables(state, families: [.ipv4])
     }
 
-    /// One apply of `state`, timed from encoding the tables to the end of the commit.
+    /// One apply of `state`, timed from handing over its compiled tables to the end of the commit.
     static func timedApply(_ state: ClusterState, applier: NFTablesApplier,
                            into namespace: ScratchNamespace) throws -> IncrementalBenchmark.Step {
         let rulesets = rulesets(state)

@@ -46,7 +46,8 @@ public struct NFTablesApplier: Sendable {
 
     /// Applies into `namespace`, on a dedicated thread that enters it.
     public func apply(_ rulesets: [Ruleset], into namespace: NetworkNamespace) throws -> ApplyReport {
-        let programs = try Self.programs(rulesets)
+        // With typed tables remembered, only what changed is encoded (and so checked), later.
+        let programs = options.memory?.nftables?.rulesets == nil ? try Self.programs(rulesets) : nil
         if let reason = Privileges.missingReason { throw ApplyError.notPrivileged(reason) }
         do {
             let target = try namespace.identity()
@@ -70,14 +71,28 @@ public struct NFTablesApplier: Sendable {
     /// `apply(_:connection:)` of the rulesets' tables; a dry run's report then carries the
     /// change as `nft -f` text (`dryRunText`).
     public func apply(_ rulesets: [Ruleset], connection: KernelConnection) throws -> ApplyReport {
-        try apply(try Self.programs(rulesets), typed: rulesets, connection: connection)
+        let programs = options.memory?.nftables?.rulesets == nil ? try Self.programs(rulesets) : nil
+        return try apply(programs, typed: rulesets, connection: connection)
     }
 
-    private func apply(_ programs: [NFTablesProgram], typed: [Ruleset]?, connection: KernelConnection) throws -> ApplyReport {
+    /// `programs` nil: encoded from `typed` when a plan needs them whole.
+    private func apply(_ programs: [NFTablesProgram]?, typed: [Ruleset]?, connection: KernelConnection) throws -> ApplyReport {
         var steps: [NFTablesProgram.Step] = []
+        var programs = programs
         do {
             for _ in 0..<Self.attempts {
-                if let report = try attempt(programs, typed: typed, connection: connection, steps: &steps) { return report }
+                let generation = try connection.generation()
+                if let typed {
+                    switch try typedAttempt(typed, generation: generation, connection: connection, steps: &steps) {
+                    case .done(let report): return report
+                    case .retry: continue
+                    case .declined: break
+                    }
+                }
+                let encoded = try programs ?? Self.programs(typed ?? [])
+                programs = encoded
+                if let report = try attempt(encoded, typed: typed, generation: generation, connection: connection,
+                                            steps: &steps) { return report }
             }
             throw ApplyError.concurrentChanges(attempts: Self.attempts)
         } catch {
@@ -102,9 +117,8 @@ public struct NFTablesApplier: Sendable {
     static let attempts = 3
 
     /// One read-plan-commit round; nil when the generation moved before the commit.
-    private func attempt(_ programs: [NFTablesProgram], typed: [Ruleset]?, connection: KernelConnection,
+    private func attempt(_ programs: [NFTablesProgram], typed: [Ruleset]?, generation: UInt32, connection: KernelConnection,
                          steps: inout [NFTablesProgram.Step]) throws -> ApplyReport? {
-        let generation = try connection.generation()
         var existing: [TableInfo] = []
         // Every family counts: PacketPath's tables of a family the input leaves out must go.
         for family in Set(programs.map(\.family)).union([.ipv4, .ipv6]) { existing += try connection.tables(family: family) }
@@ -120,17 +134,17 @@ public struct NFTablesApplier: Sendable {
         }
         if unchanged && !stale && !options.alwaysReadBack && !options.dryRun,
            try NFTablesStaging.finished(programs, connection: connection) {
-            options.memory?.nftables = NFTablesRemembered(generation: generation, programs: programs)
+            options.memory?.nftables = NFTablesRemembered(generation: generation, programs: programs, rulesets: typed)
             return ApplyReport(outcome: .unchangedSinceLastApply)
         }
         // Tables PacketPath wrote are changed in place; the others are created (or replaced).
         // After PacketPath's own last commit, with no commit since, they are known unread.
-        let remembered = options.alwaysReadBack ? nil : options.memory?.nftablesTables(at: generation)
+        let remembered = try options.alwaysReadBack ? nil : options.memory?.nftablesTables(at: generation)?.tables()
         var current: [TableKey: NFTablesTableState] = [:]
         let known = KnownAnonymousSets(programs)
         for table in existing where NFTablesOwnership.isOwned(table)
             && programs.contains(where: { $0.family == table.family && $0.table == table.name }) {
-            current[TableKey(table.family, table.name)] = try remembered?.state(of: table)
+            current[TableKey(table.family, table.name)] = try remembered.flatMap { NFTablesRemembered.state(of: table, in: $0) }
                 ?? NFTablesReadBack.read(table, connection: connection, known: known)
         }
         options.progress?(.readingKernel(chains: current.values.reduce(0) { $0 + $1.chains.count }))
@@ -160,7 +174,7 @@ public struct NFTablesApplier: Sendable {
             return report
         }
         if planned.batch.transaction.isEmpty {
-            options.memory?.nftables = NFTablesRemembered(generation: generation, programs: programs)
+            options.memory?.nftables = NFTablesRemembered(generation: generation, programs: programs, rulesets: typed)
             return ApplyReport(outcome: .unchangedAfterReadBack)
         }
         options.progress?(.sending(messages: planned.batch.transaction.messageCount, bytes: 0))
@@ -180,10 +194,59 @@ public struct NFTablesApplier: Sendable {
         }
         options.progress?(.committed)
         options.memory?.nftables = NFTablesRemembered(
-            generation: NFTablesStaging.generation(after: split.transactionCount, from: generation), programs: programs)
+            generation: NFTablesStaging.generation(after: split.transactionCount, from: generation), programs: programs,
+            rulesets: typed)
         report.messages = statistics.messages
         report.bytes = statistics.bytes
         return report
+    }
+
+    enum TypedOutcome {
+        case done(ApplyReport)
+        /// The generation moved before the commit.
+        case retry
+        /// Not a change the remembered typed tables can plan: plan from the whole state.
+        case declined
+    }
+
+    /// After PacketPath's own last commit (the generation proves no one else committed since),
+    /// the change planned from the typed tables it remembers (`NFTablesTypedChange`): nothing
+    /// read back, and only what differs encoded.
+    private func typedAttempt(_ typed: [Ruleset], generation: UInt32, connection: KernelConnection,
+                              steps: inout [NFTablesProgram.Step]) throws -> TypedOutcome {
+        guard !options.dryRun, !options.alwaysReadBack, let memory = options.memory,
+              let previous = memory.nftablesTables(at: generation)?.rulesets else { return .declined }
+        let families = Set(((NFTablesTypedChange.tables(of: typed) ?? []) + (NFTablesTypedChange.tables(of: previous) ?? []))
+            .map(\.key.family)).union([.ipv4, .ipv6])
+        var existing: [TableInfo] = []
+        for family in families.sorted(by: { $0.rawValue < $1.rawValue }) { existing += try connection.tables(family: family) }
+        options.progress?(.readingKernel(chains: 0))
+        guard let planned = try NFTablesTypedChange.plan(previous: previous, desired: typed, existing: existing) else {
+            return .declined
+        }
+        if planned.batch.transaction.isEmpty {
+            memory.nftables = NFTablesRemembered(generation: generation, programs: nil, rulesets: typed)
+            options.progress?(.unchanged)
+            return .done(ApplyReport(outcome: .unchangedSinceLastApply))
+        }
+        steps = planned.batch.steps
+        options.progress?(.sending(messages: planned.batch.transaction.messageCount, bytes: 0))
+        let statistics: CommitStatistics
+        do {
+            statistics = try connection.commit(planned.batch.transaction, generation: generation)
+        } catch NetfilterError.generationChanged {
+            return .retry
+        }
+        options.progress?(.committed)
+        memory.nftables = NFTablesRemembered(generation: NFTablesStaging.generation(after: 1, from: generation), programs: nil,
+                                             rulesets: typed)
+        let changes = planned.changes
+        var report = ApplyReport(outcome: .applied, chainsCreated: changes.chainsCreated, chainsDeleted: changes.chainsDeleted,
+                                 rulesWritten: changes.rulesWritten, rulesDeleted: changes.rulesDeleted,
+                                 operations: planned.batch.transaction.counts)
+        report.messages = statistics.messages
+        report.bytes = statistics.bytes
+        return .done(report)
     }
 
     /// `reset(connection:)` in `namespace`, on a dedicated thread that enters it.

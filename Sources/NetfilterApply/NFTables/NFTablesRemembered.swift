@@ -1,12 +1,16 @@
 import NetfilterNetlink
 import NFTablesEncoding
+import RuleModel
 
-/// PacketPath's nftables tables as its own last commit left them, known from the programs it
-/// sent. While the ruleset generation is still the one that commit produced, nobody else has
+/// PacketPath's nftables tables as its own last commit left them, known from what it sent.
+/// While the ruleset generation is still the one that commit produced, nobody else has
 /// changed anything, so the next plan can start from this instead of dumping 110,000 chains
 /// and 10,000 maps back (at 10,000 Services) — the kernel is read only when someone else wrote.
 ///
-/// It holds what `NFTablesReadBack` would read, but for what the kernel itself decides: rule
+/// It keeps the typed tables committed (when the apply had them): the next change is then
+/// found by comparing typed chains, sets and maps (`NFTablesTypedChange`), and only what
+/// differs is encoded. The read-back's form (`tables()`) is derived only when a plan needs it;
+/// it holds what `NFTablesReadBack` would read, but for what the kernel itself decides: rule
 /// handles (the nftables plans never address a rule by handle), the numbers of anonymous sets
 /// (plans compare those by contents), and the elements of dynamic sets, which the data path
 /// adds and no plan touches.
@@ -18,17 +22,27 @@ struct NFTablesRemembered: Sendable {
 
     /// The generation PacketPath's commit produced.
     let generation: UInt32
-    let tables: [TableKey: Table]
+    /// The typed tables committed, when the apply was given them.
+    let rulesets: [Ruleset]?
+    /// Their encoding, when the apply made it (derived from `rulesets` otherwise).
+    private let programs: [NFTablesProgram]?
 
-    init(generation: UInt32, programs: [NFTablesProgram]) {
+    init(generation: UInt32, programs: [NFTablesProgram]?, rulesets: [Ruleset]?) {
         self.generation = generation
-        var tables: [TableKey: Table] = [:]
-        for program in programs { tables[TableKey(program.family, program.table)] = Self.expected(program) }
-        self.tables = tables
+        self.programs = programs
+        self.rulesets = rulesets
     }
 
-    /// The state of `table` (as just listed by the kernel), when this record covers it.
-    func state(of table: TableInfo) -> NFTablesTableState? {
+    /// Each table committed, in the read-back's form.
+    func tables() throws -> [TableKey: Table] {
+        let programs = try programs ?? NFTablesApplier.programs(rulesets ?? [])
+        var tables: [TableKey: Table] = [:]
+        for program in programs { tables[TableKey(program.family, program.table)] = Self.expected(program) }
+        return tables
+    }
+
+    /// The state of `table` (as just listed by the kernel), when `tables` covers it.
+    static func state(of table: TableInfo, in tables: [TableKey: Table]) -> NFTablesTableState? {
         guard let remembered = tables[TableKey(table.family, table.name)] else { return nil }
         return NFTablesTableState(table: table, chains: remembered.chains, sets: remembered.sets)
     }
