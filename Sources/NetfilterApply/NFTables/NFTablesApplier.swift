@@ -128,10 +128,10 @@ public struct NFTablesApplier: Sendable {
         let remembered = options.alwaysReadBack ? nil : options.memory?.nftablesTables(at: generation)
         var current: [TableKey: NFTablesTableState] = [:]
         let known = KnownAnonymousSets(programs)
-        for table in existing where NFTablesOwnership.isOwned(table)
-            && programs.contains(where: { $0.family == table.family && $0.table == table.name }) {
+        for table in existing where NFTablesOwnership.isOwned(table) {
+            guard let desired = programs.first(where: { $0.family == table.family && $0.table == table.name }) else { continue }
             current[TableKey(table.family, table.name)] = try remembered?.state(of: table)
-                ?? NFTablesReadBack.read(table, connection: connection, known: known)
+                ?? NFTablesReadBack.read(table, connection: connection, known: known, expectedChains: desired.chains.map(\.name))
         }
         options.progress?(.readingKernel(chains: current.values.reduce(0) { $0 + $1.chains.count }))
         // The guarded commit is the next one, so it produces the next generation.
