@@ -91,6 +91,7 @@ let package = Package(
             "ClusterState", "RuleModel", "ServiceCompiler", "KubeProxyIPTables", "PolicyCompiler", "PolicyIPTables", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
             "TextOutput", "CLinuxShims", "ServiceNames", "KubeProxyNFTables", "NFTText", "PolicyNFTables",
+            "NetfilterApply", "NFTablesEncoding",
         ]),
         // apply --watch: inotify on the inputs, re-decoding only the files that changed.
         .target(name: "ManifestWatch", dependencies: ["ClusterState", "NetfilterApply", "RuleModel"]),
@@ -142,7 +143,7 @@ let package = Package(
         ]),
         .testTarget(name: "NFTablesEncodingTests", dependencies: [
             "NFTablesEncoding", "NetfilterNetlink", "RuleModel", "NetworkAddresses", "NetworkNamespaces", "PacketPath",
-            "ClusterState", "TestSupport", "NetfilterApply",
+            "ClusterState", "TestSupport", "NetfilterApply", "NFTText",
         ]),
         .testTarget(name: "PipelineTests", dependencies: ["PacketPath", "ClusterState", "NetworkNamespaces", "packetpath", "TestSupport"]),
         .testTarget(name: "NetnsLabTests", dependencies: [

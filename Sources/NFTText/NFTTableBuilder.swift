@@ -69,38 +69,8 @@ struct NFTTableBuilder {
     }
 
     func table() -> Table {
-        var usedFields: [ChainName: [PacketField]] = [:]
-        for chain in chains {
-            for rule in chain.rules {
-                for match in rule.matches {
-                    switch match {
-                    case .inSet(let fields, let set, _), .updateSet(let fields, let set):
-                        if usedFields[set] == nil { usedFields[set] = fields }
-                    default: break
-                    }
-                }
-                if case .verdictMap(let fields, let map)? = rule.verdict, usedFields[map] == nil { usedFields[map] = fields }
-            }
-        }
-        var sets = self.sets
-        for index in sets.indices {
-            sets[index].fields = usedFields[sets[index].name] ?? Self.defaultFields(sets[index].keyTypes)
-        }
-        var maps = self.maps
-        for index in maps.indices {
-            maps[index].fields = usedFields[maps[index].name] ?? Self.defaultFields(maps[index].keyTypes)
-        }
-        return Table(name, chains: chains, sets: sets, maps: maps, family: family, comment: comment)
-    }
-
-    /// Destination fields: what an unused container would most plausibly be keyed on.
-    private static func defaultFields(_ types: [SetDataType]) -> [PacketField] {
-        types.map { type in
-            switch type {
-            case .ipv4Address, .ipv6Address: return .destinationAddress
-            case .inetProto: return .l4Protocol
-            case .inetService, .mark: return .destinationPort
-            }
-        }
+        var table = Table(name, chains: chains, sets: sets, maps: maps, family: family, comment: comment)
+        table.inferSetFields()
+        return table
     }
 }

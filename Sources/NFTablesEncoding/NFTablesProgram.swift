@@ -10,12 +10,23 @@ public struct NFTablesProgram: Sendable, Hashable {
         public var name: ObjectName
         public var base: BaseChainSpec?
         public var comment: String?
+
+        public init(name: ObjectName, base: BaseChainSpec?, comment: String?) {
+            self.name = name
+            self.base = base
+            self.comment = comment
+        }
     }
 
     /// A set or map and the elements it is created with.
     public struct SetDefinition: Sendable, Hashable {
         public var set: NetfilterSet
         public var elements: [SetElement]
+
+        public init(set: NetfilterSet, elements: [SetElement]) {
+            self.set = set
+            self.elements = elements
+        }
     }
 
     public struct Rule: Sendable, Hashable {
@@ -25,6 +36,13 @@ public struct NFTablesProgram: Sendable, Hashable {
         public var userData: [UInt8]?
         /// Anonymous sets and maps the rule refers to (by set ID); created just before it.
         public var anonymousSets: [SetDefinition]
+
+        public init(chain: ObjectName, expressions: [Expression], userData: [UInt8]?, anonymousSets: [SetDefinition]) {
+            self.chain = chain
+            self.expressions = expressions
+            self.userData = userData
+            self.anonymousSets = anonymousSets
+        }
     }
 
     public var family: NetfilterFamily
@@ -36,6 +54,17 @@ public struct NFTablesProgram: Sendable, Hashable {
     public var rules: [Rule]
     /// The first anonymous-set ID this program left unused.
     public var nextSetID: UInt32
+
+    public init(family: NetfilterFamily, table: ObjectName, tableComment: String?, chains: [Chain], sets: [SetDefinition],
+                rules: [Rule], nextSetID: UInt32) {
+        self.family = family
+        self.table = table
+        self.tableComment = tableComment
+        self.chains = chains
+        self.sets = sets
+        self.rules = rules
+        self.nextSetID = nextSetID
+    }
 
     public var ruleCount: Int { rules.count }
 }

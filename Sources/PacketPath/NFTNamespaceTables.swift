@@ -1,39 +1,43 @@
+import IPTablesNFTEncoding
+import NetfilterApply
+import NetfilterNetlink
 import NetworkAddresses
-import NetworkNamespaces
-import NFTText
+import NFTablesEncoding
 import RuleModel
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Reads kube-proxy's nftables tables (`ip kube-proxy`, `ip6 kube-proxy`) of a named
-/// namespace by running `nft list table` inside it and parsing the listing.
-///
-/// This is the simple route, not the final one: the text is what nft prints, parsed by
-/// `NFTParser`, rather than the kernel's objects read over netlink as the iptables-nft
-/// tables are; a native netlink read-back of nft tables is left to a later issue. If `nft`
-/// cannot be started the namespace is taken to hold no nft tables (a node in nftables mode
-/// has it: kube-proxy programs its table through it).
+/// Reads kube-proxy's nftables tables (`ip kube-proxy`, `ip6 kube-proxy`) of the namespace a
+/// connection is in over netlink — never as `nft list` text — and decodes them into the rule
+/// model (`NFTablesDecoder`), so no `nft` binary is needed to diff or trace a live node.
 enum NFTNamespaceTables {
-    static func rulesets(namespace name: String) throws -> [Ruleset] {
-        var rulesets: [Ruleset] = []
-        for family in ["ip", "ip6"] {
-            let output: HostCommand.Output
-            do {
-                output = try HostCommand.run(["ip", "netns", "exec", name, "nft", "list", "table", family, "kube-proxy"])
-            } catch {
-                return []
+    static let tableName: ObjectName = "kube-proxy"
+    static let attempts = 3
+
+    /// One ruleset per family that has the table.
+    static func rulesets(connection: KernelConnection) throws -> [Ruleset] {
+        for _ in 0..<attempts {
+            // Objects are read one request at a time; the generation tells whether anything
+            // committed in between, in which case the read may mix two states and is redone.
+            let before = try connection.generation()
+            var rulesets: [Ruleset] = []
+            for family in IPFamily.allCases {
+                let netfilterFamily = NetfilterFamily(family)
+                guard let info = try connection.tables(family: netfilterFamily).first(where: { $0.name == tableName }) else { continue }
+                let state: NFTablesTableState
+                do {
+                    state = try NFTablesReadBack.read(info, connection: connection)
+                } catch NetfilterError.request(_, let code) where code == ENOENT {
+                    rulesets = []
+                    break // a chain or set went away mid-read
+                }
+                rulesets.append(Ruleset(family: family, tables: [try NFTablesDecoder().table(from: state.program)]))
             }
-            guard output.status == 0 else {
-                // No such table: nothing of this family.
-                if output.stderr.contains("No such file or directory") { continue }
-                let reason = output.stderr.split(separator: "\n").first.map(String.init) ?? "exit status \(output.status)"
-                throw SideError("netns:\(name): nft list table \(family) kube-proxy failed: \(reason)")
-            }
-            do {
-                rulesets += try NFTParser(sourceName: "netns:\(name) \(family) kube-proxy").parse(output.stdout)
-            } catch {
-                throw SideError("\(error)")
-            }
+            guard try connection.generation() == before else { continue }
+            return rulesets
         }
-        return rulesets
+        throw ReadBackError.keptChanging(attempts: attempts)
     }
 
     /// The iptables-nft rulesets with the nft tables added to the family they belong to.

@@ -1,14 +1,16 @@
 import IPTablesNFTEncoding
+import NetfilterApply
+import NFTablesEncoding
 import NetfilterNetlink
 import NetworkNamespaces
 import RuleModel
 
 /// Reads a named namespace's `ip`/`ip6` `filter` and `nat` tables back over netlink, plus
-/// kube-proxy's nftables tables (`ip`/`ip6` `kube-proxy`, through `nft list`; see
-/// `NFTNamespaceTables`), and
-/// decodes their nf_tables expressions into the rule model (`IPTablesNFTReader`). Covers rules
-/// written by `packetpath apply`, iptables-restore, kube-proxy — anything in iptables-nft's
-/// encoding of what the model holds. Needs root (entering the namespace, reading nf_tables).
+/// kube-proxy's nftables tables (`ip`/`ip6` `kube-proxy`; see `NFTNamespaceTables`), and
+/// decodes their nf_tables expressions into the rule model (`IPTablesNFTReader`,
+/// `NFTablesDecoder`). Covers rules written by `packetpath apply`, iptables-restore,
+/// kube-proxy — anything in iptables-nft's or nft's encoding of what the model holds. Needs
+/// root (entering the namespace, reading nf_tables).
 ///
 /// A chain or rule the model cannot hold (a foreign rule with `-i eth0`, a native nft
 /// expression, a non-iptables base chain) makes the read fail, listing every such rule with
@@ -24,11 +26,13 @@ public struct NetlinkNamespaceReader: LiveRulesReader {
             throw SideError("netns:\(name): not a namespace name (as `ip netns list` shows them)")
         }
         do {
-            let iptables = try NetfilterSocket.withSocket(in: NetworkNamespace(name: name)) { socket in
-                try IPTablesNFTReader.rulesets(from: socket)
+            return try NetfilterSocket.withSocket(in: NetworkNamespace(name: name)) { socket in
+                NFTNamespaceTables.merged(try IPTablesNFTReader.rulesets(from: socket),
+                                          try NFTNamespaceTables.rulesets(connection: NetlinkConnection(socket)))
             }
-            return NFTNamespaceTables.merged(iptables, try NFTNamespaceTables.rulesets(namespace: name))
         } catch let error as ReadBackError {
+            throw SideError("netns:\(name): \(error)")
+        } catch let error as NFTablesDecodingError {
             throw SideError("netns:\(name): \(error)")
         } catch let error as NamespaceError {
             throw SideError("netns:\(name): \(error)")

@@ -6,7 +6,7 @@ import PacketPath
 
 /// `packetpath-bench nft-readback N`: N ClusterIP Services × 10 endpoints applied natively as
 /// kube-proxy's nftables layout into a fresh namespace, then its `ip kube-proxy` table read
-/// back over netlink as re-apply reads it (the desired anonymous sets known; median of 3)
+/// back over netlink as re-apply reads it (the desired anonymous sets and chains known; median of 3)
 /// against `nft list table ip kube-proxy` of the same namespace in the same run.
 enum NFTReadBackBenchmark {
     static func run(services: Int) throws -> String {
@@ -21,7 +21,8 @@ enum NFTReadBackBenchmark {
             let table = try connection.tables(family: .ipv4).first { $0.name == "kube-proxy" }!
             var chains = 0
             let seconds = try Measure.median(runs: 3) {
-                chains = try NFTablesReadBack.read(table, connection: connection, known: known).chains.count
+                chains = try NFTablesReadBack.read(table, connection: connection, known: known,
+                                                   expectedChains: programs[0].chains.map(\.name)).chains.count
             }
             return (seconds, chains)
         }

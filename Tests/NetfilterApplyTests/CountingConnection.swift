@@ -1,10 +1,12 @@
 import NetfilterApply
 import NetfilterNetlink
 
-/// A `KernelConnection` that forwards to another and records which sets' elements were dumped.
+/// A `KernelConnection` that forwards to another and records which sets' elements were dumped
+/// and how often every chain was listed.
 final class CountingConnection: KernelConnection {
     let inner: KernelConnection
     private(set) var dumpedSets: [ObjectName] = []
+    private(set) var chainListings = 0
 
     init(_ inner: KernelConnection) {
         self.inner = inner
@@ -12,7 +14,14 @@ final class CountingConnection: KernelConnection {
 
     func generation() throws -> UInt32 { try inner.generation() }
     func tables(family: NetfilterFamily) throws -> [TableInfo] { try inner.tables(family: family) }
-    func chains(family: NetfilterFamily) throws -> [ChainInfo] { try inner.chains(family: family) }
+    func chains(family: NetfilterFamily) throws -> [ChainInfo] {
+        chainListings += 1
+        return try inner.chains(family: family)
+    }
+
+    func chains(named names: [ObjectName], in table: TableKey) throws -> [ChainInfo?] {
+        try inner.chains(named: names, in: table)
+    }
     func rules(of chain: ChainKey) throws -> [RuleInfo] { try inner.rules(of: chain) }
     func sets(of table: TableKey) throws -> [NetfilterSet] { try inner.sets(of: table) }
 

@@ -75,4 +75,33 @@ struct NFTablesReadBackKernelTests {
             #expect(read.dumped.count == read.program.sets.count + read.program.rules.reduce(0) { $0 + $1.anonymousSets.count })
         }
     }
+
+    /// Chains read by name (the desired state's) give the full read's chains in the kernel's
+    /// order — also when the desired state names a chain the kernel lacks, and when the kernel
+    /// holds one the desired state does not name (the object count sends that read back to
+    /// listing every chain).
+    @Test func chainsReadByNameAsAFullRead() throws {
+        let base = try FakeFixtures.state("upstream-overall-scenario")
+        let smaller = try NFTablesIncrementalFakeTests.programs(base)
+        let larger = try NFTablesIncrementalFakeTests.programs(NFTablesIncrementalFakeTests.withOneMoreEndpoint(base))
+        #expect(Set(larger[0].chains.map(\.name)).isStrictSuperset(of: Set(smaller[0].chains.map(\.name))))
+        for (applied, expected, listings) in [(smaller, smaller, 0), (smaller, larger, 0), (larger, smaller, 1)] {
+            let scratch = try ScratchNamespace(tag: "nftrn")
+            defer { scratch.remove() }
+            try NetfilterSocket.withSocket(in: scratch.namespace) { socket in
+                let connection = NetlinkConnection(socket)
+                _ = try NFTablesApplier().apply(applied, connection: connection)
+                for (program, names) in zip(applied, expected.map { $0.chains.map(\.name) }) {
+                    let table = try #require(try connection.tables(family: program.family).first { $0.name == program.table })
+                    #expect(table.objectCount != nil)
+                    let full = try NFTablesReadBack.read(table, connection: connection)
+                    let counting = CountingConnection(connection)
+                    let byName = try NFTablesReadBack.read(table, connection: counting, expectedChains: names)
+                    #expect(counting.chainListings == listings)
+                    #expect(byName.chains.map(\.info) == full.chains.map(\.info))
+                    #expect(Self.sortedElements(byName).chains == Self.sortedElements(full).chains)
+                }
+            }
+        }
+    }
 }

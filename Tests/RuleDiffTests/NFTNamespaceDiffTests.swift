@@ -32,4 +32,21 @@ struct NFTNamespaceDiffTests {
         #expect(drift.status == 1, "\(drift.stdout)\(drift.stderr)")
         #expect(drift.stdout.contains("Service ports that behave differently: prod/sticky:http"), "\(drift.stdout)")
     }
+
+    /// The table is read over netlink and decoded: a rule the model has no form for (another
+    /// tool's interface match) is not skipped — the diff refuses, naming chain and rule.
+    @Test func aRuleTheModelCannotHoldIsNamedNotSkipped() throws {
+        let name = "clusterip-1-endpoints"
+        let scratch = try ScratchNamespace(tag: "rvnfx")
+        defer { scratch.remove() }
+        let loaded = try scratch.exec(["nft", "-f", SharedCases.path(name, "kube-proxy.nft")])
+        try #require(loaded.status == 0, "\(loaded.stderr)")
+        let foreign = try scratch.exec(["nft", "insert", "rule", "ip", "kube-proxy", "services", "iifname", "eth9", "drop"])
+        try #require(foreign.status == 0, "\(foreign.stderr)")
+
+        let diff = try HostCommand.run([ProjectPaths.binary, "diff", SharedCases.path(name, "input.yaml"), "netns:\(scratch.name)"])
+        #expect(diff.status == 2, "\(diff.stdout)\(diff.stderr)")
+        #expect(diff.stderr.contains("table ip kube-proxy: 1 object cannot be read"), "\(diff.stderr)")
+        #expect(diff.stderr.contains("chain services rule 1:"), "\(diff.stderr)")
+    }
 }

@@ -61,8 +61,16 @@ public final class FakeKernel: KernelConnection {
 
     public func generation() throws -> UInt32 { state.generation }
 
+    /// With the kernel's object count: chains and named sets (not the anonymous ones).
     public func tables(family: NetfilterFamily) throws -> [TableInfo] {
-        state.tableOrder.filter { $0.family == family }.compactMap { state.tables[$0]?.info }
+        state.tableOrder.filter { $0.family == family }.compactMap { key in
+            state.tables[key].map { table in
+                let info = table.info
+                return TableInfo(family: info.family, name: info.name, handle: info.handle, flags: info.flags,
+                                 comment: info.comment, userData: info.userData,
+                                 objectCount: UInt32(table.chains.count + table.sets.values.filter { !$0.set.flags.contains(.anonymous) }.count))
+            }
+        }
     }
 
     public func chains(family: NetfilterFamily) throws -> [ChainInfo] {

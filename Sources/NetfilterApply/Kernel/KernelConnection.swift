@@ -9,6 +9,8 @@ public protocol KernelConnection: AnyObject {
     func tables(family: NetfilterFamily) throws -> [TableInfo]
     /// Every chain of every table of a family.
     func chains(family: NetfilterFamily) throws -> [ChainInfo]
+    /// The chains of `names` in one table, nil where it has none of that name.
+    func chains(named names: [ObjectName], in table: TableKey) throws -> [ChainInfo?]
     /// The rules of one chain, in order, with their handles.
     func rules(of chain: ChainKey) throws -> [RuleInfo]
     /// The sets and maps of one table, named and anonymous (`__set0`, `__map3`).
@@ -27,6 +29,12 @@ public protocol KernelConnection: AnyObject {
 
 extension KernelConnection {
     public func legacyTables() throws -> [LegacyIPTable] { [] }
+
+    public func chains(named names: [ObjectName], in table: TableKey) throws -> [ChainInfo?] {
+        var byName: [ObjectName: ChainInfo] = [:]
+        for chain in try chains(family: table.family) where chain.table == table.name { byName[chain.name] = chain }
+        return names.map { byName[$0] }
+    }
 }
 
 /// What a commit sent.

@@ -15,6 +15,11 @@ public final class NetlinkConnection: KernelConnection {
 
     public func chains(family: NetfilterFamily) throws -> [ChainInfo] { try socket.chains(family: family) }
 
+    /// Many single requests per `sendmsg`, no dump (`NetfilterSocket.chains(family:table:names:)`).
+    public func chains(named names: [ObjectName], in table: TableKey) throws -> [ChainInfo?] {
+        try socket.chains(family: table.family, table: table.name, names: names)
+    }
+
     public func rules(of chain: ChainKey) throws -> [RuleInfo] {
         try socket.rules(family: chain.family, table: chain.table.name, chain: chain.name)
     }

@@ -142,10 +142,10 @@ public struct NFTablesApplier: Sendable {
         let remembered = try options.alwaysReadBack ? nil : options.memory?.nftablesTables(at: generation)?.tables()
         var current: [TableKey: NFTablesTableState] = [:]
         let known = KnownAnonymousSets(programs)
-        for table in existing where NFTablesOwnership.isOwned(table)
-            && programs.contains(where: { $0.family == table.family && $0.table == table.name }) {
+        for table in existing where NFTablesOwnership.isOwned(table) {
+            guard let desired = programs.first(where: { $0.family == table.family && $0.table == table.name }) else { continue }
             current[TableKey(table.family, table.name)] = try remembered.flatMap { NFTablesRemembered.state(of: table, in: $0) }
-                ?? NFTablesReadBack.read(table, connection: connection, known: known)
+                ?? NFTablesReadBack.read(table, connection: connection, known: known, expectedChains: desired.chains.map(\.name))
         }
         options.progress?(.readingKernel(chains: current.values.reduce(0) { $0 + $1.chains.count }))
         // The guarded commit is the next one, so it produces the next generation.

@@ -36,8 +36,11 @@ public struct NFTablesTableState: Sendable {
 /// rules and per set's elements (a whole-table rule dump restarts its walk per reply buffer),
 /// except for anonymous sets that `known` vouches for by their recorded digest.
 public enum NFTablesReadBack {
+    /// `expectedChains`: the chains the table should hold (the desired state's). They are read
+    /// by name, and the table's object count shows whether it holds any other; only then is
+    /// every chain of the family listed.
     public static func read(_ table: TableInfo, connection: KernelConnection,
-                            known: KnownAnonymousSets = .none) throws -> NFTablesTableState {
+                            known: KnownAnonymousSets = .none, expectedChains: [ObjectName] = []) throws -> NFTablesTableState {
         let key = TableKey(table.family, table.name)
         var named: [NFTablesTableState.SetContents] = []
         var anonymous: [ObjectName: NFTablesTableState.SetContents] = [:]
@@ -51,7 +54,7 @@ public enum NFTablesReadBack {
             }
         }
         var chains: [NFTablesTableState.Chain] = []
-        for info in try connection.chains(family: table.family) where info.table == table.name {
+        for info in try chainInfos(table, connection: connection, expected: expectedChains, namedSets: named.count) {
             let rules = try connection.rules(of: ChainKey(key, info.name)).map { rule in
                 NFTablesTableState.Rule(handle: rule.handle, expressions: rule.expressions, userData: rule.userData,
                                         anonymousSets: AnonymousLookups.names(in: rule.expressions).compactMap { anonymous[$0] })
@@ -59,6 +62,21 @@ public enum NFTablesReadBack {
             chains.append(NFTablesTableState.Chain(info: info, rules: rules))
         }
         return NFTablesTableState(table: table, chains: chains, sets: named)
+    }
+
+    /// The table's chains in the kernel's order (creation order, which handles follow).
+    /// Listing them is a dump whose cost grows with the square of the family's chain count
+    /// (the kernel resumes it from the first chain for every reply buffer), so the expected
+    /// ones are asked for by name; that is the whole table when the chains found and the
+    /// named sets account for every object the kernel counts in it. (Linux 6.18 does not count
+    /// a set bound to a rule; a kernel that did would only make this fall back to listing.)
+    private static func chainInfos(_ table: TableInfo, connection: KernelConnection, expected: [ObjectName],
+                                   namedSets: Int) throws -> [ChainInfo] {
+        if !expected.isEmpty, let objects = table.objectCount {
+            let found = try connection.chains(named: expected, in: TableKey(table.family, table.name)).compactMap { $0 }
+            if found.count + namedSets == Int(objects) { return found.sorted { $0.handle < $1.handle } }
+        }
+        return try connection.chains(family: table.family).filter { $0.table == table.name }
     }
 }
 

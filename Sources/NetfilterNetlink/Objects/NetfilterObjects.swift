@@ -8,15 +8,32 @@ public struct TableInfo: Hashable, Sendable {
     public let comment: String?
     /// The whole user data (nft's comment and any other records).
     public let userData: [UInt8]?
+    /// How many objects the table held when it was read, as the kernel counts them (Linux
+    /// 6.18: chains, named sets and maps, stateful objects, flowtables — not the anonymous sets
+    /// bound to rules); nil when not known. A reading, not part of what the table is: equality
+    /// leaves it out.
+    public let objectCount: UInt32?
 
     public init(family: NetfilterFamily, name: ObjectName, handle: UInt64, flags: UInt32 = 0, comment: String? = nil,
-                userData: [UInt8]? = nil) {
+                userData: [UInt8]? = nil, objectCount: UInt32? = nil) {
         self.userData = userData
         self.family = family
         self.name = name
         self.handle = handle
         self.flags = flags
         self.comment = comment
+        self.objectCount = objectCount
+    }
+
+    public static func == (lhs: TableInfo, rhs: TableInfo) -> Bool {
+        (lhs.family, lhs.name, lhs.handle, lhs.flags, lhs.comment, lhs.userData)
+            == (rhs.family, rhs.name, rhs.handle, rhs.flags, rhs.comment, rhs.userData)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(family)
+        hasher.combine(name)
+        hasher.combine(handle)
     }
 }
 

@@ -155,6 +155,15 @@ public final class NetfilterSocket {
 
     // MARK: Requests and dumps
 
+    /// The messages of the next reply buffer; valid until the next receive.
+    func receive(operation: String) throws -> NetlinkReplies {
+        while true {
+            let received = mnl_socket_recvfrom(socket, receiveBuffer.baseAddress, receiveBuffer.count)
+            if received >= 0 { return NetlinkReplies(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<received])) }
+            if errno != EINTR { throw NetfilterError.system(operation: operation, errno: errno) }
+        }
+    }
+
     /// Sends one request and hands every reply message to `handle` until the request is done.
     func request(_ type: nf_tables_msg_types, family: NetfilterFamily, dump: Bool, operation: String,
                  payload: (UnsafeMutablePointer<nlmsghdr>) -> Void,
@@ -171,13 +180,7 @@ public final class NetfilterSocket {
         let sent = buffer.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, length) }
         guard sent >= 0 else { throw NetfilterError.system(operation: operation, errno: errno) }
         while true {
-            let received = mnl_socket_recvfrom(socket, receiveBuffer.baseAddress, receiveBuffer.count)
-            if received < 0 {
-                if errno == EINTR { continue }
-                throw NetfilterError.system(operation: operation, errno: errno)
-            }
-            for reply in NetlinkReplies(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<received]))
-            where reply.sequence == sequence {
+            for reply in try receive(operation: operation) where reply.sequence == sequence {
                 switch Int32(reply.type) {
                 case NLMSG_DONE:
                     return

@@ -84,10 +84,12 @@ extension NetfilterSocket {
                          name: ObjectName(cString: nftnl_table_get_str(table, UInt16(NFTNL_TABLE_NAME.rawValue))),
                          handle: nftnl_table_get_u64(table, UInt16(NFTNL_TABLE_HANDLE.rawValue)),
                          flags: nftnl_table_get_u32(table, UInt16(NFTNL_TABLE_FLAGS.rawValue)),
-                         comment: comment, userData: userData)
+                         comment: comment, userData: userData,
+                         objectCount: nftnl_table_is_set(table, UInt16(NFTNL_TABLE_USE.rawValue))
+                            ? nftnl_table_get_u32(table, UInt16(NFTNL_TABLE_USE.rawValue)) : nil)
     }
 
-    private static func chainInfo(_ chain: OpaquePointer, family: NetfilterFamily, table: ObjectName) -> ChainInfo {
+    static func chainInfo(_ chain: OpaquePointer, family: NetfilterFamily, table: ObjectName) -> ChainInfo {
         func isSet(_ attribute: nftnl_chain_attr) -> Bool { nftnl_chain_is_set(chain, UInt16(attribute.rawValue)) }
         var base: BaseChainSpec?
         if isSet(NFTNL_CHAIN_HOOKNUM), let hook = BaseChainSpec.Hook(rawValue: nftnl_chain_get_u32(chain, UInt16(NFTNL_CHAIN_HOOKNUM.rawValue))) {

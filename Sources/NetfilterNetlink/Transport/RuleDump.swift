@@ -7,6 +7,9 @@ import Glibc
 extension NetfilterSocket {
     /// The rules of one chain, in order, with their expressions. Read-back lists chain by chain:
     /// the kernel finds a named chain by hash, so the cost stays linear in the rule count.
+    /// Sending many chains' requests in one `sendmsg` does not help: a dump that returned data
+    /// ends only at the next read, so the requests behind it are refused with EBUSY (tried at
+    /// 10,000 Services: 21.9 s against 2.6 s one request at a time).
     public func rules(family: NetfilterFamily, table: ObjectName, chain: ObjectName) throws -> [RuleInfo] {
         var rules: [RuleInfo] = []
         try dumpRules(family: family, table: table, chain: chain,
