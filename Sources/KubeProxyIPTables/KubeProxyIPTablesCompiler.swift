@@ -63,7 +63,7 @@ public struct KubeProxyIPTablesCompiler: Sendable {
             let chainCount = planBuffer[lower..<upper].reduce(0) { $0 + 4 + $1.selection.reachableEndpoints.count }
             rules.natChains.reserveCapacity(chainCount + (run == 0 ? fixedNatChains.count : 0))
             // A provenance per chain, and about one per port for its entry rules.
-            rules.provenance.reserveCapacity(chainCount + (upper - lower))
+            rules.provenance.reserveCapacity(chainCount + (upper - lower), ports: upper - lower)
             // Plans are borrowed in place: the buffer's subscript copies one.
             for index in lower..<upper { emitter.emit((planBuffer.baseAddress! + index).pointee, into: &rules) }
             // Each run frees its own plans, in parallel.

@@ -12,10 +12,9 @@ struct PortChainNames {
     let firewall: ChainName
     private let endpointHash: HashPrefix
 
-    /// The name of an endpoint's chain no dispatch chain reaches (never emitted).
-    static let none = ChainName("")
-
-    init(_ plan: ServicePortPlan) {
+    /// Borrows the plan: an initializer owns its arguments, so passing the plan copied it
+    /// (a retain of each of its fields) for every port.
+    init(_ plan: borrowing ServicePortPlan) {
         let hash = ChainHashInput.suffix(plan.name, plan.l4Protocol.rawValue, "")
         service = hash.chain("KUBE-SVC-")
         local = hash.chain("KUBE-SVL-")
@@ -24,9 +23,11 @@ struct PortChainNames {
         endpointHash = HashPrefix(plan.name, plan.l4Protocol.rawValue)
     }
 
-    /// The KUBE-SEP chain of `endpoint`, read in place (copying a plan retains its fields).
-    func endpoint(_ endpoint: UnsafePointer<EndpointPlan>) -> ChainName {
-        endpoint.pointee.endpointString.withBytes { endpointHash.chain("KUBE-SEP-", endpoint: $0) }
+    /// The KUBE-SEP chain of endpoint `index` of `plan` (the plan this port's names are of).
+    func endpoint(_ index: Int, of plan: ServicePortPlan) -> ChainName {
+        if let bytes = plan.endpointBytes(index) { return endpointHash.chain("KUBE-SEP-", endpoint: bytes) }
+        var text = plan.endpoints[index].endpoint
+        return text.withUTF8 { endpointHash.chain("KUBE-SEP-", endpoint: UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -85,15 +86,25 @@ struct HashPrefix {
         self.bytes = bytes
     }
 
-    /// `prefix` and the hash of the port's name, protocol and `endpoint`.
+    /// `prefix` and the hash of the port's name, protocol and `endpoint`'s bytes.
+    func chain(_ prefix: StaticString, endpoint tail: EndpointBytes) -> ChainName {
+        chain(prefix, tailCount: tail.count) { tail.copy(to: $0) }
+    }
+
+    /// `prefix` and the hash of the port's name, protocol and `tail`.
     func chain(_ prefix: StaticString, endpoint tail: UnsafeRawBufferPointer) -> ChainName {
+        chain(prefix, tailCount: tail.count) { if let start = tail.baseAddress { $0.copyMemory(from: start, byteCount: tail.count) } }
+    }
+
+    /// The hash of the port's bytes joined on the stack with the `tailCount` bytes `writeTail` writes.
+    @inline(__always)
+    private func chain(_ prefix: StaticString, tailCount: Int, _ writeTail: (UnsafeMutableRawPointer) -> Void) -> ChainName {
         bytes.withUnsafeBufferPointer { head in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: head.count + tail.count) { joined in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: head.count + tailCount) { joined in
                 // Plain byte copies: the generic initializers cost more than the copying.
-                if let start = joined.baseAddress {
-                    if let first = head.baseAddress { UnsafeMutableRawPointer(start).copyMemory(from: first, byteCount: head.count) }
-                    if let rest = tail.baseAddress { UnsafeMutableRawPointer(start + head.count).copyMemory(from: rest, byteCount: tail.count) }
-                }
+                let start = UnsafeMutableRawPointer(joined.baseAddress!)
+                if let first = head.baseAddress { start.copyMemory(from: first, byteCount: head.count) }
+                writeTail(start + head.count)
                 return ChainHashInput(hashing: UnsafeRawBufferPointer(joined)).chain(prefix)
             }
         }

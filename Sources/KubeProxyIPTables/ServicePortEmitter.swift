@@ -47,10 +47,15 @@ struct SharedMatchLists {
     /// By protocol, in `L4Protocol.allCases` order.
     private var protocolOnly: [[Match]] = L4Protocol.allCases.map { [.l4Protocol($0)] }
 
-    mutating func statistic(oneIn k: Int) -> [Match] {
+    /// Inlined (the lists are made once, read for every dispatch rule).
+    @inline(__always) mutating func statistic(oneIn k: Int) -> [Match] {
+        if oneIn.count <= k { makeStatistics(upTo: k) }
+        return oneIn[k]
+    }
+
+    private mutating func makeStatistics(upTo k: Int) {
         // Indexed by k; slot 0, never asked for, holds 1/1.
         while oneIn.count <= k { oneIn.append([.statistic(.oneIn(max(oneIn.count, 1)))]) }
-        return oneIn[k]
     }
 
     func only(_ proto: L4Protocol) -> [Match] {
@@ -111,14 +116,14 @@ struct ServicePortEmitter {
         let clusterIPComment = Comment(name, " cluster IP")
         if hasInternalEndpoints {
             out.natServices.append(Rule(toService(clusterIPComment, plan.clusterIP), .jump(internalChain),
-                                        provenanceID: out.provenance.record(.servicePort(source, .entry(.clusterIP)))))
+                                        provenanceID: out.provenance.record(source, .entry(.clusterIP))))
         } else {
             out.filterServices.append(Rule(toService(internalFilter.0, plan.clusterIP), internalFilter.1,
-                                           provenanceID: out.provenance.record(.servicePort(source, .entry(.clusterIP)))))
+                                           provenanceID: out.provenance.record(source, .entry(.clusterIP))))
         }
 
         // 2. External IPs.
-        let externalEntry = plan.externalIPs.isEmpty ? ProvenanceID.none : out.provenance.record(.servicePort(source, .entry(.externalIP)))
+        let externalEntry = plan.externalIPs.isEmpty ? ProvenanceID.none : out.provenance.record(source, .entry(.externalIP))
         for externalIP in plan.externalIPs {
             if hasEndpoints {
                 out.natServices.append(Rule(toService(Comment(name, " external IP"), externalIP), .jump(chains.external),
@@ -132,7 +137,7 @@ struct ServicePortEmitter {
 
         // 3. Load-balancer IPs.
         let loadBalancerEntry = plan.loadBalancerVIPs.isEmpty ? ProvenanceID.none
-            : out.provenance.record(.servicePort(source, .entry(.loadBalancerIP)))
+            : out.provenance.record(source, .entry(.loadBalancerIP))
         for vip in plan.loadBalancerVIPs {
             if hasEndpoints {
                 out.natServices.append(Rule(toService(Comment(name, " loadbalancer IP"), vip), .jump(loadBalancerTarget),
@@ -153,7 +158,7 @@ struct ServicePortEmitter {
         // 5. NodePort.
         if plan.nodePort != 0 {
             let nodePort = Match.destinationPort(PortRange(plan.nodePort))
-            let nodePortEntry = out.provenance.record(.servicePort(source, .entry(.nodePort)))
+            let nodePortEntry = out.provenance.record(source, .entry(.nodePort))
             if hasEndpoints {
                 out.natNodePorts.append(Rule([.comment(Comment(name)), proto, nodePort], .jump(chains.external),
                                          provenanceID: nodePortEntry))
@@ -170,7 +175,7 @@ struct ServicePortEmitter {
             out.filterNodePorts.append(Rule(
                 [.comment(Comment(name, " health check node port")), .l4Protocol(.tcp),
                  .destinationPort(PortRange(plan.healthCheckNodePort))], .accept,
-                provenanceID: out.provenance.record(.servicePort(source, .entry(.healthCheckNodePort)))))
+                provenanceID: out.provenance.record(source, .entry(.healthCheckNodePort))))
         }
 
         // 7. Masquerade off-cluster clients of the cluster IP; it goes first in the internal
@@ -206,7 +211,7 @@ struct ServicePortEmitter {
                 rules.append(Rule([], .jump(externalPolicyChain)))
             }
             out.natChains.append(Chain(chains.external, rules: rules,
-                                       provenanceID: out.provenance.record(.servicePort(source, .external))))
+                                       provenanceID: out.provenance.record(source, .external)))
         }
 
         // 9. The load-balancer source-range firewall chain.
@@ -218,35 +223,19 @@ struct ServicePortEmitter {
             }
             rules.append(Rule([.comment(Comment("other traffic to ", name, " will be dropped by KUBE-PROXY-FIREWALL"))], nil))
             out.natChains.append(Chain(chains.firewall, rules: rules,
-                                       provenanceID: out.provenance.record(.servicePort(source, .firewall))))
+                                       provenanceID: out.provenance.record(source, .firewall)))
         }
 
-        // The SEP chain of every endpoint a dispatch chain can reach, by endpoint index.
-        var endpointChains = [ChainName](repeating: PortChainNames.none, count: plan.endpoints.count)
-        plan.endpoints.withUnsafeBufferPointer { endpoints in
-            for index in selection.reachableEndpoints { endpointChains[index] = chains.endpoint(endpoints.baseAddress! + index) }
-        }
-
-        // 10./11. Dispatch from the policy chains to the endpoints.
-        for (chain, endpoints, used, part) in [
-            (chains.service, selection.clusterEndpoints, usesClusterChain, ServicePortPart.clusterDispatch),
-            (chains.local, selection.localEndpoints, usesLocalChain, ServicePortPart.localDispatch),
-        ] {
-            let masquerade = chain == internalChain ? internalMasquerade : nil
-            guard used || masquerade != nil else { continue }
-            var rules: [Rule] = []
-            rules.reserveCapacity(1 + endpoints.count * (plan.affinitySeconds == nil ? 1 : 2))
-            if let masquerade { rules.append(masquerade) }
-            if used { appendDispatchRules(plan, endpoints, endpointChains, to: &rules, shared: &out.shared) }
-            out.natChains.append(Chain(chain, rules: rules, provenanceID: out.provenance.record(.servicePort(source, part))))
-        }
-
-        // 12. One chain per reachable endpoint: hairpin masquerade, then DNAT.
+        // 12. One chain per reachable endpoint: hairpin masquerade, then DNAT. Laid out before
+        //     the dispatch chains (the table sorts chains by name), which read the endpoints'
+        //     chain names from here: no per-port array of names.
         let sepComment = Match.comment(Comment(name))
+        let firstEndpointChain = out.natChains.count
         // Endpoints are read in place through a span (a closure here would copy the emitter).
         let endpointPlans = plan.endpoints.span
         for index in selection.reachableEndpoints {
             let endpoint = endpointPlans[index]
+            let chain = chains.endpoint(index, of: plan)
             var hairpin: [Match] = []
             var dnat: [Match]
             if largeClusterMode && plan.affinitySeconds == nil {
@@ -261,33 +250,58 @@ struct ServicePortEmitter {
                     dnat.append(sepComment)
                 }
                 hairpin.append(.source(.host(endpoint.address)))
-                if plan.affinitySeconds != nil { dnat.append(.recent(name: endpointChains[index], .set)) }
+                if plan.affinitySeconds != nil { dnat.append(.recent(name: chain, .set)) }
                 dnat.append(proto)
             }
-            let id = out.provenance.record(.servicePort(source, .endpoint(Int32(truncatingIfNeeded: index))))
-            out.natChains.append(Chain(endpointChains[index], rules: [
+            let id = out.provenance.record(source, .endpoint(Int32(truncatingIfNeeded: index)))
+            out.natChains.append(Chain(chain, rules: [
                 Rule(hairpin, markMasquerade),
                 Rule(dnat, .dnat(endpoint.address, port: endpoint.port)),
             ], provenanceID: id))
         }
+
+        // 10./11. Dispatch from the policy chains to the endpoints: a method called twice, not a
+        //     loop over an array of tuples (allocated per port, its elements copied generically).
+        let endpointChains = EndpointChains(selection.reachableEndpoints, at: firstEndpointChain)
+        appendDispatchChain(plan, chains.service, selection.clusterEndpoints, used: usesClusterChain, .clusterDispatch,
+                            masquerade: chains.service == internalChain ? internalMasquerade : nil,
+                            endpointChains, source, to: &out)
+        appendDispatchChain(plan, chains.local, selection.localEndpoints, used: usesLocalChain, .localDispatch,
+                            masquerade: chains.local == internalChain ? internalMasquerade : nil,
+                            endpointChains, source, to: &out)
+    }
+
+    /// A dispatch chain: the masquerade rule of the internal chain, then the endpoints';
+    /// left out when it would have neither.
+    private func appendDispatchChain(_ plan: ServicePortPlan, _ chain: ChainName, _ endpoints: [Int], used: Bool,
+                                     _ part: ServicePortPart, masquerade: Rule?, _ endpointChains: EndpointChains,
+                                     _ source: ServicePortSource, to out: inout ServicePortRules) {
+        guard used || masquerade != nil else { return }
+        var rules: [Rule] = []
+        rules.reserveCapacity(1 + endpoints.count * (plan.affinitySeconds == nil ? 1 : 2))
+        if let masquerade { rules.append(masquerade) }
+        if used { appendDispatchRules(plan, endpoints, endpointChains, to: &rules, out: &out) }
+        out.natChains.append(Chain(chain, rules: rules, provenanceID: out.provenance.record(source, part)))
     }
 
     /// Session-affinity checks first (when enabled), then one probability step per endpoint:
     /// endpoint i of n is taken with probability 1/(n-i), the last one unconditionally.
-    private func appendDispatchRules(_ plan: ServicePortPlan, _ endpoints: [Int], _ endpointChains: [ChainName],
-                                     to rules: inout [Rule], shared: inout SharedMatchLists) {
+    private func appendDispatchRules(_ plan: ServicePortPlan, _ endpoints: [Int], _ endpointChains: EndpointChains,
+                                     to rules: inout [Rule], out: inout ServicePortRules) {
+        var endpointChains = endpointChains
         if let seconds = plan.affinitySeconds {
             for index in endpoints {
-                let chain = endpointChains[index]
+                let chain = endpointChains.name(of: index, in: out.natChains)
                 rules.append(Rule(dispatchMatches(plan, index, .recent(name: chain, .check(seconds: seconds, reap: true))),
                                   .jump(chain)))
             }
+            endpointChains.rewind()
         }
         for (position, index) in endpoints.enumerated() {
             let last = position == endpoints.count - 1
-            let target = Verdict.jump(endpointChains[index])
+            let target = Verdict.jump(endpointChains.name(of: index, in: out.natChains))
             if largeClusterMode {
-                rules.append(Rule(last ? [] : shared.statistic(oneIn: endpoints.count - position), target))
+                rules.append(Rule(last ? [] : out.shared.statistic(oneIn: endpoints.count - position), target))
             } else {
                 rules.append(Rule(dispatchMatches(plan, index, last ? nil : .statistic(.oneIn(endpoints.count - position))), target))
             }
@@ -305,4 +319,28 @@ struct ServicePortEmitter {
         if let extra { matches.append(extra) }
         return matches
     }
+}
+
+/// Where a port's endpoint chains are: laid out in the run's chains from `start`, one per
+/// reachable endpoint in endpoint order. A dispatch list is a sublist of the reachable
+/// endpoints in the same order, so its chains are found by walking forward, without a lookup
+/// table per port.
+struct EndpointChains {
+    private let reachable: [Int]
+    private let start: Int
+    private var cursor = 0
+
+    init(_ reachable: [Int], at start: Int) {
+        self.reachable = reachable
+        self.start = start
+    }
+
+    /// The chain name of endpoint `index`; endpoints must be asked for in endpoint order.
+    mutating func name(of index: Int, in chains: [Chain]) -> ChainName {
+        while reachable[cursor] != index { cursor += 1 }
+        return chains[start + cursor].name
+    }
+
+    /// Back to the first endpoint, for a second walk.
+    mutating func rewind() { cursor = 0 }
 }

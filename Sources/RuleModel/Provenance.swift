@@ -116,3 +116,43 @@ public final class PolicySource: Sendable, Hashable {
         hasher.combine(ruleIndex)
     }
 }
+
+extension ServicePortPart {
+    /// The part as a nonzero number below 2^32 (a `ProvenanceSegment` entry's high word), nil
+    /// for an endpoint index no layout makes (below -1). Endpoint i is 16 + i.
+    @inlinable var code: UInt64? {
+        switch self {
+        case .entry(.clusterIP): return 1
+        case .entry(.externalIP): return 2
+        case .entry(.loadBalancerIP): return 3
+        case .entry(.externalOrLoadBalancerIP): return 4
+        case .entry(.nodePort): return 5
+        case .entry(.healthCheckNodePort): return 6
+        case .clusterDispatch: return 7
+        case .localDispatch: return 8
+        case .external: return 9
+        case .firewall: return 10
+        case .endpoint(let index): return index >= 0 ? 16 + UInt64(index) : index == -1 ? 11 : nil
+        }
+    }
+
+    /// The part of a `code`.
+    init(code: UInt64) {
+        switch code {
+        case 1: self = .entry(.clusterIP)
+        case 2: self = .entry(.externalIP)
+        case 3: self = .entry(.loadBalancerIP)
+        case 4: self = .entry(.externalOrLoadBalancerIP)
+        case 5: self = .entry(.nodePort)
+        case 6: self = .entry(.healthCheckNodePort)
+        case 7: self = .clusterDispatch
+        case 8: self = .localDispatch
+        case 9: self = .external
+        case 10: self = .firewall
+        case 11: self = .endpoint(-1)
+        default:
+            precondition(code >= 16, "no provenance part has code \(code)")
+            self = .endpoint(Int32(truncatingIfNeeded: code - 16))
+        }
+    }
+}

@@ -8,12 +8,14 @@
 public struct ProvenanceID: Sendable, Hashable {
     @usableFromInline let raw: UInt32
 
-    public static let none = ProvenanceID(raw: 0)
+    /// Computed and inlinable, not a stored global: every rule built without provenance
+    /// reads it, and a global's accessor was a call (with a once-check) per rule.
+    @inlinable public static var none: ProvenanceID { ProvenanceID(raw: 0) }
 
     @usableFromInline static var indexBits: UInt32 { 24 }
     @usableFromInline static var maximumIndex: Int { Int(1 << indexBits) - 2 }
 
-    init(raw: UInt32) { self.raw = raw }
+    @usableFromInline init(raw: UInt32) { self.raw = raw }
 
     @inlinable init(segment: Int, index: Int) {
         precondition(segment < 256 && index <= ProvenanceID.maximumIndex, "provenance store full")
@@ -32,9 +34,20 @@ public struct ProvenanceID: Sendable, Hashable {
 }
 
 /// The provenance one builder (one thread of a layout) records, before its chains join a table.
+///
+/// Stored compactly: a layout records a provenance for each of 100,000 chains, nearly all of
+/// them a part of a Service port it has just recorded another part of. Each entry is one word,
+/// the port's place in `ports` (each port kept once) and the part's code, so recording one
+/// neither retains the port nor stores an enum; other provenance is kept whole in `values`.
 public struct ProvenanceSegment: Sendable {
     /// The segment number the IDs handed out carry: the builder's place in the table's store.
     public let number: Int
+    /// Per entry: the part's code (`ServicePortPart.code`) in the high 32 bits and the port's
+    /// index in `ports` in the low ones; code 0 for an entry of `values`, indexed by the low bits.
+    @usableFromInline var entries: [UInt64] = []
+    @usableFromInline var ports: [ServicePortSource] = []
+    /// The last port appended to `ports` (alive as long as the segment holds it).
+    @usableFromInline var lastPort: ObjectIdentifier? = nil
     @usableFromInline var values: [Provenance] = []
 
     public init(number: Int = 0) {
@@ -45,20 +58,51 @@ public struct ProvenanceSegment: Sendable {
     /// Inlinable: layouts record one for each of 100,000 chains, and the call across modules
     /// cost more than the append.
     @inlinable public mutating func record(_ provenance: Provenance) -> ProvenanceID {
-        values.append(provenance)
-        return ProvenanceID(segment: number, index: values.count - 1)
+        if case .servicePort(let source, let part) = provenance {
+            return record(source, part)
+        }
+        return recordWhole(provenance)
     }
 
-    public var isEmpty: Bool { values.isEmpty }
+    /// Records `part` of `port`, the same as `record(.servicePort(port, part))`. Always
+    /// inlined: with the part known where it is called, its code is a constant.
+    @inlinable @inline(__always) public mutating func record(_ port: ServicePortSource, _ part: ServicePortPart) -> ProvenanceID {
+        guard let code = part.code else { return recordWhole(.servicePort(port, part)) }
+        if lastPort != ObjectIdentifier(port) {
+            ports.append(port)
+            lastPort = ObjectIdentifier(port)
+        }
+        entries.append(code << 32 | UInt64(ports.count - 1))
+        return ProvenanceID(segment: number, index: entries.count - 1)
+    }
 
-    public mutating func reserveCapacity(_ count: Int) {
-        values.reserveCapacity(count)
+    @usableFromInline mutating func recordWhole(_ provenance: Provenance) -> ProvenanceID {
+        values.append(provenance)
+        entries.append(UInt64(values.count - 1))
+        return ProvenanceID(segment: number, index: entries.count - 1)
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Room for `count` entries, of about `ports` Service ports.
+    public mutating func reserveCapacity(_ count: Int, ports: Int = 0) {
+        entries.reserveCapacity(count)
+        self.ports.reserveCapacity(ports)
+    }
+
+    /// The entry at `index`, nil past the end.
+    subscript(index: Int) -> Provenance? {
+        guard entries.indices.contains(index) else { return nil }
+        let entry = entries[index]
+        let low = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF)
+        let code = entry >> 32
+        return code == 0 ? values[low] : .servicePort(ports[low], ServicePortPart(code: code))
     }
 }
 
 /// A table's provenance entries, by segment. Printers, encoders and equality ignore it.
 public struct ProvenanceStore: Sendable {
-    private var segments: [[Provenance]] = []
+    private var segments: [ProvenanceSegment] = []
 
     public init() {}
 
@@ -66,24 +110,22 @@ public struct ProvenanceStore: Sendable {
     public init(_ segments: [ProvenanceSegment]) {
         for (position, segment) in segments.enumerated() {
             precondition(segment.number == position, "segment \(segment.number) stored at \(position)")
-            self.segments.append(segment.values)
         }
+        self.segments = segments
     }
 
     public subscript(id: ProvenanceID) -> Provenance? {
         guard !id.isNone, id.segment < segments.count else { return nil }
-        let values = segments[id.segment]
-        return values.indices.contains(id.index) ? values[id.index] : nil
+        return segments[id.segment][id.index]
     }
 
     /// Adds `provenance` in a segment of its own kind (after every builder's).
     mutating func record(_ provenance: Provenance) -> ProvenanceID {
         if segments.isEmpty || !lateSegment {
-            segments.append([])
+            segments.append(ProvenanceSegment(number: segments.count))
             lateSegment = true
         }
-        segments[segments.count - 1].append(provenance)
-        return ProvenanceID(segment: segments.count - 1, index: segments[segments.count - 1].count - 1)
+        return segments[segments.count - 1].record(provenance)
     }
 
     /// Whether the last segment was opened by `record` (and so may grow), not by a builder.
@@ -91,7 +133,7 @@ public struct ProvenanceStore: Sendable {
 
     /// Appends `segment` under the next free number; returns that number.
     mutating func append(_ segment: ProvenanceSegment) -> Int {
-        segments.append(segment.values)
+        segments.append(segment)
         lateSegment = false
         return segments.count - 1
     }

@@ -47,13 +47,17 @@ package struct EndpointText: Hashable, Comparable, CustomStringConvertible {
         }
     }
 
-    /// The bytes, valid inside `body` only. Inlinable: the iptables layout hashes 100,000 of
-    /// them into chain names, and the generic call across modules copied each.
+    /// The bytes, valid inside `body` only.
     @inlinable package func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         if var long {
             return try long.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
         }
         return try withUnsafeBytes(of: memory) { try body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
+
+    /// The bytes as a plain value; nil for text held as a String.
+    var inlineBytes: EndpointBytes? {
+        long == nil ? EndpointBytes(memory: memory, count: count) : nil
     }
 
     package var description: String {
@@ -89,5 +93,22 @@ package struct EndpointText: Hashable, Comparable, CustomStringConvertible {
             return lhs.count < rhs.count
         }
         return lhs.withBytes { left in rhs.withBytes { right in left.lexicographicallyPrecedes(right) } }
+    }
+}
+
+/// An endpoint string's bytes held in a trivial value (zero-padded), for hashing them where
+/// `EndpointText` itself would be copied.
+package struct EndpointBytes {
+    private var memory: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    package let count: Int
+
+    init(memory: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64), count: Int) {
+        self.memory = memory
+        self.count = count
+    }
+
+    /// Copies the `count` bytes to `destination`.
+    package func copy(to destination: UnsafeMutableRawPointer) {
+        withUnsafeBytes(of: memory) { destination.copyMemory(from: $0.baseAddress!, byteCount: count) }
     }
 }

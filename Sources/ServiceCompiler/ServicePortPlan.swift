@@ -61,6 +61,16 @@ package struct ServicePortPlans: ~Copyable {
     }
 }
 
+extension ServicePortPlan {
+    /// The bytes of endpoint `index`'s string as a plain value, read in place; nil for text
+    /// too long to be held inline (no validated EndpointSlice has any). A value, not a
+    /// closure over the endpoint: handing an endpoint or its string to another module's
+    /// closure copied it first, retaining its fields.
+    package func endpointBytes(_ index: Int) -> EndpointBytes? {
+        endpoints.withUnsafeBufferPointer { $0[index].endpointString.inlineBytes }
+    }
+}
+
 /// One endpoint of a Service port.
 public struct EndpointPlan: Sendable {
     /// `IP:PORT` or `[IP]:PORT`, with the IP as written in the EndpointSlice.

@@ -45,6 +45,39 @@ import ServiceCompiler
         #expect(!dispatch[3].contains("statistic"))
     }
 
+    /// Each dispatch rule of the cluster and the local chain (with affinity: two rules per
+    /// endpoint) jumps to the chain of the endpoint its comment names, and that chain's
+    /// provenance is that endpoint of that port; every chain's name is the hash of its endpoint.
+    @Test func dispatchRulesJumpToTheChainsOfTheEndpointsTheyName() throws {
+        let addresses = (1...5).map { "10.1.0.\($0)" }
+        let web = service("ns", "web", ip: "10.96.0.1", ports: [ServicePort(name: "http", port: 80, nodePort: 30080)]) {
+            $0.type = .nodePort
+            $0.externalTrafficPolicy = .local
+            $0.sessionAffinity = .clientIP(timeoutSeconds: 60)
+        }
+        // Endpoints 2 and 4 are on this node: the local chain dispatches to a sublist.
+        let endpoints = slice("ns", "web", addresses) { if ["10.1.0.2", "10.1.0.4"].contains($0.addressText) { $0.nodeName = "test-hostname" } }
+        let state = ClusterState(services: [web], endpointSlices: [endpoints])
+        let nat = try #require(KubeProxyIPTablesCompiler(settings: state.settings).compile(state, family: .ipv4).tables.first { $0.name == "nat" })
+        var checked: [ServicePortPart: Int] = [:]
+        for chain in nat.chains where chain.name.hasPrefix("KUBE-SVC-") || chain.name.hasPrefix("KUBE-SVL-") {
+            let part = try #require(nat.provenance(of: chain)?.servicePortPart)
+            for rule in chain.rules {
+                guard case .jump(let target)? = rule.verdict, target.hasPrefix("KUBE-SEP-"),
+                      let named = rule.comment?.description.split(separator: " ").last.map(String.init) else { continue }
+                let endpointChain = try #require(nat.chain(named: target))
+                guard case .endpoint(let index)? = nat.provenance(of: endpointChain)?.servicePortPart else {
+                    Issue.record("\(target) has no endpoint provenance"); continue
+                }
+                #expect("10.1.0.\(index + 1):8080" == named)
+                #expect(nat.provenance(of: endpointChain)?.servicePort?.name == "ns/web:http")
+                #expect(target == ChainHashInput.suffix("ns/web:http", "tcp", named).chain("KUBE-SEP-"))
+                checked[part, default: 0] += 1
+            }
+        }
+        #expect(checked == [.clusterDispatch: 10, .localDispatch: 4])
+    }
+
     @Test func endpointsSortAsBytesAndDuplicatesCollapse() {
         var remote = slice("ns", "web", ["10.1.10.1", "10.1.2.1"])
         remote.metadata.name = "a"
