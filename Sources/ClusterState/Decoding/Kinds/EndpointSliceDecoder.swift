@@ -14,8 +14,7 @@ enum EndpointSliceDecoder {
             try root.decode(key) { try $0.oneOf(EndpointAddressType.self, [.ipv4, .ipv6, .fqdn]) }
         }
         // FQDN endpoints are validated but dropped: kube-proxy ignores them.
-        let endpoints = try root.list("endpoints") { try decodeEndpoint($0, addressType: addressType) }
-            .compactMap { $0 }
+        let endpoints = try root.compactList("endpoints") { try decodeEndpoint($0, addressType: addressType) }
         let ports = try root.list("ports") { value -> EndpointPort in
             let port = try value.mapping()
             let name = try port.string("name") ?? ""
@@ -40,7 +39,8 @@ enum EndpointSliceDecoder {
             throw FieldError("must contain at most 100 addresses", at: endpoint.mark).at(["addresses"])
         }
         let mark = endpoint["addresses"]?.mark
-        var parsed: [IPAddress] = []
+        // Every address is checked; the endpoint keeps the first.
+        var firstAddress: IPAddress? = nil
         if let family = addressType.family {
             for (index, text) in addresses.enumerated() {
                 guard let address = IPAddress(text) else {
@@ -50,7 +50,7 @@ enum EndpointSliceDecoder {
                     throw FieldError("\(text) is not an \(family.rawValue) address (addressType is \(addressType.rawValue))",
                                      at: mark).at(["addresses", index])
                 }
-                parsed.append(address)
+                if index == 0 { firstAddress = address }
             }
         }
         // `mapping(key)`/`list(key)` name their key in errors themselves; `within` adds only the
@@ -76,7 +76,7 @@ enum EndpointSliceDecoder {
            let name = try reference.string("name") {
             targetPod = "\(try reference.string("namespace") ?? "")/\(name)"
         }
-        guard let address = parsed.first else { return nil }
+        guard let address = firstAddress else { return nil }
         return Endpoint(addressText: first, address: address, conditions: conditions,
                         nodeName: try endpoint.string("nodeName"), zone: try endpoint.string("zone"),
                         zoneHints: hints, targetPod: targetPod)
