@@ -26,6 +26,12 @@ import NetworkAddresses
                 mappings += 1
                 let mapping = YAMLMapping(tree: view, index: index)
                 let pairs = mapping.scalarKeyedPairs()
+                // Several keys found in one pass are those the lookups find one by one.
+                mapping.withValues(Self.staticProbes) { together in
+                    for (slot, key) in Self.staticProbes.enumerated() {
+                        #expect(together[slot]?.index == mapping["\(key)"]?.index, "values \(key) in mapping \(index)")
+                    }
+                }
                 for probe in probes + pairs.map(\.key) {
                     // Bytes, not canonical equivalence: "café" and "cafe\u{301}" are different keys.
                     let first = pairs.first { Array($0.key.utf8) == Array(probe.utf8) }
@@ -38,6 +44,9 @@ import NetworkAddresses
         #expect(mappings == 4)
         #expect(YAMLMapping.empty()["a"] == nil && !YAMLMapping.empty().hasKey(""))
     }
+
+    private static let staticProbes: [StaticString] = ["a", "ab", "abc", "abcd", "", "name", "na", "café", "cafe\u{301}", "b",
+                                                       "x", "y", "z", "\"q\"", "\u{1F600}", "B", "nam", "namee"]
 
     /// Strings with an escape, a non-ASCII character or a forbidden byte at every position of
     /// the first words (where the word-at-a-time run ends) read as the byte-by-byte reading did.
@@ -109,9 +118,9 @@ import NetworkAddresses
     }
 
     /// Endpoints keep their first address, every address is checked in order, FQDN endpoints
-    /// and null items are dropped, and errors name the item.
+    /// are dropped, and errors name the item.
     @Test func endpointListsKeepWhatTheyDecode() throws {
-        let two = try Self.load(Self.slice(#"[{"addresses": ["10.0.0.1", "10.0.0.2"]}, null, {"addresses": ["10.0.0.3"]}]"#)).get()
+        let two = try Self.load(Self.slice(#"[{"addresses": ["10.0.0.1", "10.0.0.2"]}, {"addresses": ["10.0.0.3"]}]"#)).get()
         #expect(two.map(\.addressText) == ["10.0.0.1", "10.0.0.3"])
         #expect(two.map(\.address) == [IPAddress("10.0.0.1")!, IPAddress("10.0.0.3")!])
         #expect(try Self.load(Self.slice(#"[{"addresses": ["a.example"]}]"#, addressType: "FQDN")).get().isEmpty)
@@ -125,9 +134,16 @@ import NetworkAddresses
         #expect(message(#"[{"addresses": ["10.0.0.1"]}, {"addresses": ["10.0.0.1", "x"]}]"#)
             == #"endpoints[1].addresses[1]: "x" is not a valid IP address"#)
         #expect(message(#"[{"addresses": ["fd00::1"]}]"#) == "endpoints[0].addresses[0]: fd00::1 is not an IPv4 address (addressType is IPv4)")
-        #expect(message(#"[{"addresses": ["x", 1]}]"#) == "endpoints[0].addresses[1]: expected a string, got a number")
+        // Every address is read as a string before any is parsed.
+        #expect(message(#"[{"addresses": ["x", {}]}]"#) == "endpoints[0].addresses[1]: expected a string, got a mapping")
+        #expect(message(#"[{"addresses": ["x", 1]}]"#) == #"endpoints[0].addresses[0]: "x" is not a valid IP address"#)
         #expect(message(#"[{"addresses": []}]"#, addressType: "FQDN") == "endpoints[0].addresses: must contain at least one address")
         #expect(message(#""x""#) == "endpoints: expected a list, got a string")
+        #expect(message(#"[{"addresses": ["10.0.0.1"]}, null]"#) == "endpoints[1]: expected a mapping, got null")
+        // Fields are read in their order whatever order the input gives them in.
+        #expect(message(#"[{"zone": {}, "nodeName": [], "addresses": ["10.0.0.1"]}]"#) == "endpoints[0].nodeName: expected a string, got a list")
+        #expect(message(#"[{"zone": {}, "nodeName": [], "addresses": ["x"]}]"#) == #"endpoints[0].addresses[0]: "x" is not a valid IP address"#)
+        #expect(message(#"[{"nodeName": [], "addresses": ["a.example"]}]"#, addressType: "FQDN") == "no error")
     }
 
     /// A label key's prefix ends at its first "/" character: a byte search for ASCII keys, the

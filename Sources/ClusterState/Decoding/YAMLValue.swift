@@ -363,6 +363,34 @@ struct YAMLMapping {
         }
     }
 
+    /// Runs `body` with the values under `keys`, each as the subscript gives it (the first
+    /// pair with that key; nil when absent or null), found in one pass over the pairs: for the
+    /// mappings a large input holds many of (a slice's endpoints), where a lookup per field
+    /// scans the pairs again for each field. The slots live on the stack (no allocation per
+    /// mapping).
+    func withValues<R>(_ keys: [StaticString], _ body: (FieldValues) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: keys.count) { slots in
+            slots.initialize(repeating: FieldValues.absent)
+            let node = tree.nodes[index]
+            for pair in 0..<node.count / 2 {
+                let key = tree.nodes[tree.children[node.start + 2 * pair]]
+                guard key.kind == .scalar else { continue }
+                for slot in 0..<keys.count where slots[slot] == FieldValues.absent {
+                    // (Through the buffer: a one-character StaticString has no pointer of its own.)
+                    let equal = keys[slot].withUTF8Buffer { wanted in
+                        wanted.count == key.count
+                            && (key.count == 0 || memcmp(tree.text.baseAddress! + key.start, wanted.baseAddress!, key.count) == 0)
+                    }
+                    guard equal else { continue }
+                    let value = tree.children[node.start + 2 * pair + 1]
+                    slots[slot] = YAMLValue(tree: tree, index: value).isNull ? FieldValues.null : value
+                    break
+                }
+            }
+            return try body(FieldValues(tree: tree, slots: UnsafeBufferPointer(slots)))
+        }
+    }
+
     /// Decodes the value under `key` with `decode`, prefixing errors with the key.
     func decode<T>(_ key: String, _ decode: (YAMLValue) throws -> T) throws -> T? {
         guard let value = self[key] else { return nil }
@@ -399,6 +427,20 @@ struct YAMLMapping {
             throw FieldError("unknown field \(quoted(key)) (known: \(known.sorted().joined(separator: ", ")))", at: value.mark)
                 .at([key])
         }
+    }
+}
+
+/// The values `YAMLMapping.withValues` found, by the position of their key.
+struct FieldValues {
+    static let absent = -1
+    static let null = -2
+
+    let tree: YAMLTree.View
+    /// Value nodes; `absent` or `null` when there is none.
+    let slots: UnsafeBufferPointer<Int>
+
+    subscript(slot: Int) -> YAMLValue? {
+        slots[slot] >= 0 ? YAMLValue(tree: tree, index: slots[slot]) : nil
     }
 }
 
