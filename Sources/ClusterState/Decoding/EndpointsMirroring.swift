@@ -16,6 +16,8 @@ enum EndpointsMirroring {
     /// disagree with the slices.
     static func resolve(_ all: [Located], services: [Service], slices: [EndpointSlice])
         -> (slices: [EndpointSlice], notes: [ManifestWarning]) {
+        // Most inputs hold no Endpoints: the indexes of every Service and slice are not built.
+        guard !all.isEmpty else { return ([], []) }
         var servicesByKey: [String: Service] = [:]
         for service in services { servicesByKey[service.metadata.key] = service }
         var slicesByService: [String: [EndpointSlice]] = [:]

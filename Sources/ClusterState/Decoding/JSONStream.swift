@@ -57,6 +57,19 @@ enum JSONStream {
         }
     }
 
+    /// The high bit of each byte of a word that ends a plain string run: a quote, a backslash,
+    /// a control byte or a non-ASCII byte (exact per byte: no borrow between bytes).
+    @inline(__always)
+    static func plainRunEnds(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func zeroBytes(_ word: UInt64) -> UInt64 {
+            let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            return ~(((word & low7) &+ low7) | word) & highs
+        }
+        return zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C)) | zeroBytes(word & (ones &* 0xE0))
+            | (word & highs)
+    }
+
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
@@ -273,8 +286,17 @@ enum JSONStream {
         /// A string (a value or a field name) as a quoted scalar, unescaped: runs without escapes
         /// are copied whole.
         private mutating func string() throws {
-            // Most strings are plain ASCII without escapes: added in one piece.
+            // Most strings are plain ASCII without escapes: added in one piece, found a word at
+            // a time up to the first byte that ends the plain run.
             var end = index + 1
+            while end + 8 <= bytes.count {
+                let stops = JSONStream.plainRunEnds(UnsafeRawPointer(bytes.baseAddress! + end).loadUnaligned(as: UInt64.self))
+                if stops != 0 {
+                    end += UInt64(littleEndian: stops).trailingZeroBitCount / 8
+                    break
+                }
+                end += 8
+            }
             while end < bytes.count {
                 let byte = bytes[end]
                 if byte == UInt8(ascii: "\"") {

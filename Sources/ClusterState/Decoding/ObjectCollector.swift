@@ -75,11 +75,12 @@ struct ObjectCollector {
 
     private mutating func add(_ item: DecodedItem) throws {
         let location = item.location
-        if let previous = seen[item.id] {
+        // One hash of the name per object: inserted, and put back when it was there before.
+        if let previous = seen.updateValue(location, forKey: item.id) {
+            seen[item.id] = previous
             throw ManifestError(file: location.file, document: location.document, line: location.line, object: item.id,
                                 message: "duplicate object: already defined at \(previous)")
         }
-        seen[item.id] = location
         if keepsItems { keptItems.append(item) }
         // Each object remembers where it was read, for lint findings and messages.
         func located<T: HasObjectMeta>(_ object: T) -> T {

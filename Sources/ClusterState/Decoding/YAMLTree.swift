@@ -126,10 +126,13 @@ struct YAMLTree {
     @discardableResult
     mutating func close() throws(DuplicateKeys) -> Int {
         let (index, first) = open.removeLast()
+        let count = pending.count - first
         nodes[index].start = children.count
-        nodes[index].count = pending.count - first
-        children.append(contentsOf: pending[first...])
-        pending.removeSubrange(first...)
+        nodes[index].count = count
+        // Copied as a buffer and dropped from the end (every container passes here; the
+        // generic slice paths cost several times more).
+        pending.withUnsafeBufferPointer { children.append(contentsOf: UnsafeBufferPointer(rebasing: $0[first...])) }
+        pending.removeLast(count)
         // Attached first, so that a reader that records the error can go on building.
         attach(index)
         if nodes[index].kind == .mapping { try checkDuplicateKeys(index) }
@@ -152,7 +155,7 @@ struct YAMLTree {
     private func checkDuplicateKeys(_ mapping: Int) throws(DuplicateKeys) {
         let node = nodes[mapping]
         let pairs = node.count / 2
-        guard pairs > 1 else { return }
+        guard pairs > 1, hasRepeatedKey(node) else { return }
         try withView { view throws(DuplicateKeys) in
             let keys = (0..<pairs).map { view.child(mapping, 2 * $0) }
             // Mappings are small: comparing each key with the ones before it beats hashing.
@@ -169,6 +172,21 @@ struct YAMLTree {
             let sorted = firstOccurrence.keys.sorted()
             let first = view.nodes[firstOccurrence[sorted[0]]!]
             throw DuplicateKeys(keys: sorted, mark: SourceMark(line: Int(first.line), column: Int(first.column)))
+        }
+    }
+
+    /// Whether a closed mapping has a scalar key equal to an earlier one: every mapping is
+    /// checked, so this compares in place, without allocating (the error is built only when
+    /// there is one).
+    private func hasRepeatedKey(_ mapping: Node) -> Bool {
+        withView { view in
+            let keys = UnsafeBufferPointer(rebasing: view.children[mapping.start..<mapping.start + mapping.count])
+            for later in stride(from: 2, to: keys.count, by: 2) where view.nodes[keys[later]].kind == .scalar {
+                for earlier in stride(from: 0, to: later, by: 2) where view.sameScalar(keys[earlier], keys[later]) {
+                    return true
+                }
+            }
+            return false
         }
     }
 
@@ -213,15 +231,12 @@ struct YAMLTree {
         /// A scalar's text.
         func string(_ index: Int) -> String { String(decoding: bytes(index), as: UTF8.self) }
 
-        /// Whether a scalar's text is `key`.
+        /// Whether a scalar's text is `key`'s bytes.
         @inline(__always)
-        func scalar(_ index: Int, equals key: String) -> Bool {
+        func scalar(_ index: Int, equals key: UnsafeBufferPointer<UInt8>) -> Bool {
             let node = nodes[index]
-            guard node.kind == .scalar, node.count == key.utf8.count else { return false }
-            if node.count == 0 { return true }
-            let start = text.baseAddress! + node.start
-            return key.utf8.withContiguousStorageIfAvailable { memcmp(start, $0.baseAddress!, node.count) == 0 }
-                ?? bytes(index).elementsEqual(key.utf8)
+            guard node.kind == .scalar, node.count == key.count else { return false }
+            return node.count == 0 || memcmp(text.baseAddress! + node.start, key.baseAddress!, node.count) == 0
         }
 
         func sameScalar(_ a: Int, _ b: Int) -> Bool {

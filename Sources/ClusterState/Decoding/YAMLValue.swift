@@ -1,4 +1,7 @@
 import NetworkAddresses
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A YAML (or JSON) value read with Kubernetes' typing rules. Like the API machinery's
 /// YAML-to-JSON step, an unquoted scalar is read according to the field it lands in: a string
@@ -143,6 +146,21 @@ struct YAMLValue {
         for position in 0..<count {
             let item = YAMLValue(tree: tree, index: tree.child(index, position))
             result.append(try within(.index(position)) { try each(item) })
+        }
+        return result
+    }
+
+    /// `list`, keeping the items `each` maps to a value: what a decoder drops is never stored
+    /// and copied again.
+    func compactList<T>(_ each: (YAMLValue) throws -> T?) throws -> [T] {
+        if isNull { return [] }
+        guard kind == .sequence else { throw typeError("a list") }
+        let count = tree.nodes[index].count
+        var result: [T] = []
+        result.reserveCapacity(count)
+        for position in 0..<count {
+            let item = YAMLValue(tree: tree, index: tree.child(index, position))
+            if let value = try within(.index(position), { try each(item) }) { result.append(value) }
         }
         return result
     }
@@ -316,15 +334,61 @@ struct YAMLMapping {
     }
 
     /// Whether `key` is present (even with a null value, as an empty list may print `items: null`).
-    func hasKey(_ key: String) -> Bool { (0..<pairCount).contains { tree.scalar(keyNode($0), equals: key) } }
+    func hasKey(_ key: String) -> Bool { pair(of: key) != nil }
 
     /// The value under `key`, or nil when absent or null.
     subscript(key: String) -> YAMLValue? {
-        for pair in 0..<pairCount where tree.scalar(keyNode(pair), equals: key) {
-            let value = YAMLValue(tree: tree, index: valueNode(pair))
-            return value.isNull ? nil : value
+        guard let pair = pair(of: key) else { return nil }
+        let value = YAMLValue(tree: tree, index: valueNode(pair))
+        return value.isNull ? nil : value
+    }
+
+    /// The first pair whose key is `key`. Every field a decoder reads is looked up here: the
+    /// key's bytes are taken once, and each key of the mapping is compared by length, first
+    /// byte and then all bytes.
+    private func pair(of key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { wanted -> Int? in
+            let node = tree.nodes[index]
+            guard node.count >= 2, let first = wanted.first else {
+                return (0..<pairCount).first { tree.scalar(keyNode($0), equals: wanted) }
+            }
+            for pair in 0..<node.count / 2 {
+                let candidate = tree.nodes[tree.children[node.start + 2 * pair]]
+                guard candidate.kind == .scalar, candidate.count == wanted.count,
+                      tree.text[candidate.start] == first else { continue }
+                if memcmp(tree.text.baseAddress! + candidate.start, wanted.baseAddress!, wanted.count) == 0 { return pair }
+            }
+            return nil
         }
-        return nil
+    }
+
+    /// Runs `body` with the values under `keys`, each as the subscript gives it (the first
+    /// pair with that key; nil when absent or null), found in one pass over the pairs: for the
+    /// mappings a large input holds many of (a slice's endpoints), where a lookup per field
+    /// scans the pairs again for each field. The slots live on the stack (no allocation per
+    /// mapping).
+    func withValues<R>(_ keys: [StaticString], _ body: (FieldValues) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: keys.count) { slots in
+            slots.initialize(repeating: FieldValues.absent)
+            let node = tree.nodes[index]
+            for pair in 0..<node.count / 2 {
+                let key = tree.nodes[tree.children[node.start + 2 * pair]]
+                guard key.kind == .scalar else { continue }
+                for slot in 0..<keys.count where slots[slot] == FieldValues.absent {
+                    // (Through the buffer: a one-character StaticString has no pointer of its own.)
+                    let equal = keys[slot].withUTF8Buffer { wanted in
+                        wanted.count == key.count
+                            && (key.count == 0 || memcmp(tree.text.baseAddress! + key.start, wanted.baseAddress!, key.count) == 0)
+                    }
+                    guard equal else { continue }
+                    let value = tree.children[node.start + 2 * pair + 1]
+                    slots[slot] = YAMLValue(tree: tree, index: value).isNull ? FieldValues.null : value
+                    break
+                }
+            }
+            return try body(FieldValues(tree: tree, slots: UnsafeBufferPointer(slots)))
+        }
     }
 
     /// Decodes the value under `key` with `decode`, prefixing errors with the key.
@@ -343,6 +407,10 @@ struct YAMLMapping {
         try decode(key) { try $0.list(each) } ?? []
     }
 
+    func compactList<T>(_ key: String, _ each: (YAMLValue) throws -> T?) throws -> [T] {
+        try decode(key) { try $0.compactList(each) } ?? []
+    }
+
     /// `read(key)`, where a missing value is an error.
     func required<T>(_ key: String, _ read: (String) throws -> T?) throws -> T {
         guard let value = try read(key) else {
@@ -359,6 +427,20 @@ struct YAMLMapping {
             throw FieldError("unknown field \(quoted(key)) (known: \(known.sorted().joined(separator: ", ")))", at: value.mark)
                 .at([key])
         }
+    }
+}
+
+/// The values `YAMLMapping.withValues` found, by the position of their key.
+struct FieldValues {
+    static let absent = -1
+    static let null = -2
+
+    let tree: YAMLTree.View
+    /// Value nodes; `absent` or `null` when there is none.
+    let slots: UnsafeBufferPointer<Int>
+
+    subscript(slot: Int) -> YAMLValue? {
+        slots[slot] >= 0 ? YAMLValue(tree: tree, index: slots[slot]) : nil
     }
 }
 

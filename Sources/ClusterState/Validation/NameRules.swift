@@ -74,7 +74,9 @@ enum NameRules {
     static func labelKeyProblem(_ key: String) -> String? {
         var name = Substring(key)
         // (Most keys have no prefix: the byte search spares them the search by Character.)
-        if key.utf8.contains(UInt8(ascii: "/")), let slash = key.firstIndex(of: "/") {
+        // An ASCII key's first '/' byte is its first "/" Character (no combining marks).
+        if let slashByte = key.utf8.firstIndex(of: UInt8(ascii: "/")),
+           let slash = key.utf8.allSatisfy({ $0 < 0x80 }) ? slashByte : key.firstIndex(of: "/") {
             let prefix = String(key[..<slash])
             if dns1123SubdomainProblem(prefix) != nil { return "prefix \(quoted(prefix)) must be a DNS subdomain" }
             name = key[key.index(after: slash)...]

@@ -14,8 +14,7 @@ enum EndpointSliceDecoder {
             try root.decode(key) { try $0.oneOf(EndpointAddressType.self, [.ipv4, .ipv6, .fqdn]) }
         }
         // FQDN endpoints are validated but dropped: kube-proxy ignores them.
-        let endpoints = try root.list("endpoints") { try decodeEndpoint($0, addressType: addressType) }
-            .compactMap { $0 }
+        let endpoints = try root.compactList("endpoints") { try decodeEndpoint($0, addressType: addressType) }
         let ports = try root.list("ports") { value -> EndpointPort in
             let port = try value.mapping()
             let name = try port.string("name") ?? ""
@@ -30,17 +29,36 @@ enum EndpointSliceDecoder {
                              endpoints: endpoints, ports: ports)
     }
 
+    /// The fields of an endpoint, looked up together (a slice holds up to 1,000 endpoints).
+    private static let endpointFields: [StaticString] = ["addresses", "conditions", "hints", "targetRef", "nodeName", "zone"]
+
+    /// `decode` of a field found by `YAMLMapping.withValues`: nil when absent or null, errors
+    /// prefixed with the key (as `YAMLMapping.decode(key)` does).
+    private static func field<T>(_ value: YAMLValue?, _ key: String, _ decode: (YAMLValue) throws -> T) throws -> T? {
+        guard let value else { return nil }
+        return try within(key) { try decode(value) }
+    }
+
     private static func decodeEndpoint(_ value: YAMLValue, addressType: EndpointAddressType) throws -> Endpoint? {
         let endpoint = try value.mapping()
-        let addresses = try endpoint.list("addresses") { try $0.string() }
+        return try endpoint.withValues(endpointFields) { fields in
+            try decodeEndpoint(endpoint, fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], addressType: addressType)
+        }
+    }
+
+    private static func decodeEndpoint(_ endpoint: YAMLMapping, _ addressesField: YAMLValue?, _ conditionsField: YAMLValue?,
+                                       _ hintsField: YAMLValue?, _ targetRefField: YAMLValue?, _ nodeNameField: YAMLValue?,
+                                       _ zoneField: YAMLValue?, addressType: EndpointAddressType) throws -> Endpoint? {
+        let addresses = try field(addressesField, "addresses") { try $0.list { try $0.string() } } ?? []
         guard let first = addresses.first else {
             throw FieldError("must contain at least one address", at: endpoint.mark).at(["addresses"])
         }
         guard addresses.count <= 100 else {
             throw FieldError("must contain at most 100 addresses", at: endpoint.mark).at(["addresses"])
         }
-        let mark = endpoint["addresses"]?.mark
-        var parsed: [IPAddress] = []
+        let mark = addressesField?.mark
+        // Every address is checked; the endpoint keeps the first.
+        var firstAddress: IPAddress? = nil
         if let family = addressType.family {
             for (index, text) in addresses.enumerated() {
                 guard let address = IPAddress(text) else {
@@ -50,19 +68,19 @@ enum EndpointSliceDecoder {
                     throw FieldError("\(text) is not an \(family.rawValue) address (addressType is \(addressType.rawValue))",
                                      at: mark).at(["addresses", index])
                 }
-                parsed.append(address)
+                if index == 0 { firstAddress = address }
             }
         }
         // `mapping(key)`/`list(key)` name their key in errors themselves; `within` adds only the
         // enclosing field for what is read inside.
-        let conditionsMapping = try endpoint.mapping("conditions")
+        let conditionsMapping = try field(conditionsField, "conditions") { try $0.mapping() }
         let conditions = try conditionsMapping.map { conditions in
             try within("conditions") {
                 EndpointConditions(ready: try conditions.bool("ready"), serving: try conditions.bool("serving"),
                                    terminating: try conditions.bool("terminating"))
             }
         } ?? EndpointConditions()
-        let hints = try endpoint.mapping("hints").map { hints -> [String]? in
+        let hints = try field(hintsField, "hints") { try $0.mapping() }.map { hints -> [String]? in
             guard hints["forZones"] != nil else { return nil }
             return try within("hints") {
                 try hints.list("forZones") { zone in
@@ -72,13 +90,14 @@ enum EndpointSliceDecoder {
             }
         } ?? nil
         var targetPod: String? = nil
-        if let reference = try endpoint.mapping("targetRef"), try reference.string("kind") == "Pod",
+        if let reference = try field(targetRefField, "targetRef", { try $0.mapping() }), try reference.string("kind") == "Pod",
            let name = try reference.string("name") {
             targetPod = "\(try reference.string("namespace") ?? "")/\(name)"
         }
-        guard let address = parsed.first else { return nil }
+        guard let address = firstAddress else { return nil }
         return Endpoint(addressText: first, address: address, conditions: conditions,
-                        nodeName: try endpoint.string("nodeName"), zone: try endpoint.string("zone"),
+                        nodeName: try field(nodeNameField, "nodeName") { try $0.string() },
+                        zone: try field(zoneField, "zone") { try $0.string() },
                         zoneHints: hints, targetPod: targetPod)
     }
 }

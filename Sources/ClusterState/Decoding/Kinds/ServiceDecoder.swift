@@ -142,6 +142,8 @@ enum ServiceDecoder {
                     throw FieldError("\(quoted(port.name)) is not a valid port name: \(problem)", at: mark).at(["ports", index, "name"])
                 }
             }
+            // One port has nothing to repeat (most Services have one: no sets, no key strings).
+            if ports.count == 1 { continue }
             if !seenNames.insert(port.name).inserted {
                 throw FieldError("duplicate port name \(quoted(port.name))", at: mark).at(["ports", index, "name"])
             }
