@@ -3,13 +3,20 @@ import RuleModel
 
 /// Byte order of names, as kube-proxy's nftables library sorts its dump.
 ///
-/// Each name's first 24 bytes are read once into three big-endian words, so most of the
-/// comparisons a sort makes are integer compares; nftables names share long prefixes
-/// (`endpoint-`), which is why one word would not do.
+/// Each name's first 24 bytes are read once into three big-endian words, and the keys are
+/// sorted by those words (then index) with plain integer compares, which the sort inlines;
+/// only runs of keys whose words tie are then ordered by their full names (rare: nftables
+/// names share `endpoint-` but differ within the hash that follows).
 enum NameOrder {
-    private struct Key {
+    private struct Key: Comparable {
         let words: (UInt64, UInt64, UInt64)
         let index: Int
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.words == rhs.words && lhs.index == rhs.index }
+
+        static func < (lhs: Key, rhs: Key) -> Bool {
+            (lhs.words.0, lhs.words.1, lhs.words.2, lhs.index) < (rhs.words.0, rhs.words.1, rhs.words.2, rhs.index)
+        }
     }
 
     /// Indices of `names` in byte order of the names (ties keep their input order).
@@ -23,34 +30,57 @@ enum NameOrder {
 
     /// Indices `0..<count` in byte order of `name(index)`, whose buffers must stay valid.
     static func sorted(count: Int, threads: Int = 1, _ name: (Int) -> UnsafeBufferPointer<UInt8>) -> [Int] {
-        let keys = (0..<count).map { index in Key(words: NameOrder.words(name(index)), index: index) }
-        // Index last: equal names keep their order, and the order is total.
+        var keys = (0..<count).map { index in Key(words: NameOrder.words(name(index)), index: index) }
+        // Equal names keep their order (index last), and the order is total.
         func precedes(_ lhs: Key, _ rhs: Key) -> Bool {
             if lhs.words != rhs.words { return lhs.words < rhs.words }
             let order = NameOrder.compare(name(lhs.index), name(rhs.index))
             return order != 0 ? order < 0 : lhs.index < rhs.index
         }
-        guard threads > 1, count >= parallelThreshold else { return keys.sorted(by: precedes).map(\.index) }
-        return withoutActuallyEscaping(precedes) { precedes in
-            nonisolated(unsafe) let precedes = precedes
-            nonisolated(unsafe) var halves: [[Key]] = [Array(keys[..<(count / 2)]), Array(keys[(count / 2)...])]
-            DispatchQueue.concurrentPerform(iterations: 2) { half in halves[half].sort(by: precedes) }
+        guard threads > 1, count >= parallelThreshold else {
+            keys.sort()
+            keys.withUnsafeMutableBufferPointer { orderTies($0, by: precedes) }
+            return keys.map(\.index)
+        }
+        let half = count / 2
+        return keys.withUnsafeMutableBufferPointer { keys in
+            nonisolated(unsafe) let halves = [UnsafeMutableBufferPointer(rebasing: keys[..<half]),
+                                              UnsafeMutableBufferPointer(rebasing: keys[half...])]
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                var keys = halves[part]
+                keys.sort()
+            }
+            orderTies(halves[0], by: precedes)
+            orderTies(halves[1], by: precedes)
             var merged: [Int] = []
             merged.reserveCapacity(count)
-            var (left, right) = (0, 0)
-            let (first, second) = (halves[0], halves[1])
-            while left < first.count && right < second.count {
-                if precedes(second[right], first[left]) {
-                    merged.append(second[right].index)
+            var (left, right) = (0, half)
+            while left < half && right < count {
+                if precedes(keys[right], keys[left]) {
+                    merged.append(keys[right].index)
                     right += 1
                 } else {
-                    merged.append(first[left].index)
+                    merged.append(keys[left].index)
                     left += 1
                 }
             }
-            merged += first[left...].map(\.index)
-            merged += second[right...].map(\.index)
+            for position in left..<half { merged.append(keys[position].index) }
+            for position in right..<count { merged.append(keys[position].index) }
             return merged
+        }
+    }
+
+    /// Keys sorted by words and index, with runs of equal words put in full-name order.
+    private static func orderTies(_ keys: UnsafeMutableBufferPointer<Key>, by precedes: (Key, Key) -> Bool) {
+        var start = 0
+        while start < keys.count {
+            var end = start + 1
+            while end < keys.count && keys[end].words == keys[start].words { end += 1 }
+            if end - start > 1 {
+                var run = UnsafeMutableBufferPointer(rebasing: keys[start..<end])
+                run.sort(by: precedes)
+            }
+            start = end
         }
     }
 
