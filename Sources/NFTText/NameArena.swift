@@ -131,7 +131,7 @@ final class NameArena: @unchecked Sendable {
 
     /// Indices in byte order of the names (ties keep their order).
     func sortedIndices(threads: Int = 1) -> [Int] {
-        NameOrder.sorted(count: count, threads: threads) { name($0) }
+        NameOrder.sorted(count: count, threads: threads) { self.name($0) }
     }
 }
 
