@@ -25,14 +25,19 @@ public struct KubeProxyNFTablesCompiler: Sendable {
     public func table(for plans: [ServicePortPlan], family: IPFamily) -> Ruleset {
         let layoutSettings = LayoutSettings(settings, family: family)
         let fixed = StaticLayout(settings: layoutSettings)
-        var (objects, runChains) = Self.layOut(plans, ServicePortLayout(settings: layoutSettings))
-        // Moved, not copied: copying 100,000 chains retains every name and rule array (and
-        // freeing the copied-from arrays releases them). One allocation of the final size.
-        var fixedChains = fixed.chains
-        var chains: [Chain] = []
-        chains.reserveCapacity(runChains.reduce(fixedChains.count) { $0 + $1.count })
-        for run in runChains.indices { chains.moveAppending(&runChains[run]) }
-        chains.moveAppending(&fixedChains)
+        let fixedChains = fixed.chains
+        var laidOutObjects: ServicePortObjects? = nil
+        // The Service ports' chains are built into the array itself, then the fixed ones follow.
+        let chains = [Chain](unsafeUninitializedCapacity: Self.chainBound(plans) + fixedChains.count) { buffer, count in
+            let laidOut = Self.layOut(plans, ServicePortLayout(settings: layoutSettings), into: buffer.baseAddress!)
+            laidOutObjects = laidOut.objects
+            count = laidOut.count
+            for chain in fixedChains {
+                (buffer.baseAddress! + count).initialize(to: chain)
+                count += 1
+            }
+        }
+        let objects = laidOutObjects!
 
         var sets = fixed.sets
         for index in sets.indices where sets[index].name == NFTablesNames.clusterIPs {
@@ -57,33 +62,48 @@ public struct KubeProxyNFTablesCompiler: Sendable {
     }
 
     /// Service ports are independent (a SHA-256 per chain name dominates): large inputs are
-    /// laid out in two halves on two threads, then joined; each half's chains are returned
-    /// apart, for the caller to move into the table's one array.
-    private static func layOut(_ plans: [ServicePortPlan], _ layout: ServicePortLayout)
-        -> (ServicePortObjects, runChains: [[Chain]]) {
-        let runs = plans.count >= 2_000 ? 2 : 1
+    /// laid out in two halves on two threads.
+    private static func runs(_ plans: [ServicePortPlan]) -> Int { plans.count >= 2_000 ? 2 : 1 }
+
+    /// Room for every chain `plans` can lay out.
+    private static func chainBound(_ plans: [ServicePortPlan]) -> Int {
+        plans.reduce(0) { $0 + ChainSink.bound($1) }
+    }
+
+    /// Lays the plans out, each thread's chains into its own region of `chains`, then moves the
+    /// later regions' chains down behind the first's (a bitwise move): they are the first
+    /// `count` chains, in plan order.
+    private static func layOut(_ plans: [ServicePortPlan], _ layout: ServicePortLayout,
+                               into chains: UnsafeMutablePointer<Chain>) -> (objects: ServicePortObjects, count: Int) {
+        let runs = runs(plans)
         let runLength = (plans.count + runs - 1) / max(runs, 1)
+        let parts = (0..<runs).map { run in
+            min(run * runLength, plans.count)..<min((run + 1) * runLength, plans.count)
+        }
+        var starts = [0]
+        for run in 0..<runs { starts.append(starts[run] + plans[parts[run]].reduce(0) { $0 + ChainSink.bound($1) }) }
+        let regionStarts = starts
         let results = UnsafeMutableBufferPointer<ServicePortObjects>.allocate(capacity: runs)
         defer { results.deallocate() }
         nonisolated(unsafe) let output = results
+        nonisolated(unsafe) let chains = chains
         plans.withUnsafeBufferPointer { plans in
             nonisolated(unsafe) let plans = plans
             DispatchQueue.concurrentPerform(iterations: runs) { run in
-                let part = plans[min(run * runLength, plans.count)..<min((run + 1) * runLength, plans.count)]
-                var objects = ServicePortObjects(part: run)
-                objects.chains.reserveCapacity(part.reduce(0) { $0 + 3 + $1.selection.reachableEndpoints.count })
-                for index in part.indices { layout.add(plans[index], to: &objects) }
+                var objects = ServicePortObjects(part: run, chains: ChainSink(
+                    base: chains + regionStarts[run], capacity: regionStarts[run + 1] - regionStarts[run]))
+                for index in parts[run] { layout.add(plans[index], to: &objects) }
                 (output.baseAddress! + run).initialize(to: objects)
             }
         }
-        var runChains: [[Chain]] = []
         var joined = (results.baseAddress!).move()
-        runChains.append(joined.takeChains())
+        var count = joined.chains.count
         for run in 1..<runs {
-            var objects = (results.baseAddress! + run).move()
-            runChains.append(objects.takeChains())
+            let objects = (results.baseAddress! + run).move()
+            (chains + count).moveInitialize(from: chains + regionStarts[run], count: objects.chains.count)
+            count += objects.chains.count
             joined.append(objects)
         }
-        return (joined, runChains)
+        return (joined, count)
     }
 }

@@ -5,7 +5,8 @@ import ServiceCompiler
 /// What the Service ports add to kube-proxy's table: their chains and affinity sets, and
 /// their elements of the shared sets and maps.
 struct ServicePortObjects {
-    var chains: [Chain] = []
+    /// Written into the part's region of the table's chain array.
+    var chains: ChainSink
     var affinitySets: [NamedSet] = []
     var clusterIPs: [SetElement] = []
     /// A set holds each key once; the ports of one Service share its ClusterIP.
@@ -27,24 +28,17 @@ struct ServicePortObjects {
         protocolOnly[L4Protocol.allCases.firstIndex(of: proto)!]
     }
 
-    init(part: Int) {
+    init(part: Int, chains: ChainSink) {
         provenance = ProvenanceSegment(number: part)
+        self.chains = chains
     }
 
     /// Every part's provenance, in order: the table's store.
     var provenanceStore: ProvenanceStore { ProvenanceStore([provenance] + laterProvenance) }
 
-    /// The chains, moved out (this part is left with none).
-    mutating func takeChains() -> [Chain] {
-        var taken: [Chain] = []
-        swap(&taken, &chains)
-        return taken
-    }
-
     /// Adds a later part's objects (Service ports after this part's) except its chains,
-    /// which `takeChains` hands over to be moved into the table.
+    /// which are already in the table's array.
     mutating func append(_ other: consuming ServicePortObjects) {
-        assert(other.chains.isEmpty, "chains are moved, not appended")
         laterProvenance.append(other.provenance)
         laterProvenance += other.laterProvenance
         affinitySets += other.affinitySets

@@ -47,7 +47,8 @@ struct NFTRuleWriter {
                 try write(match, previous: index > 0 ? match - 1 : nil, to: &out)
             }
             let verdict = (UnsafeRawPointer(rule) + NFTRuleWriter.verdictOffset).assumingMemoryBound(to: Verdict?.self)
-            if verdict.pointee != nil {
+            // A tag test: comparing with nil copied the verdict (and released the copy).
+            if case .some = verdict.pointee {
                 if separated { out.append(UInt8(ascii: " ")) }
                 try write(verdict, to: &out)
             }

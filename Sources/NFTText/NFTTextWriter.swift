@@ -59,7 +59,7 @@ struct TablePrinter {
     /// The script in chunks. A large table prints in two parts on two threads: declarations and
     /// the first chains' rules, then the other chains' rules and the elements.
     func chunks(threads: Int) throws -> [TextChunk] {
-        let names = NameArena(table.chains)
+        let names = NameArena(table.chains, threads: threads)
         let chainOrder = names.sortedIndices(threads: threads)
         let setOrder = NameOrder.sorted(table.sets.map(\.name))
         let mapOrder = NameOrder.sorted(table.maps.map(\.name))
@@ -70,7 +70,7 @@ struct TablePrinter {
             try writeElements(setOrder, mapOrder, to: &printer)
             return printer.finish()
         }
-        let split = splitPoint(chainOrder)
+        let split = splitPoint(chainOrder, names.ruleCounts)
         let results = UnsafeMutableBufferPointer<Result<[TextChunk], any Error>>.allocate(capacity: 2)
         results.initialize(repeating: .success([]))
         defer {
@@ -98,12 +98,12 @@ struct TablePrinter {
 
     /// Where the second part starts: past about half of the rules (the first part also
     /// declares every chain, the second writes the elements).
-    private func splitPoint(_ order: [Int]) -> Int {
-        table.chains.withUnsafeBufferPointer { chains in
-            let total = chains.reduce(0) { $0 + $1.rules.count }
+    private func splitPoint(_ order: [Int], _ ruleCounts: [Int32]) -> Int {
+        ruleCounts.withUnsafeBufferPointer { counts in
+            let total = counts.reduce(0) { $0 + Int($1) }
             var counted = 0
             for (position, index) in order.enumerated() {
-                counted += chains[index].rules.count
+                counted += Int(counts[index])
                 if counted * 2 >= total { return position + 1 }
             }
             return order.count

@@ -1,60 +1,128 @@
+import CPrefetch
+import Dispatch
 import RuleModel
 import TextOutput
 
-/// The chain names of a table copied once into one byte array.
+/// The chain names of a table copied once into one or two byte arrays.
 ///
 /// Long (nftables) names are Strings: writing one from the model copies it, an atomic retain
 /// and release on an object the other printing thread may be touching too. The declarations,
 /// every rule line and the sort read a chain's name; they read it from here.
 final class NameArena: @unchecked Sendable {
-    private let bytes: UnsafeMutableBufferPointer<UInt8>
-    /// Name `i` is `bytes[starts[i]..<starts[i + 1]]`.
+    /// Names whose start is below `firstCount` are in `first`, the others in `second`
+    /// (a large table's halves are packed on two threads, and not joined).
+    private let first: UnsafeMutableBufferPointer<UInt8>
+    private let second: UnsafeMutableBufferPointer<UInt8>?
+    private let firstCount: Int
+    /// Name `i` spans offsets `starts[i]..<starts[i + 1]` of the two arrays taken end to end.
     private let starts: [Int]
+    /// The chains' rule counts (empty for plain names), read in the same pass: the printer
+    /// splits its work by them without visiting every chain again.
+    let ruleCounts: [Int32]
+
+    /// From this many chains on, each half is packed on its own thread: every name is a cache
+    /// miss (its String lives wherever the builder allocated it).
+    static let parallelThreshold = 20_000
 
     /// The chains' names, read in place (mapping them out first copies every name).
-    init(_ chains: [Chain]) {
-        (bytes, starts) = chains.withUnsafeBufferPointer { chains in
-            NameArena.pack(count: chains.count) { index, body in (chains.baseAddress! + index).pointee.name.withUTF8(body) }
+    init(_ chains: [Chain], threads: Int = 1) {
+        let count = chains.count
+        var starts = [Int](repeating: 0, count: count + 1)
+        var ruleCounts = [Int32](repeating: 0, count: count)
+        let parts = threads > 1 && count >= NameArena.parallelThreshold ? 2 : 1
+        let half = parts == 2 ? count / 2 : count
+        var packed: [UnsafeMutableBufferPointer<UInt8>] = []
+        var used: [Int] = []
+        chains.withUnsafeBufferPointer { chains in
+            starts.withUnsafeMutableBufferPointer { starts in
+                ruleCounts.withUnsafeMutableBufferPointer { ruleCounts in
+                    nonisolated(unsafe) let (chains, starts, ruleCounts) = (chains, starts, ruleCounts)
+                    let results = UnsafeMutableBufferPointer<(UnsafeMutableBufferPointer<UInt8>, Int)>.allocate(capacity: parts)
+                    defer { results.deallocate() }
+                    nonisolated(unsafe) let output = results
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        let range = part == 0 ? 0..<half : half..<count
+                        output[part] = NameArena.pack(chains, range, starts: starts, ruleCounts: ruleCounts)
+                    }
+                    packed = results.map(\.0)
+                    used = results.map(\.1)
+                }
+            }
         }
+        // The second half's offsets were counted from its own start.
+        if parts == 2 {
+            for index in (half + 1)...count { starts[index] += used[0] }
+        }
+        first = packed[0]
+        second = parts == 2 ? packed[1] : nil
+        firstCount = used[0]
+        self.starts = starts
+        self.ruleCounts = ruleCounts
     }
 
     init(_ names: [ChainName]) {
-        (bytes, starts) = names.withUnsafeBufferPointer { names in
-            NameArena.pack(count: names.count) { index, body in (names.baseAddress! + index).pointee.withUTF8(body) }
-        }
-    }
-
-    /// One pass over the names, their bytes appended to one growing allocation.
-    private static func pack(count: Int, _ name: (Int, (UnsafeBufferPointer<UInt8>) -> Void) -> Void)
-        -> (UnsafeMutableBufferPointer<UInt8>, [Int]) {
-        var starts = [Int](repeating: 0, count: count + 1)
-        // nftables chain names are mostly 40 to 60 bytes.
-        var bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(count * 64, 64))
+        var starts = [Int](repeating: 0, count: names.count + 1)
+        var bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(names.count * 64, 64))
         var used = 0
-        for index in 0..<count {
-            name(index) { name in
-                if used + name.count > bytes.count {
-                    let larger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 2 * (used + name.count))
-                    UnsafeMutableRawPointer(larger.baseAddress!).copyMemory(from: bytes.baseAddress!, byteCount: used)
-                    bytes.deallocate()
-                    bytes = larger
-                }
-                if let start = name.baseAddress {
-                    UnsafeMutableRawPointer(bytes.baseAddress! + used).copyMemory(from: start, byteCount: name.count)
-                }
-                used += name.count
-            }
+        for (index, name) in names.enumerated() {
+            name.withUTF8 { NameArena.append($0, to: &bytes, used: &used) }
             starts[index + 1] = used
         }
-        return (bytes, starts)
+        first = bytes
+        second = nil
+        firstCount = used
+        self.starts = starts
+        ruleCounts = []
     }
 
-    deinit { bytes.deallocate() }
+    /// Packs the names of `range` into a new array; `starts[i + 1]` is where name `i` ends,
+    /// counted from the start of the range's array.
+    private static func pack(_ chains: UnsafeBufferPointer<Chain>, _ range: Range<Int>,
+                             starts: UnsafeMutableBufferPointer<Int>, ruleCounts: UnsafeMutableBufferPointer<Int32>)
+        -> (UnsafeMutableBufferPointer<UInt8>, Int) {
+        // nftables chain names are mostly 40 to 60 bytes.
+        var bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(range.count * 64, 64))
+        var used = 0
+        for index in range {
+            if index + NamePrefetch.distance < range.upperBound {
+                NamePrefetch.chain(chains.baseAddress! + index + NamePrefetch.distance)
+            }
+            let chain = chains.baseAddress! + index
+            chain.pointee.name.withUTF8 { append($0, to: &bytes, used: &used) }
+            ruleCounts[index] = Int32(truncatingIfNeeded: chain.pointee.rules.count)
+            starts[index + 1] = used
+        }
+        return (bytes, used)
+    }
+
+    private static func append(_ name: UnsafeBufferPointer<UInt8>, to bytes: inout UnsafeMutableBufferPointer<UInt8>,
+                               used: inout Int) {
+        if used + name.count > bytes.count {
+            let larger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 2 * (used + name.count))
+            UnsafeMutableRawPointer(larger.baseAddress!).copyMemory(from: bytes.baseAddress!, byteCount: used)
+            bytes.deallocate()
+            bytes = larger
+        }
+        if let start = name.baseAddress {
+            UnsafeMutableRawPointer(bytes.baseAddress! + used).copyMemory(from: start, byteCount: name.count)
+        }
+        used += name.count
+    }
+
+    deinit {
+        first.deallocate()
+        second?.deallocate()
+    }
 
     var count: Int { starts.count - 1 }
 
     func name(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[starts[index]..<starts[index + 1]])
+        let start = starts[index]
+        let length = starts[index + 1] - start
+        if let second, start >= firstCount {
+            return UnsafeBufferPointer(start: second.baseAddress! + (start - firstCount), count: length)
+        }
+        return UnsafeBufferPointer(start: first.baseAddress! + start, count: length)
     }
 
     func write(_ index: Int, to out: inout ByteBuffer) {
@@ -63,6 +131,32 @@ final class NameArena: @unchecked Sendable {
 
     /// Indices in byte order of the names (ties keep their order).
     func sortedIndices(threads: Int = 1) -> [Int] {
-        NameOrder.sorted(count: count, threads: threads) { name($0) }
+        NameOrder.sorted(count: count, threads: threads) { self.name($0) }
+    }
+}
+
+/// Hints for a chain the packing reaches a few iterations later: the storage of its name
+/// and of its rule array, both wherever the builder allocated them.
+private enum NamePrefetch {
+    static let distance = 8
+
+    // Computed, so they fold to constants.
+    private static var rulesOffset: Int { MemoryLayout<Chain>.offset(of: \Chain.rules)! }
+    private static var nameOffset: Int { MemoryLayout<Chain>.offset(of: \Chain.name)! }
+
+    @inline(__always)
+    static func chain(_ chain: UnsafePointer<Chain>) {
+        let raw = UnsafeRawPointer(chain)
+        // A long name is a String: its second word holds the storage address in its low 56
+        // bits (flags above); the bytes follow a 32-byte header. An inline name's bits make
+        // an address that is only a wasted hint, which never faults.
+        let object = raw.load(fromByteOffset: nameOffset + 8, as: UInt.self) & 0x00FF_FFFF_FFFF_FFFF
+        if let storage = UnsafeRawPointer(bitPattern: object) {
+            pp_prefetch(storage)
+            pp_prefetch(storage + 64)
+        }
+        if let rules = raw.load(fromByteOffset: rulesOffset, as: UnsafeRawPointer?.self) {
+            pp_prefetch(rules)
+        }
     }
 }
