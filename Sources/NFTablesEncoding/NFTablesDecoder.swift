@@ -17,9 +17,6 @@ public struct NFTablesDecoder {
         case .ipv4: tableFamily = .ip
         case .ipv6: tableFamily = .ip6
         case .inet: tableFamily = .inet
-        default:
-            throw NFTablesDecodingError(table: "\(program.family) \(program.table)",
-                                        problems: [.init(place: "table", message: "this family is not in the model")])
         }
         let place = "\(tableFamily.rawValue) \(program.table)"
         var problems: [NFTablesDecodingError.Problem] = []

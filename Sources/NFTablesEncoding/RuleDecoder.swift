@@ -327,14 +327,8 @@ struct RuleDecoder {
         cursor.advance()
         switch immediate.value {
         case .verdict(let verdict):
-            switch verdict {
-            case .accept: return .accept
-            case .drop: return .drop
-            case .return: return .return
-            case .jump(let chain): return .jump(chainName(chain))
-            case .goto(let chain): return .goto(chainName(chain))
-            case .continue, .break: throw Failure(message: "verdict \(verdict) has no form in the model")
-            }
+            guard let decoded = Verdict(verdict) else { throw Failure(message: "verdict \(verdict) has no form in the model") }
+            return decoded
         case .data(let data):
             guard immediate.destination == .r1, let address = SetKeyDecoding.address(data.bytes),
                   (address.family == .ipv6) == (family == .ipv6) else {
@@ -410,6 +404,21 @@ struct RuleDecoder {
         mutating func next() -> Expression? {
             defer { position += 1 }
             return peek
+        }
+    }
+}
+
+extension Verdict {
+    /// A kernel verdict (of an `immediate`, or a map element's); nil for `continue` and
+    /// `break`, which rules in the model never hold.
+    init?(_ verdict: NetfilterVerdict) {
+        switch verdict {
+        case .accept: self = .accept
+        case .drop: self = .drop
+        case .return: self = .return
+        case .jump(let chain): self = .jump(chainName(chain))
+        case .goto(let chain): self = .goto(chainName(chain))
+        case .continue, .break: return nil
         }
     }
 }

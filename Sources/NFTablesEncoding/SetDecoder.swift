@@ -28,7 +28,7 @@ struct SetDecoder {
             entries.reserveCapacity(definition.elements.count)
             for element in definition.elements {
                 guard let key = SetKeyDecoding.components(element.key, keyType: set.keyType),
-                      let verdict = element.verdict.flatMap(Self.verdict) else {
+                      let verdict = element.verdict.flatMap(Verdict.init) else {
                     throw RuleDecoder.Failure(message: "an element the model has no form for")
                 }
                 entries.append(VerdictMap.Entry(key: key, verdict: verdict,
@@ -61,17 +61,6 @@ struct SetDecoder {
         }
         return .set(NamedSet(name: name, fields: [], keyTypes: keyTypes, elements: elements, flags: flags,
                              timeoutSeconds: set.timeout.map { UInt32(clamping: $0 / 1000) }, comment: comment))
-    }
-
-    private static func verdict(_ verdict: NetfilterVerdict) -> Verdict? {
-        switch verdict {
-        case .accept: return .accept
-        case .drop: return .drop
-        case .return: return .return
-        case .jump(let chain): return .jump(chainName(chain))
-        case .goto(let chain): return .goto(chainName(chain))
-        case .continue, .break: return nil
-        }
     }
 
     /// The kernel keeps a hash set's elements in no meaningful order; the decoded ones are in

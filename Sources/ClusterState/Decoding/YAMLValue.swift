@@ -138,16 +138,7 @@ struct YAMLValue {
 
     /// The items of a list, each decoded by `each`; errors get the item's index in their path.
     func list<T>(_ each: (YAMLValue) throws -> T) throws -> [T] {
-        if isNull { return [] }
-        guard kind == .sequence else { throw typeError("a list") }
-        let count = tree.nodes[index].count
-        var result: [T] = []
-        result.reserveCapacity(count)
-        for position in 0..<count {
-            let item = YAMLValue(tree: tree, index: tree.child(index, position))
-            result.append(try within(.index(position)) { try each(item) })
-        }
-        return result
+        try compactList { item -> T? in try each(item) }
     }
 
     /// `list`, keeping the items `each` maps to a value: what a decoder drops is never stored
