@@ -429,8 +429,8 @@ func chainName(_ name: ObjectName) -> ChainName {
 
 /// Anonymous sets are `__set…`/`__map…`: a `%d` for nft to number in a batch, a number once
 /// the kernel has one.
-enum AnonymousNames {
-    static func isAnonymous(_ name: ObjectName) -> Bool { name.hasPrefix("__set") || name.hasPrefix("__map") }
+public enum AnonymousNames {
+    public static func isAnonymous(_ name: ObjectName) -> Bool { name.hasPrefix("__set") || name.hasPrefix("__map") }
 }
 
 extension KeyComponent {

@@ -1,4 +1,5 @@
 import NetfilterNetlink
+import NFTablesEncoding
 
 /// One nftables table as the kernel holds it, read over netlink (never as `nft list` text):
 /// chains in the kernel's order with their base-chain spec and comment, rules with decoded
@@ -83,7 +84,7 @@ public enum NFTablesReadBack {
 /// Anonymous sets as rules name them: `__set%d`/`__map%d` with a set ID in a batch, `__set0`
 /// once the kernel has numbered them.
 enum AnonymousLookups {
-    static func isAnonymous(_ name: ObjectName) -> Bool { name.hasPrefix("__set") || name.hasPrefix("__map") }
+    static func isAnonymous(_ name: ObjectName) -> Bool { AnonymousNames.isAnonymous(name) }
 
     static func names(in expressions: [Expression]) -> [ObjectName] {
         expressions.compactMap { expression in
