@@ -2,14 +2,11 @@ import NetworkAddresses
 import RuleModel
 
 /// One line saying how a shared-chain rule lets traffic reach a Service port, e.g.
-/// `cluster IP 172.30.0.41:80/tcp -> KUBE-SVC-XPGD46QRK7WJZT7O (nat KUBE-SERVICES)`.
+/// `cluster IP 172.30.0.41:80/tcp -> KUBE-SVC-XPGD46QRK7WJZT7O (nat KUBE-SERVICES)`. The
+/// kind of entry point comes from the rule's provenance, never from its comment.
 enum EntryPointText {
-    static func describe(_ rule: Rule, in key: ChainKey, family: IPFamily) -> String {
-        var what = "rule"
-        if let comment = rule.comment?.description, let name = KubeProxyComments.servicePortName(in: comment) {
-            let rest = comment.hasPrefix(name) ? comment.dropFirst(name.count).drop { $0 == " " } : Substring(comment)
-            what = rest.isEmpty ? "node port" : String(rest)
-        }
+    static func describe(_ rule: Rule, entry: EntryPoint?, in key: ChainKey) -> String {
+        let what = entry.map(words) ?? "rule"
         var address = "*"
         var port = ""
         var proto = ""
@@ -26,6 +23,18 @@ enum EntryPointText {
         if local && address == "*" { address = "<node address>" }
         let target = rule.verdict.map(verdictText) ?? "(no target)"
         return "\(what) \(address)\(port)\(proto) -> \(target) (\(key.label))"
+    }
+
+    /// kube-proxy's words for its entry points (as its rule comments say them).
+    private static func words(_ entry: EntryPoint) -> String {
+        switch entry {
+        case .clusterIP: return "cluster IP"
+        case .externalIP: return "external IP"
+        case .loadBalancerIP: return "loadbalancer IP"
+        case .externalOrLoadBalancerIP: return "external or loadbalancer IP"
+        case .nodePort: return "node port"
+        case .healthCheckNodePort: return "health check node port"
+        }
     }
 
     private static func verdictText(_ verdict: Verdict) -> String {

@@ -34,7 +34,7 @@ extension RulesetView {
         var result: [Fingerprint: String] = [:]
         for (name, view) in servicePorts {
             for rules in view.sharedRules.values {
-                for rule in rules { if let print = Fingerprint(rule) { result[print] = name } }
+                for (rule, _) in rules { if let print = Fingerprint(rule) { result[print] = name } }
             }
         }
         return result
@@ -48,7 +48,7 @@ extension RulesetView {
             var kept: [Rule] = []
             for rule in node.rules {
                 if rule.comment == nil, let print = Fingerprint(rule), let name = fingerprints[print] {
-                    servicePorts[name, default: ServicePortView(name: name)].take(rule, key: key)
+                    servicePorts[name, default: ServicePortView(name: name)].take(rule, key: key, entry: nil)
                 } else {
                     kept.append(rule)
                 }

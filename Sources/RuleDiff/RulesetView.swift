@@ -5,8 +5,9 @@ import RuleModel
 struct ServicePortView {
     let name: String
     var proto: L4Protocol?
-    /// Its rules in shared chains (KUBE-SERVICES, KUBE-NODEPORTS, filter chains), in order.
-    var sharedRules: [ChainKey: [Rule]] = [:]
+    /// Its rules in shared chains (KUBE-SERVICES, KUBE-NODEPORTS, filter chains), in order,
+    /// each with the entry point its provenance names (nil when it names none).
+    var sharedRules: [ChainKey: [(rule: Rule, entry: EntryPoint?)]] = [:]
     /// Its KUBE-SVC/SVL/EXT/FW chains.
     var chains: [ChainKey: Chain] = [:]
     /// Its KUBE-SEP chains.
@@ -20,9 +21,9 @@ struct ServicePortView {
         if owner.role.isDispatch { dispatchChains.insert(key) }
     }
 
-    mutating func take(_ rule: Rule, key: ChainKey) {
+    mutating func take(_ rule: Rule, key: ChainKey, entry: EntryPoint?) {
         if proto == nil { proto = ParsedProvenance.protocolOf([rule]) }
-        sharedRules[key, default: []].append(rule)
+        sharedRules[key, default: []].append((rule, entry))
     }
 
     /// SEP chains by the endpoint they DNAT to (the chain name when they DNAT nowhere).
@@ -71,9 +72,9 @@ struct RulesetView {
                 var node = NodeChain(rules: [], policyAccepts: chain.attachment?.policyAccepts)
                 for rule in chain.rules {
                     // Rules of unidentified service chains stay with their chain.
-                    if case .servicePort(let source, .entry)? = table.provenance(rule.provenanceID) {
+                    if case .servicePort(let source, .entry(let entry))? = table.provenance(rule.provenanceID) {
                         entryChains.insert(key)
-                        servicePorts[source.name, default: ServicePortView(name: source.name)].take(rule, key: key)
+                        servicePorts[source.name, default: ServicePortView(name: source.name)].take(rule, key: key, entry: entry)
                     } else {
                         node.rules.append(rule)
                     }

@@ -25,7 +25,9 @@ struct ServicePortComparison {
     private func summary(_ view: ServicePortView, in side: RulesetView, status: ServicePortDiff.Status) -> ServicePortDiff {
         var diff = ServicePortDiff(name: view.name, protocol: view.proto?.rawValue, status: status)
         for key in view.sharedRules.keys.sorted() {
-            for rule in view.sharedRules[key]! { diff.entryPoints.append(EntryPointText.describe(rule, in: key, family: family)) }
+            for (rule, entry) in view.sharedRules[key]! {
+                diff.entryPoints.append(EntryPointText.describe(rule, entry: entry, in: key))
+            }
         }
         for (key, chain) in view.chains.sorted(by: { $0.key < $1.key }) where view.dispatchChains.contains(key) {
             diff.endpoints += shares(of: Dispatch(chain, table: key.table, family: family, endpointOfChain: side.endpointOfChain),
@@ -80,7 +82,7 @@ struct ServicePortComparison {
 
         // Its rules in shared chains.
         for key in Set(left.sharedRules.keys).union(right.sharedRules.keys).sorted() {
-            if let change = ruleDiff(left.sharedRules[key] ?? [], right.sharedRules[key] ?? [], key: key) {
+            if let change = ruleDiff((left.sharedRules[key] ?? []).map(\.rule), (right.sharedRules[key] ?? []).map(\.rule), key: key) {
                 diff.ruleChanges.append(change)
             }
         }
