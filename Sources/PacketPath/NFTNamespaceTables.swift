@@ -17,7 +17,7 @@ enum NFTNamespaceTables {
 
     /// One ruleset per family that has the table.
     static func rulesets(connection: KernelConnection) throws -> [Ruleset] {
-        for _ in 0..<attempts {
+        attempt: for _ in 0..<attempts {
             // Objects are read one request at a time; the generation tells whether anything
             // committed in between, in which case the read may mix two states and is redone.
             let before = try connection.generation()
@@ -29,8 +29,7 @@ enum NFTNamespaceTables {
                 do {
                     state = try NFTablesReadBack.read(info, connection: connection)
                 } catch NetfilterError.request(_, let code) where code == ENOENT {
-                    rulesets = []
-                    break // a chain or set went away mid-read
+                    continue attempt // a chain or set went away mid-read: read everything again
                 }
                 rulesets.append(Ruleset(family: family, tables: [try NFTablesDecoder().table(from: state.program)]))
             }
