@@ -30,9 +30,7 @@ struct ObjectCollector {
         if JSONStream.looksLikeJSON(source.text) {
             // The whole stream is checked and read first: a syntax error anywhere comes before
             // what its documents hold.
-            let documents = try JSONStream.read(source.text, file: source.name)
-            results = [DocumentDecoder(file: source.name, lineOffset: 0)
-                .decode(tree: documents.tree, roots: documents.roots, duplicateKeys: documents.duplicateKeys)]
+            results = [try JSONItemDecoding.decode(source.text, file: source.name)]
         } else {
             let runs = DocumentRuns.split(source.text, parts: source.text.utf8.count >= ObjectCollector.parallelThreshold ? 2 : 1)
             results = ObjectCollector.decodeInParallel(runs, file: source.name)

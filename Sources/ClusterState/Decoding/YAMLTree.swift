@@ -84,6 +84,13 @@ struct YAMLTree {
         return index
     }
 
+    /// Whether the last node added is a scalar whose text is `key` (the JSON scanner's test
+    /// for a document's `items`).
+    func lastScalar(equals key: StaticString) -> Bool {
+        guard let node = nodes.last, node.kind == .scalar, node.count == key.utf8CodeUnitCount, node.count > 0 else { return false }
+        return text.withUnsafeBufferPointer { memcmp($0.baseAddress! + node.start, key.utf8Start, node.count) == 0 }
+    }
+
     /// Appends text to the last scalar added (the JSON scanner unescapes in pieces).
     mutating func appendToLastScalar(_ bytes: UnsafeBufferPointer<UInt8>) {
         text.append(contentsOf: bytes)
