@@ -14,13 +14,20 @@
 enum JSONItemDecoding {
     /// The stream's documents decoded; `split` as for `JSONStream.read`.
     static func decode(_ text: String, file: String, split: JSONStream.Split = .automatic) throws -> DecodedChunk {
+        var text = text
+        return try text.withUTF8 { try decode(utf8: $0, file: file, split: split) }
+    }
+
+    /// `decode` of UTF-8 text checked by `InputText`.
+    static func decode(utf8 text: UnsafeBufferPointer<UInt8>, file: String, split: JSONStream.Split = .automatic) throws
+        -> DecodedChunk {
         let decoder = DocumentDecoder(file: file, lineOffset: 0)
-        if let documents = try JSONStream.read(text, file: file, split: split, itemDecoder: decoder) {
+        if let documents = try JSONStream.read(utf8: text, file: file, split: split, itemDecoder: decoder) {
             let chunk = decoder.decode(tree: documents.tree, roots: documents.roots, duplicateKeys: documents.duplicateKeys,
                                        decodedLists: documents.decodedLists)
             if !chunk.needsTree { return chunk }
         }
-        let documents = try JSONStream.read(text, file: file, split: split)
+        let documents = try JSONStream.read(utf8: text, file: file, split: split, itemDecoder: nil)!
         return decoder.decode(tree: documents.tree, roots: documents.roots, duplicateKeys: documents.duplicateKeys)
     }
 }

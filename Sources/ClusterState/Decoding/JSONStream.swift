@@ -24,8 +24,8 @@ enum JSONStream {
 
     /// Whether text is read as JSON: like kubectl, when it starts with `{` (after whitespace).
     /// A YAML flow mapping with unquoted keys (`{kind: Service}`) stays YAML.
-    static func looksLikeJSON(_ text: String) -> Bool {
-        var bytes = text.utf8.drop { isSpace($0) }
+    static func looksLikeJSON(_ text: some Collection<UInt8>) -> Bool {
+        var bytes = text.drop { isSpace($0) }
         guard bytes.first == UInt8(ascii: "{") else { return false }
         bytes = bytes.dropFirst().drop { isSpace($0) }
         return bytes.first == UInt8(ascii: "\"") || bytes.first == UInt8(ascii: "}")
@@ -50,25 +50,29 @@ enum JSONStream {
     /// items turn out to belong to another list: the stream is then to be read in tree mode.
     static func read(_ text: String, file: String, split: Split = .automatic, itemDecoder: DocumentDecoder?) throws -> Documents? {
         var text = text
-        return try text.withUTF8 { bytes in
-            var scanner = Scanner(bytes: bytes, file: file)
-            scanner.itemDecoder = itemDecoder
-            let near: Int?
-            switch split {
-            case .automatic: near = bytes.count >= ObjectCollector.parallelThreshold ? bytes.count / 2 : nil
-            case .none: near = nil
-            case .near(let byte): near = byte
-            }
-            if let near, let cut = JSONListSplit.cut(near: near, in: bytes) {
-                scanner.speculation = JSONListSplit.Speculation(bytes: bytes, file: file, cut: cut, itemDecoder: itemDecoder)
-            }
-            // The second thread reads `bytes`: it is waited for before they go away, whatever happens.
-            defer { scanner.speculation?.wait() }
-            do {
-                return try scanner.documents()
-            } catch is ItemListMismatch {
-                return nil
-            }
+        return try text.withUTF8 { try read(utf8: $0, file: file, split: split, itemDecoder: itemDecoder) }
+    }
+
+    /// `read` of UTF-8 text checked by `InputText`.
+    static func read(utf8 bytes: UnsafeBufferPointer<UInt8>, file: String, split: Split = .automatic,
+                     itemDecoder: DocumentDecoder?) throws -> Documents? {
+        var scanner = Scanner(bytes: bytes, file: file)
+        scanner.itemDecoder = itemDecoder
+        let near: Int?
+        switch split {
+        case .automatic: near = bytes.count >= ObjectCollector.parallelThreshold ? bytes.count / 2 : nil
+        case .none: near = nil
+        case .near(let byte): near = byte
+        }
+        if let near, let cut = JSONListSplit.cut(near: near, in: bytes) {
+            scanner.speculation = JSONListSplit.Speculation(bytes: bytes, file: file, cut: cut, itemDecoder: itemDecoder)
+        }
+        // The second thread reads `bytes`: it is waited for before they go away, whatever happens.
+        defer { scanner.speculation?.wait() }
+        do {
+            return try scanner.documents()
+        } catch is ItemListMismatch {
+            return nil
         }
     }
 
