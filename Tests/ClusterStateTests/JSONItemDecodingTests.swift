@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ClusterState
 
@@ -144,5 +145,38 @@ import Testing
         #expect(outcome(text, itemMode: true, split: .automatic) == expected)
         let documents = try JSONStream.read(text, file: "list.json", itemDecoder: DocumentDecoder(file: "list.json", lineOffset: 0))
         #expect(documents?.splitAt != nil)
+    }
+
+    /// Files are decoded from the bytes read (no String is made of JSON): the same state,
+    /// warnings and errors as from the text `readSource` makes, with and without a byte-order
+    /// mark.
+    @Test func filesReadAsBytesDecodeAsText() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("json-bytes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let valid = stream(items: 14)
+        let broken = valid.replacingOccurrences(of: #""port": 80,"#, with: #""port": "80","#)
+        let syntax = valid.replacingOccurrences(of: #""last"}}"#, with: #""last"},}"#)
+        func describe(_ load: () throws -> LoadedCluster) -> String {
+            do {
+                let loaded = try load()
+                return "\(loaded.state.services.map(\.metadata.key)) \(loaded.state.endpointSlices.map(\.metadata.key)) \(loaded.warnings)"
+            } catch {
+                return "\(error)"
+            }
+        }
+        var outcomes: [String] = []
+        for (index, text) in [valid, broken, syntax].enumerated() {
+            for mark in [[], [UInt8(0xEF), 0xBB, 0xBF]] {
+                let path = directory.appendingPathComponent("list\(index)-\(mark.count).json").path
+                #expect(FileManager.default.createFile(atPath: path, contents: Data(mark + Array(text.utf8))))
+                let fromBytes = describe { try ManifestLoader.load(paths: [path]) }
+                let fromText = describe { try ManifestLoader.load(sources: [try ManifestLoader.readSource(path)]) }
+                #expect(fromBytes == fromText)
+                outcomes.append(fromBytes.replacingOccurrences(of: path, with: "list.json"))
+            }
+        }
+        #expect(outcomes[0].contains("ns2/svc-13") && outcomes[0] == outcomes[1], "\(outcomes[0])")
+        #expect(outcomes[2].contains("spec.ports[0].port") && outcomes[4].contains("JSON syntax error"))
     }
 }
