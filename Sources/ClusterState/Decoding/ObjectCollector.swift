@@ -50,6 +50,9 @@ struct ObjectCollector {
 
     /// Adds what the runs of one file decoded to, in order, up to the first error.
     private mutating func add(_ results: [DecodedChunk]) throws {
+        // Room for every object at once: grown one doubling at a time, the table of a large
+        // input is hashed again over a dozen times.
+        seen.reserveCapacity(seen.count + results.reduce(0) { $0 + $1.items.count })
         var documentOffset = 0
         for chunk in results {
             for warning in chunk.warnings {
