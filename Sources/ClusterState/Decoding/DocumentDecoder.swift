@@ -162,7 +162,9 @@ struct DocumentDecoder {
         if let decodedItems {
             // Items read as a `kind: List`'s: any other kind needs them as they stand in the input.
             guard kind == "List" else { throw NeedsTree() }
-            chunk.items += decodedItems.items
+            // Taken whole when nothing came before (a stream of one List): appending copies
+            // every object, and dropping the list releases them again.
+            if chunk.items.isEmpty { chunk.items = decodedItems.items } else { chunk.items += decodedItems.items }
             chunk.warnings += decodedItems.warnings
             if let error = decodedItems.error { throw error }
             return
