@@ -156,4 +156,17 @@ import NetworkAddresses
         #expect(NameRules.labelKeyProblem("é/x") == "prefix \(quoted("é")) must be a DNS subdomain")
         #expect(NameRules.labelKeyProblem("a/b/c") != nil)
     }
+
+    /// YAML 1.1 integers with every prefix: the byte-wise prefix test reads what the spelled-out
+    /// rules give.
+    @Test func integerPrefixes() {
+        let cases: [(String, Int?)] = [
+            ("0", 0), ("00", 0), ("7", 7), ("0x1F", 31), ("0X1f", 31), ("0x", nil), ("0X", nil), ("0o17", 15), ("0o", nil),
+            ("017", 15), ("08", nil), ("-0x10", -16), ("+017", 15), ("-0", 0), ("1_000", 1000), ("0b1", nil), ("x1", nil),
+            ("o17", nil), ("0O17", nil), ("", nil), ("-", nil), ("12a", nil),
+        ]
+        for (text, expected) in cases {
+            #expect(YAMLValue.integer(text) == expected, "\(text)")
+        }
+    }
 }

@@ -29,6 +29,30 @@ struct DecodedChunk {
     var documentCount = 0
     /// The first error; decoding of the run stops there.
     var error: ManifestError?
+    /// Item mode: a document whose items were decoded as read is no `kind: List` (see
+    /// `JSONItemDecoding`); the run is to be decoded again from a whole tree.
+    var needsTree = false
+
+    /// Appends the items, warnings and error of a part of one List's items decoded apart, in
+    /// document `document`, its lines moved down by `lineOffset`.
+    mutating func append(_ part: DecodedChunk, document: Int, lineOffset: Int) {
+        items.reserveCapacity(items.count + part.items.count)
+        for var item in part.items {
+            item.location.document = document
+            item.location.line += lineOffset
+            items.append(item)
+        }
+        for var warning in part.warnings {
+            warning.document = document
+            warning.line += lineOffset
+            warnings.append(warning)
+        }
+        if var failure = part.error {
+            failure.document = document
+            failure.line = failure.line.map { $0 + lineOffset }
+            error = failure
+        }
+    }
 }
 
 /// Parses and decodes a run of YAML/JSON documents from one file.
@@ -70,8 +94,10 @@ struct DocumentDecoder {
 
     /// Decodes documents already read into `tree` (a JSON stream's values). `duplicateKeys`: the
     /// first mapping with a repeated key, by document number, which stops decoding there.
-    func decode(tree: YAMLTree, roots: [Int], duplicateKeys: (document: Int, error: YAMLTree.DuplicateKeys)? = nil)
-        -> DecodedChunk {
+    /// `decodedLists`: by document number, what the items of its top-level `items` list decoded
+    /// to while they were read (item mode), for a document that proves a `kind: List`.
+    func decode(tree: YAMLTree, roots: [Int], duplicateKeys: (document: Int, error: YAMLTree.DuplicateKeys)? = nil,
+                decodedLists: [Int: DecodedChunk] = [:]) -> DecodedChunk {
         var chunk = DecodedChunk()
         do {
             try tree.withView { view in
@@ -82,23 +108,44 @@ struct DocumentDecoder {
                     chunk.documentCount += 1
                     let value = YAMLValue(tree: view, index: root)
                     if value.isNull { continue }
-                    try decodeDocument(value, DocumentContext(index: chunk.documentCount, line: line(value.mark)), into: &chunk)
+                    try decodeDocument(value, DocumentContext(index: chunk.documentCount, line: line(value.mark)),
+                                       decodedItems: decodedLists[chunk.documentCount], into: &chunk)
                 }
             }
         } catch let error as ManifestError {
             chunk.error = error
+        } catch is NeedsTree {
+            chunk.needsTree = true
         } catch {
             chunk.error = ManifestError(file: file, document: chunk.documentCount + 1, message: "\(error)")
         }
         return chunk
     }
 
+    /// Item mode: a document's items decoded as read, but the document is no `kind: List`.
+    private struct NeedsTree: Error {}
+
+    /// Decodes one item of the top-level `items` list of document `document`, read on its own
+    /// (item mode), as `decodeDocument` decodes the items of a `kind: List`: nothing after the
+    /// first error.
+    func decodeListItem(_ item: YAMLValue, document: Int, into part: inout DecodedChunk) {
+        guard part.error == nil, !item.isNull else { return }
+        do {
+            try decodeDocument(item, DocumentContext(index: document, line: line(item.mark)), into: &part)
+        } catch let error as ManifestError {
+            part.error = error
+        } catch {
+            part.error = ManifestError(file: file, document: document, message: "\(error)")
+        }
+    }
+
     private func line(_ mark: SourceMark?) -> Int { (mark?.line ?? 1) + lineOffset }
 
     /// `inherited`: the kind and apiVersion a typed list (`ServiceList`) gives items that leave
-    /// them out.
+    /// them out. `decodedItems`: what the items of the document's top-level `items` list
+    /// decoded to as they were read (item mode); they stand for that list in a `kind: List`.
     private func decodeDocument(_ value: YAMLValue, _ context: DocumentContext, inherited: ObjectType? = nil,
-                                into chunk: inout DecodedChunk) throws {
+                                decodedItems: DecodedChunk? = nil, into chunk: inout DecodedChunk) throws {
         guard value.kind == .mapping else {
             throw ManifestError(file: file, document: context.index, line: context.line,
                                 message: "expected an object (a mapping with apiVersion and kind), got \(value.kindDescription)")
@@ -111,6 +158,16 @@ struct DocumentDecoder {
         let apiVersion = try wrap(context, object: nil) { () -> String in
             if let inherited, root["apiVersion"] == nil { return inherited.apiVersion }
             return try root.required("apiVersion") { try root.string($0) }
+        }
+        if let decodedItems {
+            // Items read as a `kind: List`'s: any other kind needs them as they stand in the input.
+            guard kind == "List" else { throw NeedsTree() }
+            // Taken whole when nothing came before (a stream of one List): appending copies
+            // every object, and dropping the list releases them again.
+            if chunk.items.isEmpty { chunk.items = decodedItems.items } else { chunk.items += decodedItems.items }
+            chunk.warnings += decodedItems.warnings
+            if let error = decodedItems.error { throw error }
+            return
         }
         // `kind: List`, or a typed list of any API group (`ServiceList`, `EndpointSliceList`, …)
         // as the API server returns a collection: its items are the objects.

@@ -38,6 +38,16 @@ enum InputText {
         return false
     }
 
+    /// `decode`, keeping UTF-8 text as the checked bytes (the first `count` of `bytes`, past a
+    /// byte-order mark).
+    static func checked(_ bytes: [UInt8], count: Int, file: String) throws -> InputFile.Content {
+        let input = bytes[..<count]
+        let (encoding, markLength) = encoding(of: input)
+        guard encoding == .utf8 else { return .text(try decode(input, file: file)) }
+        try check(utf8: input.dropFirst(markLength), file: file)
+        return .utf8(bytes, markLength..<count)
+    }
+
     /// Decodes a whole input; `file` names it in errors.
     static func decode(_ bytes: ArraySlice<UInt8>, file: String) throws -> String {
         let (encoding, markLength) = encoding(of: bytes)
@@ -252,5 +262,24 @@ extension String {
     /// Zero-padded on the left to `width`.
     func leftPadded(_ width: Int) -> String {
         String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
+
+/// A file as read: UTF-8 text as the checked bytes, or text decoded from UTF-16.
+struct InputFile {
+    enum Content {
+        /// Checked text: `range` of the bytes.
+        case utf8([UInt8], Range<Int>)
+        case text(String)
+    }
+
+    let name: String
+    let content: Content
+
+    var source: ManifestSource {
+        switch content {
+        case .utf8(let bytes, let range): return ManifestSource(name: name, text: String(decoding: bytes[range], as: UTF8.self))
+        case .text(let text): return ManifestSource(name: name, text: text)
+        }
     }
 }

@@ -8,7 +8,10 @@ import Glibc
 /// item start past the middle, while the first reads from the beginning. When the first
 /// arrives at that byte, inside a list at `listDepth`, it takes over the second's items and
 /// goes on from where the second stopped; JSON read from one byte in one state gives one
-/// result, so the tree, positions and first error are those of a single pass. When the guess
+/// result, so the tree, positions and first error are those of a single pass. In item mode
+/// (`JSONItemDecoding`) the second thread decodes the items it reads instead of keeping their
+/// tree, as if its list were a document's `items`; taken over elsewhere, that work is of no use
+/// and the stream is read again in tree mode. When the guess
 /// was wrong (the byte lies in a string or in a deeper list) the second thread's work is
 /// dropped and the first reads on alone.
 enum JSONListSplit {
@@ -55,10 +58,12 @@ enum JSONListSplit {
     }
 
     /// What the second thread read: list items from the cut to the list's `]` (or its first
-    /// error), lines counted from 1 at the cut's line.
+    /// error), lines counted from 1 at the cut's line; in item mode, what the items decoded to
+    /// (document and line numbers to be set by the taker).
     struct Outcome {
         var tree = YAMLTree()
         var roots: [Int] = []
+        var part = DecodedChunk()
         var duplicateKeys: YAMLTree.DuplicateKeys?
         var error: ManifestError?
         var end = (index: 0, line: 1, lineStart: 0, continuationBytes: 0)
@@ -70,11 +75,11 @@ enum JSONListSplit {
         private let done = DispatchGroup()
         private var outcome = Outcome()
 
-        init(bytes: UnsafeBufferPointer<UInt8>, file: String, cut: Int) {
+        init(bytes: UnsafeBufferPointer<UInt8>, file: String, cut: Int, itemDecoder: DocumentDecoder?) {
             self.cut = cut
             nonisolated(unsafe) let bytes = bytes
             DispatchQueue.global().async(group: done) { [self] in
-                outcome = JSONListSplit.readItems(bytes, file: file, from: cut)
+                outcome = JSONListSplit.readItems(bytes, file: file, from: cut, itemDecoder: itemDecoder)
             }
         }
 
@@ -85,8 +90,9 @@ enum JSONListSplit {
         }
     }
 
-    private static func readItems(_ bytes: UnsafeBufferPointer<UInt8>, file: String, from cut: Int) -> Outcome {
-        var scanner = JSONStream.Scanner(bytes: bytes, file: file, reservingFor: bytes.count - cut)
+    private static func readItems(_ bytes: UnsafeBufferPointer<UInt8>, file: String, from cut: Int,
+                                  itemDecoder: DocumentDecoder?) -> Outcome {
+        var scanner = JSONStream.Scanner(bytes: bytes, file: file, reservingFor: itemDecoder == nil ? bytes.count - cut : 0)
         scanner.index = cut
         // The cut's line starts after the last line feed before it; columns count characters.
         var lineStart = cut
@@ -94,6 +100,8 @@ enum JSONListSplit {
         scanner.lineStart = lineStart
         scanner.continuationBytes = bytes[lineStart..<cut].reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 1 : 0) }
         scanner.itemRoots = []
+        scanner.itemDecoder = itemDecoder
+        scanner.inItemsList = itemDecoder != nil
         var outcome = Outcome()
         do {
             try scanner.listItems(depth: listDepth)
@@ -104,6 +112,7 @@ enum JSONListSplit {
         }
         outcome.tree = scanner.tree
         outcome.roots = scanner.itemRoots ?? []
+        outcome.part = scanner.listPart
         outcome.duplicateKeys = scanner.duplicateKeys?.error
         outcome.end = (scanner.index, scanner.line, scanner.lineStart, scanner.continuationBytes)
         return outcome

@@ -17,12 +17,15 @@ enum JSONStream {
         /// Where a second thread's reading of a list's items was taken over; nil when all was
         /// read on one thread.
         var splitAt: Int?
+        /// Item mode: what the items of each document's top-level `items` list decoded to, by
+        /// document number (those items are not in `tree`: their list there is empty).
+        var decodedLists: [Int: DecodedChunk] = [:]
     }
 
     /// Whether text is read as JSON: like kubectl, when it starts with `{` (after whitespace).
     /// A YAML flow mapping with unquoted keys (`{kind: Service}`) stays YAML.
-    static func looksLikeJSON(_ text: String) -> Bool {
-        var bytes = text.utf8.drop { isSpace($0) }
+    static func looksLikeJSON(_ text: some Collection<UInt8>) -> Bool {
+        var bytes = text.drop { isSpace($0) }
         guard bytes.first == UInt8(ascii: "{") else { return false }
         bytes = bytes.dropFirst().drop { isSpace($0) }
         return bytes.first == UInt8(ascii: "\"") || bytes.first == UInt8(ascii: "}")
@@ -39,23 +42,42 @@ enum JSONStream {
 
     /// Reads and checks the whole stream; the first syntax error is thrown with its document number.
     static func read(_ text: String, file: String, split: Split = .automatic) throws -> Documents {
+        try read(text, file: file, split: split, itemDecoder: nil)!
+    }
+
+    /// `read` in item mode (see `JSONItemDecoding`): the items of each document's top-level
+    /// `items` list are decoded by `decoder` as they are read. Nil when the second thread's
+    /// items turn out to belong to another list: the stream is then to be read in tree mode.
+    static func read(_ text: String, file: String, split: Split = .automatic, itemDecoder: DocumentDecoder?) throws -> Documents? {
         var text = text
-        return try text.withUTF8 { bytes in
-            var scanner = Scanner(bytes: bytes, file: file)
-            let near: Int?
-            switch split {
-            case .automatic: near = bytes.count >= ObjectCollector.parallelThreshold ? bytes.count / 2 : nil
-            case .none: near = nil
-            case .near(let byte): near = byte
-            }
-            if let near, let cut = JSONListSplit.cut(near: near, in: bytes) {
-                scanner.speculation = JSONListSplit.Speculation(bytes: bytes, file: file, cut: cut)
-            }
-            // The second thread reads `bytes`: it is waited for before they go away, whatever happens.
-            defer { scanner.speculation?.wait() }
+        return try text.withUTF8 { try read(utf8: $0, file: file, split: split, itemDecoder: itemDecoder) }
+    }
+
+    /// `read` of UTF-8 text checked by `InputText`.
+    static func read(utf8 bytes: UnsafeBufferPointer<UInt8>, file: String, split: Split = .automatic,
+                     itemDecoder: DocumentDecoder?) throws -> Documents? {
+        var scanner = Scanner(bytes: bytes, file: file)
+        scanner.itemDecoder = itemDecoder
+        let near: Int?
+        switch split {
+        case .automatic: near = bytes.count >= ObjectCollector.parallelThreshold ? bytes.count / 2 : nil
+        case .none: near = nil
+        case .near(let byte): near = byte
+        }
+        if let near, let cut = JSONListSplit.cut(near: near, in: bytes) {
+            scanner.speculation = JSONListSplit.Speculation(bytes: bytes, file: file, cut: cut, itemDecoder: itemDecoder)
+        }
+        // The second thread reads `bytes`: it is waited for before they go away, whatever happens.
+        defer { scanner.speculation?.wait() }
+        do {
             return try scanner.documents()
+        } catch is ItemListMismatch {
+            return nil
         }
     }
+
+    /// Item mode: the second thread decoded the items of a list that is no document's `items`.
+    struct ItemListMismatch: Error {}
 
     /// The high bit of each byte of a word that ends a plain string run: a quote, a backslash,
     /// a control byte or a non-ASCII byte (exact per byte: no borrow between bytes).
@@ -91,6 +113,15 @@ enum JSONStream {
         /// The second thread's scanner: the indices of the items it read of the list it started in
         /// (they are roots of its tree).
         var itemRoots: [Int]?
+        /// Item mode: decodes each item of a document's top-level `items` list as soon as it is
+        /// read, from `itemTree` (reset per item, so it stays small and in cache).
+        var itemDecoder: DocumentDecoder?
+        private var itemTree = YAMLTree()
+        /// Whether the list being read is a document's top-level `items` list in item mode, and
+        /// what its items decoded to so far (decoding stops at the first error; reading goes on).
+        var inItemsList = false
+        var listPart = DecodedChunk()
+        var decodedLists: [Int: DecodedChunk] = [:]
 
         init(bytes: UnsafeBufferPointer<UInt8>, file: String, reservingFor inputBytes: Int? = nil) {
             self.bytes = bytes
@@ -103,7 +134,8 @@ enum JSONStream {
             while true {
                 skipSpace()
                 guard index < bytes.count else {
-                    return Documents(tree: tree, roots: roots, duplicateKeys: duplicateKeys, splitAt: splitAt)
+                    return Documents(tree: tree, roots: roots, duplicateKeys: duplicateKeys, splitAt: splitAt,
+                                     decodedLists: decodedLists)
                 }
                 guard bytes[index] == UInt8(ascii: "{") else {
                     throw error(bytes[index] == UInt8(ascii: "[")
@@ -180,7 +212,7 @@ enum JSONStream {
             index += 1
         }
 
-        private mutating func value(depth: Int) throws {
+        private mutating func value(depth: Int, itemsList: Bool = false) throws {
             guard depth < 1000 else { throw error("nested more than 1000 levels deep") }
             skipSpace()
             guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
@@ -202,8 +234,9 @@ enum JSONStream {
                         throw error("expected a field name in double quotes, got \(describe(bytes[index]))")
                     }
                     try string()
+                    let itemsKey = depth == 0 && itemDecoder != nil && tree.lastScalar(equals: "items")
                     try expect(UInt8(ascii: ":"), "':' after a field name")
-                    try value(depth: depth + 1)
+                    try value(depth: depth + 1, itemsList: itemsKey)
                     skipSpace()
                     guard index < bytes.count else { throw error("unexpected end of input inside an object") }
                     if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -219,7 +252,17 @@ enum JSONStream {
                     close()
                     return
                 }
-                try listItems(depth: depth)
+                if itemsList {
+                    // The items join no tree: each is decoded as read (this list stays empty).
+                    inItemsList = true
+                    listPart = DecodedChunk()
+                    try listItems(depth: depth)
+                    decodedLists[document] = listPart
+                    inItemsList = false
+                    listPart = DecodedChunk()
+                } else {
+                    try listItems(depth: depth)
+                }
                 index += 1
                 close()
             case UInt8(ascii: "\""):
@@ -252,7 +295,11 @@ enum JSONStream {
                     }
                     itemRoots?.append(tree.nodes.count)
                 }
-                try value(depth: depth + 1)
+                if inItemsList && depth == JSONListSplit.listDepth {
+                    try decodeItem(depth: depth)
+                } else {
+                    try value(depth: depth + 1)
+                }
                 skipSpace()
                 guard index < bytes.count else { throw error("unexpected end of input inside a list") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -261,7 +308,24 @@ enum JSONStream {
             }
         }
 
-        /// Continues where the second thread stopped, with its items (or its error) as if read here.
+        /// One item of an `items` list in item mode: read into `itemTree` and decoded at once,
+        /// unless an earlier item failed.
+        private mutating func decodeItem(depth: Int) throws {
+            swap(&tree, &itemTree)
+            defer { swap(&tree, &itemTree) }
+            tree.reset()
+            try value(depth: depth + 1)
+            guard listPart.error == nil, let decoder = itemDecoder else { return }
+            // Moved out while it grows, so that it is not copied.
+            var part = DecodedChunk()
+            swap(&part, &listPart)
+            let document = document
+            tree.withView { view in decoder.decodeListItem(YAMLValue(tree: view, index: 0), document: document, into: &part) }
+            swap(&part, &listPart)
+        }
+
+        /// Continues where the second thread stopped, with its items (or its error) as if read
+        /// here: its lines move down to the file's, its document number is set here.
         private mutating func takeOver() throws {
             guard let outcome = speculation?.wait() else { return }
             speculation = nil
@@ -272,7 +336,12 @@ enum JSONStream {
                 failure.line = failure.line.map { $0 + lineOffset }
                 throw failure
             }
-            tree.append(outcome.tree, roots: outcome.roots, lineOffset: lineOffset)
+            if itemDecoder == nil {
+                tree.append(outcome.tree, roots: outcome.roots, lineOffset: lineOffset)
+            } else {
+                guard inItemsList else { throw ItemListMismatch() }
+                if listPart.error == nil { listPart.append(outcome.part, document: document, lineOffset: lineOffset) }
+            }
             if duplicateKeys == nil, let duplicates = outcome.duplicateKeys {
                 let mark = SourceMark(line: duplicates.mark.line + lineOffset, column: duplicates.mark.column)
                 duplicateKeys = (document, YAMLTree.DuplicateKeys(keys: duplicates.keys, mark: mark))

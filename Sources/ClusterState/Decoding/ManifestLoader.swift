@@ -44,9 +44,15 @@ public struct LoadOptions: Sendable {
 /// kinds PacketPath uses, applies API defaults, validates, and resolves the node settings. Any
 /// error stops the load: no partial state is ever returned.
 public enum ManifestLoader {
-    /// Loads files; `-` reads standard input.
+    /// Loads files; `-` reads standard input. Each is read from the bytes read (no String is
+    /// made of a JSON stream: it is read as bytes anyway).
     public static func load(paths: [String], options: LoadOptions = LoadOptions()) throws -> LoadedCluster {
-        try load(sources: paths.map { try readSource($0, maxSize: options.maxInputSize) }, options: options)
+        let inputs = try paths.map { try readInput($0, maxSize: options.maxInputSize) }
+        var collector = ObjectCollector(options: options)
+        for input in inputs {
+            try collector.read(input)
+        }
+        return try collector.finish()
     }
 
     public static func load(sources: [ManifestSource], options: LoadOptions = LoadOptions()) throws -> LoadedCluster {
@@ -60,6 +66,11 @@ public enum ManifestLoader {
     /// Reads a file (`-`: standard input) as text, refusing it past `maxSize` bytes or at its
     /// first byte that cannot be text, without reading further.
     public static func readSource(_ path: String, maxSize: Int = LoadOptions.defaultMaxInputSize) throws -> ManifestSource {
+        try readInput(path, maxSize: maxSize).source
+    }
+
+    /// `readSource`, with UTF-8 text kept as the bytes read.
+    static func readInput(_ path: String, maxSize: Int) throws -> InputFile {
         let name = path == "-" ? "<stdin>" : path
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -79,7 +90,9 @@ public enum ManifestLoader {
         // (one byte more shows its end in one read); other inputs grow the buffer as they go and
         // are checked chunk by chunk, so that a device like /dev/zero stops at its first byte.
         let regular = (info.st_mode & S_IFMT) == S_IFREG
-        var bytes = [UInt8](repeating: 0, count: min(maxSize + 1, max(1 << 16, regular ? Int(info.st_size) + 1 : 0)))
+        // Not zeroed first (a pass over tens of megabytes): only bytes `read` filled are ever read.
+        let capacity = min(maxSize + 1, max(1 << 16, regular ? Int(info.st_size) + 1 : 0))
+        var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { _, initialized in initialized = capacity }
         var filled = 0
         var utf16: Bool? = nil
         while true {
@@ -102,7 +115,7 @@ public enum ManifestLoader {
             // A control byte: stop reading and report where (the full check finds it).
             if !regular, utf16 == false, bytes[start..<filled].withUnsafeBytes(InputText.hasControlByte) { break }
         }
-        return ManifestSource(name: name, text: try InputText.decode(bytes[..<filled], file: name))
+        return InputFile(name: name, content: try InputText.checked(bytes, count: filled, file: name))
     }
 
     private static func tooLarge(_ name: String, _ maxSize: Int) -> ManifestError {

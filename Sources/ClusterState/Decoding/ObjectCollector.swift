@@ -26,17 +26,33 @@ struct ObjectCollector {
     static let parallelThreshold = 1 << 20
 
     mutating func read(_ source: ManifestSource) throws {
-        let results: [DecodedChunk]
-        if JSONStream.looksLikeJSON(source.text) {
+        if JSONStream.looksLikeJSON(source.text.utf8) {
             // The whole stream is checked and read first: a syntax error anywhere comes before
             // what its documents hold.
-            let documents = try JSONStream.read(source.text, file: source.name)
-            results = [DocumentDecoder(file: source.name, lineOffset: 0)
-                .decode(tree: documents.tree, roots: documents.roots, duplicateKeys: documents.duplicateKeys)]
+            try add([try JSONItemDecoding.decode(source.text, file: source.name)])
         } else {
             let runs = DocumentRuns.split(source.text, parts: source.text.utf8.count >= ObjectCollector.parallelThreshold ? 2 : 1)
-            results = ObjectCollector.decodeInParallel(runs, file: source.name)
+            try add(ObjectCollector.decodeInParallel(runs, file: source.name))
         }
+    }
+
+    /// `read` of a file as read: a JSON stream straight from its bytes.
+    mutating func read(_ input: InputFile) throws {
+        guard case .utf8(let bytes, let range) = input.content,
+              bytes.withUnsafeBufferPointer({ JSONStream.looksLikeJSON(UnsafeBufferPointer(rebasing: $0[range])) }) else {
+            try read(input.source)
+            return
+        }
+        try add([try bytes.withUnsafeBufferPointer {
+            try JSONItemDecoding.decode(utf8: UnsafeBufferPointer(rebasing: $0[range]), file: input.name)
+        }])
+    }
+
+    /// Adds what the runs of one file decoded to, in order, up to the first error.
+    private mutating func add(_ results: [DecodedChunk]) throws {
+        // Room for every object at once: grown one doubling at a time, the table of a large
+        // input is hashed again over a dozen times.
+        seen.reserveCapacity(seen.count + results.reduce(0) { $0 + $1.items.count })
         var documentOffset = 0
         for chunk in results {
             for warning in chunk.warnings {

@@ -43,8 +43,11 @@ struct YAMLTree {
     private(set) var text: [UInt8] = []
     private(set) var children: [Int] = []
     private var tags: [String] = [""]
-    /// Children of the containers still open, innermost last, and where each one's begin.
+    /// Children of the containers still open, innermost last (the first `pendingCount` of
+    /// `pending`, which never shrinks: closing a container only moves the count back), and
+    /// where each one's begin.
     private var pending: [Int] = []
+    private var pendingCount = 0
     private var open: [(node: Int, firstPending: Int)] = []
 
     /// Keys seen more than once in a mapping (as the YAML library reports them: sorted, each
@@ -67,7 +70,7 @@ struct YAMLTree {
         nodes.removeAll(keepingCapacity: true)
         text.removeAll(keepingCapacity: true)
         children.removeAll(keepingCapacity: true)
-        pending.removeAll(keepingCapacity: true)
+        pendingCount = 0
         open.removeAll(keepingCapacity: true)
     }
 
@@ -82,6 +85,13 @@ struct YAMLTree {
         text.append(contentsOf: bytes)
         attach(index)
         return index
+    }
+
+    /// Whether the last node added is a scalar whose text is `key` (the JSON scanner's test
+    /// for a document's `items`).
+    func lastScalar(equals key: StaticString) -> Bool {
+        guard let node = nodes.last, node.kind == .scalar, node.count == key.utf8CodeUnitCount, node.count > 0 else { return false }
+        return text.withUnsafeBufferPointer { memcmp($0.baseAddress! + node.start, key.utf8Start, node.count) == 0 }
     }
 
     /// Appends text to the last scalar added (the JSON scanner unescapes in pieces).
@@ -118,7 +128,7 @@ struct YAMLTree {
         let index = nodes.count
         nodes.append(Node(kind: kind, plain: false, line: Int32(clamping: line), column: Int32(clamping: column),
                           tag: 0, start: 0, count: 0))
-        open.append((index, pending.count))
+        open.append((index, pendingCount))
     }
 
     /// Ends the innermost container, attaches it to its parent and returns its index. A
@@ -126,13 +136,13 @@ struct YAMLTree {
     @discardableResult
     mutating func close() throws(DuplicateKeys) -> Int {
         let (index, first) = open.removeLast()
-        let count = pending.count - first
+        let count = pendingCount - first
         nodes[index].start = children.count
         nodes[index].count = count
-        // Copied as a buffer and dropped from the end (every container passes here; the
-        // generic slice paths cost several times more).
-        pending.withUnsafeBufferPointer { children.append(contentsOf: UnsafeBufferPointer(rebasing: $0[first...])) }
-        pending.removeLast(count)
+        // Copied as a buffer, and left in place (every container passes here; the generic
+        // slice and removal paths cost several times more).
+        pending.withUnsafeBufferPointer { children.append(contentsOf: UnsafeBufferPointer(rebasing: $0[first..<pendingCount])) }
+        pendingCount = first
         // Attached first, so that a reader that records the error can go on building.
         attach(index)
         if nodes[index].kind == .mapping { try checkDuplicateKeys(index) }
@@ -141,7 +151,13 @@ struct YAMLTree {
 
     /// Attaches an existing node (an alias's target) to the open container.
     mutating func attach(_ index: Int) {
-        if !open.isEmpty { pending.append(index) }
+        guard !open.isEmpty else { return }
+        if pendingCount < pending.count {
+            pending[pendingCount] = index
+        } else {
+            pending.append(index)
+        }
+        pendingCount += 1
     }
 
     /// The index of an explicit tag (`!!int`); the string tag and no tag are 0.

@@ -242,13 +242,16 @@ struct YAMLValue {
             bytes = bytes.dropFirst()
         }
         var radix = 10
-        if bytes.starts(with: "0x".utf8) || bytes.starts(with: "0X".utf8) {
+        // The prefix compared byte by byte (the generic `starts(with:)` costs more than the
+        // rest of a short number).
+        let second: UInt8? = bytes.count > 1 && bytes.first == UInt8(ascii: "0") ? bytes[bytes.startIndex + 1] : nil
+        if second == UInt8(ascii: "x") || second == UInt8(ascii: "X") {
             radix = 16
             bytes = bytes.dropFirst(2)
-        } else if bytes.starts(with: "0o".utf8) {
+        } else if second == UInt8(ascii: "o") {
             radix = 8
             bytes = bytes.dropFirst(2)
-        } else if bytes.count > 1 && bytes.first == UInt8(ascii: "0") {
+        } else if second != nil {
             radix = 8
             bytes = bytes.dropFirst()
         }

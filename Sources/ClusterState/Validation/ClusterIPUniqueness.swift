@@ -1,15 +1,20 @@
+import NetworkAddresses
+
 /// Two Services with one cluster IP: the API server's allocator refuses the second one
 /// ("provided IP is already allocated"), so such input never describes a cluster.
 enum ClusterIPUniqueness {
     static func check(_ services: [Service]) throws {
-        var owners: [String: Service] = [:]
-        for service in services {
+        // Keyed by the address itself and pointing at the owner's index: no text and no copy
+        // of a Service per cluster IP (every Service of a large input passes here).
+        var owners: [IPAddress: Int] = [:]
+        owners.reserveCapacity(services.count)
+        for (position, service) in services.enumerated() {
             for (index, ip) in service.clusterIPs.enumerated() {
-                let key = ip.description
-                guard let owner = owners[key] else {
-                    owners[key] = service
+                guard let ownerPosition = owners[ip] else {
+                    owners[ip] = position
                     continue
                 }
+                let owner = services[ownerPosition]
                 let location = service.metadata.source
                 let field = service.clusterIPs.count > 1 ? "spec.clusterIPs[\(index)]" : "spec.clusterIP"
                 throw ManifestError(file: location?.file ?? "input", document: location?.document, line: location?.line,
