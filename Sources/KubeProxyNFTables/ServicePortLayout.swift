@@ -245,12 +245,11 @@ struct ServicePortLayout {
                           after leading: [Match]?) -> [Rule] {
         let chains = objects.chains.base
         let slots = objects.endpointSlots
-        let targets = [ChainName](unsafeUninitializedCapacity: endpoints.count) { targets, initialized in
-            for (position, index) in endpoints.enumerated() {
-                (targets.baseAddress! + position).initialize(to: chains[slots[index].chain].name)
-            }
-            initialized = endpoints.count
-        }
+        // Appended (one retain per name, nothing else): an uninitialized array is created by
+        // a generic, unspecialized call that looks its type's metadata up every time.
+        var targets: [ChainName] = []
+        targets.reserveCapacity(endpoints.count)
+        for index in endpoints { targets.append(chains[slots[index].chain].name) }
         let count = (leading == nil ? 0 : 1) + (affinity ? endpoints.count : 0) + 1
         return InPlace.rules(count: count) { rules in
             var next = rules
