@@ -173,6 +173,15 @@ final class NameArena: @unchecked Sendable {
     /// Whether chain `index` is a regular chain without a comment (tables' chains only).
     func isPlain(_ index: Int) -> Bool { plain[index] }
 
+    /// Hints for chain `index`'s entries in the compact arrays (read in name order, they
+    /// are scattered over a megabyte or two each).
+    @inline(__always)
+    func prefetchEntries(_ index: Int) {
+        starts.withUnsafeBufferPointer { pp_prefetch($0.baseAddress! + index) }
+        ruleStarts.withUnsafeBufferPointer { pp_prefetch($0.baseAddress! + index) }
+        ruleCounts.withUnsafeBufferPointer { pp_prefetch($0.baseAddress! + index) }
+    }
+
     /// Hints for the start of name `index`'s bytes.
     @inline(__always)
     func prefetchName(_ index: Int) {

@@ -5,10 +5,11 @@ import RuleModel
 /// their rule and match arrays) were allocated in: nearly every chain starts with cache
 /// misses. Hints issued a few chains ahead let those loads overlap the printing.
 enum RulePrefetch {
-    /// How far ahead, in chains of the print order: the chain's name and rule array, then
-    /// (closer, the array being in cache by then) its rules' match arrays. Both are read
-    /// through the name arena, which holds each chain's rule storage and name offset in
-    /// compact arrays; the chains themselves are not touched.
+    /// How far ahead, in chains of the print order: the chain's entries in the name arena's
+    /// compact arrays (its name offset, rule storage and rule count), then its name and rule
+    /// array, then (closer, the array being in cache by then) its rules' match arrays. The
+    /// chains themselves are not touched.
+    static let entriesDistance = 16
     static let rulesDistance = 8
     static let matchesDistance = 4
     /// A declaration reads only the name, and the chain when it has a hook or a comment.
@@ -19,6 +20,9 @@ enum RulePrefetch {
 
     /// Hints for the chains `position` is followed by in `order`.
     static func ahead(of position: Int, in order: ArraySlice<Int>, names: NameArena) {
+        if position + entriesDistance < order.endIndex {
+            names.prefetchEntries(order[position + entriesDistance])
+        }
         if position + rulesDistance < order.endIndex {
             let index = order[position + rulesDistance]
             names.prefetchName(index)
