@@ -15,9 +15,10 @@ struct ChainSink {
         self.capacity = capacity
     }
 
-    mutating func append(_ chain: consuming Chain) {
+    /// Appends a regular chain, written in place (`InPlace`).
+    mutating func append(name: consuming ChainName, rules: consuming [Rule], provenanceID: ProvenanceID) {
         precondition(count < capacity, "more chains than the region reserved")
-        (base + count).initialize(to: chain)
+        InPlace.chain(base + count, name: name, rules: rules, provenanceID: provenanceID)
         count += 1
     }
 

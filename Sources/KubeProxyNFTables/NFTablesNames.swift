@@ -44,12 +44,10 @@ public enum NFTablesNames {
 struct PortChainNames {
     private typealias Naming = KubeProxyNFTablesNaming
 
-    let service: ChainName
-    let local: ChainName
-    let external: ChainName
-    let firewall: ChainName
     /// `namespace/name/protocol/port`, the start of every endpoint chain's base.
     let base: [UInt8]
+    /// `HASH-base` of the port's chains, which differ only in their prefix.
+    private let tail: Tail
 
     init(namespace: String, name: String, protocol l4: L4Protocol, port: String) {
         var base: [UInt8] = []
@@ -62,12 +60,15 @@ struct PortChainNames {
         base.append(UInt8(ascii: "/"))
         base += port.utf8
         self.base = base
-        let tail = base.withUnsafeBufferPointer { PortChainNames.hashedBase($0) }
-        service = PortChainNames.name(Naming.servicePrefix, tail)
-        local = PortChainNames.name(Naming.localPrefix, tail)
-        external = PortChainNames.name(Naming.externalPrefix, tail)
-        firewall = PortChainNames.name(Naming.firewallPrefix, tail)
+        tail = base.withUnsafeBufferPointer { PortChainNames.hashedBase($0) }
     }
+
+    // Made when asked for (each time): most ports use only their service chain, and making
+    // all four names cost three heap strings per port that were freed unused.
+    var service: ChainName { PortChainNames.name(Naming.servicePrefix, tail) }
+    var local: ChainName { PortChainNames.name(Naming.localPrefix, tail) }
+    var external: ChainName { PortChainNames.name(Naming.externalPrefix, tail) }
+    var firewall: ChainName { PortChainNames.name(Naming.firewallPrefix, tail) }
 
     /// The chain (`endpoint-`) and, when asked for, the affinity set (`affinity-`) of endpoint
     /// `IP:PORT` / `[IP]:PORT`: its base is the port's plus `__IP/PORT`, IPv6 colons becoming

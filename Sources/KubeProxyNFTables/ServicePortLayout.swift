@@ -23,9 +23,17 @@ struct ServicePortObjects {
     /// Every endpoint chain's DNAT rule matches only the protocol: one list per protocol,
     /// shared, instead of an allocation (and later a free) for each of 100,000 rules.
     let protocolOnly: [[Match]] = L4Protocol.allCases.map { [.l4Protocol($0)] }
+    /// Per endpoint of the port being laid out: where its chain is in `chains` and its
+    /// affinity set in `affinitySets` (-1: none). Reused from port to port.
+    var endpointSlots: [(chain: Int, affinitySet: Int)] = []
 
     func matchesOnly(_ proto: L4Protocol) -> [Match] {
-        protocolOnly[L4Protocol.allCases.firstIndex(of: proto)!]
+        // `allCases.firstIndex(of:)` built the cases' array for every endpoint.
+        switch proto {
+        case .tcp: return protocolOnly[0]
+        case .udp: return protocolOnly[1]
+        case .sctp: return protocolOnly[2]
+        }
     }
 
     init(part: Int, chains: ChainSink) {
@@ -69,13 +77,15 @@ struct ServicePortLayout {
         let port = KeyComponent.port(plan.port)
         let hasEndpoints = selection.hasEndpoints
         let hasLocalEndpoints = !selection.localEndpoints.isEmpty
+        // Each name is made once, and only when used.
+        lazy var serviceChain = names.service
+        lazy var localChain = names.local
+        lazy var externalChain = names.external
 
         // Internal traffic (to the ClusterIP) uses the Local chain under internalTrafficPolicy
         // Local; external traffic enters through the external chain, which ends in the Local
         // chain under externalTrafficPolicy Local.
-        let internalChain = plan.internalPolicyLocal ? names.local : names.service
         let hasInternalEndpoints = hasEndpoints && (!plan.internalPolicyLocal || hasLocalEndpoints)
-        let externalPolicyChain = plan.externalPolicyLocal ? names.local : names.service
         let hasExternalEndpoints = hasEndpoints && (!plan.externalPolicyLocal || hasLocalEndpoints)
         // The external chain also short-circuits pod and host traffic under a Local policy,
         // so it exists whenever any endpoint does.
@@ -86,11 +96,12 @@ struct ServicePortLayout {
         let externalFilter = internalFilter
 
         let source = ServicePortSource(name: plan.name, l4Protocol: plan.l4Protocol)
-        let clusterIPEntry = objects.provenance.record(.servicePort(source, .entry(.clusterIP)))
+        let clusterIPEntry = objects.provenance.record(source, .entry(.clusterIP))
         if objects.clusterIPsSeen.insert(plan.clusterIP).inserted {
             objects.clusterIPs.append(SetElement([.address(plan.clusterIP)]))
         }
         if hasInternalEndpoints {
+            let internalChain = plan.internalPolicyLocal ? localChain : serviceChain
             objects.serviceIPs.append(.init(key: [.address(plan.clusterIP), l4, port], verdict: .goto(internalChain),
                                             provenanceID: clusterIPEntry))
         } else {
@@ -99,10 +110,10 @@ struct ServicePortLayout {
         }
 
         let externalEntry = plan.externalIPs.isEmpty ? ProvenanceID.none
-            : objects.provenance.record(.servicePort(source, .entry(.externalIP)))
+            : objects.provenance.record(source, .entry(.externalIP))
         for address in plan.externalIPs {
             if hasEndpoints {
-                objects.serviceIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(names.external),
+                objects.serviceIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(externalChain),
                                                 provenanceID: externalEntry))
             }
             if !hasExternalEndpoints {
@@ -112,19 +123,20 @@ struct ServicePortLayout {
         }
 
         let usesFirewall = !plan.loadBalancerVIPs.isEmpty && !plan.sourceRanges.isEmpty
-        if usesFirewall {
-            objects.chains.append(Chain(names.firewall, rules: [firewallRule(plan)],
-                                        provenanceID: objects.provenance.record(.servicePort(source, .firewall))))
+        let firewallChain = usesFirewall ? names.firewall : nil
+        if let firewallChain {
+            objects.chains.append(name: firewallChain, rules: [firewallRule(plan)],
+                                  provenanceID: objects.provenance.record(source, .firewall))
         }
         let loadBalancerEntry = plan.loadBalancerVIPs.isEmpty ? ProvenanceID.none
-            : objects.provenance.record(.servicePort(source, .entry(.loadBalancerIP)))
+            : objects.provenance.record(source, .entry(.loadBalancerIP))
         for address in plan.loadBalancerVIPs {
             if hasEndpoints {
-                objects.serviceIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(names.external),
+                objects.serviceIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(externalChain),
                                                 provenanceID: loadBalancerEntry))
             }
-            if usesFirewall {
-                objects.firewallIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(names.firewall),
+            if let firewallChain {
+                objects.firewallIPs.append(.init(key: [.address(address), l4, port], verdict: .goto(firewallChain),
                                                  comment: plan.name, provenanceID: loadBalancerEntry))
             }
             if !hasExternalEndpoints {
@@ -135,9 +147,9 @@ struct ServicePortLayout {
 
         if plan.nodePort != 0 {
             let nodePort = KeyComponent.port(plan.nodePort)
-            let nodePortEntry = objects.provenance.record(.servicePort(source, .entry(.nodePort)))
+            let nodePortEntry = objects.provenance.record(source, .entry(.nodePort))
             if hasEndpoints {
-                objects.serviceNodePorts.append(.init(key: [l4, nodePort], verdict: .goto(names.external),
+                objects.serviceNodePorts.append(.init(key: [l4, nodePort], verdict: .goto(externalChain),
                                                       provenanceID: nodePortEntry))
             }
             if !hasExternalEndpoints {
@@ -146,40 +158,48 @@ struct ServicePortLayout {
             }
         }
 
-        // Endpoint chains (and affinity sets) of every endpoint some policy chain can reach,
-        // by endpoint index.
-        var endpointNames = [EndpointNames?](repeating: nil, count: plan.endpoints.count)
+        // Endpoint chains (and affinity sets) of every endpoint some policy chain can reach;
+        // the dispatch rules below read their names back from where they were stored.
+        let affinity = plan.affinitySeconds != nil
+        objects.endpointSlots.removeAll(keepingCapacity: true)
+        objects.endpointSlots.append(contentsOf: repeatElement((chain: -1, affinitySet: -1), count: plan.endpoints.count))
         for index in selection.reachableEndpoints {
             let endpoint = plan.endpoints[index]
             let (chain, affinityName) = endpoint.withEndpointBytes {
-                names.endpointNames($0, affinity: plan.affinitySeconds != nil)
+                names.endpointNames($0, affinity: affinity)
             }
-            let affinitySet = affinityName ?? chain
-            endpointNames[index] = EndpointNames(chain: chain, affinitySet: affinitySet)
-            // Sized once: growing a one-rule array literal reallocated it for every endpoint.
-            var rules: [Rule] = []
-            rules.reserveCapacity(plan.affinitySeconds == nil ? 2 : 3)
-            rules.append(Rule([.source(.host(endpoint.address))], .jump(Names.markForMasquerade)))
+            var affinitySet: ChainName? = nil
+            var affinitySlot = -1
             if let seconds = plan.affinitySeconds {
-                objects.affinitySets.append(NamedSet(name: affinitySet, fields: [.sourceAddress],
+                let set = affinityName ?? chain
+                affinitySet = set
+                affinitySlot = objects.affinitySets.count
+                objects.affinitySets.append(NamedSet(name: set, fields: [.sourceAddress],
                                                      keyTypes: [.address(settings.family)], flags: [.dynamic, .timeout],
                                                      timeoutSeconds: seconds))
-                rules.append(Rule([.updateSet(fields: [.sourceAddress], set: affinitySet)], nil))
             }
-            rules.append(Rule(objects.matchesOnly(plan.l4Protocol), .dnat(endpoint.address, port: endpoint.port)))
-            objects.chains.append(Chain(chain, rules: rules, provenanceID: objects.provenance.record(
-                .servicePort(source, .endpoint(Int32(truncatingIfNeeded: index))))))
+            objects.endpointSlots[index] = (objects.chains.count, affinitySlot)
+            let dnat = objects.matchesOnly(plan.l4Protocol)
+            let rules = InPlace.rules(count: affinitySet == nil ? 2 : 3) { rules in
+                InPlace.rule(rules, [.source(.host(endpoint.address))], .jump(Names.markForMasquerade))
+                if let affinitySet {
+                    InPlace.rule(rules + 1, [.updateSet(fields: [.sourceAddress], set: affinitySet)], nil)
+                }
+                InPlace.rule(rules + (affinitySet == nil ? 1 : 2), dnat, .dnat(endpoint.address, port: endpoint.port))
+            }
+            objects.chains.append(name: chain, rules: rules, provenanceID: objects.provenance.record(
+                source, .endpoint(Int32(truncatingIfNeeded: index))))
         }
 
         // Off-cluster clients of the ClusterIP are masqueraded (all of them with masqueradeAll).
-        var internalRules: [Rule] = []
+        var internalMatches: [Match]? = nil
         if hasInternalEndpoints && (settings.masqueradeAll || settings.clusterCIDR != nil) {
             var matches: [Match] = [.destination(.host(plan.clusterIP)), .l4Protocol(plan.l4Protocol),
                                     .destinationPort(PortRange(plan.port))]
             if !settings.masqueradeAll, let cidr = settings.clusterCIDR {
                 matches.append(.source(.prefix(cidr), negated: true))
             }
-            internalRules.append(Rule(matches, .jump(Names.markForMasquerade)))
+            internalMatches = matches
         }
 
         if usesExternalChain {
@@ -190,51 +210,62 @@ struct ServicePortLayout {
                 // Pods and the node itself reach a Local-policy Service like a Cluster one.
                 if let cidr = settings.clusterCIDR {
                     rules.append(Rule([.source(.prefix(cidr)), .comment("short-circuit pod traffic")],
-                                      .goto(names.service)))
+                                      .goto(serviceChain)))
                 }
                 rules.append(Rule([.addressType(.source, .local), .comment("masquerade local traffic")],
                                   .jump(Names.markForMasquerade)))
                 rules.append(Rule([.addressType(.source, .local), .comment("short-circuit local traffic")],
-                                  .goto(names.service)))
+                                  .goto(serviceChain)))
             }
-            if hasExternalEndpoints { rules.append(Rule([], .goto(externalPolicyChain))) }
-            objects.chains.append(Chain(names.external, rules: rules,
-                                        provenanceID: objects.provenance.record(.servicePort(source, .external))))
+            if hasExternalEndpoints {
+                rules.append(Rule([], .goto(plan.externalPolicyLocal ? localChain : serviceChain)))
+            }
+            objects.chains.append(name: externalChain, rules: rules,
+                                  provenanceID: objects.provenance.record(source, .external))
         }
 
         if !selection.clusterEndpoints.isEmpty {
-            objects.chains.append(Chain(names.service, rules: dispatch(
-                selection.clusterEndpoints, endpointNames, affinity: plan.affinitySeconds != nil,
-                after: names.service == internalChain ? internalRules : []),
-                provenanceID: objects.provenance.record(.servicePort(source, .clusterDispatch))))
+            let rules = dispatch(selection.clusterEndpoints, objects, affinity: affinity,
+                                 after: plan.internalPolicyLocal ? nil : internalMatches)
+            objects.chains.append(name: serviceChain, rules: rules,
+                                  provenanceID: objects.provenance.record(source, .clusterDispatch))
         }
         if hasLocalEndpoints {
-            objects.chains.append(Chain(names.local, rules: dispatch(
-                selection.localEndpoints, endpointNames, affinity: plan.affinitySeconds != nil,
-                after: names.local == internalChain ? internalRules : []),
-                provenanceID: objects.provenance.record(.servicePort(source, .localDispatch))))
+            let rules = dispatch(selection.localEndpoints, objects, affinity: affinity,
+                                 after: plan.internalPolicyLocal ? internalMatches : nil)
+            objects.chains.append(name: localChain, rules: rules,
+                                  provenanceID: objects.provenance.record(source, .localDispatch))
         }
     }
 
-    private struct EndpointNames {
-        let chain: ChainName
-        let affinitySet: ChainName
-    }
-
-    /// `leading` rules, then: known clients go back to their endpoint; everyone else gets a
-    /// uniformly random one. One array of the final size (appending to `leading` reallocated).
-    private func dispatch(_ endpoints: [Int], _ names: [EndpointNames?], affinity: Bool, after leading: [Rule]) -> [Rule] {
-        var rules: [Rule] = []
-        rules.reserveCapacity(leading.count + (affinity ? endpoints.count : 0) + 1)
-        rules += leading
-        if affinity {
-            for index in endpoints {
-                let endpoint = names[index]!
-                rules.append(Rule([.inSet(fields: [.sourceAddress], set: endpoint.affinitySet)], .goto(endpoint.chain)))
+    /// The masquerade rule for `leading` matches, if any, then: known clients go back to
+    /// their endpoint; everyone else gets a uniformly random one. Endpoint chain and affinity
+    /// set names are read from `objects` through `endpointSlots`.
+    private func dispatch(_ endpoints: [Int], _ objects: borrowing ServicePortObjects, affinity: Bool,
+                          after leading: [Match]?) -> [Rule] {
+        let chains = objects.chains.base
+        let slots = objects.endpointSlots
+        // Appended (one retain per name, nothing else): an uninitialized array is created by
+        // a generic, unspecialized call that looks its type's metadata up every time.
+        var targets: [ChainName] = []
+        targets.reserveCapacity(endpoints.count)
+        for index in endpoints { targets.append(chains[slots[index].chain].name) }
+        let count = (leading == nil ? 0 : 1) + (affinity ? endpoints.count : 0) + 1
+        return InPlace.rules(count: count) { rules in
+            var next = rules
+            if let leading {
+                InPlace.rule(next, leading, .jump(Names.markForMasquerade))
+                next += 1
             }
+            if affinity {
+                for (position, index) in endpoints.enumerated() {
+                    let set = objects.affinitySets[slots[index].affinitySet].name
+                    InPlace.rule(next, [.inSet(fields: [.sourceAddress], set: set)], .goto(targets[position]))
+                    next += 1
+                }
+            }
+            InPlace.rule(next, [], .randomChoice(targets))
         }
-        rules.append(Rule([], .randomChoice(endpoints.map { names[$0]!.chain })))
-        return rules
     }
 
     /// Drops sources outside the ranges; when a range holds the node IP, the LB IPs are allowed

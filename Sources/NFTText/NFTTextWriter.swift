@@ -124,9 +124,15 @@ struct TablePrinter {
         printer.buffer.append(UInt8(ascii: "\n"))
         table.chains.withUnsafeBufferPointer { chains in
             for position in chainOrder.indices {
-                RulePrefetch.chain(ahead: position, in: chainOrder[...], chains: chains)
+                RulePrefetch.declaration(ahead: position, in: chainOrder[...], chains: chains, names: names)
                 let index = chainOrder[position]
-                writeChain(chains.baseAddress! + index, name: index, names, to: &printer.buffer)
+                if names.isPlain(index) {
+                    printer.buffer.append(chainStart)
+                    names.write(index, to: &printer.buffer)
+                    printer.buffer.append(UInt8(ascii: "\n"))
+                } else {
+                    writeChain(chains.baseAddress! + index, name: index, names, to: &printer.buffer)
+                }
                 printer.rotateIfFull()
             }
         }
@@ -137,22 +143,20 @@ struct TablePrinter {
     private func writeRules(_ names: NameArena, _ order: ArraySlice<Int>, to printer: inout ChunkedPrinter) throws {
         try table.chains.withUnsafeBufferPointer { chains in
             for position in order.indices {
-                RulePrefetch.ahead(of: position, in: order, chains: chains)
+                RulePrefetch.ahead(of: position, in: order, names: names)
                 let index = order[position]
-                let chain = chains.baseAddress! + index
-                try chain.pointee.rules.span.withUnsafeBufferPointer { rules in
-                    for position in rules.indices {
-                        printer.buffer.append(ruleStart)
-                        names.write(index, to: &printer.buffer)
-                        printer.buffer.append(UInt8(ascii: " "))
-                        do {
-                            try self.rules.write(rules.baseAddress! + position, to: &printer.buffer)
-                        } catch let problem as NFTRuleWriter.Problem {
-                            throw UnrepresentableInNFT(chain: chain.pointee.name, reason: problem.reason)
-                        }
-                        printer.buffer.append(UInt8(ascii: "\n"))
-                        printer.rotateIfFull()
+                let rules = names.rules(index)
+                for position in rules.indices {
+                    printer.buffer.append(ruleStart)
+                    names.write(index, to: &printer.buffer)
+                    printer.buffer.append(UInt8(ascii: " "))
+                    do {
+                        try self.rules.write(rules.baseAddress! + position, to: &printer.buffer)
+                    } catch let problem as NFTRuleWriter.Problem {
+                        throw UnrepresentableInNFT(chain: chains[index].name, reason: problem.reason)
                     }
+                    printer.buffer.append(UInt8(ascii: "\n"))
+                    printer.rotateIfFull()
                 }
             }
         }

@@ -19,6 +19,15 @@ final class NameArena: @unchecked Sendable {
     /// The chains' rule counts (empty for plain names), read in the same pass: the printer
     /// splits its work by them without visiting every chain again.
     let ruleCounts: [Int32]
+    /// Where each chain's rules are stored, and whether it is a plain regular chain (no hook,
+    /// no comment), read in the same pass. The printer visits chains in name order, not in
+    /// the order of the table's array: reading these from compact arrays spares it a cache
+    /// miss on an 80-byte chain for every declaration and every chain's rules.
+    ///
+    /// The rule pointers are the chains' own array storage, valid while the table they were
+    /// read from is alive and unchanged (the printer holds it for as long as it prints).
+    private let ruleStarts: [UnsafePointer<Rule>?]
+    private let plain: [Bool]
 
     /// From this many chains on, each half is packed on its own thread: every name is a cache
     /// miss (its String lives wherever the builder allocated it).
@@ -29,6 +38,8 @@ final class NameArena: @unchecked Sendable {
         let count = chains.count
         var starts = [Int](repeating: 0, count: count + 1)
         var ruleCounts = [Int32](repeating: 0, count: count)
+        var ruleStarts = [UnsafePointer<Rule>?](repeating: nil, count: count)
+        var plain = [Bool](repeating: false, count: count)
         let parts = threads > 1 && count >= NameArena.parallelThreshold ? 2 : 1
         let half = parts == 2 ? count / 2 : count
         var packed: [UnsafeMutableBufferPointer<UInt8>] = []
@@ -36,16 +47,23 @@ final class NameArena: @unchecked Sendable {
         chains.withUnsafeBufferPointer { chains in
             starts.withUnsafeMutableBufferPointer { starts in
                 ruleCounts.withUnsafeMutableBufferPointer { ruleCounts in
-                    nonisolated(unsafe) let (chains, starts, ruleCounts) = (chains, starts, ruleCounts)
-                    let results = UnsafeMutableBufferPointer<(UnsafeMutableBufferPointer<UInt8>, Int)>.allocate(capacity: parts)
-                    defer { results.deallocate() }
-                    nonisolated(unsafe) let output = results
-                    DispatchQueue.concurrentPerform(iterations: parts) { part in
-                        let range = part == 0 ? 0..<half : half..<count
-                        output[part] = NameArena.pack(chains, range, starts: starts, ruleCounts: ruleCounts)
+                    ruleStarts.withUnsafeMutableBufferPointer { ruleStarts in
+                        plain.withUnsafeMutableBufferPointer { plain in
+                            nonisolated(unsafe) let (chains, starts) = (chains, starts)
+                            nonisolated(unsafe) let chainFacts = ChainFacts(ruleCounts: ruleCounts, ruleStarts: ruleStarts,
+                                                                            plain: plain)
+                            let results = UnsafeMutableBufferPointer<(UnsafeMutableBufferPointer<UInt8>, Int)>
+                                .allocate(capacity: parts)
+                            defer { results.deallocate() }
+                            nonisolated(unsafe) let output = results
+                            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                                let range = part == 0 ? 0..<half : half..<count
+                                output[part] = NameArena.pack(chains, range, starts: starts, facts: chainFacts)
+                            }
+                            packed = results.map(\.0)
+                            used = results.map(\.1)
+                        }
                     }
-                    packed = results.map(\.0)
-                    used = results.map(\.1)
                 }
             }
         }
@@ -58,6 +76,8 @@ final class NameArena: @unchecked Sendable {
         firstCount = used[0]
         self.starts = starts
         self.ruleCounts = ruleCounts
+        self.ruleStarts = ruleStarts
+        self.plain = plain
     }
 
     init(_ names: [ChainName]) {
@@ -73,12 +93,21 @@ final class NameArena: @unchecked Sendable {
         firstCount = used
         self.starts = starts
         ruleCounts = []
+        ruleStarts = []
+        plain = []
+    }
+
+    /// Where `pack` writes what it reads of each chain besides its name.
+    private struct ChainFacts {
+        let ruleCounts: UnsafeMutableBufferPointer<Int32>
+        let ruleStarts: UnsafeMutableBufferPointer<UnsafePointer<Rule>?>
+        let plain: UnsafeMutableBufferPointer<Bool>
     }
 
     /// Packs the names of `range` into a new array; `starts[i + 1]` is where name `i` ends,
     /// counted from the start of the range's array.
     private static func pack(_ chains: UnsafeBufferPointer<Chain>, _ range: Range<Int>,
-                             starts: UnsafeMutableBufferPointer<Int>, ruleCounts: UnsafeMutableBufferPointer<Int32>)
+                             starts: UnsafeMutableBufferPointer<Int>, facts: ChainFacts)
         -> (UnsafeMutableBufferPointer<UInt8>, Int) {
         // nftables chain names are mostly 40 to 60 bytes.
         var bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(range.count * 64, 64))
@@ -89,7 +118,14 @@ final class NameArena: @unchecked Sendable {
             }
             let chain = chains.baseAddress! + index
             chain.pointee.name.withUTF8 { append($0, to: &bytes, used: &used) }
-            ruleCounts[index] = Int32(truncatingIfNeeded: chain.pointee.rules.count)
+            chain.pointee.rules.span.withUnsafeBufferPointer { rules in
+                facts.ruleCounts[index] = Int32(truncatingIfNeeded: rules.count)
+                facts.ruleStarts[index] = UnsafePointer(rules.baseAddress)
+            }
+            var plain = true
+            if case .some = chain.pointee.attachment { plain = false }
+            if case .some = chain.pointee.comment { plain = false }
+            facts.plain[index] = plain
             starts[index + 1] = used
         }
         return (bytes, used)
@@ -127,6 +163,34 @@ final class NameArena: @unchecked Sendable {
 
     func write(_ index: Int, to out: inout ByteBuffer) {
         out.append(UnsafeRawBufferPointer(name(index)))
+    }
+
+    /// Chain `index`'s rules, in place (tables' chains only).
+    func rules(_ index: Int) -> UnsafeBufferPointer<Rule> {
+        UnsafeBufferPointer(start: ruleStarts[index], count: Int(ruleCounts[index]))
+    }
+
+    /// Whether chain `index` is a regular chain without a comment (tables' chains only).
+    func isPlain(_ index: Int) -> Bool { plain[index] }
+
+    /// Hints for chain `index`'s entries in the compact arrays (read in name order, they
+    /// are scattered over a megabyte or two each).
+    @inline(__always)
+    func prefetchEntries(_ index: Int) {
+        starts.withUnsafeBufferPointer { pp_prefetch($0.baseAddress! + index) }
+        ruleStarts.withUnsafeBufferPointer { pp_prefetch($0.baseAddress! + index) }
+        ruleCounts.withUnsafeBufferPointer { pp_prefetch($0.baseAddress! + index) }
+    }
+
+    /// Hints for the start of name `index`'s bytes.
+    @inline(__always)
+    func prefetchName(_ index: Int) {
+        let start = starts[index]
+        if let second, start >= firstCount {
+            pp_prefetch(second.baseAddress! + (start - firstCount))
+        } else {
+            pp_prefetch(first.baseAddress! + start)
+        }
     }
 
     /// Indices in byte order of the names (ties keep their order).

@@ -34,17 +34,21 @@ import Testing
         #expect(NameOrder.sorted(few) == Self.expected(few))
     }
 
-    /// A large table's names are packed in two halves on two threads: every name and rule
-    /// count must read back as the chain has it.
+    /// A large table's names are packed in two halves on two threads: every name, rule
+    /// count, rule list and plainness must read back as the chain has it.
     @Test(arguments: [1, 2]) func arenaReadsBackEveryChain(threads: Int) {
         let names = Self.names(NameArena.parallelThreshold + 3)
+        let hook = BaseChainAttachment(hook: .input, priority: ChainPriority(.filter), type: .filter)
         let chains = names.enumerated().map { index, name in
-            Chain(name, rules: Array(repeating: Rule([], .accept), count: index % 4))
+            Chain(name, rules: (0..<(index % 4)).map { Rule([], .jump(ChainName("target-\(index)-\($0)"))) },
+                  attachment: index % 7 == 0 ? hook : nil, comment: index % 5 == 0 ? "c" : nil)
         }
         let arena = NameArena(chains, threads: threads)
         #expect(arena.count == chains.count)
         #expect(chains.indices.allSatisfy { Array(arena.name($0)) == chains[$0].name.utf8 })
         #expect(arena.ruleCounts == chains.map { Int32($0.rules.count) })
+        #expect(chains.indices.allSatisfy { Array(arena.rules($0)) == chains[$0].rules })
+        #expect(chains.indices.map(arena.isPlain) == chains.map { $0.attachment == nil && $0.comment == nil })
         #expect(arena.sortedIndices(threads: threads) == Self.expected(names))
     }
 }
