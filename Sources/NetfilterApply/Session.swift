@@ -152,6 +152,8 @@ struct Session {
         // Freed before the batch is built: at 110,000 chains they are tens of megabytes.
         digests = []
         kernels = []
+        validated = nil
+        planner.releaseDesired()
         guard let result = try commit(planner, generation: generation, connection: connection) else { return nil }
         options.memory?.committed = ApplyMemory.Committed(generation: StateRecord.generation(after: generation), families: applied)
         return result
@@ -208,7 +210,7 @@ struct Session {
         } catch NetfilterError.generationChanged {
             return nil
         } catch NetfilterError.batchRejected(let failures, let lost) {
-            throw Rejection.describe(failures, repliesLost: lost, desired: planner.desired,
+            throw Rejection.describe(failures, repliesLost: lost, desired: try planner.desiredForDescribing(),
                                      kernelObjects: planner.kernelObjects, connection: connection,
                                      transaction: planner.transaction)
         }
