@@ -256,11 +256,21 @@ struct Planner {
         }
         var stale = [[SetElement]](repeating: [], count: ChainDigests.shards)
         var fresh = stale
-        for (chain, digest) in recorded where digests.desired[chain] != digest {
-            stale[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, digest))
-        }
-        for (chain, digest) in digests.desired where recorded[chain] != digest {
+        // One pass over the desired digests finds the new and changed chains; the recorded ones
+        // are walked again only when some of them are no longer desired (110,000 lookups fewer
+        // for a change that removes no chain).
+        var stillDesired = 0
+        for (chain, digest) in digests.desired {
+            let old = recorded[chain]
+            if old != nil { stillDesired += 1 }
+            guard old != digest else { continue }
+            if let old { stale[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, old)) }
             fresh[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, digest))
+        }
+        if stillDesired < recorded.count {
+            for (chain, digest) in recorded where digests.desired[chain] == nil {
+                stale[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, digest))
+            }
         }
         for (elements, delete) in [(stale, true), (fresh, false)] {
             for (shard, elements) in elements.enumerated() {
