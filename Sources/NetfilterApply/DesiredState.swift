@@ -69,6 +69,11 @@ struct DesiredState {
 
     var chainCount: Int { families.reduce(0) { $0 + $1.tables.reduce(0) { $0 + $1.chainCount } } }
 
+    /// Nothing desired.
+    init() {
+        families = []
+    }
+
     /// Validates the rulesets (one per family; the caller checked that).
     init(_ rulesets: [Ruleset]) throws {
         var families: [Family] = []

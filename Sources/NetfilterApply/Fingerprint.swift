@@ -1,3 +1,4 @@
+import Dispatch
 import IPTablesNFTEncoding
 import NetworkAddresses
 import NetfilterNetlink
@@ -19,20 +20,48 @@ enum Fingerprint {
     /// Walks the ruleset itself, not a validated `DesiredState`, so that an unchanged apply
     /// costs no more than encoding the rules once.
     static func compute(_ ruleset: Ruleset) throws -> Result {
-        var digests: [[UInt64]] = []
-        var encoder = IPTablesNFTEncoder(family: ruleset.family)
-        var scratch: [Expression] = []
-        scratch.reserveCapacity(16)
-        for table in ruleset.tables {
-            var tableDigests: [UInt64] = []
-            tableDigests.reserveCapacity(table.chains.count)
-            for chain in table.chains {
-                tableDigests.append(try digest(of: chain, table: table.name, family: ruleset.family, encoder: &encoder,
-                                               scratch: &scratch))
-            }
-            digests.append(tableDigests)
-        }
+        let digests = try ruleset.tables.map { try tableDigests($0, family: ruleset.family) }
         return Result(fingerprint: combine(ruleset, chainDigests: digests), chainDigests: digests)
+    }
+
+    /// Tables this large are encoded in two halves on two threads (a chain's digest depends on
+    /// its own rules only): at 10,000 Services, 110,000 chains and 320,000 rules.
+    static let parallelChains = 4_096
+
+    /// The digest of each chain of a table, in order; the error of the first rule (in order)
+    /// that cannot be encoded.
+    static func tableDigests(_ table: Table, family: IPFamily) throws -> [UInt64] {
+        let chains = table.chains
+        @Sendable func digests(_ range: Range<Int>, into output: UnsafeMutableBufferPointer<UInt64>) throws {
+            var encoder = IPTablesNFTEncoder(family: family)
+            var scratch: [Expression] = []
+            scratch.reserveCapacity(16)
+            for index in range {
+                output[index] = try digest(of: chains[index], table: table.name, family: family, encoder: &encoder,
+                                           scratch: &scratch)
+            }
+        }
+        var result = [UInt64](repeating: 0, count: chains.count)
+        guard chains.count >= parallelChains else {
+            try result.withUnsafeMutableBufferPointer { try digests(chains.indices, into: $0) }
+            return result
+        }
+        var failures: [(any Error)?] = [nil, nil]
+        let middle = chains.count / 2
+        result.withUnsafeMutableBufferPointer { buffer in
+            failures.withUnsafeMutableBufferPointer { errors in
+                nonisolated(unsafe) let (output, failed) = (buffer, errors)
+                DispatchQueue.concurrentPerform(iterations: 2) { half in
+                    do {
+                        try digests(half == 0 ? 0..<middle : middle..<chains.count, into: output)
+                    } catch {
+                        failed[half] = error
+                    }
+                }
+            }
+        }
+        if let failure = failures[0] ?? failures[1] { throw failure }
+        return result
     }
 
     /// The digest of a chain's encoded rules; `scratch` ends holding the last rule's expressions.

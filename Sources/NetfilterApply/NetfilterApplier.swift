@@ -18,9 +18,14 @@ public struct NetfilterApplier: Sendable {
         self.options = options
     }
 
-    /// Applies into `namespace`, working on a dedicated thread that enters it.
-    public func apply(_ rulesets: [Ruleset], into namespace: NetworkNamespace) throws -> ApplyReport {
-        try withConnection(to: namespace) { try Session(options: options).apply(rulesets, connection: $0) }
+    /// Applies into `namespace`, working on a dedicated thread that enters it; with what
+    /// `readAhead(_:)` of the same namespace read while the rulesets were being made.
+    public func apply(_ rulesets: [Ruleset], into namespace: NetworkNamespace,
+                      readAhead: KernelReadAhead? = nil) throws -> ApplyReport {
+        let snapshot = readAhead?.take()
+        return try withConnection(to: namespace) {
+            try Session(options: options, snapshot: snapshot).apply(rulesets, connection: $0)
+        }
     }
 
     /// Removes everything PacketPath owns in `namespace` (see `Ownership`).
@@ -30,8 +35,9 @@ public struct NetfilterApplier: Sendable {
 
     /// Applies through any connection (the in-memory `FakeKernel` in tests). No privilege or
     /// namespace checks: the connection decides where the rules go.
-    public func apply(_ rulesets: [Ruleset], connection: KernelConnection) throws -> ApplyReport {
-        try Self.translating { try Session(options: options).apply(rulesets, connection: connection) }
+    public func apply(_ rulesets: [Ruleset], connection: KernelConnection, readAhead: KernelReadAhead? = nil) throws -> ApplyReport {
+        let snapshot = readAhead?.take()
+        return try Self.translating { try Session(options: options, snapshot: snapshot).apply(rulesets, connection: connection) }
     }
 
     public func reset(connection: KernelConnection) throws -> ApplyReport {

@@ -8,6 +8,8 @@ import Glibc
 /// and read and plan again when someone else committed in between.
 struct Session {
     let options: ApplyOptions
+    /// Read ahead of this apply (`KernelReadAhead`); used while the generation is unchanged.
+    var snapshot: KernelSnapshot? = nil
     static let attempts = 3
     static let families: [NetfilterFamily] = [.ipv4, .ipv6]
 
@@ -74,7 +76,9 @@ struct Session {
     /// One read-plan-commit round; nil when the kernel changed under it and it must retry.
     private func attempt(_ rulesets: [Ruleset], _ validated: inout DesiredState?, _ fingerprints: [Fingerprint.Result],
                          generation: UInt32, _ connection: KernelConnection) throws -> ApplyReport? {
-        let tables = try Self.families.map { try connection.tables(family: $0) }
+        // Read ahead at this generation: nobody has committed since, so it is the kernel's.
+        let ahead = snapshot?.generation == generation ? snapshot : nil
+        let tables = try ahead?.tables ?? Self.families.map { try connection.tables(family: $0) }
         let desiredIndex = Self.families.map { family in rulesets.firstIndex { NetfilterFamily($0.family) == family } }
         // Nothing committed since PacketPath's own last commit, which carried these
         // fingerprints, and no record in a family the input leaves out: nothing to do.
@@ -93,9 +97,11 @@ struct Session {
 
         var kernels: [KernelState] = []
         var digests: [Planner.Digests] = []
-        for (family, (familyTables, index)) in zip(Self.families, zip(tables, desiredIndex)) {
+        for (familyIndex, family) in Self.families.enumerated() {
+            let (familyTables, index) = (tables[familyIndex], desiredIndex[familyIndex])
             // Known without a dump while nobody else has committed since this process did.
             let recorded = try options.memory?.recordedDigests(family, generation: generation)
+                ?? ahead.map { $0.digests[familyIndex] }
                 ?? ChainDigests.read(connection, family: family, tables: familyTables)
             let wanted = index.map { Self.desiredDigests(desired.families[$0], fingerprints[$0]) } ?? [:]
             digests.append(Planner.Digests(recorded: recorded, desired: wanted))
@@ -146,6 +152,8 @@ struct Session {
         // Freed before the batch is built: at 110,000 chains they are tens of megabytes.
         digests = []
         kernels = []
+        validated = nil
+        planner.releaseDesired()
         guard let result = try commit(planner, generation: generation, connection: connection) else { return nil }
         options.memory?.committed = ApplyMemory.Committed(generation: StateRecord.generation(after: generation), families: applied)
         return result
@@ -202,7 +210,7 @@ struct Session {
         } catch NetfilterError.generationChanged {
             return nil
         } catch NetfilterError.batchRejected(let failures, let lost) {
-            throw Rejection.describe(failures, repliesLost: lost, desired: planner.desired,
+            throw Rejection.describe(failures, repliesLost: lost, desired: try planner.desiredForDescribing(),
                                      kernelObjects: planner.kernelObjects, connection: connection,
                                      transaction: planner.transaction)
         }

@@ -43,14 +43,17 @@ enum Measure {
         return Double(usage.ru_maxrss) / 1024
     }
 
-    /// Runs a command with stdout discarded; returns wall seconds, CPU seconds (user + system,
-    /// all threads: on a loaded machine less noisy than wall time) and its peak RSS in MB.
-    static func command(_ arguments: [String]) throws -> (seconds: Double, cpuSeconds: Double, peakMB: Double, status: Int32) {
+    /// Runs a command with stdout discarded (or written to the file `stdout`, and stderr to
+    /// `stderr` when given); returns wall seconds, CPU seconds (user + system, all threads: on
+    /// a loaded machine less noisy than wall time) and its peak RSS in MB.
+    static func command(_ arguments: [String], stdout: String = "/dev/null",
+                        stderr: String? = nil) throws -> (seconds: Double, cpuSeconds: Double, peakMB: Double, status: Int32) {
         var pid: pid_t = 0
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if let stderr { posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600) }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         let start = now()

@@ -24,6 +24,9 @@ import Yams
 ///   packetpath-bench apply N               netlink apply vs iptables-restore of N services × 10 (root)
 ///   packetpath-bench netlink N             the netlink part of `apply` only (for profiling)
 ///   packetpath-bench incremental N         +1 endpoint, +1 Service over netlink vs iptables-restore --noflush (root)
+///   packetpath-bench cli-incremental N BINARY [RUNS]
+///                                          `BINARY apply` processes: +1 endpoint, +1 Service after a
+///                                          full apply, both layouts, medians of RUNS rounds (root)
 ///   packetpath-bench nft-apply N [one|native]
 ///                                          native nftables apply (staged) vs nft -f in batches of 500
 ///                                          Services (and, with `one`, in one transaction; with
@@ -204,6 +207,11 @@ case "apply":
 case "incremental":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try IncrementalBenchmark.run(services: count))
+case "cli-incremental":
+    guard let count = Int(arguments[2]), arguments.count >= 4 else { fail("cli-incremental N BINARY [RUNS]") }
+    let runs = arguments.count > 4 ? Int(arguments[4]) : 3
+    guard let runs, runs > 0 else { fail("RUNS must be a positive number") }
+    print(try CLIIncrementalBenchmark.run(services: count, cli: arguments[3], runs: runs))
 case "nft-apply":
     guard let count = Int(arguments[2]) else { fail("N must be a number") }
     print(try NFTApplyBenchmark.run(services: count, oneTransaction: arguments.count > 3 && arguments[3] == "one",

@@ -18,4 +18,7 @@ int pp_pipe_cloexec(int fds[2]);
  * second. 1 when both were accepted. */
 int pp_keep_freed_memory(int mmap_threshold, int trim_threshold);
 
+/* Returns the free pages inside the heap to the system (malloc_trim(0)); 1 when any were. */
+int pp_release_free_memory(void);
+
 #endif

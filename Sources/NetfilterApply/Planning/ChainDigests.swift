@@ -17,7 +17,7 @@ enum ChainDigests {
     static let tableBytes = 8, chainBytes = 32, keyLength = 48
 
     /// A chain, by table and name.
-    struct Key: Hashable {
+    struct Key: Hashable, Sendable {
         let table: ObjectName
         let chain: ObjectName
     }
