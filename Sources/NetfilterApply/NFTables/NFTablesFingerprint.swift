@@ -23,7 +23,7 @@ enum NFTablesFingerprint {
             for definition in program.sets { combine(definition, into: &hasher) }
             for rule in program.rules {
                 hasher.combine(rule.chain.description)
-                for expression in rule.expressions { hasher.combine(expression.description) }
+                for expression in rule.expressions { hasher.combine(expression) }
                 combine(rule.userData, into: &hasher)
                 for anonymous in rule.anonymousSets { combine(anonymous, into: &hasher) }
             }
