@@ -34,6 +34,7 @@ struct ChainRuleDumpsTests {
             let single = try names.map { try socket.rules(family: .ipv4, table: "t", chain: $0) }
             let concurrent = try socket.rules(family: .ipv4, table: "t", chains: names, concurrentFrom: 1)
             let oneThread = try socket.rules(family: .ipv4, table: "t", chains: names, concurrentFrom: .max)
+            #expect(socket.namespaceCookie != nil)
             let withMissing = try socket.rules(family: .ipv4, table: "t", chains: names + ["absent"], concurrentFrom: 1)
             let missing = try socket.rules(family: .ipv4, table: "t", chain: "absent")
             return (single, concurrent, oneThread, withMissing == single + [[]] && missing.isEmpty)
@@ -44,5 +45,25 @@ struct ChainRuleDumpsTests {
         #expect(concurrent == single)
         #expect(oneThread == single)
         #expect(missingReadsEmpty)
+    }
+
+    /// A socket opened in another namespace than the calling thread's reads alone: a second
+    /// socket opened here would dump this namespace's rules.
+    @Test func aSocketFromAnotherNamespaceReadsItsOwn() throws {
+        let socket = try NamespaceThread.runInNewNamespace { () throws -> NetfilterSocket in
+            let socket = try NetfilterSocket()
+            let batch = socket.makeBatch()
+            batch.addTable(family: .ipv4, name: "t", tag: 0)
+            batch.addChain(family: .ipv4, table: "t", name: "c", tag: 1)
+            try batch.addRule(family: .ipv4, table: "t", chain: "c",
+                              expressions: [.counter(Counter()), .immediate(Immediate(verdict: .accept))], tag: 2)
+            try socket.commit(batch)
+            return socket
+        }
+        // This thread is in the test process's namespace, which has no table t.
+        // Enough blocks that a second thread, were there one, would take some.
+        let count = NetfilterSocket.chainBlock * 40
+        let rules = try socket.rules(family: .ipv4, table: "t", chains: Array(repeating: "c", count: count), concurrentFrom: 1)
+        #expect(rules.map(\.count) == Array(repeating: 1, count: count))
     }
 }

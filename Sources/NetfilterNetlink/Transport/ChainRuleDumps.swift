@@ -32,8 +32,12 @@ extension NetfilterSocket {
         guard chains.count >= concurrentFrom else {
             return try chains.map { try dumpChainRules(family: family, table: table, chain: $0) }
         }
-        // Opened on this thread, so in this socket's namespace; used only by the second thread.
+        // Opened on this thread, used only by the second one. A socket stays in the namespace
+        // it was opened in, which need not be this thread's: then one thread reads alone.
         nonisolated(unsafe) let second = try NetfilterSocket()
+        guard let cookie = namespaceCookie, second.namespaceCookie == cookie else {
+            return try chains.map { try dumpChainRules(family: family, table: table, chain: $0) }
+        }
         let results = UnsafeMutableBufferPointer<[RuleInfo]>.allocate(capacity: chains.count)
         results.initialize(repeating: [])
         let failures = UnsafeMutableBufferPointer<(any Error)?>.allocate(capacity: 2)
@@ -76,6 +80,14 @@ extension NetfilterSocket {
     /// what it does not cover) or all through libnftnl (what tests compare against).
     enum RuleDecoding {
         case inPlace, libnftnl
+    }
+
+    /// The socket's network namespace (SO_NETNS_COOKIE, Linux 5.14), nil where unsupported.
+    var namespaceCookie: UInt64? {
+        var cookie: UInt64 = 0
+        var length = socklen_t(MemoryLayout<UInt64>.size)
+        // SO_NETNS_COOKIE; Glibc's headers may predate it.
+        return getsockopt(fileDescriptor, SOL_SOCKET, 71, &cookie, &length) == 0 ? cookie : nil
     }
 
     /// One chain's rule dump: the request, then its replies a `recvmmsg` at a time.
