@@ -1,5 +1,8 @@
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
@@ -48,3 +51,24 @@ struct nlmsghdr *pp_nlmsg_build_hdr(char *buf, uint16_t type, uint16_t family,
 }
 
 uint16_t pp_nft_message_type(uint16_t msg) { return (NFNL_SUBSYS_NFTABLES << 8) | msg; }
+
+int pp_recv_many(int fd, void *buf, size_t size, unsigned count, size_t *lengths) {
+    struct mmsghdr messages[count];
+    struct iovec vectors[count];
+    memset(messages, 0, sizeof(messages));
+    for (unsigned i = 0; i < count; i++) {
+        vectors[i].iov_base = (char *)buf + i * size;
+        vectors[i].iov_len = size;
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int received = recvmmsg(fd, messages, count, MSG_WAITFORONE, NULL);
+    for (int i = 0; i < received; i++) {
+        lengths[i] = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) ? SIZE_MAX : messages[i].msg_len;
+    }
+    return received;
+}
+
+long pp_fetch_add(long *counter, long value) {
+    return __atomic_fetch_add(counter, value, __ATOMIC_RELAXED);
+}

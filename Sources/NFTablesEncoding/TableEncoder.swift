@@ -71,11 +71,25 @@ public struct NFTablesEncoder {
                                rules: rules, nextSetID: nextID)
     }
 
-    /// Indices in byte order of the names (ties keep their order).
+    /// Indices in byte order of the names (ties keep their order). The names are copied once
+    /// into one buffer: comparing `ChainName`s inside the sort retained and released their
+    /// storage at every comparison (37% of encoding 10,000 Services' table, perf).
     static func byName(_ names: [ChainName]) -> [Int] {
-        names.indices.sorted { lhs, rhs in
-            let order = names[lhs].withUTF8 { left in names[rhs].withUTF8 { right in Self.compare(left, right) } }
-            return order != 0 ? order < 0 : lhs < rhs
+        var bytes: [UInt8] = []
+        var bounds: [Int] = [0]
+        bounds.reserveCapacity(names.count + 1)
+        for name in names {
+            name.withUTF8 { bytes.append(contentsOf: $0) }
+            bounds.append(bytes.count)
+        }
+        return bytes.withUnsafeBufferPointer { all in
+            bounds.withUnsafeBufferPointer { bounds in
+                names.indices.sorted { lhs, rhs in
+                    let order = Self.compare(UnsafeBufferPointer(rebasing: all[bounds[lhs]..<bounds[lhs + 1]]),
+                                             UnsafeBufferPointer(rebasing: all[bounds[rhs]..<bounds[rhs + 1]]))
+                    return order != 0 ? order < 0 : lhs < rhs
+                }
+            }
         }
     }
 

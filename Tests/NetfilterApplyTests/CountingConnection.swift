@@ -23,6 +23,7 @@ final class CountingConnection: KernelConnection {
         try inner.chains(named: names, in: table)
     }
     func rules(of chain: ChainKey) throws -> [RuleInfo] { try inner.rules(of: chain) }
+    func rules(of chains: [ObjectName], in table: TableKey) throws -> [[RuleInfo]] { try inner.rules(of: chains, in: table) }
     func sets(of table: TableKey) throws -> [NetfilterSet] { try inner.sets(of: table) }
 
     func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement] {

@@ -35,4 +35,13 @@ struct nlmsghdr *pp_nlmsg_build_hdr(char *buf, uint16_t type, uint16_t family,
 /* The NFNL_SUBSYS_NFTABLES message type (subsys << 8 | msg). */
 uint16_t pp_nft_message_type(uint16_t msg);
 
+/* recvmmsg with MSG_WAITFORONE: up to `count` datagrams of at most `size` bytes each into
+ * consecutive `size`-byte slots of `buf`, waiting only for the first. lengths[i] is each
+ * one's length, or SIZE_MAX when it did not fit its slot. Returns the number received, or
+ * -1 with errno. */
+int pp_recv_many(int fd, void *buf, size_t size, unsigned count, size_t *lengths);
+
+/* Atomically adds `value` to *counter and returns the previous value (work sharing between threads). */
+long pp_fetch_add(long *counter, long value);
+
 #endif

@@ -13,6 +13,8 @@ public protocol KernelConnection: AnyObject {
     func chains(named names: [ObjectName], in table: TableKey) throws -> [ChainInfo?]
     /// The rules of one chain, in order, with their handles.
     func rules(of chain: ChainKey) throws -> [RuleInfo]
+    /// The rules of each chain of `chains` in one table, as `rules(of:)` gives them.
+    func rules(of chains: [ObjectName], in table: TableKey) throws -> [[RuleInfo]]
     /// The sets and maps of one table, named and anonymous (`__set0`, `__map3`).
     func sets(of table: TableKey) throws -> [NetfilterSet]
     func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement]
@@ -29,6 +31,10 @@ public protocol KernelConnection: AnyObject {
 
 extension KernelConnection {
     public func legacyTables() throws -> [LegacyIPTable] { [] }
+
+    public func rules(of chains: [ObjectName], in table: TableKey) throws -> [[RuleInfo]] {
+        try chains.map { try rules(of: ChainKey(table, $0)) }
+    }
 
     public func chains(named names: [ObjectName], in table: TableKey) throws -> [ChainInfo?] {
         var byName: [ObjectName: ChainInfo] = [:]

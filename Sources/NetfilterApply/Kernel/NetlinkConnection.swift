@@ -25,6 +25,11 @@ public final class NetlinkConnection: KernelConnection {
         try socket.rules(family: chain.family, table: chain.table.name, chain: chain.name)
     }
 
+    /// Chain by chain, on two sockets once the table is large (`NetfilterSocket.rules(family:table:chains:)`).
+    public func rules(of chains: [ObjectName], in table: TableKey) throws -> [[RuleInfo]] {
+        try socket.rules(family: table.family, table: table.name, chains: chains)
+    }
+
     public func sets(of table: TableKey) throws -> [NetfilterSet] {
         try socket.sets(family: table.family, table: table.name)
     }

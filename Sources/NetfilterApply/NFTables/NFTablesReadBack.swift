@@ -34,7 +34,7 @@ public struct NFTablesTableState: Sendable {
 }
 
 /// Reads a table into `NFTablesTableState` through any `KernelConnection`: one dump per chain's
-/// rules and per set's elements (a whole-table rule dump restarts its walk per reply buffer),
+/// rules (all chains asked for at once, so the connection may spread them over sockets) and per set's elements (a whole-table rule dump restarts its walk per reply buffer),
 /// except for anonymous sets that `known` vouches for by their recorded digest.
 public enum NFTablesReadBack {
     /// `expectedChains`: the chains the table should hold (the desired state's). They are read
@@ -54,13 +54,12 @@ public enum NFTablesReadBack {
                 named.append(contents)
             }
         }
-        var chains: [NFTablesTableState.Chain] = []
-        for info in try chainInfos(table, connection: connection, expected: expectedChains, namedSets: named.count) {
-            let rules = try connection.rules(of: ChainKey(key, info.name)).map { rule in
+        let infos = try chainInfos(table, connection: connection, expected: expectedChains, namedSets: named.count)
+        let chains = try zip(infos, connection.rules(of: infos.map(\.name), in: key)).map { info, rules in
+            NFTablesTableState.Chain(info: info, rules: rules.map { rule in
                 NFTablesTableState.Rule(handle: rule.handle, expressions: rule.expressions, userData: rule.userData,
                                         anonymousSets: AnonymousLookups.names(in: rule.expressions).compactMap { anonymous[$0] })
-            }
-            chains.append(NFTablesTableState.Chain(info: info, rules: rules))
+            })
         }
         return NFTablesTableState(table: table, chains: chains, sets: named)
     }

@@ -6,7 +6,20 @@ import Glibc
 /// Attribute access on one libnftnl expression. The pointer is owned by whoever allocated the
 /// expression (a rule being built or parsed); this view never frees it.
 struct NftnlExpr {
-    let pointer: OpaquePointer
+    /// nil when reading attributes decoded in place (`decoded`).
+    let pointer: OpaquePointer!
+    let decoded: ExpressionAttributes?
+
+    init(pointer: OpaquePointer) {
+        self.pointer = pointer
+        decoded = nil
+    }
+
+    /// Reads `RuleMessageDecoder`'s attributes instead of a libnftnl expression (no setters).
+    init(decoded: ExpressionAttributes) {
+        pointer = nil
+        self.decoded = decoded
+    }
 
     func set(_ attribute: Int, _ value: UInt32) {
         nftnl_expr_set_u32(pointer, UInt16(attribute), value)
@@ -35,19 +48,23 @@ struct NftnlExpr {
     }
 
     func has(_ attribute: Int) -> Bool {
-        nftnl_expr_is_set(pointer, UInt16(attribute))
+        if let decoded { return decoded.has(attribute) }
+        return nftnl_expr_is_set(pointer, UInt16(attribute))
     }
 
     func u32(_ attribute: Int) -> UInt32 {
-        nftnl_expr_get_u32(pointer, UInt16(attribute))
+        if let decoded { return UInt32(truncatingIfNeeded: decoded.value(attribute)) }
+        return nftnl_expr_get_u32(pointer, UInt16(attribute))
     }
 
     func u8(_ attribute: Int) -> UInt8 {
-        nftnl_expr_get_u8(pointer, UInt16(attribute))
+        if let decoded { return UInt8(truncatingIfNeeded: decoded.value(attribute)) }
+        return nftnl_expr_get_u8(pointer, UInt16(attribute))
     }
 
     func u64(_ attribute: Int) -> UInt64 {
-        nftnl_expr_get_u64(pointer, UInt16(attribute))
+        if let decoded { return decoded.value(attribute) }
+        return nftnl_expr_get_u64(pointer, UInt16(attribute))
     }
 
     func register(_ attribute: Int) -> Register {
@@ -59,23 +76,33 @@ struct NftnlExpr {
     }
 
     func data(_ attribute: Int) -> RegisterData {
+        if let decoded {
+            guard let bytes = decoded.bytes(attribute) else { return RegisterData([]) }
+            return RegisterData(UnsafeRawBufferPointer(start: bytes.baseAddress, count: min(bytes.count, RegisterData.capacity)))
+        }
         var length: UInt32 = 0
         guard let raw = nftnl_expr_get(pointer, UInt16(attribute), &length) else { return RegisterData([]) }
         return RegisterData(UnsafeRawBufferPointer(start: raw, count: min(Int(length), RegisterData.capacity)))
     }
 
     func bytes(_ attribute: Int) -> [UInt8] {
+        if let decoded { return decoded.bytes(attribute).map { Array($0) } ?? [] }
         var length: UInt32 = 0
         guard let raw = nftnl_expr_get(pointer, UInt16(attribute), &length) else { return [] }
         return Array(UnsafeRawBufferPointer(start: raw, count: Int(length)))
     }
 
     func name(_ attribute: Int) -> ObjectName {
+        if let decoded {
+            guard let bytes = decoded.bytes(attribute) else { return ObjectName("") }
+            return ObjectName(utf8: bytes.bindMemory(to: UInt8.self))
+        }
         guard let string = nftnl_expr_get_str(pointer, UInt16(attribute)) else { return ObjectName("") }
         return ObjectName(cString: string)
     }
 
     func string(_ attribute: Int) -> String {
+        if let decoded { return decoded.bytes(attribute).map { String(decoding: $0, as: UTF8.self) } ?? "" }
         guard let string = nftnl_expr_get_str(pointer, UInt16(attribute)) else { return "" }
         return String(cString: string)
     }

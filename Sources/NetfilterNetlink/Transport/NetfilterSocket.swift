@@ -10,8 +10,12 @@ public final class NetfilterSocket {
     let socket: OpaquePointer
     let portID: UInt32
     private var sequence: UInt32
-    private var receiveBuffer: UnsafeMutableRawBufferPointer
+    private(set) var receiveBuffer: UnsafeMutableRawBufferPointer
     private var sendBufferSize = 0
+    /// Scratch for decoding rule messages in place (`RuleMessageDecoder`).
+    let expressionAttributes = ExpressionAttributes()
+    /// Rules read back through libnftnl because the in-place decoder does not cover them.
+    var rulesParsedByLibnftnl = 0
 
     public init() throws {
         guard let socket = mnl_socket_open(NETLINK_NETFILTER) else {

@@ -48,7 +48,7 @@ extension NetfilterSocket {
         }
     }
 
-    private static func ruleValue(_ rule: OpaquePointer, family: NetfilterFamily) -> RuleInfo {
+    static func ruleValue(_ rule: OpaquePointer, family: NetfilterFamily) -> RuleInfo {
         var expressions: [Expression] = []
         if let iterator = nftnl_expr_iter_create(rule) {
             defer { nftnl_expr_iter_destroy(iterator) }
