@@ -38,8 +38,12 @@ enum DryRunText {
                 if table.name != Ownership.stateTable && table.name != ChainDigests.table {
                     emit(table, "# delete table \(table) (PacketPath created it)")
                 }
-            case .addSet(let table, _), .deleteSet(let table, _), .addElements(let table, _, _), .deleteElements(let table, _, _)
-                where table.name == ChainDigests.table:
+            // PacketPath's digest record is bookkeeping, not rules: left out of the text; set
+            // operations on any other table get a note (below).
+            case .addSet(let table, _) where table.name == ChainDigests.table,
+                 .deleteSet(let table, _) where table.name == ChainDigests.table,
+                 .addElements(let table, _, _) where table.name == ChainDigests.table,
+                 .deleteElements(let table, _, _) where table.name == ChainDigests.table:
                 continue
             case .addChain(let chain, let base, _), .createChain(let chain, let base, _):
                 emit(chain.table, base == nil ? ":\(chain.name) - [0:0]" : ":\(chain.name) ACCEPT [0:0]")
