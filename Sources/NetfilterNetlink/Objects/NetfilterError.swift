@@ -36,6 +36,12 @@ public enum NetfilterError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// A reply libnftnl could not parse ("…: Bad message"): an error, never a skipped object —
+    /// a read-back that left it out would vouch for rules it never saw.
+    static func unparsedReply(operation: String) -> NetfilterError {
+        .request(operation: operation, errno: EBADMSG)
+    }
+
     /// True for failures caused by missing privileges (EPERM/EACCES).
     public var isPermissionDenied: Bool {
         switch self {

@@ -137,7 +137,9 @@ extension NetfilterSocket {
                             rulesParsedByLibnftnl += 1
                             let rule = nftnl_rule_alloc()!
                             defer { nftnl_rule_free(rule) }
-                            guard nftnl_rule_nlmsg_parse(reply.header, rule) == 0 else { continue }
+                            guard nftnl_rule_nlmsg_parse(reply.header, rule) == 0 else {
+                                throw NetfilterError.unparsedReply(operation: operation())
+                            }
                             rules.append(Self.ruleValue(rule, family: family))
                         }
                     }

@@ -58,7 +58,9 @@ extension NetfilterSocket {
                     }
                     let chain = nftnl_chain_alloc()!
                     defer { nftnl_chain_free(chain) }
-                    guard nftnl_chain_nlmsg_parse(reply.header, chain) == 0 else { continue }
+                    guard nftnl_chain_nlmsg_parse(reply.header, chain) == 0 else {
+                        throw NetfilterError.unparsedReply(operation: "\(operation) \(names[group.lowerBound + position])")
+                    }
                     found[group.lowerBound + position] = Self.chainInfo(chain, family: family, table: table)
                 }
             }

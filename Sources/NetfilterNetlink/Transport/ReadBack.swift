@@ -33,7 +33,7 @@ extension NetfilterSocket {
                             name.withCString { nftnl_table_set_str(table, UInt16(NFTNL_TABLE_NAME.rawValue), $0) }
                             nftnl_table_nlmsg_build_payload(header, table)
                         }) { header in
-                found = Self.parseTable(header, family: family)
+                found = try Self.parseTable(header, family: family, operation: "reading table \(family) \(name)")
             }
         } catch NetfilterError.request(_, let code) where code == ENOENT {
             return nil
@@ -46,7 +46,7 @@ extension NetfilterSocket {
         var tables: [TableInfo] = []
         try request(NFT_MSG_GETTABLE, family: family, dump: true, operation: "listing \(family) tables",
                     payload: { _ in }) { header in
-            if let table = Self.parseTable(header, family: family) { tables.append(table) }
+            tables.append(try Self.parseTable(header, family: family, operation: "listing \(family) tables"))
         }
         return tables
     }
@@ -58,7 +58,9 @@ extension NetfilterSocket {
                     payload: { _ in }) { header in
             let chain = nftnl_chain_alloc()!
             defer { nftnl_chain_free(chain) }
-            guard nftnl_chain_nlmsg_parse(header, chain) == 0 else { return }
+            guard nftnl_chain_nlmsg_parse(header, chain) == 0 else {
+                throw NetfilterError.unparsedReply(operation: "listing \(family) chains")
+            }
             let tableName = ObjectName(cString: nftnl_chain_get_str(chain, UInt16(NFTNL_CHAIN_TABLE.rawValue)))
             if let table, tableName != table { return }
             chains.append(Self.chainInfo(chain, family: family, table: tableName))
@@ -66,10 +68,11 @@ extension NetfilterSocket {
         return chains
     }
 
-    private static func parseTable(_ header: UnsafePointer<nlmsghdr>, family: NetfilterFamily) -> TableInfo? {
+    private static func parseTable(_ header: UnsafePointer<nlmsghdr>, family: NetfilterFamily, operation: String) throws
+        -> TableInfo {
         let table = nftnl_table_alloc()!
         defer { nftnl_table_free(table) }
-        guard nftnl_table_nlmsg_parse(header, table) == 0 else { return nil }
+        guard nftnl_table_nlmsg_parse(header, table) == 0 else { throw NetfilterError.unparsedReply(operation: operation) }
         var comment: String?
         var userData: [UInt8]?
         if nftnl_table_is_set(table, UInt16(NFTNL_TABLE_USERDATA.rawValue)) {
@@ -125,7 +128,9 @@ extension NetfilterSocket {
                     }) { header in
             let set = nftnl_set_alloc()!
             defer { nftnl_set_free(set) }
-            guard nftnl_set_nlmsg_parse(header, set) == 0 else { return }
+            guard nftnl_set_nlmsg_parse(header, set) == 0 else {
+                throw NetfilterError.unparsedReply(operation: "listing sets of \(family) \(table)")
+            }
             sets.append(Self.setValue(set))
         }
         return sets
@@ -142,7 +147,9 @@ extension NetfilterSocket {
                     }) { header in
             let set = nftnl_set_alloc()!
             defer { nftnl_set_free(set) }
-            guard nftnl_set_elems_nlmsg_parse(header, set) == 0, let iterator = nftnl_set_elems_iter_create(set) else { return }
+            guard nftnl_set_elems_nlmsg_parse(header, set) == 0, let iterator = nftnl_set_elems_iter_create(set) else {
+                throw NetfilterError.unparsedReply(operation: "listing elements of \(family) \(table) \(name)")
+            }
             defer { nftnl_set_elems_iter_destroy(iterator) }
             // `next` returns the current element, then advances.
             while let current = nftnl_set_elems_iter_next(iterator) {

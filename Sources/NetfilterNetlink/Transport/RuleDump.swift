@@ -43,7 +43,7 @@ extension NetfilterSocket {
                     }) { header in
             let rule = nftnl_rule_alloc()!
             defer { nftnl_rule_free(rule) }
-            guard nftnl_rule_nlmsg_parse(header, rule) == 0 else { return }
+            guard nftnl_rule_nlmsg_parse(header, rule) == 0 else { throw NetfilterError.unparsedReply(operation: operation) }
             body(ObjectName(cString: nftnl_rule_get_str(rule, UInt16(NFTNL_RULE_CHAIN.rawValue))), Self.ruleValue(rule, family: family))
         }
     }
