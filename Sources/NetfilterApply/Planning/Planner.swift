@@ -15,10 +15,11 @@ struct Planner {
         let digests: Digests?
     }
 
-    /// The chain digests recorded in the kernel (nil: no digest table) and the desired ones.
+    /// The chain digests recorded in the kernel (nil: no digest table) and how the desired
+    /// ones differ from them.
     struct Digests {
         let recorded: [ChainDigests.Key: UInt64]?
-        let desired: [ChainDigests.Key: UInt64]
+        let delta: DigestDelta
     }
 
     private(set) var desired: DesiredState
@@ -256,19 +257,16 @@ struct Planner {
         }
         var stale = [[SetElement]](repeating: [], count: ChainDigests.shards)
         var fresh = stale
-        // One pass over the desired digests finds the new and changed chains; the recorded ones
-        // are walked again only when some of them are no longer desired (110,000 lookups fewer
-        // for a change that removes no chain).
-        var stillDesired = 0
-        for (chain, digest) in digests.desired {
-            let old = recorded[chain]
-            if old != nil { stillDesired += 1 }
-            guard old != digest else { continue }
-            if let old { stale[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, old)) }
-            fresh[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, digest))
+        // The new and changed chains are known from the delta; the recorded ones are walked only
+        // when some of them are no longer desired (110,000 lookups fewer for a change that
+        // removes no chain).
+        for change in digests.delta.changes {
+            let shard = ChainDigests.shard(of: change.key)
+            if let old = change.recorded { stale[shard].append(ChainDigests.element(change.key, old)) }
+            fresh[shard].append(ChainDigests.element(change.key, change.desired))
         }
-        if stillDesired < recorded.count {
-            for (chain, digest) in recorded where digests.desired[chain] == nil {
+        if digests.delta.stillDesired < recorded.count {
+            for (chain, digest) in recorded where !digests.delta.isDesired(chain) {
                 stale[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, digest))
             }
         }
