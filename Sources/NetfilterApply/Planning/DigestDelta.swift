@@ -8,6 +8,8 @@ struct DigestDelta {
     /// A desired chain whose recorded digest differs from the desired one, or is missing.
     struct Change {
         let key: ChainDigests.Key
+        /// Its index in the desired table.
+        let chain: Int
         let recorded: UInt64?
         let desired: UInt64
     }
@@ -31,7 +33,7 @@ struct DigestDelta {
                 let digest = digests[chain.index]
                 let old = recorded?[key]
                 if old != nil { stillDesired += 1 }
-                if old != digest { changes.append(Change(key: key, recorded: old, desired: digest)) }
+                if old != digest { changes.append(Change(key: key, chain: chain.index, recorded: old, desired: digest)) }
             }
         }
     }
