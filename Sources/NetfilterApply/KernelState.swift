@@ -14,6 +14,9 @@ struct KernelState {
     let baseRules: [ObjectName: [ObjectName: [RuleInfo]]]
     /// Rules of the regular chains that were read, by table and chain.
     let regularRules: [ObjectName: [ObjectName: [RuleInfo]]]
+    /// PacketPath's chains are the recorded ones (`read(owned:)`): the digest delta then says
+    /// which desired chains are new.
+    var ownedAreRecorded = false
 
     var tablesPresent: Set<ObjectName> { Set(tables.map(\.name)) }
     var recordTable: TableInfo? { tables.first { $0.name == Ownership.stateTable } }
@@ -78,7 +81,7 @@ struct KernelState {
             }
         }
         return KernelState(family: family, tables: tables, chainsByTable: chainsByTable, baseRules: baseRules,
-                           regularRules: regularRules)
+                           regularRules: regularRules, ownedAreRecorded: true)
     }
 
     var chainCount: Int { chainsByTable.values.reduce(0) { $0 + $1.count } }

@@ -103,16 +103,17 @@ struct Session {
             let recorded = try options.memory?.recordedDigests(family, generation: generation)
                 ?? ahead.map { $0.digests[familyIndex] }
                 ?? ChainDigests.read(connection, family: family, tables: familyTables)
-            let wanted = index.map { Self.desiredDigests(desired.families[$0], fingerprints[$0]) } ?? [:]
-            digests.append(Planner.Digests(recorded: recorded, desired: wanted))
+            let delta = index.map { DigestDelta(desired.families[$0], fingerprints[$0], recorded: recorded) } ?? DigestDelta()
+            digests.append(Planner.Digests(recorded: recorded, delta: delta))
             // Nobody committed since PacketPath did: the recorded digests are the kernel's.
             let trusted = KernelState.record(in: familyTables)?.generation == generation && !options.alwaysReadBack
             // Only chains that stay need their rules compared (new ones are written, stale ones
             // deleted), and of those only the ones whose digest changed, when it can be trusted.
+            let changed = trusted ? delta.changedKeys : []
             let mustRead = { (chain: ChainInfo) -> Bool in
+                guard Ownership.ownsChain(chain) else { return false }
                 let key = ChainDigests.Key(table: chain.table, chain: chain.name)
-                guard Ownership.ownsChain(chain), let digest = wanted[key] else { return false }
-                return !(trusted && recorded?[key] == digest)
+                return trusted ? changed.contains(key) : delta.isDesired(key)
             }
             let managedPresent = familyTables.map(\.name).filter { Ownership.tables.contains("\($0)") }
             if trusted, let recorded, let index,
@@ -220,19 +221,6 @@ struct Session {
         result.bytes = statistics.bytes
         result.operations = planner.transaction.counts
         return result
-    }
-
-    /// The desired digest of every regular chain of the filter and nat tables, by name hash.
-    static func desiredDigests(_ family: DesiredState.Family, _ fingerprint: Fingerprint.Result) -> [ChainDigests.Key: UInt64] {
-        var digests: [ChainDigests.Key: UInt64] = [:]
-        for table in family.tables {
-            digests.reserveCapacity(digests.count + table.regularNames.count)
-            let chains = family.ruleset.tables[table.index].chains
-            for (index, chain) in chains.enumerated() where chain.attachment == nil {
-                digests[ChainDigests.Key(table: table.name, chain: ObjectName(chain.name))] = fingerprint.chainDigests[table.index][index]
-            }
-        }
-        return digests
     }
 
     static func translate(_ error: NetfilterError) -> ApplyError {

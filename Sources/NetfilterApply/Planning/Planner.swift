@@ -15,10 +15,11 @@ struct Planner {
         let digests: Digests?
     }
 
-    /// The chain digests recorded in the kernel (nil: no digest table) and the desired ones.
+    /// The chain digests recorded in the kernel (nil: no digest table) and how the desired
+    /// ones differ from them.
     struct Digests {
         let recorded: [ChainDigests.Key: UInt64]?
-        let desired: [ChainDigests.Key: UInt64]
+        let delta: DigestDelta
     }
 
     private(set) var desired: DesiredState
@@ -71,11 +72,23 @@ struct Planner {
             let table = desiredFamily?.table(named: tableName)
             let wanted = table?.regularNames ?? []
             let existing = kernel.chainsByTable[tableName] ?? []
-            // Every chain of the table by name, and whether it is PacketPath's (built-in and
+            // PacketPath's chains are the recorded ones: the digest delta names the new desired
+            // chains and the changed ones, without a table of 100,000 names.
+            let fromRecord = kernel.ownedAreRecorded && kernel.tablesPresent.contains(tableName) ? input.digests : nil
+            // Else every chain of the table by name, and whether it is PacketPath's (built-in and
             // foreign ones are not): one table instead of several sets of 100,000 names.
-            var ownedByName = [ObjectName: Bool](minimumCapacity: existing.count)
-            for chain in existing { ownedByName[chain.name] = Ownership.ownsChain(chain) }
-            let isOwned = { (name: ObjectName) in wanted.contains(name) || ownedByName[name] == true }
+            var ownedByName = [ObjectName: Bool](minimumCapacity: fromRecord == nil ? existing.count : 0)
+            if fromRecord == nil {
+                for chain in existing { ownedByName[chain.name] = Ownership.ownsChain(chain) }
+            }
+            let isOwned = { (name: ObjectName) in
+                if wanted.contains(name) { return true }
+                guard let fromRecord else { return ownedByName[name] == true }
+                return fromRecord.recorded?[ChainDigests.Key(table: tableName, chain: name)] != nil
+            }
+            let present = { (name: ObjectName) in
+                fromRecord == nil ? ownedByName[name] != nil : kernel.baseRules[tableName]?[name] != nil
+            }
             var phases = Phases()
 
             // PacketPath's rules in the built-in chains: kept when unchanged, else renewed.
@@ -120,16 +133,30 @@ struct Planner {
             if let desiredFamily, let table, let index = input.desiredIndex {
                 let tableIndex = table.index
                 let regularRules = kernel.regularRules[tableName] ?? [:]
-                for chain in desiredFamily.regularChains(table) {
-                    switch ownedByName[chain.name] {
-                    case nil:
-                        newChains.append(chain)
-                        continue
-                    case false?:
-                        throw ApplyError.foreignChain(family: "\(family)", table: "\(tableName)", chain: "\(chain.name)")
-                    case true?:
-                        break
+                // Owned desired chains whose rules were read, in model order.
+                var compared: [DesiredState.ChainRef] = []
+                if let fromRecord {
+                    for change in fromRecord.delta.changes where change.key.table == tableName {
+                        let chain = DesiredState.ChainRef(index: change.chain, name: change.key.chain, base: nil)
+                        if change.recorded == nil {
+                            newChains.append(chain)
+                        } else if regularRules[chain.name] != nil {
+                            compared.append(chain)
+                        }
                     }
+                } else {
+                    for chain in desiredFamily.regularChains(table) {
+                        switch ownedByName[chain.name] {
+                        case nil:
+                            newChains.append(chain)
+                        case false?:
+                            throw ApplyError.foreignChain(family: "\(family)", table: "\(tableName)", chain: "\(chain.name)")
+                        case true?:
+                            if regularRules[chain.name] != nil { compared.append(chain) }
+                        }
+                    }
+                }
+                for chain in compared {
                     guard let current = regularRules[chain.name] else { continue }
                     var chainEncoder = encoder!
                     let wantedRules = try Self.encode(desiredFamily, table, chain, &chainEncoder)
@@ -151,7 +178,9 @@ struct Planner {
             }
 
             // Owned chains no longer wanted: emptied first, deleted last.
-            for chain in existing where Ownership.ownsChain(chain) && !wanted.contains(chain.name) {
+            // None when every recorded chain is still desired.
+            let noneStale = fromRecord.map { $0.delta.stillDesired == $0.recorded?.count } ?? false
+            for chain in existing where !noneStale && Ownership.ownsChain(chain) && !wanted.contains(chain.name) {
                 let key = ChainKey(tableKey, chain.name)
                 phases.flushStale.append((.flushChain(key), kernelTag(family, tableName, chain.name, .flush)))
                 phases.deleteStale.append((.deleteChain(key), kernelTag(family, tableName, chain.name, .delete)))
@@ -163,7 +192,7 @@ struct Planner {
                     phases.create.append((.addTable(tableKey, comment: Ownership.chainComment),
                                           MessageTag(.table, family: index, table: table.index).packed))
                 }
-                for chain in table.baseChains where ownedByName[chain.name] == nil {
+                for chain in table.baseChains where !present(chain.name) {
                     let key = ChainKey(tableKey, chain.name)
                     phases.create.append((.addChain(key, base: chain.base, comment: Ownership.chainComment),
                                           MessageTag(.chain, family: index, table: table.index, chain: chain.index).packed))
@@ -256,19 +285,16 @@ struct Planner {
         }
         var stale = [[SetElement]](repeating: [], count: ChainDigests.shards)
         var fresh = stale
-        // One pass over the desired digests finds the new and changed chains; the recorded ones
-        // are walked again only when some of them are no longer desired (110,000 lookups fewer
-        // for a change that removes no chain).
-        var stillDesired = 0
-        for (chain, digest) in digests.desired {
-            let old = recorded[chain]
-            if old != nil { stillDesired += 1 }
-            guard old != digest else { continue }
-            if let old { stale[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, old)) }
-            fresh[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, digest))
+        // The new and changed chains are known from the delta; the recorded ones are walked only
+        // when some of them are no longer desired (110,000 lookups fewer for a change that
+        // removes no chain).
+        for change in digests.delta.changes {
+            let shard = ChainDigests.shard(of: change.key)
+            if let old = change.recorded { stale[shard].append(ChainDigests.element(change.key, old)) }
+            fresh[shard].append(ChainDigests.element(change.key, change.desired))
         }
-        if stillDesired < recorded.count {
-            for (chain, digest) in recorded where digests.desired[chain] == nil {
+        if digests.delta.stillDesired < recorded.count {
+            for (chain, digest) in recorded where !digests.delta.isDesired(chain) {
                 stale[ChainDigests.shard(of: chain)].append(ChainDigests.element(chain, digest))
             }
         }
