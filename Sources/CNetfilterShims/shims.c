@@ -68,7 +68,3 @@ int pp_recv_many(int fd, void *buf, size_t size, unsigned count, size_t *lengths
     }
     return received;
 }
-
-long pp_fetch_add(long *counter, long value) {
-    return __atomic_fetch_add(counter, value, __ATOMIC_RELAXED);
-}

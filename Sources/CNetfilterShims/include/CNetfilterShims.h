@@ -41,7 +41,4 @@ uint16_t pp_nft_message_type(uint16_t msg);
  * -1 with errno. */
 int pp_recv_many(int fd, void *buf, size_t size, unsigned count, size_t *lengths);
 
-/* Atomically adds `value` to *counter and returns the previous value (work sharing between threads). */
-long pp_fetch_add(long *counter, long value);
-
 #endif

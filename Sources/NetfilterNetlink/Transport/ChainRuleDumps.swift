@@ -1,6 +1,7 @@
 import CNetfilter
 import CNetfilterShims
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,15 +30,14 @@ extension NetfilterSocket {
     /// it without an error). Two threads from `concurrentFrom` chains on.
     public func rules(family: NetfilterFamily, table: ObjectName, chains: [ObjectName],
                       concurrentFrom: Int = concurrentChainThreshold) throws -> [[RuleInfo]] {
-        guard chains.count >= concurrentFrom else {
-            return try chains.map { try dumpChainRules(family: family, table: table, chain: $0) }
+        func oneThread() throws -> [[RuleInfo]] {
+            try chains.map { try dumpChainRules(family: family, table: table, chain: $0) }
         }
+        guard chains.count >= concurrentFrom else { return try oneThread() }
         // Opened on this thread, used only by the second one. A socket stays in the namespace
         // it was opened in, which need not be this thread's: then one thread reads alone.
         nonisolated(unsafe) let second = try NetfilterSocket()
-        guard let cookie = namespaceCookie, second.namespaceCookie == cookie else {
-            return try chains.map { try dumpChainRules(family: family, table: table, chain: $0) }
-        }
+        guard let cookie = namespaceCookie, second.namespaceCookie == cookie else { return try oneThread() }
         let results = UnsafeMutableBufferPointer<[RuleInfo]>.allocate(capacity: chains.count)
         results.initialize(repeating: [])
         let failures = UnsafeMutableBufferPointer<(any Error)?>.allocate(capacity: 2)
@@ -49,18 +49,15 @@ extension NetfilterSocket {
             failures.deallocate()
         }
         // The next block to take, shared: a thread the scheduler holds back takes fewer.
-        let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        next.initialize(to: 0)
-        defer { next.deallocate() }
+        let next = Atomic<Int>(0)
         nonisolated(unsafe) let first = self
         nonisolated(unsafe) let output = results
         nonisolated(unsafe) let errors = failures
-        nonisolated(unsafe) let counter = next
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             let socket = part == 0 ? first : second
             do {
                 while true {
-                    let start = pp_fetch_add(counter, Self.chainBlock)
+                    let start = next.wrappingAdd(Self.chainBlock, ordering: .relaxed).oldValue
                     guard start < chains.count else { break }
                     for index in start..<min(start + Self.chainBlock, chains.count) {
                         output[index] = try socket.dumpChainRules(family: family, table: table, chain: chains[index])
@@ -69,7 +66,7 @@ extension NetfilterSocket {
             } catch {
                 errors[part] = error
                 // The other thread stops at its next block.
-                _ = pp_fetch_add(counter, chains.count)
+                next.wrappingAdd(chains.count, ordering: .relaxed)
             }
         }
         if let error = failures[0] ?? failures[1] { throw error }
