@@ -12,6 +12,8 @@ import PacketPath
 /// loaded by `nft -f` as ../shared/perf/BASELINES.md does it: one setup transaction (table,
 /// base and static chains, sets, maps), then one `nft -f` per 500 Services; with `one`, (c)
 /// `nft -f` of the whole text in one transaction (≈ 100 s at 10,000); with `native`, (a) only.
+/// Beside each wall time its CPU time (user + system: this process's for (a), the `nft`
+/// processes' for (b) and (c)), which other load on the machine moves much less.
 /// Prints one line of `key=value` fields.
 enum NFTApplyBenchmark {
     static func run(services: Int, oneTransaction: Bool, nativeOnly: Bool = false) throws -> String {
@@ -20,29 +22,36 @@ enum NFTApplyBenchmark {
         let native = try ScratchNamespace(tag: "bench-nft")
         defer { native.remove() }
         let compiledPeak = Measure.peakRSSOfSelf()
+        let startCPU = Measure.processCPU()
         let start = Measure.now()
         let report = try NFTablesApplier(staging: limits).apply(rulesets, into: native.namespace)
         let nativeSeconds = Measure.now() - start
+        let nativeCPU = Measure.processCPU() - startCPU
         let peak = Measure.peakRSSOfSelf()
         guard report.outcome == .applied else { throw NamespaceError("the native apply did not apply: \(report.outcome)") }
         var line = "nft-apply services=\(services) native_seconds=\(nativeSeconds) native_peak_mb=\(peak) compiled_peak_mb=\(compiledPeak)"
             + " transactions=\(report.transactions) messages=\(report.messages) bytes=\(report.bytes)"
+            + " native_cpu_seconds=\(nativeCPU)"
 
         if nativeOnly { return line }
         let batches = try batchTexts(state, size: 500)
         let batched = try ScratchNamespace(tag: "bench-nftb")
         defer { batched.remove() }
+        let batchStartCPU = Measure.childrenCPU()
         let batchStart = Measure.now()
         for text in batches { try load(text, into: batched) }
         line += " batched_seconds=\(Measure.now() - batchStart) batches=\(batches.count)"
+            + " batched_cpu_seconds=\(Measure.childrenCPU() - batchStartCPU)"
 
         if oneTransaction {
             let text = try Pipeline.nftText(rulesets)[0].text.bytes
             let whole = try ScratchNamespace(tag: "bench-nft1")
             defer { whole.remove() }
+            let wholeStartCPU = Measure.childrenCPU()
             let wholeStart = Measure.now()
             try load(text, into: whole)
             line += " one_transaction_seconds=\(Measure.now() - wholeStart)"
+                + " one_transaction_cpu_seconds=\(Measure.childrenCPU() - wholeStartCPU)"
         }
         return line
     }

@@ -33,7 +33,8 @@ import Yams
 ///                                          `native`, no nft -f) (root)
 ///   packetpath-bench connect-latency N [CONNECTS]
 ///                                          median first-connect time to the last Service's ClusterIP,
-///                                          nftables and iptables layouts, against the direct path (root)
+///                                          nftables and iptables layouts, against the direct path in
+///                                          alternating rounds with each layout loaded (root)
 ///   packetpath-bench staged-load-connects N
 ///                                          connections to a programmed Service during an N-Service
 ///                                          staged nftables load, and how many failed (root)

@@ -26,7 +26,8 @@ public final class FakeKernel: KernelConnection {
         /// The kernel numbers anonymous sets per table; within a batch, rules and elements
         /// name them by set ID.
         var nextAnonymous = 0
-        var anonymousByID: [UInt32: ObjectName] = [:]
+        /// The sets this batch created, by set ID (the kernel's `nft_set_lookup_byid`).
+        var newSetsByID: [UInt32: ObjectName] = [:]
         var nextHandle: UInt64 = 1
 
         mutating func takeHandle() -> UInt64 {
@@ -121,7 +122,7 @@ public final class FakeKernel: KernelConnection {
         guard generation == state.generation else { throw NetfilterError.generationChanged }
         var next = state
         // Set IDs link messages of one batch only.
-        for key in next.tableOrder { next.tables[key]!.anonymousByID = [:] }
+        for key in next.tableOrder { next.tables[key]!.newSetsByID = [:] }
         var encoder = Transaction.RuleEncoder(transaction)
         for (index, (operation, tag)) in zip(transaction.operations, transaction.tags).enumerated() {
             // One operation may stand for several messages (`appendRules`), each with its tag.
@@ -228,6 +229,7 @@ public final class FakeKernel: KernelConnection {
             if state.tables[key]!.sets[set.name] == nil {
                 state.tables[key]!.sets[set.name] = (set, [])
                 state.tables[key]!.setOrder.append(set.name)
+                if let id = set.id { state.tables[key]!.newSetsByID[id] = set.name }
             }
         case .deleteSet(let key, let name):
             guard let table = state.tables[key], table.sets[name] != nil else { return ENOENT }
@@ -235,7 +237,13 @@ public final class FakeKernel: KernelConnection {
             state.tables[key]!.sets[name] = nil
             state.tables[key]!.setOrder.removeAll { $0 == name }
         case .addElements(let key, var set, let elements):
-            set.name = state.tables[key]?.name(of: set.name, id: set.id) ?? set.name
+            if set.elementsByIDOnly {
+                // The message carries no name: only a set this batch created is found.
+                guard let id = set.id, let name = state.tables[key]?.newSetsByID[id] else { return ENOENT }
+                set.name = name
+            } else {
+                set.name = state.tables[key]?.name(of: set.name, id: set.id) ?? set.name
+            }
             guard var stored = state.tables[key]?.sets[set.name] else { return ENOENT }
             for element in elements {
                 if let chain = element.verdict?.chain, state.tables[key]!.chains[chain] == nil { return ENOENT }
@@ -352,20 +360,19 @@ extension FakeKernel.Table {
     /// explicitly named `__map7` holds is taken).
     mutating func name(newSet set: NetfilterSet) -> ObjectName {
         let name = set.name.description
-        guard name.hasSuffix("%d"), let id = set.id else { return set.name }
+        guard name.hasSuffix("%d"), set.id != nil else { return set.name }
         var assigned = ObjectName(String(name.dropLast(2)) + String(nextAnonymous))
         while sets[assigned] != nil {
             nextAnonymous += 1
             assigned = ObjectName(String(name.dropLast(2)) + String(nextAnonymous))
         }
         nextAnonymous += 1
-        anonymousByID[id] = assigned
         return assigned
     }
 
     /// A set named as a message of the batch names it (a template and set ID for a new anonymous one).
     func name(of name: ObjectName, id: UInt32?) -> ObjectName {
         guard name.description.hasSuffix("%d"), let id else { return name }
-        return anonymousByID[id] ?? name
+        return newSetsByID[id] ?? name
     }
 }

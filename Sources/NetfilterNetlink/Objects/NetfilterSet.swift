@@ -70,6 +70,12 @@ public struct NetfilterSet: Hashable, Sendable {
         hasher.combine(table)
         hasher.combine(name)
     }
+
+    /// Whether element messages name the set by its ID alone. The kernel finds a set by name
+    /// by walking every set of its table (quadratic over 10,000 anonymous maps), by ID from
+    /// the sets the batch created, newest first. An anonymous set is only ever filled in the
+    /// batch that creates it (it is constant once a rule binds it), so its ID always resolves.
+    public var elementsByIDOnly: Bool { flags.contains(.anonymous) && id != nil }
 }
 
 /// One element of a set or map.

@@ -17,8 +17,9 @@ extension NetfilterBatch {
     }
 
     /// Adds elements to an existing set (or one created earlier in this batch).
+    /// A new anonymous set is named by its ID alone (`NetfilterSet.elementsByIDOnly`).
     public func addElements(family: NetfilterFamily, _ set: NetfilterSet, _ elements: [SetElement], tag: Int) {
-        let object = NftnlSet(family: family, set)
+        let object = NftnlSet(family: family, set, named: !set.elementsByIDOnly)
         defer { object.free() }
         for element in elements { object.add(element) }
         let header = beginMessage(NFT_MSG_NEWSETELEM, family: family, flags: NLM_F_CREATE, tag: tag)
@@ -66,8 +67,9 @@ struct NftnlSet {
         nftnl_set_set_u32(pointer, UInt16(NFTNL_SET_FAMILY.rawValue), UInt32(family.rawValue))
     }
 
-    init(family: NetfilterFamily, _ set: NetfilterSet) {
-        self.init(family: family, table: set.table, name: set.name)
+    /// `named` false leaves the name out (the set is then found by its ID).
+    init(family: NetfilterFamily, _ set: NetfilterSet, named: Bool = true) {
+        self.init(family: family, table: set.table, name: named ? set.name : nil)
         func u32(_ attribute: nftnl_set_attr, _ value: UInt32) {
             nftnl_set_set_u32(pointer, UInt16(attribute.rawValue), value)
         }
