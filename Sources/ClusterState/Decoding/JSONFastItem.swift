@@ -22,8 +22,21 @@ struct JSONFastItem {
 
     struct Scratch {
         /// The keys of the objects being read, innermost last (start, count pairs), to refuse
-        /// a repeated key as the tree does.
+        /// a repeated key as the tree does: the first `keyCount` (the array never shrinks, so
+        /// that closing an object costs nothing).
         var keys: [Int] = []
+        var keyCount = 0
+
+        mutating func pushKey(start: Int, count: Int) {
+            if keyCount + 2 <= keys.count {
+                keys[keyCount] = start
+                keys[keyCount + 1] = count
+            } else {
+                keys.append(start)
+                keys.append(count)
+            }
+            keyCount += 2
+        }
         /// A slice's endpoints as read, copied out at their count (grown by appending, the
         /// list would be reallocated several times and keep up to twice the room).
         var endpoints: [Endpoint] = []
@@ -551,21 +564,20 @@ struct JSONFastItem {
             index += 1
             return
         }
-        let firstKey = scratch.keys.count
-        defer { scratch.keys.removeLast(scratch.keys.count - firstKey) }
+        let firstKey = scratch.keyCount
+        defer { scratch.keyCount = firstKey }
         while true {
             let key = try plainString()
             let start = key.baseAddress! - bytes.baseAddress!
             var earlier = firstKey
-            while earlier < scratch.keys.count {
+            while earlier < scratch.keyCount {
                 if scratch.keys[earlier + 1] == key.count,
                    memcmp(bytes.baseAddress! + scratch.keys[earlier], key.baseAddress!, key.count) == 0 {
                     throw GiveUp()
                 }
                 earlier += 2
             }
-            scratch.keys.append(start)
-            scratch.keys.append(key.count)
+            scratch.pushKey(start: start, count: key.count)
             guard try peek() == UInt8(ascii: ":") else { throw GiveUp() }
             index += 1
             try field(&self, key)
@@ -597,30 +609,47 @@ struct JSONFastItem {
 
     /// The next byte that is not whitespace (lines counted as the scanner counts them).
     private mutating func peek() throws(GiveUp) -> UInt8 {
-        let spaces: UInt64 = 0x2020_2020_2020_2020
         while index < bytes.count {
-            switch bytes[index] {
+            let byte = bytes[index]
+            if byte > 0x20 { return byte }
+            switch byte {
             case 0x20:
                 index += 1
-                while index + 8 <= bytes.count {
-                    let others = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self) ^ spaces
-                    if others != 0 {
-                        index += UInt64(littleEndian: others).trailingZeroBitCount / 8
-                        break
-                    }
-                    index += 8
-                }
+                skipSpaces()
             case 0x0A:
+                // Mostly followed by indentation: skipped at once.
                 index += 1
                 line += 1
                 lineStart = index
+                skipSpaces()
             case 0x09, 0x0D:
                 index += 1
             default:
-                return bytes[index]
+                return byte
             }
         }
         throw GiveUp()
+    }
+
+    /// A run of spaces (the indentation most of `kubectl get -o json`'s bytes are), sixteen
+    /// bytes at a time: the first byte of a word that is not a space ends it.
+    @inline(__always)
+    private mutating func skipSpaces() {
+        let spaces: UInt64 = 0x2020_2020_2020_2020
+        while index + 16 <= bytes.count {
+            let first = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self) ^ spaces
+            if first != 0 {
+                index += UInt64(littleEndian: first).trailingZeroBitCount / 8
+                return
+            }
+            let second = UnsafeRawPointer(bytes.baseAddress! + index + 8).loadUnaligned(as: UInt64.self) ^ spaces
+            if second != 0 {
+                index += 8 + UInt64(littleEndian: second).trailingZeroBitCount / 8
+                return
+            }
+            index += 16
+        }
+        while index < bytes.count, bytes[index] == 0x20 { index += 1 }
     }
 }
 
