@@ -147,6 +147,38 @@ import Testing
         #expect(documents?.splitAt != nil)
     }
 
+    /// A file of a megabyte or more (checked and read on two threads, its items mostly by the
+    /// fast path): the same state as from its text, and a byte that cannot be text in either
+    /// half is found where it is.
+    @Test func largeFilesDecodeAsText() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("json-halves-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let text = stream(items: 6000)
+        #expect(text.utf8.count >= ObjectCollector.parallelThreshold)
+        func describe(_ load: () throws -> LoadedCluster) -> String {
+            do {
+                let loaded = try load()
+                return "\(loaded.state.services.map(\.metadata)) \(loaded.state.endpointSlices.map(\.metadata)) \(loaded.warnings)"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let path = directory.appendingPathComponent("list.json").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+        let fromFile = describe { try ManifestLoader.load(paths: [path]) }
+        #expect(fromFile == describe { try ManifestLoader.load(sources: [ManifestSource(name: path, text: text)]) })
+        #expect(fromFile.contains("svc-5999"))
+        // A control byte early in the first half and late in the second: the file's line of it.
+        for name in ["svc-13", "svc-5998"] {
+            let broken = text.replacingOccurrences(of: "\"\(name)\"", with: "\"\(name)\u{1}\"")
+            let line = broken.prefix(upTo: broken.range(of: "\u{1}")!.lowerBound).filter { $0 == "\n" }.count + 1
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(broken.utf8)))
+            let message = describe { try ManifestLoader.load(paths: [path]) }
+            #expect(message.contains("line \(line),") && message.contains("cannot be text"), "\(message)")
+        }
+    }
+
     /// Files are decoded from the bytes read (no String is made of JSON): the same state,
     /// warnings and errors as from the text `readSource` makes, with and without a byte-order
     /// mark.

@@ -60,6 +60,9 @@ struct DocumentDecoder {
     let file: String
     /// Lines of the file before the run's first line.
     let lineOffset: Int
+    /// Item mode: Services and EndpointSlices of the common shape are decoded straight from
+    /// the bytes (`JSONFastItem`); off in tests that compare it with the general path.
+    var fastJSONItems = true
 
     /// Where the document being decoded sits.
     private struct DocumentContext {

@@ -122,6 +122,8 @@ enum JSONStream {
         var inItemsList = false
         var listPart = DecodedChunk()
         var decodedLists: [Int: DecodedChunk] = [:]
+        /// `JSONFastItem`'s room, kept from item to item.
+        private var fastScratch = JSONFastItem.Scratch()
 
         init(bytes: UnsafeBufferPointer<UInt8>, file: String, reservingFor inputBytes: Int? = nil) {
             self.bytes = bytes
@@ -311,6 +313,7 @@ enum JSONStream {
         /// One item of an `items` list in item mode: read into `itemTree` and decoded at once,
         /// unless an earlier item failed.
         private mutating func decodeItem(depth: Int) throws {
+            if listPart.error == nil, let decoder = itemDecoder, decoder.fastJSONItems, decodeFast(decoder) { return }
             swap(&tree, &itemTree)
             defer { swap(&tree, &itemTree) }
             tree.reset()
@@ -322,6 +325,25 @@ enum JSONStream {
             let document = document
             tree.withView { view in decoder.decodeListItem(YAMLValue(tree: view, index: 0), document: document, into: &part) }
             swap(&part, &listPart)
+        }
+
+        /// `JSONFastItem`'s reading of the item here: whether it read it (then the scanner is
+        /// past it), or gave up (then nothing moved: the tree reads it).
+        private mutating func decodeFast(_ decoder: DocumentDecoder) -> Bool {
+            var reader = JSONFastItem(bytes: bytes, index: index, line: line, lineStart: lineStart)
+            swap(&reader.scratch, &fastScratch)
+            defer { swap(&reader.scratch, &fastScratch) }
+            do {
+                listPart.items.append(try reader.item(file: decoder.file, document: document))
+            } catch {
+                return false
+            }
+            // Only ASCII was read: the count of continuation bytes changes only at a new line.
+            if reader.line != line { continuationBytes = 0 }
+            index = reader.index
+            line = reader.line
+            lineStart = reader.lineStart
+            return true
         }
 
         /// Continues where the second thread stopped, with its items (or its error) as if read

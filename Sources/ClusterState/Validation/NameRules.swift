@@ -4,7 +4,8 @@ enum NameRules {
     static func dns1123LabelProblem(_ name: String, standard: String = "RFC 1123 label") -> String? {
         if name.isEmpty { return "must not be empty" }
         if name.utf8.count > 63 { return "must be no more than 63 characters" }
-        let bytes = Array(name.utf8)
+        // Read in place (no array of the bytes: every object passes here).
+        let bytes = name.utf8
         guard bytes.allSatisfy({ isLowerAlnum($0) || $0 == UInt8(ascii: "-") }),
               isLowerAlnum(bytes.first!), isLowerAlnum(bytes.last!) else {
             return "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (\(standard))"
