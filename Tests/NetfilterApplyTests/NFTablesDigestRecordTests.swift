@@ -97,16 +97,35 @@ import TestSupport
         #expect(try Self.canonical(kernel) == Incremental.fresh(try Incremental.programs(more)))
     }
 
-    /// Objects the record holds that are no longer desired are not named in it: the apply
-    /// plans from a full read-back and deletes them.
-    @Test func aRemovedServiceIsPlannedFromTheKernel() throws {
+    /// Objects the record holds that are no longer desired are deleted by the names the record
+    /// keeps: a removed Service reads back only its own chains and the maps that named it.
+    @Test func aRemovedServiceIsDeletedByTheNamesTheRecordKeeps() throws {
         let kernel = FakeKernel()
         let state = try Self.base()
         let more = Incremental.withOneMoreService(state)
         _ = try Self.recording.apply(Self.rulesets(more), connection: kernel)
-        #expect(try Self.recording.apply(Self.rulesets(state), connection: kernel).outcome == .applied)
+        let chains = kernel.chainsRead.count
+        let report = try Self.recording.apply(Self.rulesets(state), connection: kernel,
+                                              readAhead: Self.recording.readAhead(connection: kernel))
+        #expect(report.outcome == .applied && report.chainsDeleted > 0)
+        let read = kernel.chainsRead[chains...].map(\.name.description)
+        #expect(!read.isEmpty && read.allSatisfy { $0.contains("/extra/") }, "read back \(read)")
         #expect(try Self.canonical(kernel) == Incremental.fresh(try Incremental.programs(state)))
         #expect(try Self.recording.apply(Self.rulesets(state), connection: kernel).outcome == .unchangedSinceLastApply)
+    }
+
+    /// One endpoint fewer: its chain goes, read by the name the record keeps.
+    @Test func oneEndpointFewerReadsOnlyTheChainsItChanges() throws {
+        let kernel = FakeKernel()
+        let state = try Self.base()
+        _ = try Self.recording.apply(Self.rulesets(Incremental.withOneMoreEndpoint(state)), connection: kernel)
+        let chains = kernel.chainsRead.count
+        #expect(try Self.recording.apply(Self.rulesets(state), connection: kernel,
+                                         readAhead: Self.recording.readAhead(connection: kernel)).outcome == .applied)
+        #expect(kernel.chainsRead.count - chains == 2, "read back \(kernel.chainsRead[chains...].map(\.name))")
+        let touched = Incremental.chains(try #require(kernel.lastTransaction))
+        #expect(touched.deleted.count == 1, "\(touched)")
+        #expect(try Self.canonical(kernel) == Incremental.fresh(try Incremental.programs(state)))
     }
 
     /// Every shared case in turn, each applied by a fresh recording applier: the kernel always

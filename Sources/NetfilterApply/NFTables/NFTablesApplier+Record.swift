@@ -40,7 +40,8 @@ extension NFTablesApplier {
                                  rulesWritten: changes.rulesWritten, rulesDeleted: changes.rulesDeleted,
                                  operations: batch.transaction.counts)
         let next = NFTablesStaging.generation(after: 1, from: generation)
-        for operation in NFTablesDigestRecord.update(record, changed: planned.changed, generation: next, fingerprint: fingerprint) {
+        for operation in NFTablesDigestRecord.update(record, changed: planned.changed, stale: planned.stale,
+                                                                 generation: next, fingerprint: fingerprint) {
             batch.append(operation, NFTablesDigestRecord.step)
         }
         steps = batch.steps

@@ -4,9 +4,10 @@ import NFTablesEncoding
 /// PacketPath's record of the nftables layout it last committed, kept in a table of its own
 /// (`ip packetpath-nft`, carrying the ownership record, so `reset` removes it; the kube-proxy
 /// tables stay exactly as kube-proxy writes them): for every table, chain, named set and map,
-/// a 16-byte element (object id, digest of its typed form: `NFTablesTypedDigest`) in one of
-/// 32 sets `d0` … `d31` (sharded: the kernel restarts a set dump's walk for every reply
-/// buffer), and in set `state` one element naming the generation the recording commit
+/// a 16-byte element (object id, digest of its typed form: `NFTablesTypedDigest`; its kind,
+/// table and name in the element's user data, for deleting it once it is no longer desired)
+/// in one of 32 sets `d0` … `d31` (sharded: the kernel restarts a set dump's walk for every
+/// reply buffer), and in set `state` one element naming the generation the recording commit
 /// produced and the state's fingerprint. While the ruleset generation is still that one,
 /// nobody else has committed since, so a fresh process knows from the record which objects
 /// differ from the desired ones and reads and plans only those (`NFTablesRecordPlan`).
@@ -14,8 +15,16 @@ enum NFTablesDigestRecord {
     static let table = TableKey(.ipv4, "packetpath-nft")
     static let shards = 32
     static let keyLength = 16
-    /// Elements per message: well inside the batch page's 64 KiB overrun area.
-    static let elementsPerMessage = 1_000
+    /// Elements per message: each at most ~300 bytes with its name, inside the batch page's
+    /// 64 KiB overrun area.
+    static let elementsPerMessage = 200
+
+    /// A recorded object as its element's user data names it.
+    struct Label: Equatable {
+        let kind: NFTablesTypedDigest.Kind
+        let table: TableKey
+        let name: ObjectName
+    }
 
     struct Contents {
         /// The generation the recording commit produced.
@@ -37,13 +46,51 @@ enum NFTablesDigestRecord {
     static let stateSet = NetfilterSet(table: table.name, name: "state", keyType: NetfilterSet.DataType.integer,
                                        keyLength: UInt32(keyLength))
 
-    static func element(_ first: UInt64, _ second: UInt64) -> SetElement {
+    static func element(_ first: UInt64, _ second: UInt64, userData: [UInt8]? = nil) -> SetElement {
         var bytes = [UInt8](repeating: 0, count: keyLength)
         for index in 0..<8 {
             bytes[index] = UInt8(truncatingIfNeeded: first >> UInt64(56 - 8 * index))
             bytes[8 + index] = UInt8(truncatingIfNeeded: second >> UInt64(56 - 8 * index))
         }
-        return SetElement(key: bytes)
+        return SetElement(key: bytes, userData: userData)
+    }
+
+    /// Kind, family, table name length, table name, object name; nil when too long for user
+    /// data (255 bytes): such an object, once stale, makes the plan read everything back.
+    static func userData(_ label: Label) -> [UInt8]? {
+        var bytes: [UInt8] = [UInt8(label.kind.rawValue), label.table.family.rawValue]
+        label.table.name.withUTF8 { table in
+            bytes.append(UInt8(truncatingIfNeeded: table.count))
+            bytes += table
+        }
+        label.name.withUTF8 { bytes += $0 }
+        return bytes.count <= 255 ? bytes : nil
+    }
+
+    static func label(_ userData: [UInt8]?) -> Label? {
+        guard let data = userData, data.count >= 3, let kind = NFTablesTypedDigest.Kind(rawValue: UInt64(data[0])),
+              let family = NetfilterFamily(rawValue: data[1]), 3 + Int(data[2]) <= data.count else { return nil }
+        let tableEnd = 3 + Int(data[2])
+        let table = data[3..<tableEnd].withUnsafeBufferPointer { ObjectName(utf8: $0) }
+        let name = data[tableEnd...].withUnsafeBufferPointer { ObjectName(utf8: $0) }
+        return Label(kind: kind, table: TableKey(family, table), name: name)
+    }
+
+    static func element(_ object: NFTablesTypedDigest.Object, table: TableKey) -> SetElement {
+        element(object.id, object.digest, userData: object.name.flatMap { userData(Label(kind: object.kind, table: table, name: $0)) })
+    }
+
+    /// The labels of `ids` (recorded objects), read from the shards that hold them; nil when
+    /// one has none.
+    static func labels(of ids: Set<UInt64>, connection: KernelConnection) throws -> [UInt64: Label]? {
+        var labels: [UInt64: Label] = [:]
+        for shard in Set(ids.map(shard(of:))).sorted() {
+            for element in try connection.elements(of: shardSet(shard).name, in: table) {
+                guard let (id, _) = element.key.withUnsafeBytes(parse), ids.contains(id) else { continue }
+                labels[id] = label(element.userData)
+            }
+        }
+        return labels.count == ids.count ? labels : nil
     }
 
     static func stateElement(generation: UInt32, fingerprint: UInt64) -> SetElement {
@@ -86,22 +133,28 @@ enum NFTablesDigestRecord {
         operations.append(.addElements(table, set: stateSet, [stateElement(generation: generation, fingerprint: fingerprint)]))
         var sharded = Array(repeating: [SetElement](), count: shards)
         for tableDigests in tables {
-            for object in tableDigests.objects { sharded[shard(of: object.id)].append(element(object.id, object.digest)) }
+            for object in tableDigests.objects {
+                sharded[shard(of: object.id)].append(element(object, table: tableDigests.key))
+            }
         }
         for (shard, elements) in sharded.enumerated() { operations += add(elements, to: shardSet(shard)) }
         return operations
     }
 
-    /// The operations turning the record `old` into one where `changed` objects have their new
-    /// digests and the state names `generation` and `fingerprint`.
-    static func update(_ old: Contents, changed: [NFTablesTypedDigest.Object], generation: UInt32,
-                       fingerprint: UInt64) -> [KernelOperation] {
+    /// The operations turning the record `old` into one where `changed` objects (of their
+    /// tables) have their new digests, `stale` ids are gone, and the state names `generation`
+    /// and `fingerprint`.
+    static func update(_ old: Contents, changed: [(TableKey, NFTablesTypedDigest.Object)], stale: [UInt64],
+                       generation: UInt32, fingerprint: UInt64) -> [KernelOperation] {
         var removed = Array(repeating: [SetElement](), count: shards)
         var added = Array(repeating: [SetElement](), count: shards)
-        for object in changed {
+        for (table, object) in changed {
             let index = shard(of: object.id)
             if let digest = old.digests[object.id] { removed[index].append(element(object.id, digest)) }
-            added[index].append(element(object.id, object.digest))
+            added[index].append(element(object, table: table))
+        }
+        for id in stale {
+            if let digest = old.digests[id] { removed[shard(of: id)].append(element(id, digest)) }
         }
         var operations: [KernelOperation] = [
             .deleteElements(table, set: stateSet, [stateElement(generation: old.generation, fingerprint: old.fingerprint)]),

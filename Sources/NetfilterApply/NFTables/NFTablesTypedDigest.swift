@@ -1,5 +1,6 @@
 import NetfilterNetlink
 import NetworkAddresses
+import IPTablesNFTEncoding
 import RuleModel
 
 /// Digests of the nftables layout's typed objects (tables, chains, named sets and maps), the
@@ -32,6 +33,8 @@ enum NFTablesTypedDigest {
         let index: Int
         let id: UInt64
         let digest: UInt64
+        /// The chain's, set's or map's name (none for the table).
+        let name: ObjectName?
     }
 
     struct TableDigests {
@@ -54,16 +57,18 @@ enum NFTablesTypedDigest {
         var hasher = seeded()
         hasher.combine(table.family?.rawValue ?? "")
         combine(table.comment, into: &hasher)
-        objects.append(Object(kind: .table, index: 0, id: id(family, table.name, .table, nil), digest: hasher.value))
+        objects.append(Object(kind: .table, index: 0, id: id(family, table.name, .table, nil), digest: hasher.value, name: nil))
         for (index, chain) in table.chains.enumerated() {
             objects.append(Object(kind: .chain, index: index, id: id(family, table.name, .chain, chain.name),
-                                  digest: digest(of: chain)))
+                                  digest: digest(of: chain), name: ObjectName(chain.name)))
         }
         for (index, set) in table.sets.enumerated() {
-            objects.append(Object(kind: .set, index: index, id: id(family, table.name, .set, set.name), digest: digest(of: set)))
+            objects.append(Object(kind: .set, index: index, id: id(family, table.name, .set, set.name), digest: digest(of: set),
+                                  name: ObjectName(set.name)))
         }
         for (index, map) in table.maps.enumerated() {
-            objects.append(Object(kind: .map, index: index, id: id(family, table.name, .map, map.name), digest: digest(of: map)))
+            objects.append(Object(kind: .map, index: index, id: id(family, table.name, .map, map.name), digest: digest(of: map),
+                                  name: ObjectName(map.name)))
         }
         return TableDigests(key: key, family: tableFamily, table: table, objects: objects)
     }
