@@ -58,4 +58,25 @@ extension NFTablesApplier {
         report.bytes = statistics.bytes
         return .done(report)
     }
+
+    /// Writes the record of `typed` anew, in a transaction of its own after the commit that
+    /// produced `generation` (built only then, it adds nothing to the peak of the largest
+    /// batch), and returns the generation after it. A record that cannot be written only
+    /// leaves the next apply to read back: the change itself is committed, so that is no error.
+    func writeRecord(_ typed: [Ruleset], exists: Bool, generation: UInt32, userData: [UInt8],
+                     connection: KernelConnection) -> UInt32 {
+        guard let desired = NFTablesTypedDigest.digests(of: typed) else { return generation }
+        let next = NFTablesStaging.generation(after: 1, from: generation)
+        var transaction = Transaction()
+        for operation in NFTablesDigestRecord.writeWhole(desired, exists: exists, generation: next,
+                                                         fingerprint: NFTablesTypedDigest.fingerprint(desired), userData: userData) {
+            transaction.append(operation)
+        }
+        do {
+            _ = try connection.commit(transaction, generation: generation)
+            return next
+        } catch {
+            return generation
+        }
+    }
 }

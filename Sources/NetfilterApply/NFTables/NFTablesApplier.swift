@@ -200,17 +200,10 @@ public struct NFTablesApplier: Sendable {
             options.memory?.nftables = NFTablesRemembered(generation: generation, programs: programs, rulesets: typed)
             return ApplyReport(outcome: .unchangedAfterReadBack)
         }
-        // The record is written anew in the final transaction, naming the generation it produces.
-        if recordDigests, let typed, let desired = NFTablesTypedDigest.digests(of: typed) {
-            let operations = NFTablesDigestRecord.writeWhole(
-                desired, exists: recordExists, generation: NFTablesStaging.generation(after: split.transactionCount, from: generation),
-                fingerprint: NFTablesTypedDigest.fingerprint(desired), userData: NFTablesOwnership.records(state))
-            for operation in operations { planned.batch.append(operation, NFTablesDigestRecord.step) }
-            split = NFTablesStaging.split(planned.batch.transaction, newTables: newTables, limits: staging)
-            report.transactions = split.transactionCount
-        } else if recordExists {
+        if !recordDigests && recordExists {
             // Not recorded by this commit: a stale record would only be read for nothing.
             planned.batch.append(.deleteTable(NFTablesDigestRecord.table), NFTablesDigestRecord.step)
+            split = NFTablesStaging.split(planned.batch.transaction, newTables: newTables, limits: staging)
         }
         steps = planned.batch.steps
         options.progress?(.sending(messages: planned.batch.transaction.messageCount, bytes: 0))
@@ -229,9 +222,16 @@ public struct NFTablesApplier: Sendable {
             return nil
         }
         options.progress?(.committed)
-        options.memory?.nftables = NFTablesRemembered(
-            generation: NFTablesStaging.generation(after: split.transactionCount, from: generation), programs: programs,
-            rulesets: typed)
+        var committed = NFTablesStaging.generation(after: split.transactionCount, from: generation)
+        if recordDigests, let typed {
+            // Freed before the record is built: at 10,000 Services the batch is the largest object.
+            planned = NFTablesChangePlan.Planned()
+            split = NFTablesStaging.split(Transaction(), newTables: [], limits: staging)
+            steps = []
+            committed = writeRecord(typed, exists: recordExists, generation: committed, userData: NFTablesOwnership.records(state),
+                                    connection: connection)
+        }
+        options.memory?.nftables = NFTablesRemembered(generation: committed, programs: programs, rulesets: typed)
         report.messages = statistics.messages
         report.bytes = statistics.bytes
         return report

@@ -1,5 +1,6 @@
 import NetfilterNetlink
 import NFTablesEncoding
+import RuleModel
 
 /// PacketPath's record of the nftables layout it last committed, kept in a table of its own
 /// (`ip packetpath-nft`, carrying the ownership record, so `reset` removes it; the kube-proxy
@@ -46,24 +47,24 @@ enum NFTablesDigestRecord {
     static let stateSet = NetfilterSet(table: table.name, name: "state", keyType: NetfilterSet.DataType.integer,
                                        keyLength: UInt32(keyLength))
 
-    static func element(_ first: UInt64, _ second: UInt64, userData: [UInt8]? = nil) -> SetElement {
+    static func element(_ first: UInt64, _ second: UInt64, userData: [UInt8]? = nil) -> NetfilterNetlink.SetElement {
         var bytes = [UInt8](repeating: 0, count: keyLength)
         for index in 0..<8 {
             bytes[index] = UInt8(truncatingIfNeeded: first >> UInt64(56 - 8 * index))
             bytes[8 + index] = UInt8(truncatingIfNeeded: second >> UInt64(56 - 8 * index))
         }
-        return SetElement(key: bytes, userData: userData)
+        return NetfilterNetlink.SetElement(key: bytes, userData: userData)
     }
 
     /// Kind, family, table name length, table name, object name; nil when too long for user
     /// data (255 bytes): such an object, once stale, makes the plan read everything back.
-    static func userData(_ label: Label) -> [UInt8]? {
-        var bytes: [UInt8] = [UInt8(label.kind.rawValue), label.table.family.rawValue]
-        label.table.name.withUTF8 { table in
+    static func userData(_ kind: NFTablesTypedDigest.Kind, table: TableKey, name: ChainName) -> [UInt8]? {
+        var bytes: [UInt8] = [UInt8(kind.rawValue), table.family.rawValue]
+        table.name.withUTF8 { table in
             bytes.append(UInt8(truncatingIfNeeded: table.count))
             bytes += table
         }
-        label.name.withUTF8 { bytes += $0 }
+        name.withUTF8 { bytes += $0 }
         return bytes.count <= 255 ? bytes : nil
     }
 
@@ -76,8 +77,9 @@ enum NFTablesDigestRecord {
         return Label(kind: kind, table: TableKey(family, table), name: name)
     }
 
-    static func element(_ object: NFTablesTypedDigest.Object, table: TableKey) -> SetElement {
-        element(object.id, object.digest, userData: object.name.flatMap { userData(Label(kind: object.kind, table: table, name: $0)) })
+    static func element(_ object: NFTablesTypedDigest.Object, of table: NFTablesTypedDigest.TableDigests) -> NetfilterNetlink.SetElement {
+        element(object.id, object.digest,
+                userData: table.name(of: object).flatMap { userData(object.kind, table: table.key, name: $0) })
     }
 
     /// The labels of `ids` (recorded objects), read from the shards that hold them; nil when
@@ -93,7 +95,7 @@ enum NFTablesDigestRecord {
         return labels.count == ids.count ? labels : nil
     }
 
-    static func stateElement(generation: UInt32, fingerprint: UInt64) -> SetElement {
+    static func stateElement(generation: UInt32, fingerprint: UInt64) -> NetfilterNetlink.SetElement {
         element(UInt64(generation), fingerprint)
     }
 
@@ -131,10 +133,10 @@ enum NFTablesDigestRecord {
         operations.append(.addSet(table, stateSet))
         for shard in 0..<shards { operations.append(.addSet(table, shardSet(shard))) }
         operations.append(.addElements(table, set: stateSet, [stateElement(generation: generation, fingerprint: fingerprint)]))
-        var sharded = Array(repeating: [SetElement](), count: shards)
+        var sharded = Array(repeating: [NetfilterNetlink.SetElement](), count: shards)
         for tableDigests in tables {
             for object in tableDigests.objects {
-                sharded[shard(of: object.id)].append(element(object, table: tableDigests.key))
+                sharded[shard(of: object.id)].append(element(object, of: tableDigests))
             }
         }
         for (shard, elements) in sharded.enumerated() { operations += add(elements, to: shardSet(shard)) }
@@ -144,14 +146,14 @@ enum NFTablesDigestRecord {
     /// The operations turning the record `old` into one where `changed` objects (of their
     /// tables) have their new digests, `stale` ids are gone, and the state names `generation`
     /// and `fingerprint`.
-    static func update(_ old: Contents, changed: [(TableKey, NFTablesTypedDigest.Object)], stale: [UInt64],
+    static func update(_ old: Contents, changed: [(NFTablesTypedDigest.TableDigests, NFTablesTypedDigest.Object)], stale: [UInt64],
                        generation: UInt32, fingerprint: UInt64) -> [KernelOperation] {
-        var removed = Array(repeating: [SetElement](), count: shards)
-        var added = Array(repeating: [SetElement](), count: shards)
+        var removed = Array(repeating: [NetfilterNetlink.SetElement](), count: shards)
+        var added = Array(repeating: [NetfilterNetlink.SetElement](), count: shards)
         for (table, object) in changed {
             let index = shard(of: object.id)
             if let digest = old.digests[object.id] { removed[index].append(element(object.id, digest)) }
-            added[index].append(element(object, table: table))
+            added[index].append(element(object, of: table))
         }
         for id in stale {
             if let digest = old.digests[id] { removed[shard(of: id)].append(element(id, digest)) }
@@ -171,7 +173,7 @@ enum NFTablesDigestRecord {
         return operations
     }
 
-    private static func add(_ elements: [SetElement], to set: NetfilterSet) -> [KernelOperation] {
+    private static func add(_ elements: [NetfilterNetlink.SetElement], to set: NetfilterSet) -> [KernelOperation] {
         stride(from: 0, to: elements.count, by: elementsPerMessage).map {
             .addElements(table, set: set, Array(elements[$0..<min($0 + elementsPerMessage, elements.count)]))
         }

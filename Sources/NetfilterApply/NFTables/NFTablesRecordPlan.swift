@@ -19,7 +19,7 @@ enum NFTablesRecordPlan {
         var batch = NFTablesBatch()
         var changes = NFTablesIncrementalPlan.Changes()
         /// The objects whose digest the record does not hold, with their tables.
-        var changed: [(TableKey, NFTablesTypedDigest.Object)] = []
+        var changed: [(NFTablesTypedDigest.TableDigests, NFTablesTypedDigest.Object)] = []
         /// Recorded objects no longer desired.
         var stale: [UInt64] = []
         /// Nothing differs from the record.
@@ -86,7 +86,7 @@ enum NFTablesRecordPlan {
                                    table: info, connection: connection)
             guard let changes = NFTablesIncrementalPlan.plan(program, current: current, into: &planned.batch) else { return nil }
             planned.changes.add(changes)
-            planned.changed += changed.map { (table.key, $0) }
+            planned.changed += changed.map { (table, $0) }
         }
         return planned
     }

@@ -1,6 +1,5 @@
 import NetfilterNetlink
 import NetworkAddresses
-import IPTablesNFTEncoding
 import RuleModel
 
 /// Digests of the nftables layout's typed objects (tables, chains, named sets and maps), the
@@ -33,8 +32,6 @@ enum NFTablesTypedDigest {
         let index: Int
         let id: UInt64
         let digest: UInt64
-        /// The chain's, set's or map's name (none for the table).
-        let name: ObjectName?
     }
 
     struct TableDigests {
@@ -42,6 +39,16 @@ enum NFTablesTypedDigest {
         let family: TableFamily
         let table: Table
         let objects: [Object]
+
+        /// The name of a chain, set or map of `objects` (none for the table).
+        func name(of object: Object) -> ChainName? {
+            switch object.kind {
+            case .table: return nil
+            case .chain: return table.chains[object.index].name
+            case .set: return table.sets[object.index].name
+            case .map: return table.maps[object.index].name
+            }
+        }
     }
 
     /// The digests of every table of the rulesets; nil when a table appears twice or has a
@@ -57,18 +64,16 @@ enum NFTablesTypedDigest {
         var hasher = seeded()
         hasher.combine(table.family?.rawValue ?? "")
         combine(table.comment, into: &hasher)
-        objects.append(Object(kind: .table, index: 0, id: id(family, table.name, .table, nil), digest: hasher.value, name: nil))
+        objects.append(Object(kind: .table, index: 0, id: id(family, table.name, .table, nil), digest: hasher.value))
         for (index, chain) in table.chains.enumerated() {
             objects.append(Object(kind: .chain, index: index, id: id(family, table.name, .chain, chain.name),
-                                  digest: digest(of: chain), name: ObjectName(chain.name)))
+                                  digest: digest(of: chain)))
         }
         for (index, set) in table.sets.enumerated() {
-            objects.append(Object(kind: .set, index: index, id: id(family, table.name, .set, set.name), digest: digest(of: set),
-                                  name: ObjectName(set.name)))
+            objects.append(Object(kind: .set, index: index, id: id(family, table.name, .set, set.name), digest: digest(of: set)))
         }
         for (index, map) in table.maps.enumerated() {
-            objects.append(Object(kind: .map, index: index, id: id(family, table.name, .map, map.name), digest: digest(of: map),
-                                  name: ObjectName(map.name)))
+            objects.append(Object(kind: .map, index: index, id: id(family, table.name, .map, map.name), digest: digest(of: map)))
         }
         return TableDigests(key: key, family: tableFamily, table: table, objects: objects)
     }
