@@ -26,10 +26,18 @@ struct KernelSnapshot: Sendable {
 /// failure is left for the apply to meet and report: it then reads everything itself.
 public final class KernelReadAhead: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var snapshot: KernelSnapshot?
+    /// A `KernelSnapshot` (iptables layout) or an `NFTablesSnapshot`.
+    private var snapshot: Any?
     private var taken = false
 
     init(_ read: @escaping @Sendable () -> KernelSnapshot?) {
+        DispatchQueue.global().async {
+            self.snapshot = read()
+            self.done.signal()
+        }
+    }
+
+    init(readingNFTables read: @escaping @Sendable () -> NFTablesSnapshot?) {
         DispatchQueue.global().async {
             self.snapshot = read()
             self.done.signal()
@@ -42,8 +50,21 @@ public final class KernelReadAhead: @unchecked Sendable {
         done.signal()
     }
 
+    init(nftables snapshot: NFTablesSnapshot?) {
+        self.snapshot = snapshot
+        done.signal()
+    }
+
     /// Waits for the read; the snapshot is handed out once.
     func take() -> KernelSnapshot? {
+        takeAny() as? KernelSnapshot
+    }
+
+    func takeNFTables() -> NFTablesSnapshot? {
+        takeAny() as? NFTablesSnapshot
+    }
+
+    private func takeAny() -> Any? {
         if taken { return nil }
         taken = true
         done.wait()

@@ -21,7 +21,9 @@ struct ApplyCommand: ParsableCommand {
             kube-proxy's nftables layout natively, as `nft -f` of `compile --backend nftables` would: \
             table ip/ip6 kube-proxy, created in one atomic batch and afterwards changed in place \
             (map elements, changed chains flushed and refilled, stale chains and sets deleted). A \
-            kube-proxy table PacketPath did not write is refused unless --take-over is given.
+            kube-proxy table PacketPath did not write is refused unless --take-over is given. Beside \
+            them it keeps table ip packetpath-nft, a digest of each chain, set and map it wrote, so \
+            that the next apply reads back only what changed (`reset` removes it too).
               packetpath apply examples/shop.yaml --netns node-1
               packetpath apply manifests/ --netns-path /proc/4242/ns/net --dry-run
             With --watch it stays running: each change to the files is applied as it is saved \
@@ -59,11 +61,11 @@ struct ApplyCommand: ParsableCommand {
         let namespace = try CLIInput.run { try target.namespace() }
         if watch { return try runWatch(namespace) }
         // What the apply reads first does not depend on the manifests: read while they decode.
-        let readAhead = backend == .nftables ? nil : NetfilterApplier().readAhead(namespace)
+        let readAhead = backend == .nftables ? NFTablesApplier().readAhead(namespace) : NetfilterApplier().readAhead(namespace)
         let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
         let rulesets = (backend ?? Pipeline.defaultBackend(for: loaded.state)) == .nftables
-            ? try runNFTables(loaded.state, families: families, namespace: namespace)
+            ? try runNFTables(loaded.state, families: families, namespace: namespace, readAhead: readAhead)
             : try runIPTables(loaded.state, families: families, namespace: namespace, readAhead: readAhead)
         // Done: exit without freeing the cluster state and rule model piece by piece (at
         // 10,000 Services that took a tenth of a second).
@@ -93,11 +95,14 @@ struct ApplyCommand: ParsableCommand {
     }
 
     /// Applies the nftables layout; returns the rulesets, for the caller to keep until exit.
-    private func runNFTables(_ state: ClusterState, families: [IPFamily], namespace: NetworkNamespace) throws -> [Ruleset] {
+    private func runNFTables(_ state: ClusterState, families: [IPFamily], namespace: NetworkNamespace,
+                             readAhead: KernelReadAhead?) throws -> [Ruleset] {
         let rulesets = Pipeline.compileNFTables(state, families: families)
         let ruleCount = rulesets.reduce(0) { $0 + $1.ruleCount }
-        let applier = NFTablesApplier(options: ApplyOptions(host: target.host, dryRun: dryRun), takeOver: takeOver)
-        let report = try CLIInput.run { try applier.apply(rulesets, into: namespace) }
+        // The digest record lets the next `apply` process read back only what it changes.
+        let applier = NFTablesApplier(options: ApplyOptions(host: target.host, dryRun: dryRun), takeOver: takeOver,
+                                      recordDigests: true)
+        let report = try CLIInput.run { try applier.apply(rulesets, into: namespace, readAhead: readAhead) }
         let removed = dryRun ? nil : try CLIInput.run { try applier.removeOtherLayout(in: namespace) }
         defer { Self.reportRemoved(removed, layout: "iptables", namespace: namespace) }
         if output == .json {

@@ -7,6 +7,8 @@ final class CountingConnection: KernelConnection {
     let inner: KernelConnection
     private(set) var dumpedSets: [ObjectName] = []
     private(set) var chainListings = 0
+    /// The chains whose rules were read.
+    private(set) var rulesRead: [ObjectName] = []
 
     init(_ inner: KernelConnection) {
         self.inner = inner
@@ -22,8 +24,15 @@ final class CountingConnection: KernelConnection {
     func chains(named names: [ObjectName], in table: TableKey) throws -> [ChainInfo?] {
         try inner.chains(named: names, in: table)
     }
-    func rules(of chain: ChainKey) throws -> [RuleInfo] { try inner.rules(of: chain) }
-    func rules(of chains: [ObjectName], in table: TableKey) throws -> [[RuleInfo]] { try inner.rules(of: chains, in: table) }
+    func rules(of chain: ChainKey) throws -> [RuleInfo] {
+        rulesRead.append(chain.name)
+        return try inner.rules(of: chain)
+    }
+
+    func rules(of chains: [ObjectName], in table: TableKey) throws -> [[RuleInfo]] {
+        rulesRead += chains
+        return try inner.rules(of: chains, in: table)
+    }
     func sets(of table: TableKey) throws -> [NetfilterSet] { try inner.sets(of: table) }
 
     func elements(of set: ObjectName, in table: TableKey) throws -> [SetElement] {

@@ -17,12 +17,17 @@ public struct NFTablesApplier: Sendable {
     public var takeOver: Bool
     /// How large a state may be before new tables are staged across transactions.
     public var staging: NFTablesStaging.Limits
+    /// Keep PacketPath's digest record (`NFTablesDigestRecord`, table `ip packetpath-nft`) with
+    /// every commit of typed tables, and plan from it when it is current: what lets a fresh
+    /// process (the `packetpath apply` command) read only what changed.
+    public var recordDigests: Bool
 
     public init(options: ApplyOptions = ApplyOptions(), takeOver: Bool = false,
-                staging: NFTablesStaging.Limits = .standard) {
+                staging: NFTablesStaging.Limits = .standard, recordDigests: Bool = false) {
         self.options = options
         self.takeOver = takeOver
         self.staging = staging
+        self.recordDigests = recordDigests
     }
 
     /// Encodes the rulesets' tables (before anything is read or sent).
@@ -44,17 +49,23 @@ public struct NFTablesApplier: Sendable {
         return programs
     }
 
-    /// Applies into `namespace`, on a dedicated thread that enters it.
-    public func apply(_ rulesets: [Ruleset], into namespace: NetworkNamespace) throws -> ApplyReport {
-        // With typed tables remembered, only what changed is encoded (and so checked), later.
-        let programs = options.memory?.nftables?.rulesets == nil ? try Self.programs(rulesets) : nil
+    /// Applies into `namespace`, on a dedicated thread that enters it; with what
+    /// `readAhead(_:)` of the same namespace read while the rulesets were being made.
+    public func apply(_ rulesets: [Ruleset], into namespace: NetworkNamespace,
+                      readAhead: KernelReadAhead? = nil) throws -> ApplyReport {
+        let snapshot = readAhead?.takeNFTables()
+        let privileged = Privileges.missingReason == nil
+        // With typed tables remembered, or a digest record to plan from, only what changed is
+        // encoded (and so checked), later; unprivileged, a bad ruleset is the error to report.
+        let programs = options.memory?.nftables?.rulesets == nil && (!recordDigests || !privileged)
+            ? try Self.programs(rulesets) : nil
         if let reason = Privileges.missingReason { throw ApplyError.notPrivileged(reason) }
         do {
             let target = try namespace.identity()
             let own = try NetworkNamespace(path: "/proc/self/ns/net").identity()
             if target == own && !options.host { throw ApplyError.refusingHostNamespace(namespace.description) }
             return try NetfilterSocket.withSocket(in: namespace) { socket in
-                try self.apply(programs, typed: rulesets, connection: NetlinkConnection(socket))
+                try self.apply(programs, typed: rulesets, snapshot: snapshot, connection: NetlinkConnection(socket))
             }
         } catch let error as NamespaceError {
             throw ApplyError.namespace(error.description)
@@ -65,25 +76,34 @@ public struct NFTablesApplier: Sendable {
     /// plans, and commits on the generation it read; when someone else committed in between,
     /// reads and plans again (`NFTablesApplier.attempts` times, then an error).
     public func apply(_ programs: [NFTablesProgram], connection: KernelConnection) throws -> ApplyReport {
-        try apply(programs, typed: nil, connection: connection)
+        try apply(programs, typed: nil, snapshot: nil, connection: connection)
     }
 
     /// `apply(_:connection:)` of the rulesets' tables; a dry run's report then carries the
     /// change as `nft -f` text (`dryRunText`).
-    public func apply(_ rulesets: [Ruleset], connection: KernelConnection) throws -> ApplyReport {
-        let programs = options.memory?.nftables?.rulesets == nil ? try Self.programs(rulesets) : nil
-        return try apply(programs, typed: rulesets, connection: connection)
+    public func apply(_ rulesets: [Ruleset], connection: KernelConnection, readAhead: KernelReadAhead? = nil) throws -> ApplyReport {
+        let snapshot = readAhead?.takeNFTables()
+        let programs = options.memory?.nftables?.rulesets == nil && !recordDigests ? try Self.programs(rulesets) : nil
+        return try apply(programs, typed: rulesets, snapshot: snapshot, connection: connection)
     }
 
     /// `programs` nil: encoded from `typed` when a plan needs them whole.
-    private func apply(_ programs: [NFTablesProgram]?, typed: [Ruleset]?, connection: KernelConnection) throws -> ApplyReport {
+    private func apply(_ programs: [NFTablesProgram]?, typed: [Ruleset]?, snapshot: NFTablesSnapshot?,
+                       connection: KernelConnection) throws -> ApplyReport {
         var steps: [NFTablesProgram.Step] = []
         var programs = programs
+        var digests: [NFTablesTypedDigest.TableDigests]?
         do {
             for _ in 0..<Self.attempts {
                 let generation = try connection.generation()
                 if let typed {
                     switch try typedAttempt(typed, generation: generation, connection: connection, steps: &steps) {
+                    case .done(let report): return report
+                    case .retry: continue
+                    case .declined: break
+                    }
+                    switch try recordAttempt(typed, digests: &digests, generation: generation, snapshot: snapshot,
+                                             connection: connection, steps: &steps) {
                     case .done(let report): return report
                     case .retry: continue
                     case .declined: break
@@ -122,6 +142,9 @@ public struct NFTablesApplier: Sendable {
         var existing: [TableInfo] = []
         // Every family counts: PacketPath's tables of a family the input leaves out must go.
         for family in Set(programs.map(\.family)).union([.ipv4, .ipv6]) { existing += try connection.tables(family: family) }
+        // PacketPath's digest record is bookkeeping beside the tables, never one of them.
+        let recordExists = existing.contains(where: NFTablesDigestRecord.isRecord)
+        existing.removeAll(where: NFTablesDigestRecord.isRecord)
         // Unchanged since PacketPath's last commit: every table carries this fingerprint
         // and the generation that commit produced, and no one has committed since.
         let fingerprint = NFTablesFingerprint.of(programs)
@@ -150,7 +173,7 @@ public struct NFTablesApplier: Sendable {
         options.progress?(.readingKernel(chains: current.values.reduce(0) { $0 + $1.chains.count }))
         // The guarded commit is the next one, so it produces the next generation.
         let state = NFTablesOwnership.State(fingerprint: fingerprint, generation: generation &+ 1)
-        let planned = try NFTablesChangePlan.plan(programs, existing: existing, current: current, takeOver: takeOver, state: state)
+        var planned = try NFTablesChangePlan.plan(programs, existing: existing, current: current, takeOver: takeOver, state: state)
         steps = planned.batch.steps
         var report = ApplyReport(outcome: options.dryRun ? .dryRun : .applied,
                                  chainsCreated: planned.chainsCreated, chainsDeleted: planned.chainsDeleted,
@@ -160,7 +183,7 @@ public struct NFTablesApplier: Sendable {
         // then names the generation the last of the transactions produces.
         let newTables = Set(programs.map { TableKey($0.family, $0.table) })
             .subtracting(existing.map { TableKey($0.family, $0.name) })
-        let split = NFTablesStaging.split(planned.batch.transaction, newTables: newTables, limits: staging)
+        var split = NFTablesStaging.split(planned.batch.transaction, newTables: newTables, limits: staging)
         report.transactions = split.transactionCount
         if options.dryRun {
             if let typed {
@@ -177,6 +200,12 @@ public struct NFTablesApplier: Sendable {
             options.memory?.nftables = NFTablesRemembered(generation: generation, programs: programs, rulesets: typed)
             return ApplyReport(outcome: .unchangedAfterReadBack)
         }
+        if !recordDigests && recordExists {
+            // Not recorded by this commit: a stale record would only be read for nothing.
+            planned.batch.append(.deleteTable(NFTablesDigestRecord.table), NFTablesDigestRecord.step)
+            split = NFTablesStaging.split(planned.batch.transaction, newTables: newTables, limits: staging)
+        }
+        steps = planned.batch.steps
         options.progress?(.sending(messages: planned.batch.transaction.messageCount, bytes: 0))
         let statistics: CommitStatistics
         do {
@@ -193,9 +222,16 @@ public struct NFTablesApplier: Sendable {
             return nil
         }
         options.progress?(.committed)
-        options.memory?.nftables = NFTablesRemembered(
-            generation: NFTablesStaging.generation(after: split.transactionCount, from: generation), programs: programs,
-            rulesets: typed)
+        var committed = NFTablesStaging.generation(after: split.transactionCount, from: generation)
+        if recordDigests, let typed {
+            // Freed before the record is built: at 10,000 Services the batch is the largest object.
+            planned = NFTablesChangePlan.Planned()
+            split = NFTablesStaging.split(Transaction(), newTables: [], limits: staging)
+            steps = []
+            committed = writeRecord(typed, exists: recordExists, generation: committed, userData: NFTablesOwnership.records(state),
+                                    connection: connection)
+        }
+        options.memory?.nftables = NFTablesRemembered(generation: committed, programs: programs, rulesets: typed)
         report.messages = statistics.messages
         report.bytes = statistics.bytes
         return report
@@ -220,6 +256,7 @@ public struct NFTablesApplier: Sendable {
             .map(\.key.family)).union([.ipv4, .ipv6])
         var existing: [TableInfo] = []
         for family in families.sorted(by: { $0.rawValue < $1.rawValue }) { existing += try connection.tables(family: family) }
+        existing.removeAll(where: NFTablesDigestRecord.isRecord)
         options.progress?(.readingKernel(chains: 0))
         guard let planned = try NFTablesTypedChange.plan(previous: previous, desired: typed, existing: existing) else {
             return .declined

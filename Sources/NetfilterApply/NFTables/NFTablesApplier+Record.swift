@@ -1,0 +1,82 @@
+import NetfilterNetlink
+import NFTablesEncoding
+import RuleModel
+
+extension NFTablesApplier {
+    /// In a fresh process, after PacketPath's own last commit (the generation its digest record
+    /// names proves no one else committed since), the change planned from the record
+    /// (`NFTablesRecordPlan`): only the chains, sets and maps whose digest differs are encoded
+    /// and read, and the record is updated in the same batch. `digests` keeps the desired
+    /// digests between attempts.
+    func recordAttempt(_ typed: [Ruleset], digests: inout [NFTablesTypedDigest.TableDigests]?, generation: UInt32,
+                       snapshot: NFTablesSnapshot?, connection: KernelConnection,
+                       steps: inout [NFTablesProgram.Step]) throws -> TypedOutcome {
+        guard recordDigests, !options.dryRun, !options.alwaysReadBack,
+              let desired = digests ?? NFTablesTypedDigest.digests(of: typed) else { return .declined }
+        digests = desired
+        // Read ahead at this generation: nobody has committed since, so it is the kernel's.
+        let ahead = snapshot?.generation == generation ? snapshot : nil
+        var existing: [TableInfo] = []
+        let families = Set(desired.map(\.key.family)).union(NFTablesSnapshot.families)
+        for family in families.sorted(by: { $0.rawValue < $1.rawValue }) {
+            existing += try ahead?.tables[family] ?? connection.tables(family: family)
+        }
+        let record = try ahead.map(\.record)
+            ?? NFTablesDigestRecord.read(connection, tables: existing.filter { $0.family == NFTablesDigestRecord.table.family })
+        guard let record, record.generation == generation else { return .declined }
+        let fingerprint = NFTablesTypedDigest.fingerprint(desired)
+        guard let planned = try NFTablesRecordPlan.plan(desired, fingerprint: fingerprint, record: record,
+                                                        generation: generation, existing: existing, connection: connection)
+        else { return .declined }
+        options.progress?(.readingKernel(chains: planned.changes.chainsRefilled))
+        if planned.unchanged {
+            options.memory?.nftables = NFTablesRemembered(generation: generation, programs: nil, rulesets: typed)
+            options.progress?(.unchanged)
+            return .done(ApplyReport(outcome: .unchangedSinceLastApply))
+        }
+        var batch = planned.batch
+        let changes = planned.changes
+        var report = ApplyReport(outcome: .applied, chainsCreated: changes.chainsCreated, chainsDeleted: changes.chainsDeleted,
+                                 rulesWritten: changes.rulesWritten, rulesDeleted: changes.rulesDeleted,
+                                 operations: batch.transaction.counts)
+        let next = NFTablesStaging.generation(after: 1, from: generation)
+        for operation in NFTablesDigestRecord.update(record, changed: planned.changed, stale: planned.stale,
+                                                                 generation: next, fingerprint: fingerprint) {
+            batch.append(operation, NFTablesDigestRecord.step)
+        }
+        steps = batch.steps
+        options.progress?(.sending(messages: batch.transaction.messageCount, bytes: 0))
+        let statistics: CommitStatistics
+        do {
+            statistics = try connection.commit(batch.transaction, generation: generation)
+        } catch NetfilterError.generationChanged {
+            return .retry
+        }
+        options.progress?(.committed)
+        options.memory?.nftables = NFTablesRemembered(generation: next, programs: nil, rulesets: typed)
+        report.messages = statistics.messages
+        report.bytes = statistics.bytes
+        return .done(report)
+    }
+
+    /// Writes the record of `typed` anew, in a transaction of its own after the commit that
+    /// produced `generation` (built only then, it adds nothing to the peak of the largest
+    /// batch), and returns the generation after it. A record that cannot be written only
+    /// leaves the next apply to read back: the change itself is committed, so that is no error.
+    func writeRecord(_ typed: [Ruleset], exists: Bool, generation: UInt32, userData: [UInt8],
+                     connection: KernelConnection) -> UInt32 {
+        guard let desired = NFTablesTypedDigest.digests(of: typed) else { return generation }
+        let next = NFTablesStaging.generation(after: 1, from: generation)
+        var transaction = Transaction()
+        for operation in NFTablesDigestRecord.writeWhole(desired, exists: exists, generation: next,
+                                                         fingerprint: NFTablesTypedDigest.fingerprint(desired), userData: userData) {
+            transaction.append(operation)
+        }
+        do {
+            _ = try connection.commit(transaction, generation: generation)
+            return next
+        } catch {
+            return generation
+        }
+    }
+}
