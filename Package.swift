@@ -35,7 +35,7 @@ let package = Package(
         ]),
         // Service-port plans -> the table kube-proxy v1.30's nftables mode programs, in the rule model.
         .target(name: "KubeProxyNFTables", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
+            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", "CSHA256",
         ]),
         // Rule model (nftables tables) -> `nft -f` text in kube-proxy's dump order.
         .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch"]),
@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "PolicyNFTables", dependencies: ["ClusterState", "RuleModel", "PolicyCompiler", "ServiceCompiler", "NetworkAddresses"]),
         // A prefetch hint (Swift has none), for walks over huge rulesets.
         .target(name: "CPrefetch"),
+        // SHA-256 in one call through the BoringSSL that swift-crypto builds (no context object).
+        .target(name: "CSHA256", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Rule model <-> iptables-save text.
         .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput", "CPrefetch"]),
         // Follows a packet through a ruleset's chains, branch by branch, with exact probabilities.
