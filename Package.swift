@@ -35,10 +35,10 @@ let package = Package(
         ]),
         // Service-port plans -> the table kube-proxy v1.30's nftables mode programs, in the rule model.
         .target(name: "KubeProxyNFTables", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", "CSHA256",
+            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", "CSHA256", "PairedThreads",
         ]),
         // Rule model (nftables tables) -> `nft -f` text in kube-proxy's dump order.
-        .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch"]),
+        .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch", "PairedThreads"]),
         // NetworkPolicies + Pods + Namespaces -> a backend-neutral policy plan.
         .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses"]),
         // The policy plan -> PacketPath's iptables filter chains (PP-*), beside kube-proxy's.
@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "PolicyNFTables", dependencies: ["ClusterState", "RuleModel", "PolicyCompiler", "ServiceCompiler", "NetworkAddresses"]),
         // A prefetch hint (Swift has none), for walks over huge rulesets.
         .target(name: "CPrefetch"),
+        // Two parts of a job on the calling thread and one fixed helper thread (allocator arenas).
+        .target(name: "PairedThreads"),
         // SHA-256 in one call through the BoringSSL that swift-crypto builds (no context object).
         .target(name: "CSHA256", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Rule model <-> iptables-save text.
@@ -110,6 +112,7 @@ let package = Package(
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
         .testTarget(name: "TextOutputTests", dependencies: ["TextOutput"]),
+        .testTarget(name: "PairedThreadsTests", dependencies: ["PairedThreads"]),
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
         // Yams: the composer the YAML front end replaced, which its tests compare against.
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState", "Yams"], exclude: ["Fixtures"]),

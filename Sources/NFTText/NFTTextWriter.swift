@@ -1,4 +1,4 @@
-import Dispatch
+import PairedThreads
 import NetworkAddresses
 import RuleModel
 import TextOutput
@@ -78,7 +78,7 @@ struct TablePrinter {
             results.deallocate()
         }
         nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
+        PairedThreads.run { part in
             var printer = ChunkedPrinter()
             do {
                 if part == 0 {

@@ -1,4 +1,4 @@
-import Dispatch
+import PairedThreads
 import RuleModel
 
 /// Byte order of names, as kube-proxy's nftables library sorts its dump.
@@ -39,7 +39,7 @@ enum NameOrder {
         let half = parts == 2 ? count / 2 : count
         var keys = [Key](unsafeUninitializedCapacity: count) { keys, initialized in
             nonisolated(unsafe) let keys = keys
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let sortPart: @Sendable (Int) -> Void = { part in
                 let range = part == 0 ? 0..<half : half..<count
                 for index in range {
                     (keys.baseAddress! + index).initialize(to: Key(words: NameOrder.words(name(index)), index: index))
@@ -47,6 +47,7 @@ enum NameOrder {
                 var run = UnsafeMutableBufferPointer(rebasing: keys[range])
                 run.sort()
             }
+            if parts == 2 { PairedThreads.run(sortPart) } else { sortPart(0) }
             initialized = count
         }
         return keys.withUnsafeMutableBufferPointer { keys in
@@ -56,7 +57,7 @@ enum NameOrder {
             nonisolated(unsafe) let sortedKeys = UnsafeBufferPointer(keys)
             return [Int](unsafeUninitializedCapacity: count) { merged, initialized in
                 nonisolated(unsafe) let merged = merged
-                DispatchQueue.concurrentPerform(iterations: 2) { part in
+                PairedThreads.run { part in
                     if part == 0 {
                         mergeFronts(sortedKeys, half, into: merged, name)
                     } else {
