@@ -27,7 +27,7 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Services + EndpointSlices -> backend-neutral per-port plans (the layouts' shared input).
         .target(name: "ServiceCompiler", dependencies: [
-            "ClusterState", "RuleModel", .product(name: "Crypto", package: "swift-crypto"),
+            "ClusterState", "RuleModel", "PairedThreads", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Service-port plans -> the filter and nat chains kube-proxy v1.30's iptables mode programs.
         .target(name: "KubeProxyIPTables", dependencies: [
