@@ -1,5 +1,5 @@
-import PairedThreads
 import NetworkAddresses
+import PairedThreads
 import RuleModel
 import TextOutput
 

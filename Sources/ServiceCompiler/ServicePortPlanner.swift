@@ -2,8 +2,8 @@
 import Glibc
 #endif
 import ClusterState
-import PairedThreads
 import NetworkAddresses
+import PairedThreads
 import RuleModel
 
 /// Turns Services and EndpointSlices into per-port plans for one IP family, in the order the
