@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import PairedThreads
 import RuleModel
 
@@ -129,11 +132,14 @@ enum NameOrder {
         return (UInt64(bigEndian: padded.0), UInt64(bigEndian: padded.1), UInt64(bigEndian: padded.2))
     }
 
-    /// memcmp-style comparison: negative, zero or positive.
+    /// memcmp-style comparison: negative, zero or positive. Through libc's memcmp, which
+    /// compares a vector at a time: the element sort compares 20,000 keys that share their
+    /// first bytes (`172.16.`), and a byte loop spent most of its time on those.
     static func compare(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
         let common = min(left.count, right.count)
-        for position in 0..<common where left[position] != right[position] {
-            return Int(left[position]) - Int(right[position])
+        if common > 0, let leftStart = left.baseAddress, let rightStart = right.baseAddress {
+            let order = memcmp(leftStart, rightStart, common)
+            if order != 0 { return Int(order) }
         }
         return left.count - right.count
     }
