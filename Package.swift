@@ -31,7 +31,8 @@ let package = Package(
         ]),
         // Service-port plans -> the filter and nat chains kube-proxy v1.30's iptables mode programs.
         .target(name: "KubeProxyIPTables", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
+            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", "PairedThreads",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Service-port plans -> the table kube-proxy v1.30's nftables mode programs, in the rule model.
         .target(name: "KubeProxyNFTables", dependencies: [
@@ -52,7 +53,7 @@ let package = Package(
         // SHA-256 in one call through the BoringSSL that swift-crypto builds (no context object).
         .target(name: "CSHA256", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Rule model <-> iptables-save text.
-        .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput", "CPrefetch"]),
+        .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput", "CPrefetch", "PairedThreads"]),
         // Follows a packet through a ruleset's chains, branch by branch, with exact probabilities.
         .target(name: "PacketTrace", dependencies: ["RuleModel", "IPTablesText"]),
         // A Service's packet path as a graph (DOT, Mermaid), drawn from traces.
