@@ -27,18 +27,19 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Services + EndpointSlices -> backend-neutral per-port plans (the layouts' shared input).
         .target(name: "ServiceCompiler", dependencies: [
-            "ClusterState", "RuleModel", .product(name: "Crypto", package: "swift-crypto"),
+            "ClusterState", "RuleModel", "PairedThreads", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Service-port plans -> the filter and nat chains kube-proxy v1.30's iptables mode programs.
         .target(name: "KubeProxyIPTables", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
+            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", "PairedThreads",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Service-port plans -> the table kube-proxy v1.30's nftables mode programs, in the rule model.
         .target(name: "KubeProxyNFTables", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", .product(name: "Crypto", package: "swift-crypto"),
+            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", "CSHA256", "PairedThreads",
         ]),
         // Rule model (nftables tables) -> `nft -f` text in kube-proxy's dump order.
-        .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch"]),
+        .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch", "PairedThreads"]),
         // NetworkPolicies + Pods + Namespaces -> a backend-neutral policy plan.
         .target(name: "PolicyCompiler", dependencies: ["ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses"]),
         // The policy plan -> PacketPath's iptables filter chains (PP-*), beside kube-proxy's.
@@ -47,8 +48,12 @@ let package = Package(
         .target(name: "PolicyNFTables", dependencies: ["ClusterState", "RuleModel", "PolicyCompiler", "ServiceCompiler", "NetworkAddresses"]),
         // A prefetch hint (Swift has none), for walks over huge rulesets.
         .target(name: "CPrefetch"),
+        // Two parts of a job on the calling thread and one fixed helper thread (allocator arenas).
+        .target(name: "PairedThreads"),
+        // SHA-256 in one call through the BoringSSL that swift-crypto builds (no context object).
+        .target(name: "CSHA256", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Rule model <-> iptables-save text.
-        .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput", "CPrefetch"]),
+        .target(name: "IPTablesText", dependencies: ["RuleModel", "TextOutput", "CPrefetch", "PairedThreads"]),
         // Follows a packet through a ruleset's chains, branch by branch, with exact probabilities.
         .target(name: "PacketTrace", dependencies: ["RuleModel", "IPTablesText"]),
         // A Service's packet path as a graph (DOT, Mermaid), drawn from traces.
@@ -108,6 +113,7 @@ let package = Package(
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
         .testTarget(name: "TextOutputTests", dependencies: ["TextOutput"]),
+        .testTarget(name: "PairedThreadsTests", dependencies: ["PairedThreads"]),
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
         // Yams: the composer the YAML front end replaced, which its tests compare against.
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState", "Yams"], exclude: ["Fixtures"]),

@@ -1,5 +1,6 @@
 import CPrefetch
 import Dispatch
+import PairedThreads
 import RuleModel
 import TextOutput
 
@@ -45,7 +46,7 @@ public struct IPTablesTextWriter {
             results.deallocate()
         }
         nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: parts.count) { part in
+        let printPart: @Sendable (Int) -> Void = { part in
             var printer = ChunkedPrinter()
             let writer = RuleWriter(family: ruleset.family)
             do {
@@ -54,6 +55,12 @@ public struct IPTablesTextWriter {
             } catch {
                 output[part] = .failure(error)
             }
+        }
+        // Two parts on the same two threads as the layout (see PairedThreads).
+        switch parts.count {
+        case 1: printPart(0)
+        case 2: PairedThreads.run(printPart)
+        default: DispatchQueue.concurrentPerform(iterations: parts.count, execute: printPart)
         }
         var chunks: [TextChunk] = []
         for result in results { chunks += try result.get() }

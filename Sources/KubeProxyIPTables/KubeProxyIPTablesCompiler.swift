@@ -1,6 +1,6 @@
 import ClusterState
-import Dispatch
 import NetworkAddresses
+import PairedThreads
 import RuleModel
 import ServiceCompiler
 
@@ -55,7 +55,7 @@ public struct KubeProxyIPTablesCompiler: Sendable {
         }
         let runLength = (planBuffer.count + runs - 1) / max(runs, 1)
         nonisolated(unsafe) let (output, orders) = (results, orderedChains)
-        DispatchQueue.concurrentPerform(iterations: runs) { run in
+        let emitRun: @Sendable (Int) -> Void = { run in
             let lower = min(run * runLength, planBuffer.count)
             let upper = min(lower + runLength, planBuffer.count)
             var rules = ServicePortRules(run: run)
@@ -75,6 +75,8 @@ public struct KubeProxyIPTablesCompiler: Sendable {
             (orders + run).initialize(to: NameOrderedChains(chains))
             (output + run).initialize(to: rules)
         }
+        // The same two threads as the planner and the printer (see PairedThreads).
+        if runs == 2 { PairedThreads.run(emitRun) } else { emitRun(0) }
         plans.deallocateDeinitialized()
         // Move the runs out (no copies), appending the later ones' rules to the first's.
         var merged = results.move()

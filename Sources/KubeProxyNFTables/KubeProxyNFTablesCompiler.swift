@@ -1,6 +1,6 @@
 import ClusterState
-import Dispatch
 import NetworkAddresses
+import PairedThreads
 import RuleModel
 import ServiceCompiler
 
@@ -89,12 +89,13 @@ public struct KubeProxyNFTablesCompiler: Sendable {
         nonisolated(unsafe) let chains = chains
         plans.withUnsafeBufferPointer { plans in
             nonisolated(unsafe) let plans = plans
-            DispatchQueue.concurrentPerform(iterations: runs) { run in
+            let layOutPart: @Sendable (Int) -> Void = { run in
                 var objects = ServicePortObjects(part: run, chains: ChainSink(
                     base: chains + regionStarts[run], capacity: regionStarts[run + 1] - regionStarts[run]))
                 for index in parts[run] { layout.add(plans[index], to: &objects) }
                 (output.baseAddress! + run).initialize(to: objects)
             }
+            if runs == 2 { PairedThreads.run(layOutPart) } else { layOutPart(0) }
         }
         var joined = (results.baseAddress!).move()
         var count = joined.chains.count

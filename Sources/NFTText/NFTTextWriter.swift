@@ -1,5 +1,5 @@
-import Dispatch
 import NetworkAddresses
+import PairedThreads
 import RuleModel
 import TextOutput
 
@@ -78,7 +78,7 @@ struct TablePrinter {
             results.deallocate()
         }
         nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
+        PairedThreads.run { part in
             var printer = ChunkedPrinter()
             do {
                 if part == 0 {

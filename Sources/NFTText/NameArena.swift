@@ -1,5 +1,5 @@
 import CPrefetch
-import Dispatch
+import PairedThreads
 import RuleModel
 import TextOutput
 
@@ -56,10 +56,11 @@ final class NameArena: @unchecked Sendable {
                                 .allocate(capacity: parts)
                             defer { results.deallocate() }
                             nonisolated(unsafe) let output = results
-                            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                            let packPart: @Sendable (Int) -> Void = { part in
                                 let range = part == 0 ? 0..<half : half..<count
                                 output[part] = NameArena.pack(chains, range, starts: starts, facts: chainFacts)
                             }
+                            if parts == 2 { PairedThreads.run(packPart) } else { packPart(0) }
                             packed = results.map(\.0)
                             used = results.map(\.1)
                         }

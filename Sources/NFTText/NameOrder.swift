@@ -1,4 +1,7 @@
-import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import PairedThreads
 import RuleModel
 
 /// Byte order of names, as kube-proxy's nftables library sorts its dump.
@@ -39,7 +42,7 @@ enum NameOrder {
         let half = parts == 2 ? count / 2 : count
         var keys = [Key](unsafeUninitializedCapacity: count) { keys, initialized in
             nonisolated(unsafe) let keys = keys
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let sortPart: @Sendable (Int) -> Void = { part in
                 let range = part == 0 ? 0..<half : half..<count
                 for index in range {
                     (keys.baseAddress! + index).initialize(to: Key(words: NameOrder.words(name(index)), index: index))
@@ -47,6 +50,7 @@ enum NameOrder {
                 var run = UnsafeMutableBufferPointer(rebasing: keys[range])
                 run.sort()
             }
+            if parts == 2 { PairedThreads.run(sortPart) } else { sortPart(0) }
             initialized = count
         }
         return keys.withUnsafeMutableBufferPointer { keys in
@@ -56,7 +60,7 @@ enum NameOrder {
             nonisolated(unsafe) let sortedKeys = UnsafeBufferPointer(keys)
             return [Int](unsafeUninitializedCapacity: count) { merged, initialized in
                 nonisolated(unsafe) let merged = merged
-                DispatchQueue.concurrentPerform(iterations: 2) { part in
+                PairedThreads.run { part in
                     if part == 0 {
                         mergeFronts(sortedKeys, half, into: merged, name)
                     } else {
@@ -128,11 +132,14 @@ enum NameOrder {
         return (UInt64(bigEndian: padded.0), UInt64(bigEndian: padded.1), UInt64(bigEndian: padded.2))
     }
 
-    /// memcmp-style comparison: negative, zero or positive.
+    /// memcmp-style comparison: negative, zero or positive. Through libc's memcmp, which
+    /// compares a vector at a time: the element sort compares 20,000 keys that share their
+    /// first bytes (`172.16.`), and a byte loop spent most of its time on those.
     static func compare(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
         let common = min(left.count, right.count)
-        for position in 0..<common where left[position] != right[position] {
-            return Int(left[position]) - Int(right[position])
+        if common > 0, let leftStart = left.baseAddress, let rightStart = right.baseAddress {
+            let order = memcmp(leftStart, rightStart, common)
+            if order != 0 { return Int(order) }
         }
         return left.count - right.count
     }

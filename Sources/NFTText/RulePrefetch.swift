@@ -12,11 +12,17 @@ enum RulePrefetch {
     static let entriesDistance = 16
     static let rulesDistance = 8
     static let matchesDistance = 4
+    /// A `numgen` rule's targets (a Service's endpoint chains, each name a String allocated
+    /// wherever the builder put it): their array at `matchesDistance`, their names here.
+    /// Writing a name retains its String, an atomic operation that waits for the cache miss
+    /// and lets no other load overlap it: ten misses in a row per Service without the hints.
+    static let targetsDistance = 2
     /// A declaration reads only the name, and the chain when it has a hook or a comment.
     static let declarationDistance = 8
 
-    // Computed, so it folds to a constant (a stored one pays a lazy-initialization check).
+    // Computed, so they fold to constants (a stored one pays a lazy-initialization check).
     private static var matchesOffset: Int { MemoryLayout<Rule>.offset(of: \Rule.matches)! }
+    private static var verdictOffset: Int { MemoryLayout<Rule>.offset(of: \Rule.verdict)! }
 
     /// Hints for the chains `position` is followed by in `order`.
     static func ahead(of position: Int, in order: ArraySlice<Int>, names: NameArena) {
@@ -30,12 +36,47 @@ enum RulePrefetch {
         }
         if position + matchesDistance < order.endIndex {
             let rules = names.rules(order[position + matchesDistance])
-            guard let first = rules.baseAddress else { return }
             for index in rules.indices {
+                let first = rules.baseAddress!
                 // The bits of the array reference, used only as a hint, which never faults.
                 hint(UnsafeRawPointer(first + index).load(fromByteOffset: matchesOffset, as: UnsafeRawPointer?.self))
+                if isRandomChoice(first + index) {
+                    // The first bits of the verdict's payload, the targets' array reference: a hint too.
+                    hint(UnsafeRawPointer(first + index).load(fromByteOffset: verdictOffset, as: UnsafeRawPointer?.self))
+                }
             }
         }
+        if position + targetsDistance < order.endIndex {
+            let rules = names.rules(order[position + targetsDistance])
+            for index in rules.indices where isRandomChoice(rules.baseAddress! + index) {
+                guard case .some(.randomChoice(let targets)) = verdict(rules.baseAddress! + index).pointee else { continue }
+                targets.withUnsafeBufferPointer { targets in
+                    for target in targets.indices { hintName(targets.baseAddress! + target) }
+                }
+            }
+        }
+    }
+
+    /// A tag test, which copies nothing.
+    @inline(__always)
+    private static func isRandomChoice(_ rule: UnsafePointer<Rule>) -> Bool {
+        if case .some(.randomChoice) = verdict(rule).pointee { return true }
+        return false
+    }
+
+    /// The rule's verdict in place (a property read through `pointee` copies it).
+    @inline(__always)
+    private static func verdict(_ rule: UnsafePointer<Rule>) -> UnsafePointer<Verdict?> {
+        (UnsafeRawPointer(rule) + verdictOffset).assumingMemoryBound(to: Verdict?.self)
+    }
+
+    /// Hints for a long name's String storage. Its second word holds the storage address in
+    /// its low 56 bits (flags above), the bytes following a 32-byte header; an inline name's
+    /// bits make an address that is only a wasted hint, which never faults.
+    @inline(__always)
+    private static func hintName(_ name: UnsafePointer<ChainName>) {
+        let object = UnsafeRawPointer(name).load(fromByteOffset: 8, as: UInt.self) & 0x00FF_FFFF_FFFF_FFFF
+        hint(UnsafeRawPointer(bitPattern: object))
     }
 
     /// Hints for the declaration `declarationDistance` after `position` in `order`.

@@ -2,8 +2,8 @@
 import Glibc
 #endif
 import ClusterState
-import Dispatch
 import NetworkAddresses
+import PairedThreads
 import RuleModel
 
 /// Turns Services and EndpointSlices into per-port plans for one IP family, in the order the
@@ -78,7 +78,7 @@ package struct ServicePortPlanner {
         if services.count >= 2_000 {
             nonisolated(unsafe) let (services, slices) = (services, slices)
             nonisolated(unsafe) var (grouped, sorted) = ([ServiceKey: [Int]](), [PortEntry]())
-            DispatchQueue.concurrentPerform(iterations: 2) { task in
+            PairedThreads.run { task in
                 if task == 0 { grouped = groupSlices(slices, services: services.count) } else { sorted = orderPorts(services) }
             }
             (slicesOfService, ports) = (grouped, sorted)
@@ -94,7 +94,7 @@ package struct ServicePortPlanner {
         nonisolated(unsafe) let slices = slices
         let result = UnsafeMutableBufferPointer<ServicePortPlan>.allocate(capacity: ports.count)
         nonisolated(unsafe) let output = result
-        DispatchQueue.concurrentPerform(iterations: runs) { run in
+        let planPart: @Sendable (Int) -> Void = { run in
             let lower = min(run * runLength, ports.count)
             let upper = min(lower + runLength, ports.count)
             for position in lower..<upper {
@@ -107,6 +107,8 @@ package struct ServicePortPlanner {
                     slices: slices, sliceIndices: sliceIndices))
             }
         }
+        // The same two threads as the layouts that follow (see PairedThreads).
+        if runs == 2 { PairedThreads.run(planPart) } else { planPart(0) }
         return result
     }
 

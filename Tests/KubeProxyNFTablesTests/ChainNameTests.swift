@@ -1,5 +1,6 @@
 @testable import KubeProxyNFTables
 import RuleModel
+import ServiceCompiler
 import Testing
 
 /// Chain names: `prefix-HASH-base`, HASH the first 8 base32 characters of SHA-256(base).
@@ -16,6 +17,17 @@ import Testing
         let v6 = Array("[fd00:10::5]:8080".utf8).withUnsafeBytes { v6Names.endpointNames($0, affinity: false) }
         #expect(v6.chain == "endpoint-GXW3G6QJ-prod/web6/tcp/http__fd00.10..5/8080")
         #expect(v6.affinitySet == nil)
+    }
+
+    /// The one-shot hash the names use agrees with Swift Crypto's SHA-256 (through the
+    /// iptables names' hash, which uses it), on both sides of every padding boundary.
+    @Test func hashAgreesWithSwiftCrypto() {
+        for length in [0, 1, 12, 54, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200, 231] {
+            let base = String((0..<length).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) })
+            let tail = Array(base.utf8).withUnsafeBufferPointer { PortChainNames.hashedBase($0) }
+            let hash = String(PortChainNames.name("", tail).description.prefix(8))
+            #expect(hash == String(ChainHash.suffix(of: base).prefix(8)), "base of \(length) bytes")
+        }
     }
 
     @Test func overlongBasesAreCutAndMarked() {

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PairedThreads
+import Synchronization
+import Testing
+
+@Suite struct PairedThreadsTests {
+    /// The threads each part ran on, by part.
+    private final class Threads: Sendable {
+        let ids = Mutex<[Int: pthread_t]>([:])
+        func record(_ part: Int) { ids.withLock { $0[part] = pthread_self() } }
+        var recorded: [Int: pthread_t] { ids.withLock { $0 } }
+    }
+
+    @Test func partZeroRunsHereAndPartOneOnTheSameHelperEveryTime() {
+        var helpers: [pthread_t] = []
+        for _ in 0..<5 {
+            let threads = Threads()
+            PairedThreads.run { threads.record($0) }
+            let seen = threads.recorded
+            #expect(seen.count == 2)
+            #expect(seen[0].map { pthread_equal($0, pthread_self()) != 0 } == true)
+            if let helper = seen[1] {
+                #expect(pthread_equal(helper, pthread_self()) == 0)
+                helpers.append(helper)
+            }
+        }
+        #expect(helpers.count == 5)
+        #expect(helpers.allSatisfy { pthread_equal($0, helpers[0]) != 0 })
+    }
+
+    @Test func aPairStartedWhileTheHelperIsBusyStillRunsBothParts() {
+        let inner = Mutex<[Int]>([])
+        let outer = Mutex<[Int]>([])
+        PairedThreads.run { part in
+            outer.withLock { $0.append(part) }
+            guard part == 0 else { return }
+            PairedThreads.run { innerPart in inner.withLock { $0.append(innerPart) } }
+        }
+        #expect(outer.withLock { $0.sorted() } == [0, 1])
+        #expect(inner.withLock { $0.sorted() } == [0, 1])
+    }
+}
