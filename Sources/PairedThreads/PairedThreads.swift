@@ -44,6 +44,8 @@ private final class Helper: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// The job's `@Sendable (Int) -> Void`, on the caller's stack; written before `started` is signalled.
     private var job: UnsafeRawPointer?
+    /// Whether the helper thread could be started; without it every pair runs on `concurrentPerform`.
+    private let running: Bool
 
     private init() {
         busy.initialize(to: pthread_mutex_t())
@@ -52,11 +54,11 @@ private final class Helper: @unchecked Sendable {
         let created = pthread_create(&thread, nil, { _ in
             Helper.shared.serve()
         }, nil)
-        precondition(created == 0, "cannot start the helper thread (error \(created))")
-        pthread_detach(thread)
+        running = created == 0
+        if running { pthread_detach(thread) }
     }
 
-    func claim() -> Bool { pthread_mutex_trylock(busy) == 0 }
+    func claim() -> Bool { running && pthread_mutex_trylock(busy) == 0 }
 
     func release() { pthread_mutex_unlock(busy) }
 
