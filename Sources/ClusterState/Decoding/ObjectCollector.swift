@@ -53,6 +53,22 @@ struct ObjectCollector {
         // Room for every object at once: grown one doubling at a time, the table of a large
         // input is hashed again over a dozen times.
         seen.reserveCapacity(seen.count + results.reduce(0) { $0 + $1.items.count })
+        // The same for the lists of the two kinds large inputs are made of (each growth copies
+        // the list).
+        var services = 0, slices = 0
+        for index in results.indices {
+            results[index].items.withUnsafeBufferPointer { items in
+                for position in items.indices {
+                    switch items[position].object {
+                    case .service: services += 1
+                    case .endpointSlice: slices += 1
+                    default: break
+                    }
+                }
+            }
+        }
+        state.services.reserveCapacity(state.services.count + services)
+        state.endpointSlices.reserveCapacity(state.endpointSlices.count + slices)
         var documentOffset = 0
         for index in results.indices {
             for warning in results[index].warnings {
