@@ -1,8 +1,8 @@
 import Testing
 @testable import ClusterState
 
-/// The text check skips plain ASCII sixteen bytes at a time: a problem anywhere in or after
-/// such a block, after tabs, line breaks and multi-byte characters, is still found at its
+/// The text check skips plain ASCII 64 and sixteen bytes at a time: a problem anywhere in or
+/// after such a block, after tabs, line breaks and multi-byte characters, is still found at its
 /// line and character column.
 @Suite struct InputTextScanTests {
     static func problem(_ bytes: [UInt8]) -> String {
@@ -14,7 +14,7 @@ import Testing
         }
     }
 
-    @Test(arguments: 0..<20)
+    @Test(arguments: 0..<140)
     func controlByteIsFoundAtEveryOffset(offset: Int) {
         let prefix = Array("key: value\n\té".utf8) + Array(repeating: UInt8(ascii: "x"), count: offset)
         #expect(Self.problem(prefix + [0x1B] + Array(" tail\n".utf8))
@@ -24,10 +24,11 @@ import Testing
         #expect(Self.problem(prefix + Array("\r\n~ok €\u{85}".utf8)) == "none")
     }
 
-    /// Every byte value in every position of the sixteen-byte test: only printable ASCII,
-    /// tab, line feed and carriage return pass.
+    /// Every byte value in every position of the 64- and sixteen-byte tests (the text spans
+    /// two blocks of 64 and a tail): only printable ASCII, tab, line feed and carriage return pass.
     @Test func everyByteValueInEveryPosition() {
-        let text = Array("ab\tc: d\r\nefgh ijkl\nmnop: \"qrs\"\n  - tuv wxyz 0123 ~\n".utf8)
+        let line = Array("ab\tc: d\r\nefgh ijkl\nmnop: \"qrs\"\n  - tuv wxyz 0123 ~\n".utf8)
+        let text = line + line + line
         for value in 0...255 {
             for position in text.indices {
                 var bytes = text

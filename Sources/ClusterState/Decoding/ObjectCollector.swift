@@ -49,21 +49,43 @@ struct ObjectCollector {
     }
 
     /// Adds what the runs of one file decoded to, in order, up to the first error.
-    private mutating func add(_ results: [DecodedChunk]) throws {
+    private mutating func add(_ results: consuming [DecodedChunk]) throws {
         // Room for every object at once: grown one doubling at a time, the table of a large
         // input is hashed again over a dozen times.
         seen.reserveCapacity(seen.count + results.reduce(0) { $0 + $1.items.count })
+        // The same for the lists of the two kinds large inputs are made of (each growth copies
+        // the list).
+        var services = 0, slices = 0
+        for index in results.indices {
+            results[index].items.withUnsafeBufferPointer { items in
+                for position in items.indices {
+                    switch items[position].object {
+                    case .service: services += 1
+                    case .endpointSlice: slices += 1
+                    default: break
+                    }
+                }
+            }
+        }
+        state.services.reserveCapacity(state.services.count + services)
+        state.endpointSlices.reserveCapacity(state.endpointSlices.count + slices)
         var documentOffset = 0
-        for chunk in results {
-            for warning in chunk.warnings {
+        for index in results.indices {
+            for warning in results[index].warnings {
                 var shifted = warning
                 shifted.document += documentOffset
                 warnings.append(shifted)
             }
-            for var item in chunk.items {
+            // The items moved out in order (reversed in place, then popped): iterating would
+            // copy every object and release the list again after the last one.
+            var items: [DecodedItem] = []
+            swap(&items, &results[index].items)
+            items.withUnsafeMutableBufferPointer { $0.reverse() }
+            while var item = items.popLast() {
                 item.location.document += documentOffset
-                try add(item)
+                try add(consume item)
             }
+            let chunk = results[index]
             if var error = chunk.error {
                 error.document = error.document.map { $0 + documentOffset }
                 throw error
@@ -89,7 +111,7 @@ struct ObjectCollector {
         return Array(results)
     }
 
-    private mutating func add(_ item: DecodedItem) throws {
+    private mutating func add(_ item: consuming DecodedItem) throws {
         let location = item.location
         // One hash of the name per object: inserted, and put back when it was there before.
         if let previous = seen.updateValue(location, forKey: item.id) {
@@ -97,14 +119,13 @@ struct ObjectCollector {
             throw ManifestError(file: location.file, document: location.document, line: location.line, object: item.id,
                                 message: "duplicate object: already defined at \(previous)")
         }
-        if keepsItems { keptItems.append(item) }
+        if keepsItems { keptItems.append(copy item) }
         // Each object remembers where it was read, for lint findings and messages.
-        func located<T: HasObjectMeta>(_ object: T) -> T {
-            var object = object
+        func located<T: HasObjectMeta>(_ object: consuming T) -> T {
             object.metadata.source = location
             return object
         }
-        switch item.object {
+        switch (consume item).object {
         case .service(let service):
             state.services.append(located(service))
         case .endpointSlice(let slice):

@@ -4,12 +4,15 @@
 /// programs nothing for them, and says so once per Service.
 enum ServiceNotes {
     static func notes(_ services: [Service]) -> [ManifestWarning] {
-        services.compactMap { service in
-            guard service.type != .externalName, !service.isHeadless, let text = text(service) else { return nil }
-            let location = service.metadata.source
-            return ManifestWarning(file: location?.file ?? "", document: location?.document ?? 0, line: location?.line ?? 0,
-                                   message: "Service \(service.metadata.key): \(text)", isNote: true)
-        }
+        // By index: each Service read in place, not copied (every Service of a large input passes here).
+        services.indices.compactMap { note(services[$0]) }
+    }
+
+    private static func note(_ service: Service) -> ManifestWarning? {
+        guard service.type != .externalName, !service.isHeadless, let text = text(service) else { return nil }
+        let location = service.metadata.source
+        return ManifestWarning(file: location?.file ?? "", document: location?.document ?? 0, line: location?.line ?? 0,
+                               message: "Service \(service.metadata.key): \(text)", isNote: true)
     }
 
     private static func text(_ service: Service) -> String? {

@@ -8,12 +8,11 @@ enum ClusterIPUniqueness {
         // of a Service per cluster IP (every Service of a large input passes here).
         var owners: [IPAddress: Int] = [:]
         owners.reserveCapacity(services.count)
-        for (position, service) in services.enumerated() {
-            for (index, ip) in service.clusterIPs.enumerated() {
-                guard let ownerPosition = owners[ip] else {
-                    owners[ip] = position
-                    continue
-                }
+        // By index, each Service read in place rather than copied; one hash per address.
+        for position in services.indices {
+            for (index, ip) in services[position].clusterIPs.enumerated() {
+                guard let ownerPosition = owners.updateValue(position, forKey: ip) else { continue }
+                let service = services[position]
                 let owner = services[ownerPosition]
                 let location = service.metadata.source
                 let field = service.clusterIPs.count > 1 ? "spec.clusterIPs[\(index)]" : "spec.clusterIP"
