@@ -27,16 +27,15 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Services + EndpointSlices -> backend-neutral per-port plans (the layouts' shared input).
         .target(name: "ServiceCompiler", dependencies: [
-            "ClusterState", "RuleModel", "PairedThreads", .product(name: "Crypto", package: "swift-crypto"),
+            "ClusterState", "RuleModel", "PairedThreads", "CSHA256",
         ]),
         // Service-port plans -> the filter and nat chains kube-proxy v1.30's iptables mode programs.
         .target(name: "KubeProxyIPTables", dependencies: [
             "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", "PairedThreads",
-            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Service-port plans -> the table kube-proxy v1.30's nftables mode programs, in the rule model.
         .target(name: "KubeProxyNFTables", dependencies: [
-            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", "CSHA256", "PairedThreads",
+            "ClusterState", "RuleModel", "ServiceCompiler", "NetworkAddresses", "PairedThreads",
         ]),
         // Rule model (nftables tables) -> `nft -f` text in kube-proxy's dump order.
         .target(name: "NFTText", dependencies: ["RuleModel", "TextOutput", "NetworkAddresses", "CPrefetch", "PairedThreads"]),
@@ -117,7 +116,9 @@ let package = Package(
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
         // Yams: the composer the YAML front end replaced, which its tests compare against.
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState", "Yams"], exclude: ["Fixtures"]),
-        .testTarget(name: "ServiceCompilerTests", dependencies: ["ServiceCompiler", "IPTablesText", "PacketPath"]),
+        .testTarget(name: "ServiceCompilerTests", dependencies: [
+            "ServiceCompiler", "IPTablesText", "PacketPath", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "KubeProxyIPTablesTests", dependencies: ["KubeProxyIPTables", "ServiceCompiler", "IPTablesText"]),
         .testTarget(name: "PolicyCompilerTests", dependencies: ["PolicyCompiler", "ClusterState", "NetworkAddresses", "RuleModel"]),
         .testTarget(name: "PolicyIPTablesTests", dependencies: ["PolicyIPTables", "ServiceCompiler", "PacketPath", "IPTablesText", "ClusterState", "RuleModel", "NetworkAddresses", "TestSupport"]),

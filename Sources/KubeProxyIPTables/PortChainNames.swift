@@ -1,4 +1,3 @@
-import Crypto
 import RuleModel
 import ServiceCompiler
 
@@ -55,12 +54,9 @@ struct ChainHashInput {
     }
 
     init(hashing input: UnsafeRawBufferPointer) {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: input)
         suffix = (0, 0)
-        let digest = hasher.finalize()
         withUnsafeMutableBytes(of: &suffix) { raw in
-            ChainHash.encode(digest, into: raw.bindMemory(to: UInt8.self))
+            ChainHash.withDigest(of: input) { ChainHash.encode($0, into: raw.bindMemory(to: UInt8.self)) }
         }
     }
 

@@ -1,5 +1,5 @@
-import CSHA256
 import RuleModel
+import ServiceCompiler
 
 /// Names of the objects kube-proxy v1.30's nftables proxier always creates in its table.
 /// They need no `KUBE-` prefix: the table is kube-proxy's alone.
@@ -115,14 +115,10 @@ struct PortChainNames {
     }
 
     static func hashedBase(_ base: UnsafeBufferPointer<UInt8>) -> Tail {
-        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digest) { digest in
-            pp_sha256(base.baseAddress, base.count, digest.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        }
         var tail = Tail()
         withUnsafeMutableBytes(of: &tail.bytes) { raw in
             let out = raw.bindMemory(to: UInt8.self)
-            withUnsafeBytes(of: &digest) { digest in Base32.writeFirstEight(of: digest, to: out) }
+            ChainHash.withDigest(of: UnsafeRawBufferPointer(base)) { digest in Base32.writeFirstEight(of: digest, to: out) }
             out[8] = UInt8(ascii: "-")
             let kept = min(base.count, maximumBaseLength - 9)
             _ = UnsafeMutableBufferPointer(rebasing: out[9..<(9 + kept)]).initialize(fromContentsOf: base[..<kept])

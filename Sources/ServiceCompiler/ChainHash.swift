@@ -1,4 +1,4 @@
-import Crypto
+import CSHA256
 import RuleModel
 
 /// kube-proxy's chain-name suffix: the first 16 characters of the standard base32 encoding
@@ -9,23 +9,30 @@ public enum ChainHash {
 
     /// Writes the 16 suffix characters of `input` into `output`.
     static func suffix(of input: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) {
-        // The hasher's buffer-pointer entry point: `SHA256.hash(data:)` goes through the
-        // generic DataProtocol path, which costs more than the hash of a short name.
-        var hasher = SHA256()
-        hasher.update(bufferPointer: input)
-        encode(hasher.finalize(), into: output)
+        withDigest(of: input) { encode($0, into: output) }
     }
 
-    /// The first 80 bits of `digest` as 16 base32 characters.
-    package static func encode(_ digest: SHA256.Digest, into output: UnsafeMutableBufferPointer<UInt8>) {
-        digest.withUnsafeBytes { bytes in
-            // 10 bytes = two 40-bit groups of eight characters each.
-            for group in 0..<2 {
-                var bits: UInt64 = 0
-                for index in 0..<5 { bits = bits << 8 | UInt64(bytes[group * 5 + index]) }
-                for index in 0..<8 {
-                    output[group * 8 + index] = alphabet.utf8Start[Int((bits >> UInt64(35 - 5 * index)) & 31)]
-                }
+    /// SHA-256 of `input`, in one call with its state on the stack (`pp_sha256`): Swift
+    /// Crypto's `SHA256` allocates and wipes a context object per hash, which cost as much as
+    /// hashing the short names themselves.
+    package static func withDigest<Result>(of input: UnsafeRawBufferPointer,
+                                           _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { digest in
+            pp_sha256(input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count,
+                      digest.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+        return withUnsafeBytes(of: &digest) { body($0) }
+    }
+
+    /// The first 80 bits of a SHA-256 digest as 16 base32 characters.
+    package static func encode(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) {
+        // 10 bytes = two 40-bit groups of eight characters each.
+        for group in 0..<2 {
+            var bits: UInt64 = 0
+            for index in 0..<5 { bits = bits << 8 | UInt64(bytes[group * 5 + index]) }
+            for index in 0..<8 {
+                output[group * 8 + index] = alphabet.utf8Start[Int((bits >> UInt64(35 - 5 * index)) & 31)]
             }
         }
     }

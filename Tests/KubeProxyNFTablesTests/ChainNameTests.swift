@@ -19,9 +19,9 @@ import Testing
         #expect(v6.affinitySet == nil)
     }
 
-    /// The one-shot hash the names use agrees with Swift Crypto's SHA-256 (through the
-    /// iptables names' hash, which uses it), on both sides of every padding boundary.
-    @Test func hashAgreesWithSwiftCrypto() {
+    /// The nft names' hash agrees with the iptables names' (`ChainHash`, itself checked
+    /// against Swift Crypto's SHA-256 in ChainHashTests), on both sides of every padding boundary.
+    @Test func hashAgreesWithTheIPTablesNames() {
         for length in [0, 1, 12, 54, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200, 231] {
             let base = String((0..<length).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) })
             let tail = Array(base.utf8).withUnsafeBufferPointer { PortChainNames.hashedBase($0) }

@@ -1,3 +1,4 @@
+import Crypto
 import Testing
 @testable import ServiceCompiler
 
@@ -15,5 +16,16 @@ import Testing
     func matchesKubeProxy(input: String, suffix: String) {
         #expect(ChainHash.suffix(of: input) == suffix)
         #expect(ChainHash.chainName(prefix: "KUBE-SVC-", input: input).description == "KUBE-SVC-" + suffix)
+    }
+
+    /// The one-shot SHA-256 the names use (`pp_sha256`) equals Swift Crypto's on both sides of
+    /// every padding boundary.
+    @Test func oneShotDigestEqualsSwiftCrypto() {
+        for length in [0, 1, 12, 54, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200, 231, 1000] {
+            let input = (0..<length).map { UInt8(truncatingIfNeeded: 97 + $0 * 7) }
+            let expected = Array(SHA256.hash(data: input))
+            let actual = input.withUnsafeBytes { ChainHash.withDigest(of: $0) { Array($0) } }
+            #expect(actual == expected, "input of \(length) bytes")
+        }
     }
 }
