@@ -467,16 +467,8 @@ struct JSONFastItem {
     mutating func plainString() throws(GiveUp) -> UnsafeBufferPointer<UInt8> {
         guard try peek() == UInt8(ascii: "\"") else { throw GiveUp() }
         let start = index + 1
-        var end = start
         // A word at a time up to the first byte that ends the plain run (as the scanner does).
-        while end + 8 <= bytes.count {
-            let stops = JSONStream.plainRunEnds(UnsafeRawPointer(bytes.baseAddress! + end).loadUnaligned(as: UInt64.self))
-            if stops != 0 {
-                end += UInt64(littleEndian: stops).trailingZeroBitCount / 8
-                break
-            }
-            end += 8
-        }
+        var end = JSONStream.plainRunEnd(bytes, from: start)
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {

@@ -92,6 +92,19 @@ enum JSONStream {
             | (word & highs)
     }
 
+    /// Where the plain run from `start` may end: the first byte `plainRunEnds` flags, found a
+    /// word at a time, or the last eight bytes' start (the caller reads those one by one).
+    @inline(__always)
+    static func plainRunEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var end = start
+        while end + 8 <= bytes.count {
+            let stops = plainRunEnds(UnsafeRawPointer(bytes.baseAddress! + end).loadUnaligned(as: UInt64.self))
+            if stops != 0 { return end + UInt64(littleEndian: stops).trailingZeroBitCount / 8 }
+            end += 8
+        }
+        return end
+    }
+
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
@@ -379,15 +392,7 @@ enum JSONStream {
         private mutating func string() throws {
             // Most strings are plain ASCII without escapes: added in one piece, found a word at
             // a time up to the first byte that ends the plain run.
-            var end = index + 1
-            while end + 8 <= bytes.count {
-                let stops = JSONStream.plainRunEnds(UnsafeRawPointer(bytes.baseAddress! + end).loadUnaligned(as: UInt64.self))
-                if stops != 0 {
-                    end += UInt64(littleEndian: stops).trailingZeroBitCount / 8
-                    break
-                }
-                end += 8
-            }
+            var end = JSONStream.plainRunEnd(bytes, from: index + 1)
             while end < bytes.count {
                 let byte = bytes[end]
                 if byte == UInt8(ascii: "\"") {
