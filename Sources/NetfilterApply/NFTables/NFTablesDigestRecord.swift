@@ -162,20 +162,21 @@ enum NFTablesDigestRecord {
             .deleteElements(table, set: stateSet, [stateElement(generation: old.generation, fingerprint: old.fingerprint)]),
             .addElements(table, set: stateSet, [stateElement(generation: generation, fingerprint: fingerprint)]),
         ]
-        for shard in 0..<shards where !removed[shard].isEmpty {
-            let set = shardSet(shard)
-            for part in stride(from: 0, to: removed[shard].count, by: elementsPerMessage) {
-                operations.append(.deleteElements(table, set: set,
-                                                  Array(removed[shard][part..<min(part + elementsPerMessage, removed[shard].count)])))
-            }
+        for shard in 0..<shards {
+            operations += messages(removed[shard]).map { .deleteElements(table, set: shardSet(shard), $0) }
         }
         for shard in 0..<shards { operations += add(added[shard], to: shardSet(shard)) }
         return operations
     }
 
     private static func add(_ elements: [NetfilterNetlink.SetElement], to set: NetfilterSet) -> [KernelOperation] {
+        messages(elements).map { .addElements(table, set: set, $0) }
+    }
+
+    /// `elements` in runs of at most `elementsPerMessage`, one per message.
+    private static func messages(_ elements: [NetfilterNetlink.SetElement]) -> [[NetfilterNetlink.SetElement]] {
         stride(from: 0, to: elements.count, by: elementsPerMessage).map {
-            .addElements(table, set: set, Array(elements[$0..<min($0 + elementsPerMessage, elements.count)]))
+            Array(elements[$0..<min($0 + elementsPerMessage, elements.count)])
         }
     }
 
