@@ -202,7 +202,7 @@ final class NameArena: @unchecked Sendable {
 
 /// Hints for a chain the packing reaches a few iterations later: the storage of its name
 /// and of its rule array, both wherever the builder allocated them.
-private enum NamePrefetch {
+enum NamePrefetch {
     static let distance = 8
 
     // Computed, so they fold to constants.
@@ -212,16 +212,20 @@ private enum NamePrefetch {
     @inline(__always)
     static func chain(_ chain: UnsafePointer<Chain>) {
         let raw = UnsafeRawPointer(chain)
-        // A long name is a String: its second word holds the storage address in its low 56
-        // bits (flags above); the bytes follow a 32-byte header. An inline name's bits make
-        // an address that is only a wasted hint, which never faults.
-        let object = raw.load(fromByteOffset: nameOffset + 8, as: UInt.self) & 0x00FF_FFFF_FFFF_FFFF
-        if let storage = UnsafeRawPointer(bitPattern: object) {
+        if let storage = storage(ofNameAt: raw + nameOffset) {
             pp_prefetch(storage)
             pp_prefetch(storage + 64)
         }
         if let rules = raw.load(fromByteOffset: rulesOffset, as: UnsafeRawPointer?.self) {
             pp_prefetch(rules)
         }
+    }
+
+    /// Where a long name's String keeps its bytes, for a hint only: its second word holds the
+    /// storage address in its low 56 bits (flags above), the bytes following a 32-byte header.
+    /// An inline name's bits make an address that is only a wasted hint, which never faults.
+    @inline(__always)
+    static func storage(ofNameAt name: UnsafeRawPointer) -> UnsafeRawPointer? {
+        UnsafeRawPointer(bitPattern: name.load(fromByteOffset: 8, as: UInt.self) & 0x00FF_FFFF_FFFF_FFFF)
     }
 }

@@ -70,13 +70,10 @@ enum RulePrefetch {
         (UnsafeRawPointer(rule) + verdictOffset).assumingMemoryBound(to: Verdict?.self)
     }
 
-    /// Hints for a long name's String storage. Its second word holds the storage address in
-    /// its low 56 bits (flags above), the bytes following a 32-byte header; an inline name's
-    /// bits make an address that is only a wasted hint, which never faults.
+    /// A hint for a long name's String storage (`NamePrefetch.storage(ofNameAt:)`).
     @inline(__always)
     private static func hintName(_ name: UnsafePointer<ChainName>) {
-        let object = UnsafeRawPointer(name).load(fromByteOffset: 8, as: UInt.self) & 0x00FF_FFFF_FFFF_FFFF
-        hint(UnsafeRawPointer(bitPattern: object))
+        hint(NamePrefetch.storage(ofNameAt: UnsafeRawPointer(name)))
     }
 
     /// Hints for the declaration `declarationDistance` after `position` in `order`.
