@@ -16,27 +16,16 @@ import Glibc
 /// A call made while the helper is busy (another caller, or a part that runs a pair itself)
 /// runs on `concurrentPerform` instead.
 public enum PairedThreads {
-    /// `body(0)` on this thread and `body(1)` on the helper; returns when both have returned.
+    /// `body(0)` on this thread and `body(1)` on the process's helper; returns when both have returned.
     public static func run(_ body: @Sendable (Int) -> Void) {
-        let helper = Helper.shared
-        guard helper.claim() else {
-            DispatchQueue.concurrentPerform(iterations: 2, execute: body)
-            return
-        }
-        defer { helper.release() }
-        withoutActuallyEscaping(body) { body in
-            withUnsafePointer(to: body) { body in
-                helper.start(UnsafeRawPointer(body))
-                body.pointee(0)
-                helper.wait()
-            }
-        }
+        HelperThread.shared.run(body)
     }
 }
 
-/// The helper thread and its handshake: `start` hands it a job, `wait` returns once it is done.
-private final class Helper: @unchecked Sendable {
-    static let shared = Helper()
+/// One helper thread and its handshake. The process shares one (`shared`); a test makes its
+/// own so that no other caller can keep it busy. The thread lives as long as the process.
+public final class HelperThread: @unchecked Sendable {
+    static let shared = HelperThread()
 
     /// Held by the caller whose job the helper runs (allocated: a lock must not move).
     private let busy = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -44,30 +33,39 @@ private final class Helper: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// The job's `@Sendable (Int) -> Void`, on the caller's stack; written before `started` is signalled.
     private var job: UnsafeRawPointer?
-    /// Whether the helper thread could be started; without it every pair runs on `concurrentPerform`.
-    private let running: Bool
+    /// Whether the thread could be started; without it every pair runs on `concurrentPerform`.
+    public private(set) var running = false
 
-    private init() {
+    public init() {
         busy.initialize(to: pthread_mutex_t())
         pthread_mutex_init(busy, nil)
         var thread = pthread_t()
-        let created = pthread_create(&thread, nil, { _ in
-            Helper.shared.serve()
-        }, nil)
+        // The thread keeps its helper alive: it waits on the helper's semaphores forever.
+        let helper = Unmanaged.passRetained(self)
+        let created = pthread_create(&thread, nil, { context in
+            Unmanaged<HelperThread>.fromOpaque(context!).takeUnretainedValue().serve()
+        }, helper.toOpaque())
         running = created == 0
-        if running { pthread_detach(thread) }
+        if running { pthread_detach(thread) } else { helper.release() }
     }
 
-    func claim() -> Bool { running && pthread_mutex_trylock(busy) == 0 }
-
-    func release() { pthread_mutex_unlock(busy) }
-
-    func start(_ body: UnsafeRawPointer) {
-        job = body
-        started.signal()
+    /// `body(0)` on this thread and `body(1)` on this helper, or both on `concurrentPerform`
+    /// when the helper is busy or has no thread.
+    public func run(_ body: @Sendable (Int) -> Void) {
+        guard running, pthread_mutex_trylock(busy) == 0 else {
+            DispatchQueue.concurrentPerform(iterations: 2, execute: body)
+            return
+        }
+        defer { pthread_mutex_unlock(busy) }
+        withoutActuallyEscaping(body) { body in
+            withUnsafePointer(to: body) { body in
+                job = UnsafeRawPointer(body)
+                started.signal()
+                body.pointee(0)
+                finished.wait()
+            }
+        }
     }
-
-    func wait() { finished.wait() }
 
     private func serve() -> Never {
         while true {
