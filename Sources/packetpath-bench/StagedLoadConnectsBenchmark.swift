@@ -10,49 +10,23 @@ import PacketPath
 /// iptables layout is removed. Counts the connections made during the load and how many
 /// failed (issue 13: never one).
 enum StagedLoadConnectsBenchmark {
-    final class Tally: @unchecked Sendable {
-        private let lock = ThreadLock()
-        private var stopped = false
-        private(set) var attempts = 0
-        private(set) var failures = 0
-        var isStopped: Bool { lock.withLock { stopped } }
-        func stop() { lock.withLock { stopped = true } }
-        func add(attempts: Int, failures: Int) {
-            lock.withLock {
-                self.attempts += attempts
-                self.failures += failures
-            }
-        }
-        var counts: (attempts: Int, failures: Int) { lock.withLock { (attempts, failures) } }
-    }
-
     static func run(services: Int) throws -> String {
         let lab = try ServiceLab(scenario: try ServiceLabScenario.standard(), installer: NetlinkInstaller())
         defer { lab.close() }
         let target = Endpoint4(StandardServiceLab.spread, port: StandardServiceLab.servicePort(.tcp))!
-        let tally = Tally()
-        let finished = DispatchSemaphore(value: 0)
-        Thread {
-            while !tally.isStopped {
-                let results = (try? lab.connect(from: StandardServiceLab.client, to: target, protocol: .tcp, count: 4)) ?? []
-                tally.add(attempts: max(results.count, 1),
-                          failures: results.isEmpty ? 1 : results.filter { $0.outcome != .connected }.count)
-            }
-            finished.signal()
-        }.start()
+        let connects = BackgroundConnects(lab, from: StandardServiceLab.client, to: target)
         let rulesets = Pipeline.compileNFTables(StandardServiceLab.withBulkServices(lab.scenario.cluster, count: services),
                                                 families: [.ipv4])
-        let before = tally.counts
+        let before = connects.all
         let start = Measure.now()
         let report = try NFTablesApplier().apply(rulesets, into: lab.topology.node.namespace)
         let seconds = Measure.now() - start
-        let during = tally.counts
+        let during = connects.all.dropFirst(before.count)
         _ = try NFTablesApplier().removeOtherLayout(in: lab.topology.node.namespace)
-        tally.stop()
-        finished.wait()
-        let total = tally.counts
+        let total = connects.stop()
+        func failures<C: Collection<ProbeOutcome>>(_ outcomes: C) -> Int { outcomes.filter { $0 != .connected }.count }
         return "staged-load-connects services=\(services) transactions=\(report.transactions) seconds=\(seconds)"
-            + " during_attempts=\(during.attempts - before.attempts) during_failures=\(during.failures - before.failures)"
-            + " total_attempts=\(total.attempts) total_failures=\(total.failures)"
+            + " during_attempts=\(during.count) during_failures=\(failures(during))"
+            + " total_attempts=\(total.count) total_failures=\(failures(total))"
     }
 }

@@ -14,42 +14,23 @@ extension PrivilegedLabTests {
 /// anonymous maps (about 40 commits); the bench's 10,000-Service load is the same code path.
 /// ROOT TEST (skipped without).
 @Suite struct StagedLoadTrafficTests {
-    final class Outcomes: @unchecked Sendable {
-        private let lock = NSLock()
-        private var results: [ProbeOutcome] = []
-        private var stopped = false
-        var isStopped: Bool { lock.withLock { stopped } }
-        func stop() { lock.withLock { stopped = true } }
-        func add(_ outcomes: [ProbeOutcome]) { lock.withLock { results += outcomes } }
-        var all: [ProbeOutcome] { lock.withLock { results } }
-    }
-
     @Test func connectionsToAProgrammedServiceNeverFailDuringAStagedLoad() throws {
         let lab = try ServiceLab(scenario: try ServiceLabScenario.standard(), installer: NetlinkInstaller())
         defer { lab.close() }
         let target = Endpoint4(StandardServiceLab.spread, port: StandardServiceLab.servicePort(.tcp))!
-        let outcomes = Outcomes()
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            while !outcomes.isStopped {
-                let results = (try? lab.connect(from: StandardServiceLab.client, to: target, protocol: .tcp, count: 4)) ?? []
-                outcomes.add(results.isEmpty ? [.timedOut] : results.map(\.outcome))
-            }
-            done.signal()
-        }.start()
+        let connects = BackgroundConnects(lab, from: StandardServiceLab.client, to: target)
         let rulesets = Pipeline.compileNFTables(StandardServiceLab.withBulkServices(lab.scenario.cluster, count: 2_000), families: [.ipv4])
         let applier = NFTablesApplier(staging: NFTablesStaging.Limits(messages: 4_000, anonymousSets: 100))
-        let before = outcomes.all.count
+        let before = connects.all.count
         let report = try applier.apply(rulesets, into: lab.topology.node.namespace)
-        let during = outcomes.all.count - before
+        let during = connects.all.count - before
         _ = try applier.removeOtherLayout(in: lab.topology.node.namespace)
         Thread.sleep(forTimeInterval: 0.5)
-        outcomes.stop()
-        done.wait()
+        let outcomes = connects.stop()
         #expect(report.transactions > 10, "the load was staged (\(report.transactions) transactions)")
         #expect(during > 0, "connections were made while the load ran")
-        let failed = outcomes.all.filter { $0 != .connected }
-        #expect(failed.isEmpty, "\(failed.count) of \(outcomes.all.count) connections failed: \(Set(failed))")
+        let failed = outcomes.filter { $0 != .connected }
+        #expect(failed.isEmpty, "\(failed.count) of \(outcomes.count) connections failed: \(Set(failed))")
         // The nftables layout alone now serves the Service.
         let tables = try lab.topology.node.exec(["nft", "list", "tables"])
         #expect(tables.stdout.contains("table ip kube-proxy") && !tables.stdout.contains("table ip nat"), "\(tables.stdout)")
