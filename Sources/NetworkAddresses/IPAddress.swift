@@ -36,6 +36,13 @@ public enum IPAddress: Sendable, Hashable, Comparable {
         }
     }
 
+    /// `init?(_:)` of a text given as its UTF-8 bytes (a decoder's input, read in place): the
+    /// same parser, so the same acceptance, without making a String.
+    public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = IPAddress.parse(text) else { return nil }
+        self = parsed
+    }
+
     public init?<S: StringProtocol>(_ text: S) {
         self.init(String(text))
     }
