@@ -26,10 +26,10 @@ import Testing
         }
     }
 
-    /// The checks of label keys and values on ASCII bytes (the JSON fast path's) accept exactly
-    /// what the String checks accept.
+    /// The checks of label keys and values and of names on ASCII bytes (the JSON fast path's)
+    /// accept exactly what the String checks accept.
     @Test func labelChecksOnBytesAgreeWithTheStringChecks() {
-        let alphabet: [Character] = ["a", "Z", "0", "-", "_", ".", "/", "x"]
+        let alphabet: [Character] = ["a", "Z", "0", "-", "_", ".", "/", "x", "9"]
         var random = SeededRandom(seed: 11)
         var texts = ["", "a", "/", "a/", "/a", "a/b", "a/b/c", "A.b/c", "a.b/C_d", "-a", "a-", "_a", "a_", "a.b-c_d",
                      "kubernetes.io/service-name", "a..b/c", "a./c", String(repeating: "a", count: 63), String(repeating: "a", count: 64),
@@ -43,6 +43,9 @@ import Testing
             bytes.withUTF8 { bytes in
                 #expect(NameRules.isLabelKey(ascii: bytes) == (NameRules.labelKeyProblem(text) == nil), "key \(text)")
                 #expect(NameRules.isLabelValue(ascii: bytes) == (NameRules.labelValueProblem(text) == nil), "value \(text)")
+                #expect(NameRules.isDNS1123Label(ascii: bytes) == (NameRules.dns1123LabelProblem(text) == nil), "label \(text)")
+                #expect(NameRules.isDNS1035Label(ascii: bytes) == (NameRules.dns1035LabelProblem(text) == nil), "1035 label \(text)")
+                #expect(NameRules.isDNS1123Subdomain(ascii: bytes) == (NameRules.dns1123SubdomainProblem(text) == nil), "subdomain \(text)")
             }
         }
     }

@@ -88,12 +88,12 @@ struct JSONFastItem {
         guard let apiVersion, let kind, let metadata else { throw GiveUp() }
         let location = SourceLocation(file: file, document: document, line: itemLine)
         if matches(kind, "Service") && matches(apiVersion, "v1") {
-            let service = try spec.service(try metadata.objectMeta { NameRules.dns1035LabelProblem($0) })
+            let service = try spec.service(try metadata.objectMeta { NameRules.isDNS1035Label(ascii: $0) })
             let id = ObjectID(kind: "Service", namespace: service.metadata.namespace, name: service.metadata.name)
             return DecodedItem(id: id, location: location, object: .service(service))
         }
         if matches(kind, "EndpointSlice") && matches(apiVersion, "discovery.k8s.io/v1"), let addressType {
-            let meta = try metadata.objectMeta { NameRules.dns1123SubdomainProblem($0) }
+            let meta = try metadata.objectMeta { NameRules.isDNS1123Subdomain(ascii: $0) }
             guard let serviceName = meta.labels[EndpointSliceDecoder.serviceNameLabel], !serviceName.isEmpty else { throw GiveUp() }
             let slice = EndpointSlice(metadata: meta, serviceName: serviceName, addressType: addressType, endpoints: endpoints,
                                       ports: slicePorts)
@@ -103,20 +103,21 @@ struct JSONFastItem {
         throw GiveUp()
     }
 
-    /// `metadata` as read; checked by `objectMeta` once the kind is known.
+    /// `metadata` as read; checked by `objectMeta` once the kind is known. The name and
+    /// namespace are kept as their bytes in the input (valid while the item is read): checked
+    /// there, and made Strings only then.
     struct Metadata {
-        var name: String?
-        var namespace: String?
+        var name: UnsafeBufferPointer<UInt8>?
+        var namespace: UnsafeBufferPointer<UInt8>?
         var labels: [String: String] = [:]
         var annotations: [String: String] = [:]
 
-        func objectMeta(nameRule: (String) -> String?) throws(GiveUp) -> ObjectMeta {
+        func objectMeta(nameValid: (UnsafeBufferPointer<UInt8>) -> Bool) throws(GiveUp) -> ObjectMeta {
             // An empty namespace names the object differently in messages: the general path's.
-            let namespace = self.namespace ?? "default"
-            guard let name, nameRule(name) == nil, !namespace.isEmpty, NameRules.dns1123LabelProblem(namespace) == nil else {
-                throw GiveUp()
-            }
-            return ObjectMeta(name: name, namespace: namespace, labels: labels, annotations: annotations)
+            guard let name, nameValid(name) else { throw GiveUp() }
+            if let namespace, namespace.isEmpty || !NameRules.isDNS1123Label(ascii: namespace) { throw GiveUp() }
+            return ObjectMeta(name: asciiString(name), namespace: namespace.map(asciiString) ?? "default", labels: labels,
+                              annotations: annotations)
         }
     }
 
@@ -124,9 +125,9 @@ struct JSONFastItem {
         var metadata = Metadata()
         try object { reader, key throws(GiveUp) in
             if matches(key, "name") {
-                metadata.name = try reader.string()
+                metadata.name = try reader.plainString()
             } else if matches(key, "namespace") {
-                metadata.namespace = try reader.string()
+                metadata.namespace = try reader.plainString()
             } else if matches(key, "labels") {
                 metadata.labels = try reader.labels()
             } else if matches(key, "annotations") {
@@ -633,6 +634,8 @@ struct JSONFastItem {
             switch byte {
             case 0x20:
                 index += 1
+                // Mostly the one space after a key's colon.
+                if index < bytes.count, bytes[index] > 0x20 { return bytes[index] }
                 skipSpaces()
             case 0x0A:
                 // Mostly followed by indentation: skipped at once.

@@ -5,12 +5,15 @@ enum NameRules {
         if name.isEmpty { return "must not be empty" }
         if name.utf8.count > 63 { return "must be no more than 63 characters" }
         // Read in place (no array of the bytes: every object passes here).
-        let bytes = name.utf8
-        guard bytes.allSatisfy({ isLowerAlnum($0) || $0 == UInt8(ascii: "-") }),
-              isLowerAlnum(bytes.first!), isLowerAlnum(bytes.last!) else {
+        guard labelCharactersValid(name.utf8) else {
             return "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (\(standard))"
         }
         return nil
+    }
+
+    /// `bytes` is not empty.
+    private static func labelCharactersValid<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bool {
+        bytes.allSatisfy({ isLowerAlnum($0) || $0 == UInt8(ascii: "-") }) && isLowerAlnum(bytes.first!) && isLowerAlnum(bytes.last!)
     }
 
     /// RFC 1035 label (Service names): like an RFC 1123 label but starting with a letter.
@@ -125,6 +128,21 @@ enum NameRules {
             name = key[(slash + 1)...]
         }
         return !name.isEmpty && name.count <= 63 && qualifiedNamePartCharactersValid(name)
+    }
+
+    /// `dns1123LabelProblem(name) == nil` for a name of ASCII bytes.
+    static func isDNS1123Label(ascii name: UnsafeBufferPointer<UInt8>) -> Bool {
+        !name.isEmpty && name.count <= 63 && labelCharactersValid(name)
+    }
+
+    /// `dns1035LabelProblem(name) == nil` for a name of ASCII bytes.
+    static func isDNS1035Label(ascii name: UnsafeBufferPointer<UInt8>) -> Bool {
+        isDNS1123Label(ascii: name) && name[0] >= UInt8(ascii: "a") && name[0] <= UInt8(ascii: "z")
+    }
+
+    /// `dns1123SubdomainProblem(name) == nil` for a name of ASCII bytes.
+    static func isDNS1123Subdomain(ascii name: UnsafeBufferPointer<UInt8>) -> Bool {
+        !name.isEmpty && name.count <= 253 && subdomainLabelsValid(name)
     }
 
     /// `labelValueProblem(value) == nil` for a value of ASCII bytes.
