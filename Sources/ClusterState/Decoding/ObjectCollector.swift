@@ -162,7 +162,9 @@ struct ObjectCollector {
     mutating func finish() throws -> LoadedCluster {
         var resolved = state
         let mirrored = EndpointsMirroring.resolve(legacyEndpoints, services: state.services, slices: state.endpointSlices)
-        resolved.endpointSlices += mirrored.slices
+        // Only when there are any: appending even none to the copy's list copies all of it
+        // (`state` still holds it).
+        if !mirrored.slices.isEmpty { resolved.endpointSlices += mirrored.slices }
         if !options.allowSharedClusterIPs { try ClusterIPUniqueness.check(resolved.services) }
         let settings = try SettingsResolver(nodeConfig: nodeConfig, kubeProxy: kubeProxy, nodes: state.nodes,
                                             chosenNode: options.nodeName).resolve()
