@@ -36,15 +36,25 @@ public enum IPAddress: Sendable, Hashable, Comparable {
         }
     }
 
+    /// `init?(_:)` of a text given as its UTF-8 bytes (a decoder's input, read in place): the
+    /// same parser, so the same acceptance, without making a String.
+    public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = IPAddress.parse(text) else { return nil }
+        self = parsed
+    }
+
     public init?<S: StringProtocol>(_ text: S) {
         self.init(String(text))
     }
 
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> IPAddress? {
+        // IPv4 first: a text with a colon is never one, so only a refused text is searched
+        // for a colon (every endpoint address of a large input passes here).
+        if let v4 = parseV4(bytes[...]) { return .v4(v4) }
         if bytes.contains(UInt8(ascii: ":")) {
             return parseV6(bytes).map { .v6($0.0, $0.1) }
         }
-        return parseV4(bytes[...]).map { .v4($0) }
+        return nil
     }
 
     static func parseV4(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {

@@ -24,9 +24,21 @@ import NetworkAddresses
 
         mutating func percent(_ chance: Int) -> Bool { below(100) < chance }
 
+        /// Any value of `pool`, each as likely.
+        mutating func any(_ pool: [String]) -> String { pool[below(pool.count)] }
+
         /// Mostly the first (typical) value of `pool`, else any of them.
         mutating func pick(_ pool: [String]) -> String { percent(75) ? pool[0] : pool[below(pool.count)] }
     }
+
+    /// Address texts (JSON) at the edges of what the parsers accept: leading zeros, IPv4-mapped,
+    /// unspecified, loopback, zone ids, too many groups or digits, escapes, non-ASCII, spaces.
+    static let oddAddresses = [
+        #""10.01.0.1""#, #""010.0.0.1""#, #""10.0.0.0""#, #""0.0.0.0""#, #""10.0.0.1.2""#, #""10.0.0""#, #""10.0.0.256""#,
+        #""::ffff:10.0.0.1""#, #""::ffff:a00:1""#, #""::""#, #""::1""#, #""fd00::1%eth0""#, #""fe80::1%25eth0""#,
+        #""1:2:3:4:5:6:7:8:9""#, #""fd00::12345""#, #""fd00::00001""#, #""1::2::3""#, #""fd00:0:0:0:0:0:10.0.0.1""#,
+        #""FD00::A""#, #""10.0.0.\u0031""#, #""１0.0.0.1""#, #"" 10.0.0.1""#, #""10.0.0.1 ""#, #""""#, #""None""#, "null", "10",
+    ]
 
     /// An object of the fields that are not nil, in order or shuffled.
     private static func object(_ fields: [(String, String?)], _ random: inout Random) -> String {
@@ -60,13 +72,16 @@ import NetworkAddresses
         }
         let spec = object([
             ("type", random.percent(60) ? random.pick(["\"ClusterIP\"", "\"NodePort\"", "\"LoadBalancer\"", "\"ExternalName\"", "\"Other\""]) : nil),
-            ("clusterIP", random.percent(80) ? random.pick([ip, "\"None\"", "\"\"", "\"10.0.0.256\"", "\"127.0.0.1\"", "\"fd00::1\""]) : nil),
-            ("clusterIPs", random.percent(50) ? random.pick(["[\(ip)]", "[\(ip), \"fd00::\(index % 9999 + 1)\"]", "[\"10.1.1.1\"]", "[\(ip), \"10.9.9.9\"]", "[]"]) : nil),
+            ("clusterIP", random.percent(80) ? random.pick([ip, "\"None\"", "\"\"", "\"10.0.0.256\"", "\"127.0.0.1\"", "\"fd00::1\""]
+                                                              + Self.oddAddresses) : nil),
+            ("clusterIPs", random.percent(50) ? random.pick(["[\(ip)]", "[\(ip), \"fd00::\(index % 9999 + 1)\"]", "[\"10.1.1.1\"]", "[\(ip), \"10.9.9.9\"]", "[]",
+                                                            "[\"None\", \"x\", \"y\"]", "[\"\", \"x\", \"y\"]", "[\(ip), \"fd00::1\", \"10.2.2.2\"]",
+                                                            "[\(random.any(Self.oddAddresses))]", "[\(ip), \(random.any(Self.oddAddresses))]"]) : nil),
             ("ipFamilies", random.percent(30) ? random.pick([#"["IPv4"]"#, #"["IPv6"]"#, #"["IPv4", "IPv6"]"#, #"["ipv4"]"#]) : nil),
             ("ipFamilyPolicy", random.percent(30) ? "\"SingleStack\"" : nil),
             ("ports", random.percent(90) ? "[" + ports.joined(separator: ", ") + "]" : nil),
             ("selector", random.percent(70) ? random.pick([#"{"app": "a\#(index)"}"#, "{}", "null", #"{"app": "a b"}"#]) : nil),
-            ("externalIPs", random.percent(10) ? random.pick([#"["1.2.3.4"]"#, #"["bad"]"#]) : nil),
+            ("externalIPs", random.percent(10) ? random.pick([#"["1.2.3.4"]"#, #"["bad"]"#, "[\(random.any(Self.oddAddresses))]"]) : nil),
             ("externalTrafficPolicy", random.percent(20) ? random.pick(["\"Cluster\"", "\"Local\"", "\"Other\""]) : nil),
             ("internalTrafficPolicy", random.percent(20) ? random.pick(["\"Cluster\"", "\"Local\""]) : nil),
             ("healthCheckNodePort", random.percent(10) ? random.pick(["30000", "-1"]) : nil),
@@ -95,7 +110,8 @@ import NetworkAddresses
         let endpoints = (0..<random.below(5)).map { endpoint in
             let address = "\"10.1.\(index % 250).\(endpoint + 1)\""
             return object([
-                ("addresses", random.pick(["[\(address)]", "[\(address), \"10.2.0.1\"]", "[]", "[\"fd00::1\"]", "[\"bad\"]", "null"])),
+                ("addresses", random.pick(["[\(address)]", "[\(address), \"10.2.0.1\"]", "[]", "[\"fd00::1\"]", "[\"bad\"]", "null",
+                                           "[\(random.any(Self.oddAddresses))]", "[\(address), \(random.any(Self.oddAddresses))]"])),
                 ("conditions", random.percent(80) ? random.pick([#"{"ready": true}"#, #"{"ready": false, "serving": true, "terminating": false}"#,
                                                                  #"{"ready": null}"#, #"{"ready": "yes"}"#]) : nil),
                 ("nodeName", random.percent(70) ? random.pick(["\"node\(endpoint)\"", "1"]) : nil),

@@ -31,6 +31,20 @@ import TextOutput
         #expect(IPAddress(input) == nil)
     }
 
+    /// The decoders parse addresses from their input's bytes: exactly as from a String.
+    @Test(arguments: ["10.0.0.1", "0.0.0.0", "255.255.255.255", "01.2.3.4", "1.2.3.04", "00.0.0.0", "1.2.3.256", "1.2.3",
+                      "1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4\n", "1.2.3.4/8", "1234.1.1.1",
+                      "::", "::1", ":::", "::ffff:10.0.0.1", "::ffff:010.0.0.1", "::ffff:1.2.3", "1:2:3:4:5:6:1.2.3.4",
+                      "1:2:3:4:5:6:7:1.2.3.4", "fe80::1%eth0", "fe80::1%25eth0", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
+                      "1::2::3", "12345::", "00001::", "0001::", "g::1", ":1", "1:", "::1.2.3.4", "1::", "1:2:3:4:5:6:7::8",
+                      "1:2:3:4:5:6::7", "FD00::A", "fd00::1 ", "１0.0.0.1", "10.0.0.１", "fd00::é", "", ".", ":",
+                      "10.0.0.1.", "2001:db8:0:0:0:0:2:1", "2001:db8::0:1:0:0:1", "::ffff:ffff:ffff"])
+    func parsesBytesAsText(input: String) {
+        var text = input
+        let fromBytes = text.withUTF8 { IPAddress(utf8: $0) }
+        #expect(fromBytes == IPAddress(input))
+    }
+
     @Test func prefixNetworkAndContainment() throws {
         let prefix = try #require(IPPrefix("203.0.113.5/25"))
         #expect(prefix.network.description == "203.0.113.0/25")

@@ -18,7 +18,17 @@ enum DecodedObject {
 struct DecodedItem {
     let id: ObjectID
     var location: SourceLocation
-    let object: DecodedObject
+    var object: DecodedObject
+    /// `id`'s hash, worked out where the item is decoded (on the decoding threads): the table
+    /// of every object's identity is filled on one thread (`ObjectCollector`).
+    let idHash: Int
+
+    init(id: ObjectID, location: SourceLocation, object: DecodedObject) {
+        self.id = id
+        self.location = location
+        self.object = object
+        idHash = id.hashValue
+    }
 }
 
 /// What one run of documents decoded to. Document numbers are local to the run (1-based);

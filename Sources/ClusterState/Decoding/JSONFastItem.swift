@@ -37,9 +37,10 @@ struct JSONFastItem {
             }
             keyCount += 2
         }
-        /// A slice's endpoints as read, copied out at their count (grown by appending, the
+        /// How many endpoints the previous slice had: the room the next slice's list starts
+        /// with (the slices of a list are mostly alike; grown by appending from nothing, the
         /// list would be reallocated several times and keep up to twice the room).
-        var endpoints: [Endpoint] = []
+        var endpointCount = 0
     }
 
     init(bytes: UnsafeBufferPointer<UInt8>, index: Int, line: Int, lineStart: Int) {
@@ -87,12 +88,12 @@ struct JSONFastItem {
         guard let apiVersion, let kind, let metadata else { throw GiveUp() }
         let location = SourceLocation(file: file, document: document, line: itemLine)
         if matches(kind, "Service") && matches(apiVersion, "v1") {
-            let service = try spec.service(try metadata.objectMeta { NameRules.dns1035LabelProblem($0) })
+            let service = try spec.service(try metadata.objectMeta { NameRules.isDNS1035Label(ascii: $0) })
             let id = ObjectID(kind: "Service", namespace: service.metadata.namespace, name: service.metadata.name)
             return DecodedItem(id: id, location: location, object: .service(service))
         }
         if matches(kind, "EndpointSlice") && matches(apiVersion, "discovery.k8s.io/v1"), let addressType {
-            let meta = try metadata.objectMeta { NameRules.dns1123SubdomainProblem($0) }
+            let meta = try metadata.objectMeta { NameRules.isDNS1123Subdomain(ascii: $0) }
             guard let serviceName = meta.labels[EndpointSliceDecoder.serviceNameLabel], !serviceName.isEmpty else { throw GiveUp() }
             let slice = EndpointSlice(metadata: meta, serviceName: serviceName, addressType: addressType, endpoints: endpoints,
                                       ports: slicePorts)
@@ -102,20 +103,21 @@ struct JSONFastItem {
         throw GiveUp()
     }
 
-    /// `metadata` as read; checked by `objectMeta` once the kind is known.
+    /// `metadata` as read; checked by `objectMeta` once the kind is known. The name and
+    /// namespace are kept as their bytes in the input (valid while the item is read): checked
+    /// there, and made Strings only then.
     struct Metadata {
-        var name: String?
-        var namespace: String?
+        var name: UnsafeBufferPointer<UInt8>?
+        var namespace: UnsafeBufferPointer<UInt8>?
         var labels: [String: String] = [:]
         var annotations: [String: String] = [:]
 
-        func objectMeta(nameRule: (String) -> String?) throws(GiveUp) -> ObjectMeta {
+        func objectMeta(nameValid: (UnsafeBufferPointer<UInt8>) -> Bool) throws(GiveUp) -> ObjectMeta {
             // An empty namespace names the object differently in messages: the general path's.
-            let namespace = self.namespace ?? "default"
-            guard let name, nameRule(name) == nil, !namespace.isEmpty, NameRules.dns1123LabelProblem(namespace) == nil else {
-                throw GiveUp()
-            }
-            return ObjectMeta(name: name, namespace: namespace, labels: labels, annotations: annotations)
+            guard let name, nameValid(name) else { throw GiveUp() }
+            if let namespace, namespace.isEmpty || !NameRules.isDNS1123Label(ascii: namespace) { throw GiveUp() }
+            return ObjectMeta(name: asciiString(name), namespace: namespace.map(asciiString) ?? "default", labels: labels,
+                              annotations: annotations)
         }
     }
 
@@ -123,9 +125,9 @@ struct JSONFastItem {
         var metadata = Metadata()
         try object { reader, key throws(GiveUp) in
             if matches(key, "name") {
-                metadata.name = try reader.string()
+                metadata.name = try reader.plainString()
             } else if matches(key, "namespace") {
-                metadata.namespace = try reader.string()
+                metadata.namespace = try reader.plainString()
             } else if matches(key, "labels") {
                 metadata.labels = try reader.labels()
             } else if matches(key, "annotations") {
@@ -137,11 +139,13 @@ struct JSONFastItem {
         return metadata
     }
 
-    /// Labels or a selector: string values, keys and values valid.
+    /// Labels or a selector: string values, keys and values valid (checked as read, on the bytes).
     private mutating func labels() throws(GiveUp) -> [String: String] {
-        let map = try stringMap()
-        for (key, value) in map where NameRules.labelKeyProblem(key) != nil || NameRules.labelValueProblem(value) != nil {
-            throw GiveUp()
+        var map: [String: String] = [:]
+        try object { reader, key throws(GiveUp) in
+            let value = try reader.plainString()
+            guard NameRules.isLabelKey(ascii: key), NameRules.isLabelValue(ascii: value) else { throw GiveUp() }
+            map[asciiString(key)] = asciiString(value)
         }
         return map
     }
@@ -149,7 +153,7 @@ struct JSONFastItem {
     private mutating func stringMap() throws(GiveUp) -> [String: String] {
         var map: [String: String] = [:]
         try object { reader, key throws(GiveUp) in
-            map[String(decoding: key, as: UTF8.self)] = try reader.string()
+            map[asciiString(key)] = try reader.string()
         }
         return map
     }
@@ -160,8 +164,9 @@ struct JSONFastItem {
     /// any order).
     struct ServiceSpec {
         var type = ServiceType.clusterIP
-        var clusterIP: String?
-        var clusterIPs: [String]?
+        /// The texts in place in the input (valid while the item is read): parsed as bytes.
+        var clusterIP: UnsafeBufferPointer<UInt8>?
+        var clusterIPs: ClusterIPTexts?
         var families: [IPFamily] = []
         var ports: [RawPort] = []
         var selector: [String: String]?
@@ -186,17 +191,19 @@ struct JSONFastItem {
 
         /// As `ServiceDecoder` reads `clusterIP`, `clusterIPs` and `ipFamilies`.
         private func setClusterIPs(_ service: inout Service) throws(GiveUp) {
-            let listed = clusterIPs ?? []
-            let texts = listed.isEmpty ? (clusterIP.map { [$0] } ?? []) : listed
-            if let clusterIP, !listed.isEmpty, listed[0] != clusterIP { throw GiveUp() }
-            if texts.first == "None" {
+            let listed = clusterIPs ?? ClusterIPTexts()
+            var texts = listed
+            if listed.count == 0, let clusterIP { texts.append(clusterIP) }
+            if let clusterIP, listed.count > 0, !sameBytes(listed.first, clusterIP) { throw GiveUp() }
+            if texts.count > 0 && matches(texts.first, "None") {
                 service.isHeadless = true
                 return
             }
-            if texts.first == "" || texts.isEmpty { return }
+            if texts.count == 0 || texts.first.isEmpty { return }
             guard texts.count <= 2 else { throw GiveUp() }
-            for (index, text) in texts.enumerated() {
-                guard let address = IPAddress(text), ServiceDecoder.clusterIPProblem(address) == nil,
+            for index in 0..<texts.count {
+                guard let address = IPAddress(utf8: index == 0 ? texts.first : texts.second),
+                      ServiceDecoder.clusterIPProblem(address) == nil,
                       index >= families.count || families[index] == address.family,
                       service.clusterIPs.first?.family != address.family else {
                     throw GiveUp()
@@ -227,6 +234,19 @@ struct JSONFastItem {
         }
     }
 
+    /// `clusterIPs` as read: how many, and the first two (a third is refused unless the first
+    /// is "None" or "", so no more are kept).
+    struct ClusterIPTexts {
+        var count = 0
+        var first = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        var second = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+
+        mutating func append(_ text: UnsafeBufferPointer<UInt8>) {
+            if count == 0 { first = text } else if count == 1 { second = text }
+            count += 1
+        }
+    }
+
     struct RawPort {
         var port: Int?
         var nodePort = 0
@@ -240,17 +260,21 @@ struct JSONFastItem {
         try object { reader, key throws(GiveUp) in
             if matches(key, "type") {
                 // ExternalName reads other fields: left to the general path.
-                switch try reader.string() {
-                case "ClusterIP": spec.type = .clusterIP
-                case "NodePort": spec.type = .nodePort
-                case "LoadBalancer": spec.type = .loadBalancer
-                default: throw GiveUp()
+                let text = try reader.plainString()
+                if matches(text, "ClusterIP") {
+                    spec.type = .clusterIP
+                } else if matches(text, "NodePort") {
+                    spec.type = .nodePort
+                } else if matches(text, "LoadBalancer") {
+                    spec.type = .loadBalancer
+                } else {
+                    throw GiveUp()
                 }
             } else if matches(key, "clusterIP") {
-                spec.clusterIP = try reader.string()
+                spec.clusterIP = try reader.plainString()
             } else if matches(key, "clusterIPs") {
-                var texts: [String] = []
-                try reader.list { reader throws(GiveUp) in texts.append(try reader.string()) }
+                var texts = ClusterIPTexts()
+                try reader.list { reader throws(GiveUp) in texts.append(try reader.plainString()) }
                 spec.clusterIPs = texts
             } else if matches(key, "ipFamilies") {
                 try reader.list { reader throws(GiveUp) in spec.families.append(try reader.family()) }
@@ -260,7 +284,7 @@ struct JSONFastItem {
                 spec.selector = try reader.labels()
             } else if matches(key, "externalIPs") {
                 try reader.list { reader throws(GiveUp) in
-                    guard let address = IPAddress(try reader.string()) else { throw GiveUp() }
+                    guard let address = IPAddress(utf8: try reader.plainString()) else { throw GiveUp() }
                     spec.externalIPs.append(address)
                 }
             } else if matches(key, "externalTrafficPolicy") {
@@ -271,7 +295,7 @@ struct JSONFastItem {
                 spec.healthCheckNodePort = try reader.int(in: 0...65535)
             } else if matches(key, "sessionAffinity") {
                 // ClientIP reads sessionAffinityConfig: left to the general path.
-                guard try reader.string() == "None" else { throw GiveUp() }
+                guard matches(try reader.plainString(), "None") else { throw GiveUp() }
             } else if matches(key, "trafficDistribution") {
                 spec.trafficDistribution = try reader.string()
             } else if matches(key, "externalName") || matches(key, "loadBalancerSourceRanges") {
@@ -337,12 +361,15 @@ struct JSONFastItem {
     }
 
     private mutating func endpoints(_ family: IPFamily) throws(GiveUp) -> [Endpoint] {
-        scratch.endpoints.removeAll(keepingCapacity: true)
-        try list { reader throws(GiveUp) in
-            let endpoint = try reader.endpoint(family)
-            reader.scratch.endpoints.append(endpoint)
-        }
-        return scratch.endpoints.withUnsafeBufferPointer { read in
+        // Each endpoint moved into the list as read (a list kept from slice to slice would be
+        // copied out, every endpoint retained, and released again at the next slice).
+        var endpoints: [Endpoint] = []
+        endpoints.reserveCapacity(scratch.endpointCount)
+        try list { reader throws(GiveUp) in endpoints.append(try reader.endpoint(family)) }
+        scratch.endpointCount = endpoints.count
+        // Far fewer than the previous slice: copied out at their count, not to keep the room.
+        guard endpoints.capacity > 2 * endpoints.count + 8 else { return endpoints }
+        return endpoints.withUnsafeBufferPointer { read in
             [Endpoint](unsafeUninitializedCapacity: read.count) { room, count in
                 _ = room.initialize(fromContentsOf: read)
                 count = read.count
@@ -351,7 +378,7 @@ struct JSONFastItem {
     }
 
     private mutating func endpoint(_ family: IPFamily) throws(GiveUp) -> Endpoint {
-        var first: (text: String, address: IPAddress)?
+        var first: (text: UnsafeBufferPointer<UInt8>, address: IPAddress)?
         var addressCount = 0
         var conditions = EndpointConditions()
         var nodeName: String?
@@ -362,8 +389,8 @@ struct JSONFastItem {
                 // Every address is checked; the endpoint keeps the first.
                 guard first == nil else { throw GiveUp() }
                 try reader.list { reader throws(GiveUp) in
-                    let text = try reader.string()
-                    guard let address = IPAddress(text), address.family == family else { throw GiveUp() }
+                    let text = try reader.plainString()
+                    guard let address = IPAddress(utf8: text), address.family == family else { throw GiveUp() }
                     if first == nil { first = (text, address) }
                     addressCount += 1
                 }
@@ -392,7 +419,7 @@ struct JSONFastItem {
             }
         }
         guard let first, addressCount <= 100 else { throw GiveUp() }
-        return Endpoint(addressText: first.text, address: first.address, conditions: conditions, nodeName: nodeName, zone: zone,
+        return Endpoint(addressText: asciiString(first.text), address: first.address, conditions: conditions, nodeName: nodeName, zone: zone,
                         zoneHints: nil, targetPod: targetPod)
     }
 
@@ -460,7 +487,7 @@ struct JSONFastItem {
     }
 
     private mutating func string() throws(GiveUp) -> String {
-        String(decoding: try plainString(), as: UTF8.self)
+        asciiString(try plainString())
     }
 
     /// A JSON string of plain ASCII without escapes: its bytes between the quotes.
@@ -607,6 +634,8 @@ struct JSONFastItem {
             switch byte {
             case 0x20:
                 index += 1
+                // Mostly the one space after a key's colon.
+                if index < bytes.count, bytes[index] > 0x20 { return bytes[index] }
                 skipSpaces()
             case 0x0A:
                 // Mostly followed by indentation: skipped at once.
@@ -643,6 +672,24 @@ struct JSONFastItem {
         }
         while index < bytes.count, bytes[index] == 0x20 { index += 1 }
     }
+}
+
+/// A String of the bytes of a plain string (`JSONFastItem.plainString`: ASCII, no escapes).
+/// Most names, ports and addresses fit the small form (15 bytes): made in place there, where
+/// only the ASCII check remains of the UTF-8 validation `String(decoding:as:)` does.
+@inline(__always)
+private func asciiString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    guard bytes.count <= 15 else { return String(decoding: bytes, as: UTF8.self) }
+    return String(unsafeUninitializedCapacity: bytes.count) { room in
+        _ = room.initialize(fromContentsOf: bytes)
+        return bytes.count
+    }
+}
+
+/// Whether two texts read by `JSONFastItem` have the same bytes.
+@inline(__always)
+private func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
 }
 
 /// Whether a key or value read by `JSONFastItem` is `name` (of two bytes or more).

@@ -10,7 +10,7 @@ struct ObjectCollector {
     let options: LoadOptions
     private var state = ClusterState()
     private var warnings: [ManifestWarning] = []
-    private var seen: [ObjectID: SourceLocation] = [:]
+    private var seen: [SeenID: SourceLocation] = [:]
     private var nodeConfig: SettingsPatch?
     private var kubeProxy: SettingsPatch?
     private var legacyEndpoints: [EndpointsMirroring.Located] = []
@@ -113,19 +113,24 @@ struct ObjectCollector {
 
     private mutating func add(_ item: consuming DecodedItem) throws {
         let location = item.location
-        // One hash of the name per object: inserted, and put back when it was there before.
-        if let previous = seen.updateValue(location, forKey: item.id) {
-            seen[item.id] = previous
+        // One lookup per object: inserted, and put back when it was there before.
+        let key = SeenID(id: item.id, hash: item.idHash)
+        if let previous = seen.updateValue(location, forKey: key) {
+            seen[key] = previous
             throw ManifestError(file: location.file, document: location.document, line: location.line, object: item.id,
                                 message: "duplicate object: already defined at \(previous)")
         }
         if keepsItems { keptItems.append(copy item) }
+        // The object moved out of the item (a placeholder left in its place): binding it in
+        // the switch below would copy it, retaining each of its fields, then release the item's.
+        var object = DecodedObject.nodeConfig(SettingsPatch())
+        swap(&object, &item.object)
         // Each object remembers where it was read, for lint findings and messages.
         func located<T: HasObjectMeta>(_ object: consuming T) -> T {
             object.metadata.source = location
             return object
         }
-        switch (consume item).object {
+        switch consume object {
         case .service(let service):
             state.services.append(located(service))
         case .endpointSlice(let slice):
@@ -157,7 +162,9 @@ struct ObjectCollector {
     mutating func finish() throws -> LoadedCluster {
         var resolved = state
         let mirrored = EndpointsMirroring.resolve(legacyEndpoints, services: state.services, slices: state.endpointSlices)
-        resolved.endpointSlices += mirrored.slices
+        // Only when there are any: appending even none to the copy's list copies all of it
+        // (`state` still holds it).
+        if !mirrored.slices.isEmpty { resolved.endpointSlices += mirrored.slices }
         if !options.allowSharedClusterIPs { try ClusterIPUniqueness.check(resolved.services) }
         let settings = try SettingsResolver(nodeConfig: nodeConfig, kubeProxy: kubeProxy, nodes: state.nodes,
                                             chosenNode: options.nodeName).resolve()
@@ -175,6 +182,17 @@ struct ObjectCollector {
         warnings += file.warnings
         for item in file.items { try add(item) }
     }
+}
+
+/// An object's identity with the hash its item carries: the table compares and hashes that
+/// first (one integer), the names only on a match.
+private struct SeenID: Hashable {
+    let id: ObjectID
+    let hash: Int
+
+    static func == (a: SeenID, b: SeenID) -> Bool { a.hash == b.hash && a.id == b.id }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }
 
 /// Splits a YAML stream into runs of whole documents that can be parsed independently.

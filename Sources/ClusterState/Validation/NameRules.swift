@@ -5,12 +5,15 @@ enum NameRules {
         if name.isEmpty { return "must not be empty" }
         if name.utf8.count > 63 { return "must be no more than 63 characters" }
         // Read in place (no array of the bytes: every object passes here).
-        let bytes = name.utf8
-        guard bytes.allSatisfy({ isLowerAlnum($0) || $0 == UInt8(ascii: "-") }),
-              isLowerAlnum(bytes.first!), isLowerAlnum(bytes.last!) else {
+        guard labelCharactersValid(name.utf8) else {
             return "must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (\(standard))"
         }
         return nil
+    }
+
+    /// `bytes` is not empty.
+    private static func labelCharactersValid<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bool {
+        bytes.allSatisfy({ isLowerAlnum($0) || $0 == UInt8(ascii: "-") }) && isLowerAlnum(bytes.first!) && isLowerAlnum(bytes.last!)
     }
 
     /// RFC 1035 label (Service names): like an RFC 1123 label but starting with a letter.
@@ -26,11 +29,15 @@ enum NameRules {
     static func dns1123SubdomainProblem(_ name: String) -> String? {
         if name.isEmpty { return "must not be empty" }
         if name.utf8.count > 253 { return "must be no more than 253 characters" }
-        // Each dot-separated label starts and ends alphanumeric (a label is at most 63
-        // characters within the 253). Read as bytes: every object name passes here.
+        return subdomainLabelsValid(name.utf8) ? nil : subdomainRules
+    }
+
+    /// Each dot-separated label starts and ends alphanumeric (a label is at most 63 characters
+    /// within the 253). Read as bytes: every object name passes here.
+    private static func subdomainLabelsValid<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
         var previous = UInt8(ascii: ".")
         var labelLength = 0
-        for byte in name.utf8 {
+        for byte in bytes {
             let valid: Bool
             if byte == UInt8(ascii: ".") {
                 valid = isLowerAlnum(previous)
@@ -42,10 +49,10 @@ enum NameRules {
                 valid = isLowerAlnum(byte)
                 labelLength += 1
             }
-            guard valid, labelLength <= 63 else { return subdomainRules }
+            guard valid, labelLength <= 63 else { return false }
             previous = byte
         }
-        return isLowerAlnum(previous) ? nil : subdomainRules
+        return isLowerAlnum(previous)
     }
 
     private static var subdomainRules: String {
@@ -96,11 +103,51 @@ enum NameRules {
     private static func qualifiedNamePartProblem(_ part: Substring) -> String? {
         let bytes = part.utf8
         if bytes.count > 63 { return "must be no more than 63 characters" }
-        let allowed = bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
-        guard allowed, isAlnum(bytes.first!), isAlnum(bytes.last!) else {
+        guard qualifiedNamePartCharactersValid(bytes) else {
             return "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
         }
         return nil
+    }
+
+    /// `bytes` is not empty.
+    private static func qualifiedNamePartCharactersValid<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bool {
+        let allowed = bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") }
+        return allowed && isAlnum(bytes.first!) && isAlnum(bytes.last!)
+    }
+
+    // MARK: ASCII bytes
+
+    /// `labelKeyProblem(key) == nil` for a key of ASCII bytes (the JSON fast path reads labels
+    /// in place, before making Strings of them): the same checks.
+    static func isLabelKey(ascii key: UnsafeBufferPointer<UInt8>) -> Bool {
+        var name = key[...]
+        // ASCII: the first '/' byte is the first "/" Character.
+        if let slash = key.firstIndex(of: UInt8(ascii: "/")) {
+            let prefix = key[..<slash]
+            guard !prefix.isEmpty, prefix.count <= 253, subdomainLabelsValid(prefix) else { return false }
+            name = key[(slash + 1)...]
+        }
+        return !name.isEmpty && name.count <= 63 && qualifiedNamePartCharactersValid(name)
+    }
+
+    /// `dns1123LabelProblem(name) == nil` for a name of ASCII bytes.
+    static func isDNS1123Label(ascii name: UnsafeBufferPointer<UInt8>) -> Bool {
+        !name.isEmpty && name.count <= 63 && labelCharactersValid(name)
+    }
+
+    /// `dns1035LabelProblem(name) == nil` for a name of ASCII bytes.
+    static func isDNS1035Label(ascii name: UnsafeBufferPointer<UInt8>) -> Bool {
+        isDNS1123Label(ascii: name) && name[0] >= UInt8(ascii: "a") && name[0] <= UInt8(ascii: "z")
+    }
+
+    /// `dns1123SubdomainProblem(name) == nil` for a name of ASCII bytes.
+    static func isDNS1123Subdomain(ascii name: UnsafeBufferPointer<UInt8>) -> Bool {
+        !name.isEmpty && name.count <= 253 && subdomainLabelsValid(name)
+    }
+
+    /// `labelValueProblem(value) == nil` for a value of ASCII bytes.
+    static func isLabelValue(ascii value: UnsafeBufferPointer<UInt8>) -> Bool {
+        value.isEmpty || (value.count <= 63 && qualifiedNamePartCharactersValid(value))
     }
 
     private static func isLowerAlnum(_ byte: UInt8) -> Bool {

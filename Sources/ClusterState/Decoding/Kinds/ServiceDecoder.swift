@@ -100,10 +100,11 @@ enum ServiceDecoder {
     /// Addresses the API server refuses as a cluster IP (it allocates from the service CIDR,
     /// which never holds these).
     static func clusterIPProblem(_ address: IPAddress) -> String? {
-        let bytes = address.bytes
-        if bytes.allSatisfy({ $0 == 0 }) { return "the unspecified address may not be used" }
+        // On the integers (every Service's address is checked; `bytes` would make an array).
+        if address == .v4(0) || address == .v6(0, 0) { return "the unspecified address may not be used" }
         if address.isLoopback { return "loopback addresses may not be used" }
-        if address.family == .ipv6, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+        // ::ffff:a.b.c.d — ten zero bytes, then two 0xFF bytes.
+        if case .v6(0, let low) = address, low >> 32 == 0xFFFF {
             return "IPv4-mapped IPv6 addresses may not be used (write the IPv4 address)"
         }
         return nil
