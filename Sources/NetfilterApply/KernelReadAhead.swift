@@ -22,22 +22,21 @@ struct KernelSnapshot: Sendable {
     }
 }
 
-/// A `KernelSnapshot` being read on a thread of its own (`NetfilterApplier.readAhead`). Any
-/// failure is left for the apply to meet and report: it then reads everything itself.
+/// A snapshot of one layout's bookkeeping: the type says which apply can use it.
+enum LayoutSnapshot: Sendable {
+    case iptables(KernelSnapshot)
+    case nftables(NFTablesSnapshot)
+}
+
+/// A `LayoutSnapshot` being read on a thread of its own (`NetfilterApplier.readAhead`,
+/// `NFTablesApplier.readAhead`). Any failure is left for the apply to meet and report: it
+/// then reads everything itself, as it does when handed the other layout's snapshot.
 public final class KernelReadAhead: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    /// A `KernelSnapshot` (iptables layout) or an `NFTablesSnapshot`.
-    private var snapshot: Any?
+    private var snapshot: LayoutSnapshot?
     private var taken = false
 
-    init(_ read: @escaping @Sendable () -> KernelSnapshot?) {
-        DispatchQueue.global().async {
-            self.snapshot = read()
-            self.done.signal()
-        }
-    }
-
-    init(readingNFTables read: @escaping @Sendable () -> NFTablesSnapshot?) {
+    init(_ read: @escaping @Sendable () -> LayoutSnapshot?) {
         DispatchQueue.global().async {
             self.snapshot = read()
             self.done.signal()
@@ -45,30 +44,29 @@ public final class KernelReadAhead: @unchecked Sendable {
     }
 
     /// Already read.
-    init(_ snapshot: KernelSnapshot?) {
+    init(read snapshot: LayoutSnapshot?) {
         self.snapshot = snapshot
         done.signal()
     }
 
-    init(nftables snapshot: NFTablesSnapshot?) {
-        self.snapshot = snapshot
-        done.signal()
-    }
-
-    /// Waits for the read; the snapshot is handed out once.
-    func take() -> KernelSnapshot? {
-        takeAny() as? KernelSnapshot
-    }
-
-    func takeNFTables() -> NFTablesSnapshot? {
-        takeAny() as? NFTablesSnapshot
-    }
-
-    private func takeAny() -> Any? {
+    /// Waits for the read; the snapshot is handed out once, to the apply of either layout.
+    func take() -> LayoutSnapshot? {
         if taken { return nil }
         taken = true
         done.wait()
         defer { snapshot = nil }
+        return snapshot
+    }
+
+    /// The iptables layout's snapshot; nil (the apply reads for itself) when it was not one.
+    func takeIPTables() -> KernelSnapshot? {
+        guard case .iptables(let snapshot) = take() else { return nil }
+        return snapshot
+    }
+
+    /// The nftables layout's snapshot; nil (the apply reads for itself) when it was not one.
+    func takeNFTables() -> NFTablesSnapshot? {
+        guard case .nftables(let snapshot) = take() else { return nil }
         return snapshot
     }
 }
@@ -80,12 +78,12 @@ extension NetfilterApplier {
     public func readAhead(_ namespace: NetworkNamespace) -> KernelReadAhead {
         KernelReadAhead {
             guard Privileges.missingReason == nil else { return nil }
-            return try? NetfilterSocket.withSocket(in: namespace) { try KernelSnapshot.read(NetlinkConnection($0)) }
+            return try? NetfilterSocket.withSocket(in: namespace) { .iptables(try KernelSnapshot.read(NetlinkConnection($0))) }
         }
     }
 
     /// The same through any connection (the in-memory `FakeKernel` in tests), read now.
     public func readAhead(connection: KernelConnection) -> KernelReadAhead {
-        KernelReadAhead(try? KernelSnapshot.read(connection))
+        KernelReadAhead(read: (try? KernelSnapshot.read(connection)).map(LayoutSnapshot.iptables))
     }
 }
