@@ -16,7 +16,11 @@ struct KernelSnapshot: Sendable {
 
     static func read(_ connection: KernelConnection) throws -> KernelSnapshot {
         let generation = try connection.generation()
-        let tables = try Session.families.map { try connection.tables(family: $0) }
+        return try read(connection, generation: generation, tables: Session.families.map { try connection.tables(family: $0) })
+    }
+
+    /// The rest, after the generation and `tables` (per `Session.families`) were read.
+    static func read(_ connection: KernelConnection, generation: UInt32, tables: [[TableInfo]]) throws -> KernelSnapshot {
         let digests = try zip(Session.families, tables).map { try ChainDigests.read(connection, family: $0, tables: $1) }
         return KernelSnapshot(generation: generation, tables: tables, digests: digests)
     }
@@ -26,11 +30,27 @@ struct KernelSnapshot: Sendable {
 enum LayoutSnapshot: Sendable {
     case iptables(KernelSnapshot)
     case nftables(NFTablesSnapshot)
+
+    /// For an apply whose layout is not known yet (`packetpath apply` without `--backend`,
+    /// before the manifests are decoded): one read of the tables, then the record of the
+    /// layout the namespace was last written with — the nftables one when PacketPath's
+    /// nftables digest record is there (a namespace runs one layout at a time), else the
+    /// iptables one (none at all reads as that, with no digests).
+    static func read(_ connection: KernelConnection) throws -> LayoutSnapshot {
+        let generation = try connection.generation()
+        let tables = try Session.families.map { try connection.tables(family: $0) }
+        let byFamily = Dictionary(uniqueKeysWithValues: zip(Session.families, tables))
+        if byFamily[NFTablesDigestRecord.table.family]?.contains(where: NFTablesDigestRecord.isRecord) == true {
+            return .nftables(try NFTablesSnapshot.read(connection, generation: generation, tables: byFamily))
+        }
+        return .iptables(try KernelSnapshot.read(connection, generation: generation, tables: tables))
+    }
 }
 
 /// A `LayoutSnapshot` being read on a thread of its own (`NetfilterApplier.readAhead`,
-/// `NFTablesApplier.readAhead`). Any failure is left for the apply to meet and report: it
-/// then reads everything itself, as it does when handed the other layout's snapshot.
+/// `NFTablesApplier.readAhead`, `KernelReadAhead.eitherLayout`). Any failure is left for the
+/// apply to meet and report: it then reads everything itself, as it does when handed the
+/// other layout's snapshot.
 public final class KernelReadAhead: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var snapshot: LayoutSnapshot?
@@ -68,6 +88,20 @@ public final class KernelReadAhead: @unchecked Sendable {
     func takeNFTables() -> NFTablesSnapshot? {
         guard case .nftables(let snapshot) = take() else { return nil }
         return snapshot
+    }
+
+    /// Reads ahead for whichever layout `namespace` was last written with
+    /// (`LayoutSnapshot.read`), for an apply whose layout the rulesets decide.
+    public static func eitherLayout(_ namespace: NetworkNamespace) -> KernelReadAhead {
+        KernelReadAhead {
+            guard Privileges.missingReason == nil else { return nil }
+            return try? NetfilterSocket.withSocket(in: namespace) { try LayoutSnapshot.read(NetlinkConnection($0)) }
+        }
+    }
+
+    /// The same through any connection (the in-memory `FakeKernel` in tests), read now.
+    public static func eitherLayout(connection: KernelConnection) -> KernelReadAhead {
+        KernelReadAhead(read: try? LayoutSnapshot.read(connection))
     }
 }
 

@@ -17,7 +17,13 @@ struct NFTablesSnapshot: Sendable {
         let generation = try connection.generation()
         var tables: [NetfilterFamily: [TableInfo]] = [:]
         for family in families { tables[family] = try connection.tables(family: family) }
-        let record = try NFTablesDigestRecord.read(connection, tables: tables[.ipv4] ?? [])
+        return try read(connection, generation: generation, tables: tables)
+    }
+
+    /// The record, after the generation and `tables` (of `families`) were read.
+    static func read(_ connection: KernelConnection, generation: UInt32,
+                     tables: [NetfilterFamily: [TableInfo]]) throws -> NFTablesSnapshot {
+        let record = try NFTablesDigestRecord.read(connection, tables: tables[NFTablesDigestRecord.table.family] ?? [])
         return NFTablesSnapshot(generation: generation, tables: tables, record: record)
     }
 }
