@@ -71,12 +71,6 @@ struct NameMatching {
         return results[0] + results[1]
     }
 
-    /// New objects that are new or changed, and old ones changed or gone (each in order).
-    static func differing<T: Equatable & Sendable>(_ previous: [T], _ new: [T],
-                                                   name: (T) -> ChainName) -> (changed: [T], stale: [T])? {
-        NameMatching(previous, new, name: name)?.split(previous, new)
-    }
-
     /// The lists this matching was made of, split into new objects that are new or changed,
     /// and old ones changed or gone (each in order).
     func split<T>(_ previous: [T], _ new: [T]) -> (changed: [T], stale: [T]) {

@@ -51,41 +51,70 @@ struct NFTablesRecorded: Sendable {
         let old = previous.table, new = wanted.table
         guard previous.objects.count == 1 + old.chains.count + old.sets.count + old.maps.count else { return nil }
         let family = wanted.key.family
+        var pairing = Pairing(previous: previous.objects, family: family, table: new.name)
+        pairing.objects.reserveCapacity(1 + new.chains.count + new.sets.count + new.maps.count)
+        pairing.pair(NFTablesTypedDigest.tableObject(new, family: family), with: 0)
+        pairing.pairAll(.chain, count: new.chains.count, difference.chains, offset: 1) {
+            (new.chains[$0].name, NFTablesTypedDigest.digest(of: new.chains[$0]))
+        }
+        pairing.pairAll(.set, count: new.sets.count, difference.sets, offset: 1 + old.chains.count) {
+            (new.sets[$0].name, NFTablesTypedDigest.digest(of: new.sets[$0]))
+        }
+        pairing.pairAll(.map, count: new.maps.count, difference.maps, offset: 1 + old.chains.count + old.sets.count) {
+            (new.maps[$0].name, NFTablesTypedDigest.digest(of: new.maps[$0]))
+        }
+        guard pairing.objects.count == 1 + new.chains.count + new.sets.count + new.maps.count else { return nil }
+        removed += pairing.removed
+        return (NFTablesTypedDigest.TableDigests(key: wanted.key, family: wanted.family, table: new, objects: pairing.objects),
+                pairing.added)
+    }
+
+    /// One table's new objects being paired with its previous ones.
+    private struct Pairing {
+        let previous: [NFTablesTypedDigest.Object]
+        let family: NetfilterFamily
+        let table: String
         var objects: [NFTablesTypedDigest.Object] = []
-        objects.reserveCapacity(1 + new.chains.count + new.sets.count + new.maps.count)
+        var removed: [(id: UInt64, digest: UInt64)] = []
         var added: [NFTablesTypedDigest.Object] = []
-        func pair(_ object: NFTablesTypedDigest.Object, with oldObject: NFTablesTypedDigest.Object?) {
+
+        /// A new or changed object, with the index of its previous one when it had one.
+        mutating func pair(_ object: NFTablesTypedDigest.Object, with oldIndex: Int?) {
             objects.append(object)
-            if let oldObject, oldObject.id == object.id, oldObject.digest == object.digest { return }
-            if let oldObject { removed.append((oldObject.id, oldObject.digest)) }
+            guard let oldIndex else {
+                added.append(object)
+                return
+            }
+            let old = previous[oldIndex]
+            if old.id == object.id && old.digest == object.digest { return }
+            removed.append((old.id, old.digest))
             added.append(object)
         }
-        pair(NFTablesTypedDigest.tableObject(new, family: family), with: previous.objects[0])
-        func kind<T>(_ kind: NFTablesTypedDigest.Kind, _ list: [T], _ matching: NameMatching, offset: Int,
-                     name: (T) -> ChainName, digest: (T) -> UInt64) {
-            var differing = matching.differing[...]
-            for (position, object) in list.enumerated() {
-                let oldObject = matching.old[position].map { previous.objects[offset + $0] }
-                if differing.first == position {
-                    differing.removeFirst()
-                    pair(NFTablesTypedDigest.Object(kind: kind, index: position,
-                                                    id: NFTablesTypedDigest.id(family, new.name, kind, name(object)),
-                                                    digest: digest(object)), with: oldObject)
-                } else if let oldObject {
+
+        /// One kind's objects, by position: only the new and changed ones are looked at (and
+        /// hashed, by `made`); the others take their previous one's id and digest.
+        mutating func pairAll(_ kind: NFTablesTypedDigest.Kind, count: Int, _ matching: NameMatching, offset: Int,
+                              made: (Int) -> (name: ChainName, digest: UInt64)) {
+            let differing = matching.differing
+            var next = 0
+            for position in 0..<count {
+                let old = matching.old[position]
+                if next < differing.count && differing[next] == position {
+                    next += 1
+                    let (name, digest) = made(position)
+                    pair(NFTablesTypedDigest.Object(kind: kind, index: position, id: NFTablesTypedDigest.id(family, table, kind, name),
+                                                    digest: digest),
+                         with: old.map { offset + $0 })
+                } else if let old {
                     // Equal to its old one, so of the same digest.
-                    objects.append(NFTablesTypedDigest.Object(kind: kind, index: position, id: oldObject.id, digest: oldObject.digest))
+                    let object = previous[offset + old]
+                    objects.append(NFTablesTypedDigest.Object(kind: kind, index: position, id: object.id, digest: object.digest))
                 }
             }
             for gone in matching.gone {
-                let oldObject = previous.objects[offset + gone]
-                removed.append((oldObject.id, oldObject.digest))
+                let object = previous[offset + gone]
+                removed.append((object.id, object.digest))
             }
         }
-        kind(.chain, new.chains, difference.chains, offset: 1, name: \.name, digest: NFTablesTypedDigest.digest(of:))
-        kind(.set, new.sets, difference.sets, offset: 1 + old.chains.count, name: \.name, digest: NFTablesTypedDigest.digest(of:))
-        kind(.map, new.maps, difference.maps, offset: 1 + old.chains.count + old.sets.count, name: \.name,
-             digest: NFTablesTypedDigest.digest(of:))
-        guard objects.count == 1 + new.chains.count + new.sets.count + new.maps.count else { return nil }
-        return (NFTablesTypedDigest.TableDigests(key: wanted.key, family: wanted.family, table: new, objects: objects), added)
     }
 }
