@@ -16,28 +16,47 @@ struct KernelSnapshot: Sendable {
 
     static func read(_ connection: KernelConnection) throws -> KernelSnapshot {
         let generation = try connection.generation()
-        let tables = try Session.families.map { try connection.tables(family: $0) }
+        return try read(connection, generation: generation, tables: Session.families.map { try connection.tables(family: $0) })
+    }
+
+    /// The rest, after the generation and `tables` (per `Session.families`) were read.
+    static func read(_ connection: KernelConnection, generation: UInt32, tables: [[TableInfo]]) throws -> KernelSnapshot {
         let digests = try zip(Session.families, tables).map { try ChainDigests.read(connection, family: $0, tables: $1) }
         return KernelSnapshot(generation: generation, tables: tables, digests: digests)
     }
 }
 
-/// A `KernelSnapshot` being read on a thread of its own (`NetfilterApplier.readAhead`). Any
-/// failure is left for the apply to meet and report: it then reads everything itself.
+/// A snapshot of one layout's bookkeeping: the type says which apply can use it.
+enum LayoutSnapshot: Sendable {
+    case iptables(KernelSnapshot)
+    case nftables(NFTablesSnapshot)
+
+    /// For an apply whose layout is not known yet (`packetpath apply` without `--backend`,
+    /// before the manifests are decoded): one read of the tables, then the record of the
+    /// layout the namespace was last written with — the nftables one when PacketPath's
+    /// nftables digest record is there (a namespace runs one layout at a time), else the
+    /// iptables one (none at all reads as that, with no digests).
+    static func read(_ connection: KernelConnection) throws -> LayoutSnapshot {
+        let generation = try connection.generation()
+        let tables = try Session.families.map { try connection.tables(family: $0) }
+        let byFamily = Dictionary(uniqueKeysWithValues: zip(Session.families, tables))
+        if byFamily[NFTablesDigestRecord.table.family]?.contains(where: NFTablesDigestRecord.isRecord) == true {
+            return .nftables(try NFTablesSnapshot.read(connection, generation: generation, tables: byFamily))
+        }
+        return .iptables(try KernelSnapshot.read(connection, generation: generation, tables: tables))
+    }
+}
+
+/// A `LayoutSnapshot` being read on a thread of its own (`NetfilterApplier.readAhead`,
+/// `NFTablesApplier.readAhead`, `KernelReadAhead.eitherLayout`). Any failure is left for the
+/// apply to meet and report: it then reads everything itself, as it does when handed the
+/// other layout's snapshot.
 public final class KernelReadAhead: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    /// A `KernelSnapshot` (iptables layout) or an `NFTablesSnapshot`.
-    private var snapshot: Any?
+    private var snapshot: LayoutSnapshot?
     private var taken = false
 
-    init(_ read: @escaping @Sendable () -> KernelSnapshot?) {
-        DispatchQueue.global().async {
-            self.snapshot = read()
-            self.done.signal()
-        }
-    }
-
-    init(readingNFTables read: @escaping @Sendable () -> NFTablesSnapshot?) {
+    init(_ read: @escaping @Sendable () -> LayoutSnapshot?) {
         DispatchQueue.global().async {
             self.snapshot = read()
             self.done.signal()
@@ -45,31 +64,44 @@ public final class KernelReadAhead: @unchecked Sendable {
     }
 
     /// Already read.
-    init(_ snapshot: KernelSnapshot?) {
+    init(read snapshot: LayoutSnapshot?) {
         self.snapshot = snapshot
         done.signal()
     }
 
-    init(nftables snapshot: NFTablesSnapshot?) {
-        self.snapshot = snapshot
-        done.signal()
-    }
-
-    /// Waits for the read; the snapshot is handed out once.
-    func take() -> KernelSnapshot? {
-        takeAny() as? KernelSnapshot
-    }
-
-    func takeNFTables() -> NFTablesSnapshot? {
-        takeAny() as? NFTablesSnapshot
-    }
-
-    private func takeAny() -> Any? {
+    /// Waits for the read; the snapshot is handed out once, to the apply of either layout.
+    func take() -> LayoutSnapshot? {
         if taken { return nil }
         taken = true
         done.wait()
         defer { snapshot = nil }
         return snapshot
+    }
+
+    /// The iptables layout's snapshot; nil (the apply reads for itself) when it was not one.
+    func takeIPTables() -> KernelSnapshot? {
+        guard case .iptables(let snapshot) = take() else { return nil }
+        return snapshot
+    }
+
+    /// The nftables layout's snapshot; nil (the apply reads for itself) when it was not one.
+    func takeNFTables() -> NFTablesSnapshot? {
+        guard case .nftables(let snapshot) = take() else { return nil }
+        return snapshot
+    }
+
+    /// Reads ahead for whichever layout `namespace` was last written with
+    /// (`LayoutSnapshot.read`), for an apply whose layout the rulesets decide.
+    public static func eitherLayout(_ namespace: NetworkNamespace) -> KernelReadAhead {
+        KernelReadAhead {
+            guard Privileges.missingReason == nil else { return nil }
+            return try? NetfilterSocket.withSocket(in: namespace) { try LayoutSnapshot.read(NetlinkConnection($0)) }
+        }
+    }
+
+    /// The same through any connection (the in-memory `FakeKernel` in tests), read now.
+    public static func eitherLayout(connection: KernelConnection) -> KernelReadAhead {
+        KernelReadAhead(read: try? LayoutSnapshot.read(connection))
     }
 }
 
@@ -80,12 +112,12 @@ extension NetfilterApplier {
     public func readAhead(_ namespace: NetworkNamespace) -> KernelReadAhead {
         KernelReadAhead {
             guard Privileges.missingReason == nil else { return nil }
-            return try? NetfilterSocket.withSocket(in: namespace) { try KernelSnapshot.read(NetlinkConnection($0)) }
+            return try? NetfilterSocket.withSocket(in: namespace) { .iptables(try KernelSnapshot.read(NetlinkConnection($0))) }
         }
     }
 
     /// The same through any connection (the in-memory `FakeKernel` in tests), read now.
     public func readAhead(connection: KernelConnection) -> KernelReadAhead {
-        KernelReadAhead(try? KernelSnapshot.read(connection))
+        KernelReadAhead(read: (try? KernelSnapshot.read(connection)).map(LayoutSnapshot.iptables))
     }
 }

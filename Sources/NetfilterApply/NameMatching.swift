@@ -71,12 +71,11 @@ struct NameMatching {
         return results[0] + results[1]
     }
 
-    /// New objects that are new or changed, and old ones changed or gone (each in order).
-    static func differing<T: Equatable & Sendable>(_ previous: [T], _ new: [T],
-                                                   name: (T) -> ChainName) -> (changed: [T], stale: [T])? {
-        guard let matching = NameMatching(previous, new, name: name) else { return nil }
-        let changed = matching.differing.map { new[$0] }
-        var staleIndices = matching.differing.compactMap { matching.old[$0] } + matching.gone
+    /// The lists this matching was made of, split into new objects that are new or changed,
+    /// and old ones changed or gone (each in order).
+    func split<T>(_ previous: [T], _ new: [T]) -> (changed: [T], stale: [T]) {
+        let changed = differing.map { new[$0] }
+        var staleIndices = differing.compactMap { old[$0] } + gone
         staleIndices.sort()
         return (changed, staleIndices.map { previous[$0] })
     }

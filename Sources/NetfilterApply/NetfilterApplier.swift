@@ -22,7 +22,7 @@ public struct NetfilterApplier: Sendable {
     /// `readAhead(_:)` of the same namespace read while the rulesets were being made.
     public func apply(_ rulesets: [Ruleset], into namespace: NetworkNamespace,
                       readAhead: KernelReadAhead? = nil) throws -> ApplyReport {
-        let snapshot = readAhead?.take()
+        let snapshot = readAhead?.takeIPTables()
         return try withConnection(to: namespace) {
             try Session(options: options, snapshot: snapshot).apply(rulesets, connection: $0)
         }
@@ -36,7 +36,7 @@ public struct NetfilterApplier: Sendable {
     /// Applies through any connection (the in-memory `FakeKernel` in tests). No privilege or
     /// namespace checks: the connection decides where the rules go.
     public func apply(_ rulesets: [Ruleset], connection: KernelConnection, readAhead: KernelReadAhead? = nil) throws -> ApplyReport {
-        let snapshot = readAhead?.take()
+        let snapshot = readAhead?.takeIPTables()
         return try Self.translating { try Session(options: options, snapshot: snapshot).apply(rulesets, connection: connection) }
     }
 

@@ -13,8 +13,10 @@ import RuleModel
 /// alone is `nft-readback`): one more endpoint, then one more Service, each applied three ways
 /// from the same starting state:
 /// `nft -f` of the change as the dry run prints it (the stock tool's cost for the same objects),
-/// the applier that made the previous commit (it remembers the tables, as `apply --watch`
-/// does), and a fresh applier (one `packetpath apply` process: it reads the tables back).
+/// the applier that made the previous commit (it remembers the tables and keeps the digest
+/// record, as `apply --watch` does), a fresh applier without the record (it reads the tables
+/// back), and a fresh applier planning from the digest record the remembering one left (one
+/// `packetpath apply` process: fields `record_…`).
 /// Times start with the compiled tables handed to the applier (compiling is not timed), so
 /// they include whatever encoding the applier does: all of it for a fresh applier, only the
 /// changed chains, sets and maps for the remembering one. Prints one line of `key=value` fields.
@@ -23,7 +25,7 @@ enum NFTIncrementalBenchmark {
         let state = SyntheticCluster.state(services: services)
         let namespace = try ScratchNamespace(tag: "bench-nfti")
         defer { namespace.remove() }
-        let remembering = NFTablesApplier(options: ApplyOptions(memory: ApplyMemory()))
+        let remembering = NFTablesApplier(options: ApplyOptions(memory: ApplyMemory()), recordDigests: true)
         let loadStart = Measure.now()
         _ = try remembering.apply(rulesets(state), into: namespace.namespace)
         let load = Measure.now() - loadStart
@@ -43,9 +45,12 @@ enum NFTIncrementalBenchmark {
             let remembered = try timedApply(to, applier: remembering, into: namespace)
             _ = try remembering.apply(rulesets(from), into: namespace.namespace)
             let fresh = try timedApply(to, applier: NFTablesApplier(), into: namespace)
+            // Back again: the remembering applier reads back once and writes the record anew.
+            _ = try remembering.apply(rulesets(from), into: namespace.namespace)
+            let recorded = try timedApply(to, applier: NFTablesApplier(recordDigests: true), into: namespace)
             let lines = text.split(separator: "\n").count
             fields += " \(kind)_nft_seconds=\(nft) \(kind)_nft_lines=\(lines) " + remembered.fields("memory_" + kind)
-                + " " + fresh.fields(kind)
+                + " " + fresh.fields(kind) + " " + recorded.fields("record_" + kind)
         }
         return fields
     }

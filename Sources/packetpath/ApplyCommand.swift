@@ -61,7 +61,13 @@ struct ApplyCommand: ParsableCommand {
         let namespace = try CLIInput.run { try target.namespace() }
         if watch { return try runWatch(namespace) }
         // What the apply reads first does not depend on the manifests: read while they decode.
-        let readAhead = backend == .nftables ? NFTablesApplier().readAhead(namespace) : NetfilterApplier().readAhead(namespace)
+        // Without --backend the layout is known only after decoding: read for the one the
+        // namespace holds.
+        let readAhead = switch backend {
+        case .nftables: NFTablesApplier().readAhead(namespace)
+        case .iptables: NetfilterApplier().readAhead(namespace)
+        case nil: KernelReadAhead.eitherLayout(namespace)
+        }
         let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
         let rulesets = (backend ?? Pipeline.defaultBackend(for: loaded.state)) == .nftables

@@ -20,7 +20,9 @@ extension ApplyCommand {
         // The watcher's applies share what the last one committed (see ApplyMemory).
         let memory = ApplyMemory()
         let iptables = NetfilterApplier(options: ApplyOptions(host: target.host, memory: memory))
-        let nftables = NFTablesApplier(options: ApplyOptions(host: target.host, memory: memory), takeOver: takeOver)
+        // Its commits keep the digest record current, so the next `apply` process plans from it.
+        let nftables = NFTablesApplier(options: ApplyOptions(host: target.host, memory: memory), takeOver: takeOver,
+                                       recordDigests: true)
         let family = self.family
         let layout = WatchedLayout(chosen: backend)
         let watcher = try CLIInput.run {

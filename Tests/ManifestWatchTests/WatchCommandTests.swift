@@ -64,6 +64,12 @@ struct WatchCommandTests {
         #expect(child.stop(with: SIGTERM) == 0, "\(child.lines)")
         #expect(child.lines.last == "packetpath: stopped", "\(child.lines)")
         #expect(!child.lines.contains { $0.hasPrefix("error") }, "\(child.lines)")
+        // Its commits kept the digest record current: a new process finds the state up to date
+        // from the record, reading nothing back (after a read-back it says unchangedAfterReadBack).
+        let again = try HostCommand.run([ProjectPaths.binary, "apply", directory.path, "--netns", scratch.name,
+                                         "--backend", "nftables", "-o", "json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("\"unchangedSinceLastApply\""), "\(again.stdout)")
     }
 
     @Test func aSignalDuringABatchLetsItFinish() throws {

@@ -29,8 +29,9 @@ extension NFTablesApplier {
                                                         generation: generation, existing: existing, connection: connection)
         else { return .declined }
         options.progress?(.readingKernel(chains: planned.changes.chainsRefilled))
+        let recorded = NFTablesRecorded(tables: desired, fingerprint: fingerprint)
         if planned.unchanged {
-            options.memory?.nftables = NFTablesRemembered(generation: generation, programs: nil, rulesets: typed)
+            options.memory?.nftables = NFTablesRemembered(generation: generation, programs: nil, rulesets: typed, recorded: recorded)
             options.progress?(.unchanged)
             return .done(ApplyReport(outcome: .unchangedSinceLastApply))
         }
@@ -53,7 +54,7 @@ extension NFTablesApplier {
             return .retry
         }
         options.progress?(.committed)
-        options.memory?.nftables = NFTablesRemembered(generation: next, programs: nil, rulesets: typed)
+        options.memory?.nftables = NFTablesRemembered(generation: next, programs: nil, rulesets: typed, recorded: recorded)
         report.messages = statistics.messages
         report.bytes = statistics.bytes
         return .done(report)
@@ -61,22 +62,24 @@ extension NFTablesApplier {
 
     /// Writes the record of `typed` anew, in a transaction of its own after the commit that
     /// produced `generation` (built only then, it adds nothing to the peak of the largest
-    /// batch), and returns the generation after it. A record that cannot be written only
-    /// leaves the next apply to read back: the change itself is committed, so that is no error.
+    /// batch), and returns the generation after it, with the record when it was written. A
+    /// record that cannot be written only leaves the next apply to read back: the change
+    /// itself is committed, so that is no error.
     func writeRecord(_ typed: [Ruleset], exists: Bool, generation: UInt32, userData: [UInt8],
-                     connection: KernelConnection) -> UInt32 {
-        guard let desired = NFTablesTypedDigest.digests(of: typed) else { return generation }
+                     connection: KernelConnection) -> (generation: UInt32, recorded: NFTablesRecorded?) {
+        guard let desired = NFTablesTypedDigest.digests(of: typed) else { return (generation, nil) }
         let next = NFTablesStaging.generation(after: 1, from: generation)
+        let fingerprint = NFTablesTypedDigest.fingerprint(desired)
         var transaction = Transaction()
         for operation in NFTablesDigestRecord.writeWhole(desired, exists: exists, generation: next,
-                                                         fingerprint: NFTablesTypedDigest.fingerprint(desired), userData: userData) {
+                                                         fingerprint: fingerprint, userData: userData) {
             transaction.append(operation)
         }
         do {
             _ = try connection.commit(transaction, generation: generation)
-            return next
+            return (next, NFTablesRecorded(tables: desired, fingerprint: fingerprint))
         } catch {
-            return generation
+            return (generation, nil)
         }
     }
 }

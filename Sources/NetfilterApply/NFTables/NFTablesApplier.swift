@@ -223,15 +223,16 @@ public struct NFTablesApplier: Sendable {
         }
         options.progress?(.committed)
         var committed = NFTablesStaging.generation(after: split.transactionCount, from: generation)
+        var recorded: NFTablesRecorded?
         if recordDigests, let typed {
             // Freed before the record is built: at 10,000 Services the batch is the largest object.
             planned = NFTablesChangePlan.Planned()
             split = NFTablesStaging.split(Transaction(), newTables: [], limits: staging)
             steps = []
-            committed = writeRecord(typed, exists: recordExists, generation: committed, userData: NFTablesOwnership.records(state),
-                                    connection: connection)
+            (committed, recorded) = writeRecord(typed, exists: recordExists, generation: committed,
+                                                userData: NFTablesOwnership.records(state), connection: connection)
         }
-        options.memory?.nftables = NFTablesRemembered(generation: committed, programs: programs, rulesets: typed)
+        options.memory?.nftables = NFTablesRemembered(generation: committed, programs: programs, rulesets: typed, recorded: recorded)
         report.messages = statistics.messages
         report.bytes = statistics.bytes
         return report
@@ -251,7 +252,7 @@ public struct NFTablesApplier: Sendable {
     private func typedAttempt(_ typed: [Ruleset], generation: UInt32, connection: KernelConnection,
                               steps: inout [NFTablesProgram.Step]) throws -> TypedOutcome {
         guard !options.dryRun, !options.alwaysReadBack, let memory = options.memory,
-              let previous = memory.nftablesTables(at: generation)?.rulesets else { return .declined }
+              let remembered = memory.nftablesTables(at: generation), let previous = remembered.rulesets else { return .declined }
         let families = Set(((NFTablesTypedChange.tables(of: typed) ?? []) + (NFTablesTypedChange.tables(of: previous) ?? []))
             .map(\.key.family)).union([.ipv4, .ipv6])
         var existing: [TableInfo] = []
@@ -261,22 +262,28 @@ public struct NFTablesApplier: Sendable {
         guard let planned = try NFTablesTypedChange.plan(previous: previous, desired: typed, existing: existing) else {
             return .declined
         }
+        let next = NFTablesStaging.generation(after: 1, from: generation)
+        // The digest record, when known, moves with the change in its batch (see NFTablesRecorded).
+        let record = recordDigests ? remembered.recorded?.updated(by: planned, generation: generation, next: next) : nil
         if planned.batch.transaction.isEmpty {
-            memory.nftables = NFTablesRemembered(generation: generation, programs: nil, rulesets: typed)
+            // The record still names this generation; it is known as long as it is the desired one.
+            let recorded = record.flatMap { $0.recorded.fingerprint == remembered.recorded?.fingerprint ? $0.recorded : nil }
+            memory.nftables = NFTablesRemembered(generation: generation, programs: nil, rulesets: typed, recorded: recorded)
             options.progress?(.unchanged)
             return .done(ApplyReport(outcome: .unchangedSinceLastApply))
         }
-        steps = planned.batch.steps
-        options.progress?(.sending(messages: planned.batch.transaction.messageCount, bytes: 0))
+        var batch = planned.batch
+        for operation in record?.operations ?? [] { batch.append(operation, NFTablesDigestRecord.step) }
+        steps = batch.steps
+        options.progress?(.sending(messages: batch.transaction.messageCount, bytes: 0))
         let statistics: CommitStatistics
         do {
-            statistics = try connection.commit(planned.batch.transaction, generation: generation)
+            statistics = try connection.commit(batch.transaction, generation: generation)
         } catch NetfilterError.generationChanged {
             return .retry
         }
         options.progress?(.committed)
-        memory.nftables = NFTablesRemembered(generation: NFTablesStaging.generation(after: 1, from: generation), programs: nil,
-                                             rulesets: typed)
+        memory.nftables = NFTablesRemembered(generation: next, programs: nil, rulesets: typed, recorded: record?.recorded)
         let changes = planned.changes
         var report = ApplyReport(outcome: .applied, chainsCreated: changes.chainsCreated, chainsDeleted: changes.chainsDeleted,
                                  rulesWritten: changes.rulesWritten, rulesDeleted: changes.rulesDeleted,

@@ -148,16 +148,27 @@ enum NFTablesDigestRecord {
     /// and `fingerprint`.
     static func update(_ old: Contents, changed: [(NFTablesTypedDigest.TableDigests, NFTablesTypedDigest.Object)], stale: [UInt64],
                        generation: UInt32, fingerprint: UInt64) -> [KernelOperation] {
-        var removed = Array(repeating: [NetfilterNetlink.SetElement](), count: shards)
-        var added = Array(repeating: [NetfilterNetlink.SetElement](), count: shards)
-        for (table, object) in changed {
-            let index = shard(of: object.id)
-            if let digest = old.digests[object.id] { removed[index].append(element(object.id, digest)) }
-            added[index].append(element(object, of: table))
+        var removed: [(id: UInt64, digest: UInt64)] = []
+        for (_, object) in changed {
+            if let digest = old.digests[object.id] { removed.append((object.id, digest)) }
         }
         for id in stale {
-            if let digest = old.digests[id] { removed[shard(of: id)].append(element(id, digest)) }
+            if let digest = old.digests[id] { removed.append((id, digest)) }
         }
+        return update(removing: removed, adding: changed, from: (old.generation, old.fingerprint),
+                      generation: generation, fingerprint: fingerprint)
+    }
+
+    /// The operations deleting the `removing` elements, adding those of `adding` (objects of
+    /// their tables), and moving the state from `old` to `generation` and `fingerprint`.
+    static func update(removing: [(id: UInt64, digest: UInt64)],
+                       adding: [(NFTablesTypedDigest.TableDigests, NFTablesTypedDigest.Object)],
+                       from old: (generation: UInt32, fingerprint: UInt64),
+                       generation: UInt32, fingerprint: UInt64) -> [KernelOperation] {
+        var removed = Array(repeating: [NetfilterNetlink.SetElement](), count: shards)
+        var added = Array(repeating: [NetfilterNetlink.SetElement](), count: shards)
+        for (id, digest) in removing { removed[shard(of: id)].append(element(id, digest)) }
+        for (table, object) in adding { added[shard(of: object.id)].append(element(object, of: table)) }
         var operations: [KernelOperation] = [
             .deleteElements(table, set: stateSet, [stateElement(generation: old.generation, fingerprint: old.fingerprint)]),
             .addElements(table, set: stateSet, [stateElement(generation: generation, fingerprint: fingerprint)]),

@@ -26,11 +26,14 @@ struct NFTablesRemembered: Sendable {
     let rulesets: [Ruleset]?
     /// Their encoding, when the apply made it (derived from `rulesets` otherwise).
     private let programs: [NFTablesProgram]?
+    /// The digest record of `rulesets` the same commit left, when it is known to be exactly so.
+    let recorded: NFTablesRecorded?
 
-    init(generation: UInt32, programs: [NFTablesProgram]?, rulesets: [Ruleset]?) {
+    init(generation: UInt32, programs: [NFTablesProgram]?, rulesets: [Ruleset]?, recorded: NFTablesRecorded? = nil) {
         self.generation = generation
         self.programs = programs
         self.rulesets = rulesets
+        self.recorded = recorded
     }
 
     /// Each table committed, in the read-back's form.

@@ -17,7 +17,13 @@ struct NFTablesSnapshot: Sendable {
         let generation = try connection.generation()
         var tables: [NetfilterFamily: [TableInfo]] = [:]
         for family in families { tables[family] = try connection.tables(family: family) }
-        let record = try NFTablesDigestRecord.read(connection, tables: tables[.ipv4] ?? [])
+        return try read(connection, generation: generation, tables: tables)
+    }
+
+    /// The record, after the generation and `tables` (of `families`) were read.
+    static func read(_ connection: KernelConnection, generation: UInt32,
+                     tables: [NetfilterFamily: [TableInfo]]) throws -> NFTablesSnapshot {
+        let record = try NFTablesDigestRecord.read(connection, tables: tables[NFTablesDigestRecord.table.family] ?? [])
         return NFTablesSnapshot(generation: generation, tables: tables, record: record)
     }
 }
@@ -27,14 +33,14 @@ extension NFTablesApplier {
     /// digest record), to pass to `apply(_:into:readAhead:)` once the rulesets are compiled.
     /// Reads only.
     public func readAhead(_ namespace: NetworkNamespace) -> KernelReadAhead {
-        KernelReadAhead(readingNFTables: {
+        KernelReadAhead {
             guard Privileges.missingReason == nil else { return nil }
-            return try? NetfilterSocket.withSocket(in: namespace) { try NFTablesSnapshot.read(NetlinkConnection($0)) }
-        })
+            return try? NetfilterSocket.withSocket(in: namespace) { .nftables(try NFTablesSnapshot.read(NetlinkConnection($0))) }
+        }
     }
 
     /// The same through any connection (the in-memory `FakeKernel` in tests), read now.
     public func readAhead(connection: KernelConnection) -> KernelReadAhead {
-        KernelReadAhead(nftables: try? NFTablesSnapshot.read(connection))
+        KernelReadAhead(read: (try? NFTablesSnapshot.read(connection)).map(LayoutSnapshot.nftables))
     }
 }

@@ -18,6 +18,20 @@ enum NFTablesTypedChange {
     struct Planned {
         var batch = NFTablesBatch()
         var changes = NFTablesIncrementalPlan.Changes()
+        /// Every desired table (in order) with how it pairs with its previous version: what
+        /// the digest record is updated from (`NFTablesRecorded`).
+        var tables: [(table: TypedTable, difference: Difference)] = []
+    }
+
+    /// How a table's chains, sets and maps pair with its previous version's by name.
+    struct Difference {
+        /// New or changed (as desired), as a table of their own.
+        let changed: Table
+        /// Changed or gone (as they were), as a table of their own.
+        let stale: Table
+        let chains: NameMatching
+        let sets: NameMatching
+        let maps: NameMatching
     }
 
     struct TypedTable {
@@ -38,7 +52,9 @@ enum NFTablesTypedChange {
         for wanted in after {
             guard let old = before.first(where: { $0.key == wanted.key }), old.table.comment == wanted.table.comment,
                   let info = owned.first(where: { $0.family == wanted.key.family && $0.name == wanted.key.name }),
-                  let (changed, stale) = differing(old.table, wanted.table) else { return nil }
+                  let difference = differing(old.table, wanted.table) else { return nil }
+            planned.tables.append((wanted, difference))
+            let (changed, stale) = (difference.changed, difference.stale)
             if changed.chains.isEmpty && changed.sets.isEmpty && changed.maps.isEmpty
                 && stale.chains.isEmpty && stale.sets.isEmpty && stale.maps.isEmpty { continue }
             let program = try encode(changed, wanted.family, firstSetID: nextSetID)
@@ -73,15 +89,19 @@ enum NFTablesTypedChange {
     }
 
     /// The chains, sets and maps that are new or changed (as desired) and those changed or
-    /// gone (as they were), each as a table of its own; nil when a name appears twice.
-    static func differing(_ old: Table, _ new: Table) -> (changed: Table, stale: Table)? {
-        guard let chains = NameMatching.differing(old.chains, new.chains, name: \.name),
-              let sets = NameMatching.differing(old.sets, new.sets, name: \.name),
-              let maps = NameMatching.differing(old.maps, new.maps, name: \.name) else { return nil }
-        return (Table(new.name, chains: chains.changed, sets: sets.changed, maps: maps.changed, family: new.family,
-                      comment: new.comment),
-                Table(old.name, chains: chains.stale, sets: sets.stale, maps: maps.stale, family: old.family,
-                      comment: old.comment))
+    /// gone (as they were), each as a table of their own; nil when a name appears twice.
+    static func differing(_ old: Table, _ new: Table) -> Difference? {
+        guard let chains = NameMatching(old.chains, new.chains, name: \.name),
+              let sets = NameMatching(old.sets, new.sets, name: \.name),
+              let maps = NameMatching(old.maps, new.maps, name: \.name) else { return nil }
+        let (changedChains, staleChains) = chains.split(old.chains, new.chains)
+        let (changedSets, staleSets) = sets.split(old.sets, new.sets)
+        let (changedMaps, staleMaps) = maps.split(old.maps, new.maps)
+        return Difference(changed: Table(new.name, chains: changedChains, sets: changedSets, maps: changedMaps,
+                                         family: new.family, comment: new.comment),
+                          stale: Table(old.name, chains: staleChains, sets: staleSets, maps: staleMaps, family: old.family,
+                                       comment: old.comment),
+                          chains: chains, sets: sets, maps: maps)
     }
 
     static func encode(_ table: Table, _ family: TableFamily, firstSetID: UInt32) throws -> NFTablesProgram {

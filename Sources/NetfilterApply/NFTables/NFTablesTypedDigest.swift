@@ -27,14 +27,14 @@ enum NFTablesTypedDigest {
 
     /// One desired table's objects with their ids and digests, table first, then its chains,
     /// sets and maps in order (`index` into the table's array of that kind).
-    struct Object {
+    struct Object: Sendable {
         let kind: Kind
         let index: Int
         let id: UInt64
         let digest: UInt64
     }
 
-    struct TableDigests {
+    struct TableDigests: Sendable {
         let key: TableKey
         let family: TableFamily
         let table: Table
@@ -61,10 +61,7 @@ enum NFTablesTypedDigest {
         let family = key.family
         var objects: [Object] = []
         objects.reserveCapacity(1 + table.chains.count + table.sets.count + table.maps.count)
-        var hasher = seeded()
-        hasher.combine(table.family?.rawValue ?? "")
-        combine(table.comment, into: &hasher)
-        objects.append(Object(kind: .table, index: 0, id: id(family, table.name, .table, nil), digest: hasher.value))
+        objects.append(tableObject(table, family: family))
         for (index, chain) in table.chains.enumerated() {
             objects.append(Object(kind: .chain, index: index, id: id(family, table.name, .chain, chain.name),
                                   digest: digest(of: chain)))
@@ -76,6 +73,14 @@ enum NFTablesTypedDigest {
             objects.append(Object(kind: .map, index: index, id: id(family, table.name, .map, map.name), digest: digest(of: map)))
         }
         return TableDigests(key: key, family: tableFamily, table: table, objects: objects)
+    }
+
+    /// The object of the table itself: its family field and comment.
+    static func tableObject(_ table: Table, family: NetfilterFamily) -> Object {
+        var hasher = seeded()
+        hasher.combine(table.family?.rawValue ?? "")
+        combine(table.comment, into: &hasher)
+        return Object(kind: .table, index: 0, id: id(family, table.name, .table, nil), digest: hasher.value)
     }
 
     /// The whole state's fingerprint, from its objects' ids and digests in order.
