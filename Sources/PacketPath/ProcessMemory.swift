@@ -1,4 +1,8 @@
 import CLinuxShims
+import PairedThreads
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How a process that compiles large rulesets keeps its memory. A process-wide setting, so
 /// executables choose it (the `packetpath` command does, first thing); the library never
@@ -16,5 +20,24 @@ public enum ProcessMemory {
     @discardableResult
     public static func keepFreedMemoryForReuse() -> Bool {
         pp_keep_freed_memory(32 << 20, 1 << 30) == 1
+    }
+
+    /// Grows the heaps that decoding and compiling `paths` will use (this thread's and the
+    /// paired helper's, see `PairedThreads`) at once, with `hugePages` on memory advised for
+    /// huge pages (`HugePageHeap`), sized from the inputs' total size. Call it on the thread
+    /// that will compile, after `keepFreedMemoryForReuse` (without it nothing changes). Inputs
+    /// under 4 MiB, standard input and directories are not counted: below a few huge pages
+    /// there is nothing to gain.
+    public static func prepareHeaps(forInputs paths: [String], hugePages: Bool = true) {
+        var total = 0
+        for path in paths where path != "-" {
+            var info = stat()
+            if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { total += Int(info.st_size) }
+        }
+        guard total >= 4 << 20 else { return }
+        let bytes = min(total, 512 << 20)
+        // What compiling 10,000 Services from 40 MB of JSON grew: the main heap by 63 MB (the
+        // decoded cluster, half the rules), the helper's by 47 MB (the other half).
+        PairedThreads.reserveHeaps(hugePages: hugePages) { part in part == 0 ? bytes * 8 / 5 : bytes * 6 / 5 }
     }
 }
