@@ -22,7 +22,7 @@ let package = Package(
         // Backend-neutral packet-path model: tables, chains, typed rules, sets and maps.
         .target(name: "RuleModel", dependencies: ["NetworkAddresses", "TextOutput", "CPrefetch"]),
         // Kubernetes objects and node settings: decoding, API defaulting, validation.
-        .target(name: "ClusterState", dependencies: ["NetworkAddresses", "CLibYAML"]),
+        .target(name: "ClusterState", dependencies: ["NetworkAddresses", "CLibYAML", "PairedThreads"]),
         // libyaml's event parser (libyaml-dev): ClusterState builds its own value tree from the events.
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Services + EndpointSlices -> backend-neutral per-port plans (the layouts' shared input).

@@ -1,5 +1,4 @@
 import CLinuxShims
-import Dispatch
 import PairedThreads
 #if canImport(Glibc)
 import Glibc
@@ -38,23 +37,9 @@ public enum ProcessMemory {
         guard total >= 4 << 20 else { return }
         let bytes = min(total, 512 << 20)
         // What compiling 10,000 Services from 40 MB of JSON grew: the main heap by 63 MB (the
-        // decoded cluster, half the rules), the helper's by 47 MB (the other half).
+        // decoded cluster, half the rules), the helper's by 47 MB (the other half). The decoder
+        // runs its halves on the same pair (a YAML List's items, the UTF-8 check); a JSON List's
+        // second reader and a multi-document file's runs still use Dispatch's pool.
         PairedThreads.reserveHeaps(hugePages: hugePages) { part in part == 0 ? bytes * 8 / 5 : bytes * 6 / 5 }
-        // The decoder shares its work out with `concurrentPerform`: the other half runs on a
-        // worker of Dispatch's pool, normally the one left idle by the last such call (its heap
-        // grew by 21 MB, page by page). This thread waits (briefly) for a worker to take the
-        // other iteration rather than running both. Best effort: where the decoder gets another
-        // worker, a heap is grown that nothing uses (address space, not memory).
-        let caller = pthread_self()
-        let workerStarted = DispatchSemaphore(value: 0)
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            if pthread_equal(pthread_self(), caller) != 0 {
-                // Once: when no worker came, a second iteration run here finds the count left.
-                if workerStarted.wait(timeout: .now() + .milliseconds(20)) == .timedOut { workerStarted.signal() }
-            } else {
-                workerStarted.signal()
-                HugePageHeap.reserve(bytes: bytes / 2, hugePages: hugePages)
-            }
-        }
     }
 }
