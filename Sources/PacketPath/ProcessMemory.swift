@@ -26,10 +26,10 @@ public enum ProcessMemory {
     /// paired helper's, see `PairedThreads`) at once, with `hugePages` on memory advised for
     /// huge pages (`HugePageHeap`), sized from the inputs' total size (YAML counted three
     /// times: 10,000 Services are 40 MB of `kubectl -o json` text, 13-14 MB of YAML, and
-    /// decode to the same objects). Call it on the thread
-    /// that will compile, after `keepFreedMemoryForReuse` (without it nothing changes). Inputs
-    /// under 4 MiB, standard input and directories are not counted: below a few huge pages
-    /// there is nothing to gain.
+    /// decode to the same objects). Call it on the thread that will compile, after
+    /// `keepFreedMemoryForReuse` (without it nothing changes). Standard input and directories
+    /// are not counted, and under 4 MiB in all nothing is done: below a few huge pages there
+    /// is nothing to gain.
     public static func prepareHeaps(forInputs paths: [String], hugePages: Bool = true) {
         var total = 0
         for path in paths where path != "-" {
