@@ -22,7 +22,7 @@ let package = Package(
         // Backend-neutral packet-path model: tables, chains, typed rules, sets and maps.
         .target(name: "RuleModel", dependencies: ["NetworkAddresses", "TextOutput", "CPrefetch"]),
         // Kubernetes objects and node settings: decoding, API defaulting, validation.
-        .target(name: "ClusterState", dependencies: ["NetworkAddresses", "CLibYAML"]),
+        .target(name: "ClusterState", dependencies: ["NetworkAddresses", "CLibYAML", "PairedThreads"]),
         // libyaml's event parser (libyaml-dev): ClusterState builds its own value tree from the events.
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Services + EndpointSlices -> backend-neutral per-port plans (the layouts' shared input).
@@ -95,7 +95,7 @@ let package = Package(
             "ClusterState", "RuleModel", "ServiceCompiler", "KubeProxyIPTables", "PolicyCompiler", "PolicyIPTables", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
             "TextOutput", "CLinuxShims", "ServiceNames", "KubeProxyNFTables", "NFTText", "PolicyNFTables",
-            "NetfilterApply", "NFTablesEncoding",
+            "NetfilterApply", "NFTablesEncoding", "PairedThreads",
         ]),
         // apply --watch: inotify on the inputs, re-decoding only the files that changed.
         .target(name: "ManifestWatch", dependencies: ["ClusterState", "NetfilterApply", "RuleModel"]),
@@ -112,7 +112,7 @@ let package = Package(
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
         .testTarget(name: "TextOutputTests", dependencies: ["TextOutput"]),
-        .testTarget(name: "PairedThreadsTests", dependencies: ["PairedThreads"]),
+        .testTarget(name: "PairedThreadsTests", dependencies: ["PairedThreads", "CLinuxShims"]),
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
         // Yams: the composer the YAML front end replaced, which its tests compare against.
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState", "Yams"], exclude: ["Fixtures"]),

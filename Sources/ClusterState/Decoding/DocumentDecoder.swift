@@ -1,4 +1,4 @@
-import Dispatch
+import PairedThreads
 
 /// An object decoded from a document, before it joins the cluster state.
 enum DecodedObject {
@@ -226,7 +226,9 @@ struct DocumentDecoder {
         results.initialize(repeating: DecodedChunk())
         defer { results.deinitialize(); results.deallocate() }
         nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: 2) { half in
+        // The same two threads as compiling: the helper's heap, grown ahead by
+        // `ProcessMemory.prepareHeaps`, holds the decoded half (see PairedThreads).
+        PairedThreads.run { half in
             var part = DecodedChunk()
             do {
                 for item in halves[half] where !item.isNull {

@@ -1,4 +1,4 @@
-import Dispatch
+import PairedThreads
 
 /// Turns an input's bytes into text the way kubectl reads files: UTF-8, with or without a
 /// byte-order mark, or UTF-16 (LE/BE) with one. Anything that cannot be YAML or JSON text —
@@ -94,7 +94,8 @@ enum InputText {
         defer { problems.deinitialize(); problems.deallocate() }
         nonisolated(unsafe) let output = problems, input = buffer
         let halves = [0..<middle, middle..<buffer.count]
-        DispatchQueue.concurrentPerform(iterations: 2) { half in
+        // The same two threads (and heaps) as the decoding and compiling after it (see PairedThreads).
+        PairedThreads.run { half in
             let range = halves[half]
             output[half] = firstProblem(UnsafeBufferPointer(rebasing: input[range])).map { ($0.0 + range.lowerBound, $0.1) }
         }
