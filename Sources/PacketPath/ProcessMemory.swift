@@ -40,10 +40,11 @@ public enum ProcessMemory {
         guard total >= 4 << 20 else { return }
         let bytes = min(total, 512 << 20)
         // What compiling 10,000 Services from 40 MB of JSON grew: the main heap by 63 MB (the
-        // decoded cluster, half the rules), the helper's by 47 MB (the other half). The decoder
-        // runs its halves on the same pair (a YAML List's items, the UTF-8 check); a JSON List's
-        // second reader and a multi-document file's runs still use Dispatch's pool.
-        PairedThreads.reserveHeaps(hugePages: hugePages) { part in part == 0 ? bytes * 8 / 5 : bytes * 6 / 5 }
+        // decoded cluster, half the rules), the helper's by 68 MB (half the decoding, the other
+        // half of the rules). The decoder runs its halves on the same pair (a JSON List's second
+        // reader, a YAML List's items, the UTF-8 check); a multi-document file's runs still use
+        // Dispatch's pool.
+        PairedThreads.reserveHeaps(hugePages: hugePages) { part in part == 0 ? bytes * 8 / 5 : bytes * 7 / 4 }
     }
 
     /// Whether the file's first byte after white space and a UTF-8 byte-order mark opens a

@@ -2,6 +2,7 @@ import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Runs the two parts of a job at once: part 0 on the calling thread, part 1 on a helper
 /// thread that is the same thread every time.
@@ -20,6 +21,12 @@ public enum PairedThreads {
     public static func run(_ body: @Sendable (Int) -> Void) {
         HelperThread.shared.run(body)
     }
+
+    /// `body` on the process's helper, returning at once; nil when the helper is busy (the
+    /// caller then runs it elsewhere). For work the caller joins later, not at a pair's end.
+    public static func start(_ body: @escaping @Sendable () -> Void) -> HelperThread.Started? {
+        HelperThread.shared.start(body)
+    }
 }
 
 /// One helper thread and its handshake. The process shares one (`shared`); a test makes its
@@ -27,18 +34,17 @@ public enum PairedThreads {
 public final class HelperThread: @unchecked Sendable {
     static let shared = HelperThread()
 
-    /// Held by the caller whose job the helper runs (allocated: a lock must not move).
-    private let busy = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    /// Set by the caller whose job the helper runs, until that job is joined.
+    private let busy = Atomic<Bool>(false)
     private let started = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
-    /// The job's `@Sendable (Int) -> Void`, on the caller's stack; written before `started` is signalled.
+    /// The job's `@Sendable (Int) -> Void` (on the caller's stack, or a `Started`'s slot);
+    /// written before `started` is signalled.
     private var job: UnsafeRawPointer?
     /// Whether the thread could be started; without it every pair runs on `concurrentPerform`.
     public private(set) var running = false
 
     public init() {
-        busy.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(busy, nil)
         var thread = pthread_t()
         // The thread keeps its helper alive: it waits on the helper's semaphores forever.
         let helper = Unmanaged.passRetained(self)
@@ -52,11 +58,11 @@ public final class HelperThread: @unchecked Sendable {
     /// `body(0)` on this thread and `body(1)` on this helper, or both on `concurrentPerform`
     /// when the helper is busy or has no thread.
     public func run(_ body: @Sendable (Int) -> Void) {
-        guard running, pthread_mutex_trylock(busy) == 0 else {
+        guard claim() else {
             DispatchQueue.concurrentPerform(iterations: 2, execute: body)
             return
         }
-        defer { pthread_mutex_unlock(busy) }
+        defer { busy.store(false, ordering: .releasing) }
         withoutActuallyEscaping(body) { body in
             withUnsafePointer(to: body) { body in
                 job = UnsafeRawPointer(body)
@@ -65,6 +71,44 @@ public final class HelperThread: @unchecked Sendable {
                 finished.wait()
             }
         }
+    }
+
+    /// A job `start` handed to the helper; `wait` (or the handle's end) joins it.
+    public final class Started: @unchecked Sendable {
+        private let helper: HelperThread
+        /// The job, where the helper reads it until it has returned; nil once joined.
+        private var slot: UnsafeMutablePointer<@Sendable (Int) -> Void>?
+
+        fileprivate init(_ helper: HelperThread, _ body: @escaping @Sendable (Int) -> Void) {
+            self.helper = helper
+            let slot = UnsafeMutablePointer<@Sendable (Int) -> Void>.allocate(capacity: 1)
+            slot.initialize(to: body)
+            self.slot = slot
+            helper.job = UnsafeRawPointer(slot)
+            helper.started.signal()
+        }
+
+        /// Returns once the job has returned; the helper is then free again. Only the first call waits.
+        public func wait() {
+            guard let slot else { return }
+            helper.finished.wait()
+            slot.deinitialize(count: 1)
+            slot.deallocate()
+            self.slot = nil
+            helper.busy.store(false, ordering: .releasing)
+        }
+
+        deinit { wait() }
+    }
+
+    /// `body` on this helper, returning at once; nil when the helper is busy or has no thread.
+    public func start(_ body: @escaping @Sendable () -> Void) -> Started? {
+        guard claim() else { return nil }
+        return Started(self) { _ in body() }
+    }
+
+    private func claim() -> Bool {
+        running && busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
     }
 
     private func serve() -> Never {

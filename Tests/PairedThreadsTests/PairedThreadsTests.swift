@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,5 +52,41 @@ import Testing
         let parts = Mutex<[Int]>([])
         PairedThreads.run { part in parts.withLock { $0.append(part) } }
         #expect(parts.withLock { $0.sorted() } == [0, 1])
+    }
+
+    @Test func aStartedJobRunsOnTheHelperAndHoldsItUntilJoined() {
+        let pair = HelperThread()
+        let threads = Threads()
+        pair.run { threads.record($0) }
+        let helper = threads.recorded[1]
+        let ran = Mutex<pthread_t?>(nil)
+        let release = DispatchSemaphore(value: 0)
+        let started = pair.start {
+            release.wait()
+            ran.withLock { $0 = pthread_self() }
+        }
+        #expect(started != nil)
+        // Busy until joined: a second start is refused, a pair falls back and still runs both parts.
+        #expect(pair.start {} == nil)
+        let parts = Mutex<[Int]>([])
+        pair.run { part in parts.withLock { $0.append(part) } }
+        #expect(parts.withLock { $0.sorted() } == [0, 1])
+        release.signal()
+        started?.wait()
+        #expect(ran.withLock { $0 }.map { job in helper.map { pthread_equal(job, $0) != 0 } } == true)
+        started?.wait()  // a second wait returns at once
+        #expect(pair.start {} != nil)
+    }
+
+    @Test func aStartedJobIsJoinedWhenItsHandleEnds() {
+        let pair = HelperThread()
+        let finished = Mutex(false)
+        do {
+            _ = pair.start {
+                usleep(20_000)
+                finished.withLock { $0 = true }
+            }
+        }
+        #expect(finished.withLock { $0 })
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import PairedThreads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,24 +70,36 @@ enum JSONListSplit {
         var end = (index: 0, line: 1, lineStart: 0, continuationBytes: 0)
     }
 
-    /// The second thread; `wait` returns its outcome once it is done.
+    /// The second thread (the paired helper when it is free, so that this half's memory is
+    /// the helper's heap, which the compile's other half reuses; else a Dispatch worker);
+    /// `wait` returns its outcome once it is done.
     final class Speculation: @unchecked Sendable {
         let cut: Int
+        private let result: Result
+        private let onHelper: HelperThread.Started?
         private let done = DispatchGroup()
-        private var outcome = Outcome()
+
+        /// Written by the second thread, read after it is joined.
+        private final class Result: @unchecked Sendable {
+            var outcome = Outcome()
+        }
 
         init(bytes: UnsafeBufferPointer<UInt8>, file: String, cut: Int, itemDecoder: DocumentDecoder?) {
             self.cut = cut
+            let result = Result()
+            self.result = result
             nonisolated(unsafe) let bytes = bytes
-            DispatchQueue.global().async(group: done) { [self] in
-                outcome = JSONListSplit.readItems(bytes, file: file, from: cut, itemDecoder: itemDecoder)
+            let read: @Sendable () -> Void = {
+                result.outcome = JSONListSplit.readItems(bytes, file: file, from: cut, itemDecoder: itemDecoder)
             }
+            onHelper = PairedThreads.start(read)
+            if onHelper == nil { DispatchQueue.global().async(group: done, execute: read) }
         }
 
         @discardableResult
         func wait() -> Outcome {
-            done.wait()
-            return outcome
+            if let onHelper { onHelper.wait() } else { done.wait() }
+            return result.outcome
         }
     }
 
