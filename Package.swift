@@ -95,7 +95,7 @@ let package = Package(
             "ClusterState", "RuleModel", "ServiceCompiler", "KubeProxyIPTables", "PolicyCompiler", "PolicyIPTables", "IPTablesText",
             "RuleDiff", "NetworkNamespaces", "PacketTrace", "PathGraph", "NetfilterNetlink", "IPTablesNFTEncoding",
             "TextOutput", "CLinuxShims", "ServiceNames", "KubeProxyNFTables", "NFTText", "PolicyNFTables",
-            "NetfilterApply", "NFTablesEncoding", "PairedThreads",
+            "NetfilterApply", "NFTablesEncoding",
         ]),
         // apply --watch: inotify on the inputs, re-decoding only the files that changed.
         .target(name: "ManifestWatch", dependencies: ["ClusterState", "NetfilterApply", "RuleModel"]),
@@ -112,7 +112,7 @@ let package = Package(
 
         .testTarget(name: "NetworkAddressesTests", dependencies: ["NetworkAddresses", "TextOutput"]),
         .testTarget(name: "TextOutputTests", dependencies: ["TextOutput"]),
-        .testTarget(name: "PairedThreadsTests", dependencies: ["PairedThreads", "CLinuxShims"]),
+        .testTarget(name: "PairedThreadsTests", dependencies: ["PairedThreads"]),
         .testTarget(name: "RuleModelTests", dependencies: ["RuleModel"]),
         // Yams: the composer the YAML front end replaced, which its tests compare against.
         .testTarget(name: "ClusterStateTests", dependencies: ["ClusterState", "Yams"], exclude: ["Fixtures"]),

@@ -31,7 +31,6 @@ struct CompileCommand: ParsableCommand {
     var backend: ProxyMode?
 
     func run() throws {
-        ProcessMemory.prepareHeaps(forInputs: files)
         let loaded = try CLIInput.load(files, input)
         let families = family?.families ?? Pipeline.defaultFamilies(for: loaded.state)
         let nftables = (backend ?? Pipeline.defaultBackend(for: loaded.state)) == .nftables

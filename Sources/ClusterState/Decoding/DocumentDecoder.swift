@@ -226,8 +226,8 @@ struct DocumentDecoder {
         results.initialize(repeating: DecodedChunk())
         defer { results.deinitialize(); results.deallocate() }
         nonisolated(unsafe) let output = results
-        // The same two threads as compiling: the helper's heap, grown ahead by
-        // `ProcessMemory.prepareHeaps`, holds the decoded half (see PairedThreads).
+        // The same two threads as compiling, so the compile's helper half reuses the memory
+        // this half freed (see PairedThreads).
         PairedThreads.run { half in
             var part = DecodedChunk()
             do {

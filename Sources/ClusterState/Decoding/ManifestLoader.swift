@@ -93,7 +93,6 @@ public enum ManifestLoader {
         // Not zeroed first (a pass over tens of megabytes): only bytes `read` filled are ever read.
         let capacity = min(maxSize + 1, max(1 << 16, regular ? Int(info.st_size) + 1 : 0))
         var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { _, initialized in initialized = capacity }
-        if capacity >= 4 << 20 { bytes.withUnsafeMutableBytes { HugePages.advise($0) } }
         var filled = 0
         var utf16: Bool? = nil
         while true {

@@ -60,25 +60,10 @@ struct YAMLTree {
     /// Reserves room for the tree of `count` input bytes read at once (a JSON stream), from
     /// what `kubectl get -o json` output holds per byte: growing a tree of millions of nodes
     /// copies it again and again. Untouched room costs address space, not memory.
-    /// Room of megabytes is advised for huge pages: the nodes of a 40 MB input take 80 MB, a
-    /// fresh mapping of their own, filled front to back.
     mutating func reserveCapacity(forInputBytes count: Int) {
         nodes.reserveCapacity(count / 16)
         children.reserveCapacity(count / 16)
         text.reserveCapacity(count / 4)
-        guard count >= 4 << 20 else { return }
-        Self.adviseHugePages(&nodes)
-        Self.adviseHugePages(&children)
-        Self.adviseHugePages(&text)
-    }
-
-    /// The whole capacity of `array`, filled or not (its storage starts where its elements do).
-    private static func adviseHugePages<Element>(_ array: inout [Element]) {
-        let bytes = array.capacity * MemoryLayout<Element>.stride
-        array.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            HugePages.advise(UnsafeMutableRawBufferPointer(start: base, count: bytes))
-        }
     }
 
     mutating func reset() {
