@@ -43,4 +43,30 @@ import Glibc
             _ = try ManifestLoader.readSource(FixtureFiles.directory)
         }
     }
+
+    /// Files of a megabyte and more are read in two halves at once; every byte lands in place,
+    /// at an odd size too, and a bad byte in the second half is still found where it is.
+    @Test(arguments: [1 << 20, 3_000_001])
+    func largeFilesReadInHalvesWhole(size: Int) throws {
+        let line = Array("# line of text, ünïcode too\n".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(size)
+        while bytes.count < size { bytes += line.prefix(size - bytes.count) }
+        var path = Array("/tmp/packetpath-halves-XXXXXX".utf8CString)
+        let fd = mkstemp(&path)
+        #expect(fd >= 0)
+        let name = String(cString: path)
+        defer { unlink(name) }
+        // Cut at a line end, so that the last line is whole UTF-8.
+        bytes = Array(bytes[..<(bytes.lastIndex(of: 0x0A)! + 1)])
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        #expect(try ManifestLoader.readSource(name).text == String(decoding: bytes, as: UTF8.self))
+        let bad = bytes.count * 3 / 4
+        bytes[bad] = 0xFF
+        #expect(pwrite(fd, [UInt8(0xFF)], 1, off_t(bad)) == 1)
+        close(fd)
+        let lineNumber = 1 + bytes[..<bad].filter { $0 == 0x0A }.count
+        let error = #expect(throws: ManifestError.self) { _ = try ManifestLoader.readSource(name) }
+        #expect(error?.line == lineNumber)
+    }
 }
