@@ -20,7 +20,7 @@ let package = Package(
         // A growable byte buffer the text printers write into.
         .target(name: "TextOutput"),
         // Backend-neutral packet-path model: tables, chains, typed rules, sets and maps.
-        .target(name: "RuleModel", dependencies: ["NetworkAddresses", "TextOutput", "CPrefetch"]),
+        .target(name: "RuleModel", dependencies: ["NetworkAddresses", "TextOutput", "CPrefetch", "PairedThreads"]),
         // Kubernetes objects and node settings: decoding, API defaulting, validation.
         .target(name: "ClusterState", dependencies: ["NetworkAddresses", "CLibYAML", "PairedThreads"]),
         // libyaml's event parser (libyaml-dev): ClusterState builds its own value tree from the events.

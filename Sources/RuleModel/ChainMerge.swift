@@ -1,5 +1,5 @@
 import CPrefetch
-import Dispatch
+import PairedThreads
 
 /// Chains whose order by name is worked out but not yet applied.
 ///
@@ -80,7 +80,8 @@ extension Array where Element == Chain {
                                 first: (firstKeys, firstChains), second: (secondKeys, secondChains), packed: bothPacked)
                             let middle = halves == 2 ? total / 2 : total
                             let split = merge.takenFromFirst(amongFirst: middle)
-                            DispatchQueue.concurrentPerform(iterations: halves) { half in
+                            // On the pair that built the runs (see PairedThreads); one half: here alone.
+                            let moveHalf: @Sendable (Int) -> Void = { half in
                                 if half == 0 {
                                     merge.move(first: 0..<split, second: 0..<(middle - split), into: body)
                                 } else {
@@ -88,6 +89,7 @@ extension Array where Element == Chain {
                                                into: body + middle)
                                 }
                             }
+                            if halves == 2 { PairedThreads.run(moveHalf) } else { moveHalf(0) }
                         }
                     }
                 }
