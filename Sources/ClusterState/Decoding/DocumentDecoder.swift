@@ -45,12 +45,15 @@ struct DecodedChunk {
 
     /// Appends the items, warnings and error of a part of one List's items decoded apart, in
     /// document `document`, its lines moved down by `lineOffset`.
-    mutating func append(_ part: DecodedChunk, document: Int, lineOffset: Int) {
+    mutating func append(moving part: inout DecodedChunk, document: Int, lineOffset: Int) {
+        // Moved one by one (a copy retains every object's storage, and freeing the part
+        // releases it again): reversed in place, then taken from the end.
         items.reserveCapacity(items.count + part.items.count)
-        for var item in part.items {
+        part.items.withUnsafeMutableBufferPointer { $0.reverse() }
+        while var item = part.items.popLast() {
             item.location.document = document
             item.location.line += lineOffset
-            items.append(item)
+            items.append(consume item)
         }
         for var warning in part.warnings {
             warning.document = document

@@ -96,10 +96,14 @@ enum JSONListSplit {
             if onHelper == nil { DispatchQueue.global().async(group: done, execute: read) }
         }
 
+        /// The outcome, moved out (a later call gets an empty one): its items then have one
+        /// owner, so that they move on without a copy.
         @discardableResult
         func wait() -> Outcome {
             if let onHelper { onHelper.wait() } else { done.wait() }
-            return result.outcome
+            var outcome = Outcome()
+            swap(&outcome, &result.outcome)
+            return outcome
         }
     }
 

@@ -362,7 +362,7 @@ enum JSONStream {
         /// Continues where the second thread stopped, with its items (or its error) as if read
         /// here: its lines move down to the file's, its document number is set here.
         private mutating func takeOver() throws {
-            guard let outcome = speculation?.wait() else { return }
+            guard var outcome = speculation?.wait() else { return }
             speculation = nil
             splitAt = index
             let lineOffset = line - 1
@@ -375,7 +375,7 @@ enum JSONStream {
                 tree.append(outcome.tree, roots: outcome.roots, lineOffset: lineOffset)
             } else {
                 guard inItemsList else { throw ItemListMismatch() }
-                if listPart.error == nil { listPart.append(outcome.part, document: document, lineOffset: lineOffset) }
+                if listPart.error == nil { listPart.append(moving: &outcome.part, document: document, lineOffset: lineOffset) }
             }
             if duplicateKeys == nil, let duplicates = outcome.duplicateKeys {
                 let mark = SourceMark(line: duplicates.mark.line + lineOffset, column: duplicates.mark.column)
