@@ -35,29 +35,11 @@ extension NFTablesApplier {
             options.progress?(.unchanged)
             return .done(ApplyReport(outcome: .unchangedSinceLastApply))
         }
-        var batch = planned.batch
-        let changes = planned.changes
-        var report = ApplyReport(outcome: .applied, chainsCreated: changes.chainsCreated, chainsDeleted: changes.chainsDeleted,
-                                 rulesWritten: changes.rulesWritten, rulesDeleted: changes.rulesDeleted,
-                                 operations: batch.transaction.counts)
         let next = NFTablesStaging.generation(after: 1, from: generation)
-        for operation in NFTablesDigestRecord.update(record, changed: planned.changed, stale: planned.stale,
-                                                                 generation: next, fingerprint: fingerprint) {
-            batch.append(operation, NFTablesDigestRecord.step)
-        }
-        steps = batch.steps
-        options.progress?(.sending(messages: batch.transaction.messageCount, bytes: 0))
-        let statistics: CommitStatistics
-        do {
-            statistics = try connection.commit(batch.transaction, generation: generation)
-        } catch NetfilterError.generationChanged {
-            return .retry
-        }
-        options.progress?(.committed)
-        options.memory?.nftables = NFTablesRemembered(generation: next, programs: nil, rulesets: typed, recorded: recorded)
-        report.messages = statistics.messages
-        report.bytes = statistics.bytes
-        return .done(report)
+        let recordUpdate = NFTablesDigestRecord.update(record, changed: planned.changed, stale: planned.stale,
+                                                       generation: next, fingerprint: fingerprint)
+        return try commitChange(planned.batch, changes: planned.changes, recordUpdate: recordUpdate, generation: generation,
+                                next: next, typed: typed, recorded: recorded, connection: connection, steps: &steps)
     }
 
     /// Writes the record of `typed` anew, in a transaction of its own after the commit that

@@ -272,8 +272,20 @@ public struct NFTablesApplier: Sendable {
             options.progress?(.unchanged)
             return .done(ApplyReport(outcome: .unchangedSinceLastApply))
         }
-        var batch = planned.batch
-        for operation in record?.operations ?? [] { batch.append(operation, NFTablesDigestRecord.step) }
+        return try commitChange(planned.batch, changes: planned.changes, recordUpdate: record?.operations ?? [],
+                                generation: generation, next: next, typed: typed, recorded: record?.recorded,
+                                connection: connection, steps: &steps)
+    }
+
+    /// Commits a change planned without the whole state (from the remembered typed tables or
+    /// from the digest record) with the record's update in the same batch, guarded by
+    /// `generation`; remembers `typed` at `next`, the generation the commit produces. The
+    /// report counts the change's operations, not the record's.
+    func commitChange(_ change: NFTablesBatch, changes: NFTablesIncrementalPlan.Changes, recordUpdate: [KernelOperation],
+                      generation: UInt32, next: UInt32, typed: [Ruleset], recorded: NFTablesRecorded?,
+                      connection: KernelConnection, steps: inout [NFTablesProgram.Step]) throws -> TypedOutcome {
+        var batch = change
+        for operation in recordUpdate { batch.append(operation, NFTablesDigestRecord.step) }
         steps = batch.steps
         options.progress?(.sending(messages: batch.transaction.messageCount, bytes: 0))
         let statistics: CommitStatistics
@@ -283,11 +295,10 @@ public struct NFTablesApplier: Sendable {
             return .retry
         }
         options.progress?(.committed)
-        memory.nftables = NFTablesRemembered(generation: next, programs: nil, rulesets: typed, recorded: record?.recorded)
-        let changes = planned.changes
+        options.memory?.nftables = NFTablesRemembered(generation: next, programs: nil, rulesets: typed, recorded: recorded)
         var report = ApplyReport(outcome: .applied, chainsCreated: changes.chainsCreated, chainsDeleted: changes.chainsDeleted,
                                  rulesWritten: changes.rulesWritten, rulesDeleted: changes.rulesDeleted,
-                                 operations: planned.batch.transaction.counts)
+                                 operations: change.transaction.counts)
         report.messages = statistics.messages
         report.bytes = statistics.bytes
         return .done(report)
