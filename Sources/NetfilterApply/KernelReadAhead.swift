@@ -93,15 +93,27 @@ public final class KernelReadAhead: @unchecked Sendable {
     /// Reads ahead for whichever layout `namespace` was last written with
     /// (`LayoutSnapshot.read`), for an apply whose layout the rulesets decide.
     public static func eitherLayout(_ namespace: NetworkNamespace) -> KernelReadAhead {
-        KernelReadAhead {
-            guard Privileges.missingReason == nil else { return nil }
-            return try? NetfilterSocket.withSocket(in: namespace) { try LayoutSnapshot.read(NetlinkConnection($0)) }
-        }
+        reading(namespace, LayoutSnapshot.read)
     }
 
     /// The same through any connection (the in-memory `FakeKernel` in tests), read now.
     public static func eitherLayout(connection: KernelConnection) -> KernelReadAhead {
-        KernelReadAhead(read: try? LayoutSnapshot.read(connection))
+        reading(connection, LayoutSnapshot.read)
+    }
+
+    /// `read` over netlink in `namespace`, on a thread of its own; nothing (the apply reads for
+    /// itself) without the privileges to open the socket or when the read fails.
+    static func reading(_ namespace: NetworkNamespace,
+                        _ read: @escaping @Sendable (KernelConnection) throws -> LayoutSnapshot) -> KernelReadAhead {
+        KernelReadAhead {
+            guard Privileges.missingReason == nil else { return nil }
+            return try? NetfilterSocket.withSocket(in: namespace) { try read(NetlinkConnection($0)) }
+        }
+    }
+
+    /// `read` through `connection`, now.
+    static func reading(_ connection: KernelConnection, _ read: (KernelConnection) throws -> LayoutSnapshot) -> KernelReadAhead {
+        KernelReadAhead(read: try? read(connection))
     }
 }
 
@@ -110,14 +122,11 @@ extension NetfilterApplier {
     /// digest record), to pass to `apply(_:into:readAhead:)` once the rulesets are compiled.
     /// Reads only; the checks `apply` makes decide whether anything is written.
     public func readAhead(_ namespace: NetworkNamespace) -> KernelReadAhead {
-        KernelReadAhead {
-            guard Privileges.missingReason == nil else { return nil }
-            return try? NetfilterSocket.withSocket(in: namespace) { .iptables(try KernelSnapshot.read(NetlinkConnection($0))) }
-        }
+        KernelReadAhead.reading(namespace) { .iptables(try KernelSnapshot.read($0)) }
     }
 
     /// The same through any connection (the in-memory `FakeKernel` in tests), read now.
     public func readAhead(connection: KernelConnection) -> KernelReadAhead {
-        KernelReadAhead(read: (try? KernelSnapshot.read(connection)).map(LayoutSnapshot.iptables))
+        KernelReadAhead.reading(connection) { .iptables(try KernelSnapshot.read($0)) }
     }
 }

@@ -33,14 +33,11 @@ extension NFTablesApplier {
     /// digest record), to pass to `apply(_:into:readAhead:)` once the rulesets are compiled.
     /// Reads only.
     public func readAhead(_ namespace: NetworkNamespace) -> KernelReadAhead {
-        KernelReadAhead {
-            guard Privileges.missingReason == nil else { return nil }
-            return try? NetfilterSocket.withSocket(in: namespace) { .nftables(try NFTablesSnapshot.read(NetlinkConnection($0))) }
-        }
+        KernelReadAhead.reading(namespace) { .nftables(try NFTablesSnapshot.read($0)) }
     }
 
     /// The same through any connection (the in-memory `FakeKernel` in tests), read now.
     public func readAhead(connection: KernelConnection) -> KernelReadAhead {
-        KernelReadAhead(read: (try? NFTablesSnapshot.read(connection)).map(LayoutSnapshot.nftables))
+        KernelReadAhead.reading(connection) { .nftables(try NFTablesSnapshot.read($0)) }
     }
 }
