@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
-import PairedThreads
 #endif
+import PairedThreads
 
 /// One input: a file's name (for messages) and its text.
 public struct ManifestSource: Sendable {
